@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "Cordon",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "cordon", targets: ["cordon"]),
+    .executable(name: "cordon-bench", targets: ["cordon-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+    // The contract between a domain and the store: records, instants, refusals.
+    .target(name: "EventSourcing"),
+    // Pure domain: entities, events, commands, rules. No I/O.
+    .target(name: "CordonModel", dependencies: ["EventSourcing"]),
+    // Durable event store: journal, snapshots, recovery. Generic over the domain.
+    .target(name: "CordonStore", dependencies: ["EventSourcing"]),
+    // Everything that touches the terminal.
+    .target(
+      name: "CordonTUI",
+      dependencies: ["CNcursesw", "CordonModel", "CordonStore", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
+    .executableTarget(
+      name: "cordon",
+      dependencies: [
+        "CordonModel", "CordonStore", "CordonTUI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "cordon-bench", dependencies: ["CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonTUI"]),
+    .testTarget(name: "CordonModelTests", dependencies: ["CordonModel"]),
+    // A toy domain and fault-injecting file I/O, shared by the store's tests and its crash-test child.
+    .target(name: "CordonStoreTestSupport", dependencies: ["CordonStore"]),
+    .executableTarget(name: "cordon-torture", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
+    .testTarget(name: "CordonStoreTests", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
+    .testTarget(name: "CordonTUITests", dependencies: ["CordonTUI", "CordonModel", "CordonStore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

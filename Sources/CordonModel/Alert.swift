@@ -1,0 +1,82 @@
+import EventSourcing
+
+public enum Severity: Int, Codable, Sendable, CaseIterable, Comparable {
+  case info = 0, warning = 1, critical = 2
+  public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Which rule raised an alert. The raw value is part of the alert's identity
+/// and of the journal: never rename one.
+public enum RuleID: String, Codable, Sendable, CaseIterable {
+  case fever
+  case roundOverdue
+  case disinfectionShort
+  case roleUncovered
+  case noShow
+  case stockLow
+  case coverLow
+}
+
+/// The identity that deduplicates: the same rule on the same subject is one alert.
+public struct AlertKey: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+  public var rule: RuleID
+  public var subject: String
+  public init(rule: RuleID, subject: String) {
+    self.rule = rule
+    self.subject = subject
+  }
+  public var description: String { "\(rule.rawValue)/\(subject)" }
+  public static func < (a: AlertKey, b: AlertKey) -> Bool { a.description < b.description }
+}
+
+public enum AlertState: String, Codable, Sendable {
+  case open, acknowledged, resolved
+}
+
+public enum AlertAction: Codable, Sendable, Equatable {
+  case raised
+  case repeated
+  case reopened
+  case acknowledged
+  case assigned(to: String)
+  case escalated(level: Int)
+  case silenced(until: Instant, reason: String)
+  case resolved(note: String)
+  case autoResolved
+  case severityChanged(Severity)
+}
+
+public struct AlertHistoryEntry: Codable, Sendable, Equatable {
+  public var at: Instant
+  public var actor: String
+  public var action: AlertAction
+}
+
+public struct Alert: Codable, Sendable, Equatable {
+  /// Short number shown to users ("#17"), assigned in journal order.
+  public var number: Int
+  public var key: AlertKey
+  public var severity: Severity
+  public var unit: String
+  public var site: String?
+  /// Message arguments; the text comes from the string tables in either language.
+  public var args: [String]
+  public var firstSeen: Instant
+  public var lastSeen: Instant
+  /// The occurrence the alert was last raised or repeated for.
+  public var occurrence: Instant
+  public var count: Int
+  public var state: AlertState
+  public var acknowledgedBy: String?
+  public var assignee: String?
+  public var escalationLevel: Int
+  public var lastEscalation: Instant?
+  public var silencedUntil: Instant?
+  public var silenceReason: String?
+  public var resolvedAt: Instant?
+  public var autoResolves: Bool
+  public var history: [AlertHistoryEntry]
+
+  public func isSilenced(at now: Instant) -> Bool { (silencedUntil.map { now < $0 }) ?? false }
+  public var isActive: Bool { state != .resolved }
+}

@@ -1,0 +1,274 @@
+import EventSourcing
+
+/// The one place commands are checked. Every refusal names a stable code (the
+/// string tables turn it into words) and the form field at fault.
+struct CommandValidator {
+  let state: CordonState
+  let context: CommandContext
+
+  func events(for command: CordonCommand) throws(Refusal) -> [CordonEvent] {
+    switch command {
+    case .register(let events):
+      return try register(events)
+
+    case .assignShift(let unit, let site, let role, let person, let start, let end, let confirm):
+      try requireUnit(unit)
+      if let site { try requireSite(site) }
+      guard let p = state.people[person] else { throw Refusal("person.unknown", [person], field: "person") }
+      guard end > start else { throw Refusal("shift.endNotAfterStart", field: "end") }
+      guard end.milliseconds - start.milliseconds <= 24 * 3_600_000 else {
+        throw Refusal("shift.tooLong", field: "end")
+      }
+      let theirs = state.shifts.values.filter { $0.person == person && $0.counts }
+      if let clash = theirs.sorted(by: { $0.id < $1.id }).first(where: { $0.start < end && start < $0.end }) {
+        throw Refusal(
+          "shift.overlap", [p.name, state.calendar.format(clash.start), state.calendar.format(clash.end)],
+          field: "start")
+      }
+      let minRest = Int64(state.settings.minimumRestHours) * 3_600_000
+      if !confirm {
+        for s in theirs {
+          let gap = s.end <= start ? start.milliseconds - s.end.milliseconds : s.start.milliseconds - end.milliseconds
+          if gap < minRest {
+            throw Refusal("shift.shortRest", [p.name, String(gap / 60_000)], field: "confirm")
+          }
+        }
+      }
+      let id = "sh\(state.serial + 1)"
+      return [
+        .shiftAssigned(
+          Shift(
+            id: id, unit: unit, site: site, role: role, person: person, start: start, end: end, noShow: false,
+            cancelled: false))
+      ]
+
+    case .cancelShift(let id, let reason):
+      guard let s = state.shifts[id], !s.cancelled else { throw Refusal("shift.unknown", [id], field: "shift") }
+      return [.shiftCancelled(shift: id, reason: try required(reason, "reason"))]
+
+    case .markNoShow(let id):
+      guard let s = state.shifts[id], s.counts else { throw Refusal("shift.unknown", [id], field: "shift") }
+      guard s.start <= context.now else { throw Refusal("shift.notStarted", field: "shift") }
+      return [.noShowMarked(shift: id)]
+
+    case .writeHandover(let unit, let text):
+      try requireUnit(unit)
+      let t = UserText.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+      guard !t.isEmpty else { throw Refusal("field.required", field: "text") }
+      return [.handoverWritten(HandoverNote(unit: unit, at: context.now, author: context.actor, text: t))]
+
+    case .recordRound(let siteID, let checked, let fevers, let acceptMissing):
+      let site = try requireSite(siteID)
+      guard site.isOpen else { throw Refusal("site.closed", [siteID], field: "site") }
+      guard checked >= 0, checked <= 100_000 else { throw Refusal("count.invalid", [String(checked)], field: "checked") }
+      guard fevers >= 0, fevers <= checked else {
+        throw Refusal("round.feversExceedChecked", [String(fevers), String(checked)], field: "fevers")
+      }
+      let since = site.lastRound?.at ?? Instant(milliseconds: Int64.min)
+      let entered = state.feverCases.filter { $0.site == siteID && $0.at > since }.count
+      var toEnter = 0
+      if fevers != entered {
+        guard fevers > entered, acceptMissing else {
+          throw Refusal("round.feverMismatch", [String(fevers), String(entered)], field: "fevers")
+        }
+        toEnter = fevers - entered
+      }
+      return [
+        .roundRecorded(
+          site: siteID,
+          round: TemperatureRound(at: context.now, checked: checked, fevers: fevers, casesToEnter: toEnter, by: context.actor))
+      ]
+
+    case .recordFever(let siteID, let personName, let reading):
+      try requireSite(siteID)
+      let name = try required(personName, "person")
+      try checkReading(reading, field: "reading")
+      guard reading >= state.settings.feverThreshold else {
+        throw Refusal("fever.belowThreshold", [reading.description, state.settings.feverThreshold.description], field: "reading")
+      }
+      return [
+        .feverRecorded(FeverCase(id: "fc\(state.serial + 1)", site: siteID, personName: name, reading: reading, at: context.now))
+      ]
+
+    case .recordDisinfection(let siteID, let area, let agent, let by):
+      try requireSite(siteID)
+      return [
+        .disinfectionRecorded(
+          site: siteID,
+          disinfection: Disinfection(
+            at: context.now, area: try required(area, "area"), agent: try required(agent, "agent"),
+            by: UserText.clean(by).isEmpty ? context.actor : UserText.clean(by)))
+      ]
+
+    case .recordVentilation(let siteID):
+      try requireSite(siteID)
+      return [.ventilationRecorded(site: siteID)]
+
+    case .openSite(let siteID, let staff):
+      try requireSite(siteID)
+      guard (0...10_000).contains(staff) else { throw Refusal("count.invalid", [String(staff)], field: "staff") }
+      return [.siteOpened(site: siteID, staff: staff)]
+
+    case .closeSite(let siteID):
+      let site = try requireSite(siteID)
+      guard site.isOpen else { throw Refusal("site.closed", [siteID], field: "site") }
+      return [.siteClosed(site: siteID)]
+
+    case .receiveStock(let unit, let item, let q, let kind, let reason):
+      try requireUnit(unit)
+      try checkQuantity(q, item: item)
+      guard [.purchase, .donation, .cityAllocation].contains(kind) else {
+        throw Refusal("movement.kindInvalid", [kind.rawValue], field: "kind")
+      }
+      return [
+        .stockMoved(StockMovement(unit: unit, item: item, kind: kind, delta: q, reason: UserText.clean(reason)))
+      ]
+
+    case .issueStock(let unit, let item, let q, let reason):
+      try requireUnit(unit)
+      try checkQuantity(q, item: item)
+      try checkAvailable(unit: unit, item: item, q)
+      return [
+        .stockMoved(
+          StockMovement(unit: unit, item: item, kind: .issued, delta: Quantity(milli: -q.milli), reason: UserText.clean(reason)))
+      ]
+
+    case .transferStock(let from, let to, let item, let q, let reason):
+      try requireUnit(from)
+      try requireUnit(to)
+      guard from != to else { throw Refusal("transfer.sameUnit", field: "to") }
+      try checkQuantity(q, item: item)
+      try checkAvailable(unit: from, item: item, q)
+      return [.stockTransferred(StockTransfer(from: from, to: to, item: item, quantity: q, reason: UserText.clean(reason)))]
+
+    case .countStock(let unit, let item, let counted, let reason):
+      try requireUnit(unit)
+      let i = try requireItem(item)
+      guard counted.milli >= 0 else { throw Refusal("quantity.negative", field: "quantity") }
+      guard !i.wholePieces || counted.isWhole else { throw Refusal("quantity.fraction", [item], field: "quantity") }
+      return [.stockCounted(StockCount(unit: unit, item: item, counted: counted, reason: reason))]
+
+    case .setMinimum(let unit, let item, let minimum):
+      try requireUnit(unit)
+      try requireItem(item)
+      guard minimum.milli >= 0 else { throw Refusal("quantity.negative", field: "minimum") }
+      return [.minimumSet(unit: unit, item: item, minimum: minimum)]
+
+    case .acknowledgeAlert(let key):
+      let a = try requireAlert(key)
+      guard a.state == .open else { throw Refusal("alert.notOpen", [String(a.number)]) }
+      return [.alertAcknowledged(key: key)]
+
+    case .assignAlert(let key, let to):
+      let a = try requireAlert(key)
+      guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
+      return [.alertAssigned(key: key, to: try required(to, "assignee"))]
+
+    case .silenceAlert(let key, let minutes, let reason):
+      let a = try requireAlert(key)
+      guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
+      guard (1...10_080).contains(minutes) else { throw Refusal("silence.duration", field: "duration") }
+      return [
+        .alertSilenced(
+          key: key, until: context.now.adding(minutes: Int64(minutes)), reason: try required(reason, "reason"))
+      ]
+
+    case .resolveAlert(let key, let note):
+      let a = try requireAlert(key)
+      guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
+      return [.alertResolved(key: key, note: try required(note, "note"))]
+    }
+  }
+
+  // MARK: Checks shared by the commands
+
+  @discardableResult
+  private func requireUnit(_ id: String) throws(Refusal) -> OrgUnit {
+    guard let u = state.units[id] else { throw Refusal("unit.unknown", [id], field: "unit") }
+    return u
+  }
+  @discardableResult
+  private func requireSite(_ id: String) throws(Refusal) -> Site {
+    guard let s = state.sites[id] else { throw Refusal("site.unknown", [id], field: "site") }
+    return s
+  }
+  @discardableResult
+  private func requireItem(_ id: String) throws(Refusal) -> SupplyItem {
+    guard let i = state.items[id] else { throw Refusal("item.unknown", [id], field: "item") }
+    return i
+  }
+  private func requireAlert(_ key: AlertKey) throws(Refusal) -> Alert {
+    guard let a = state.alerts[key] else { throw Refusal("alert.unknown", [key.description]) }
+    return a
+  }
+  private func required(_ text: String, _ field: String) throws(Refusal) -> String {
+    let t = UserText.clean(text)
+    guard !t.isEmpty else { throw Refusal("field.required", field: field) }
+    guard t.count <= 500 else { throw Refusal("field.tooLong", ["500"], field: field) }
+    return t
+  }
+  private func checkReading(_ c: Celsius, field: String) throws(Refusal) {
+    let r = state.settings.plausibleReadings
+    guard r.contains(c) else {
+      throw Refusal("reading.outOfRange", [c.description, r.lowerBound.description, r.upperBound.description], field: field)
+    }
+  }
+  private func checkQuantity(_ q: Quantity, item: String) throws(Refusal) {
+    let i = try requireItem(item)
+    guard q.milli > 0 else { throw Refusal("quantity.notPositive", field: "quantity") }
+    guard !i.wholePieces || q.isWhole else { throw Refusal("quantity.fraction", [item], field: "quantity") }
+  }
+  private func checkAvailable(unit: String, item: String, _ q: Quantity) throws(Refusal) {
+    let have = state.stock[StockKey(unit: unit, item: item)]?.balance ?? .zero
+    guard q <= have else { throw Refusal("stock.insufficient", [have.description, q.description], field: "quantity") }
+  }
+
+  /// Registrations are checked in order against the state as it would be
+  /// after the earlier ones, so a batch may register a unit and then its sites.
+  private func register(_ events: [CordonEvent]) throws(Refusal) -> [CordonEvent] {
+    var s = state
+    for (i, e) in events.enumerated() {
+      switch e {
+      case .unitRegistered(let u):
+        guard Self.isIdentifier(u.id), !u.name.zh.isEmpty else { throw Refusal("register.invalid", [String(i + 1), "unit"]) }
+      case .personRegistered(let p):
+        guard Self.isIdentifier(p.id), !p.name.isEmpty, s.units[p.unit] != nil else {
+          throw Refusal("register.invalid", [String(i + 1), "person"])
+        }
+      case .siteRegistered(let site):
+        guard Self.isIdentifier(site.id), s.units[site.unit] != nil, site.reportIntervalMinutes >= 0,
+          site.disinfectionsPerDay >= 0
+        else { throw Refusal("register.invalid", [String(i + 1), "site"]) }
+      case .itemRegistered(let item):
+        guard Self.isIdentifier(item.id), !item.name.zh.isEmpty else {
+          throw Refusal("register.invalid", [String(i + 1), "item"])
+        }
+      case .settingsChanged(let st):
+        guard st.plausibleReadings.contains(st.feverThreshold), st.ackTimeoutMinutes > 0, st.maxEscalations >= 0 else {
+          throw Refusal("register.invalid", [String(i + 1), "settings"])
+        }
+      case .minimumSet(let unit, let item, let m):
+        guard s.units[unit] != nil, s.items[item] != nil, m.milli >= 0 else {
+          throw Refusal("register.invalid", [String(i + 1), "minimum"])
+        }
+      case .stockMoved(let m):
+        guard s.units[m.unit] != nil, let item = s.items[m.item], m.delta.milli > 0, m.kind != .issued,
+          !item.wholePieces || m.delta.isWhole
+        else { throw Refusal("register.invalid", [String(i + 1), "stock"]) }
+      case .shiftAssigned(let sh):
+        guard s.units[sh.unit] != nil, s.people[sh.person] != nil, sh.end > sh.start, s.shifts[sh.id] == nil else {
+          throw Refusal("register.invalid", [String(i + 1), "shift"])
+        }
+      default:
+        throw Refusal("register.notRegistration", [String(i + 1)])
+      }
+      s.apply(
+        EventRecord(seq: s.lastSeq + 1, time: context.now, actor: context.actor, unit: nil, commandID: nil, event: e))
+    }
+    return events
+  }
+
+  static func isIdentifier(_ s: String) -> Bool {
+    !s.isEmpty && s.count <= 64 && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == ".") }
+  }
+}

@@ -1,0 +1,32 @@
+import EventSourcing
+
+/// What a user (or a gateway, or the demo feed) asks for. Commands are
+/// validated in one place, `CordonDomain.decide`, and become events.
+public enum CordonCommand: Sendable, Equatable {
+  /// Registrations from the demo seed or an import: applied all-or-nothing.
+  case register([CordonEvent])
+
+  case assignShift(unit: String, site: String?, role: DutyRole, person: String, start: Instant, end: Instant,
+    confirmShortRest: Bool)
+  case cancelShift(shift: String, reason: String)
+  case markNoShow(shift: String)
+  case writeHandover(unit: String, text: String)
+
+  case recordRound(site: String, checked: Int, fevers: Int, acceptMissingCases: Bool)
+  case recordFever(site: String, personName: String, reading: Celsius)
+  case recordDisinfection(site: String, area: String, agent: String, by: String)
+  case recordVentilation(site: String)
+  case openSite(site: String, staff: Int)
+  case closeSite(site: String)
+
+  case receiveStock(unit: String, item: String, quantity: Quantity, kind: MovementKind, reason: String)
+  case issueStock(unit: String, item: String, quantity: Quantity, reason: String)
+  case transferStock(from: String, to: String, item: String, quantity: Quantity, reason: String)
+  case countStock(unit: String, item: String, counted: Quantity, reason: AdjustmentReason)
+  case setMinimum(unit: String, item: String, minimum: Quantity)
+
+  case acknowledgeAlert(AlertKey)
+  case assignAlert(AlertKey, to: String)
+  case silenceAlert(AlertKey, minutes: Int, reason: String)
+  case resolveAlert(AlertKey, note: String)
+}

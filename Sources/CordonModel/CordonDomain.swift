@@ -1,0 +1,61 @@
+import EventSourcing
+
+/// Cordon's domain as the store sees it.
+public enum CordonDomain: EventSourcedModel {
+  public typealias Event = CordonEvent
+  public typealias Command = CordonCommand
+  public typealias State = CordonState
+
+  public static func initialState() -> CordonState { CordonState() }
+
+  public static func apply(_ record: EventRecord<CordonEvent>, to state: inout CordonState) {
+    state.apply(record)
+  }
+
+  /// Validates a command against the state and returns its events, followed by
+  /// the alert events the command itself causes (a fever raises its alert in
+  /// the same durable batch). Alerts that were already due before the command
+  /// are left to housekeeping, so the audit trail names the rule, not a
+  /// bystander, as their cause.
+  public static func decide(_ command: CordonCommand, context: CommandContext, state: CordonState) throws(Refusal)
+    -> [CordonEvent]
+  {
+    let events = try CommandValidator(state: state, context: context).events(for: command)
+    guard !events.isEmpty else { return [] }
+    var after = state
+    for (i, e) in events.enumerated() {
+      after.apply(
+        EventRecord(
+          seq: state.lastSeq + UInt64(i) + 1, time: context.now, actor: context.actor, unit: context.unit,
+          commandID: nil, event: e))
+    }
+    let before = AlertReconciler.events(state: state, now: context.now)
+    let caused = AlertReconciler.events(state: after, now: context.now).filter { !before.contains($0) }
+    return events + caused
+  }
+
+  public static func housekeeping(state: CordonState, now: Instant) -> [CordonEvent] {
+    let reconciled = AlertReconciler.events(state: state, now: now)
+    var touched = Set<AlertKey>()
+    for e in reconciled { if let k = e.alertKey { touched.insert(k) } }
+    let escalations = AlertReconciler.escalations(state: state, now: now).filter {
+      guard let k = $0.alertKey else { return true }
+      return !touched.contains(k)
+    }
+    return reconciled + escalations
+  }
+}
+
+extension CordonEvent {
+  /// The alert an alert event is about; nil for every other event.
+  public var alertKey: AlertKey? {
+    switch self {
+    case .alertRaised(let r): r.key
+    case .alertRepeated(let k, _, _), .alertReopened(let k, _, _), .alertSeverityChanged(let k, _, _),
+      .alertAcknowledged(let k), .alertAssigned(let k, _), .alertEscalated(let k, _), .alertSilenced(let k, _, _),
+      .alertResolved(let k, _), .alertAutoResolved(let k):
+      k
+    default: nil
+    }
+  }
+}

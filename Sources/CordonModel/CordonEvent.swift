@@ -1,0 +1,114 @@
+import EventSourcing
+
+/// Everything that can happen in Cordon: the one event type hierarchy. Case
+/// names and fields are the journal format: add cases and optional fields,
+/// never rename or repurpose one.
+public enum CordonEvent: Codable, Sendable, Equatable {
+  // Organisation
+  case unitRegistered(OrgUnit)
+  case personRegistered(Person)
+  case siteRegistered(SiteSpec)
+  case itemRegistered(SupplyItem)
+  case settingsChanged(Settings)
+
+  // Duty roster
+  case shiftAssigned(Shift)
+  case shiftCancelled(shift: String, reason: String)
+  case noShowMarked(shift: String)
+  case handoverWritten(HandoverNote)
+  case healthRegistered(HealthEntry)
+
+  // Checkpoints
+  case siteOpened(site: String, staff: Int)
+  case siteClosed(site: String)
+  case roundRecorded(site: String, round: TemperatureRound)
+  case feverRecorded(FeverCase)
+  case disinfectionRecorded(site: String, disinfection: Disinfection)
+  case ventilationRecorded(site: String)
+
+  // Supplies
+  case stockMoved(StockMovement)
+  case stockTransferred(StockTransfer)
+  case stockCounted(StockCount)
+  case minimumSet(unit: String, item: String, minimum: Quantity)
+
+  // Alerts
+  case alertRaised(AlertRaise)
+  case alertRepeated(key: AlertKey, occurrence: Instant, args: [String])
+  case alertReopened(key: AlertKey, occurrence: Instant, args: [String])
+  case alertSeverityChanged(key: AlertKey, severity: Severity, args: [String])
+  case alertAcknowledged(key: AlertKey)
+  case alertAssigned(key: AlertKey, to: String)
+  case alertEscalated(key: AlertKey, level: Int)
+  case alertSilenced(key: AlertKey, until: Instant, reason: String)
+  case alertResolved(key: AlertKey, note: String)
+  case alertAutoResolved(key: AlertKey)
+}
+
+public struct SiteSpec: Codable, Sendable, Equatable {
+  public var id: String
+  public var unit: String
+  public var name: LocalizedName
+  public var kind: SiteKind
+  public var roundsPerDay: Int
+  public var disinfectionsPerDay: Int
+  public var reportIntervalMinutes: Int
+  public var staffOnPost: Int
+  public init(
+    id: String, unit: String, name: LocalizedName, kind: SiteKind, roundsPerDay: Int = 2,
+    disinfectionsPerDay: Int? = nil, reportIntervalMinutes: Int = 240, staffOnPost: Int = 2
+  ) {
+    self.id = id
+    self.unit = unit
+    self.name = name
+    self.kind = kind
+    self.roundsPerDay = roundsPerDay
+    self.disinfectionsPerDay = disinfectionsPerDay ?? kind.defaultDisinfectionsPerDay
+    self.reportIntervalMinutes = reportIntervalMinutes
+    self.staffOnPost = staffOnPost
+  }
+}
+
+public struct HealthEntry: Codable, Sendable, Equatable {
+  public var person: String
+  public var day: Int
+  public var category: PersonCategory
+  public var morningCheck: Celsius?
+  public var travellerContact: Bool
+  public var remarks: String
+}
+
+/// Stock received or issued at one unit. `delta` is signed: positive in.
+public struct StockMovement: Codable, Sendable, Equatable {
+  public var unit: String
+  public var item: String
+  public var kind: MovementKind
+  public var delta: Quantity
+  public var reason: String
+}
+
+/// Both sides in one event, so a transfer can never be half-applied.
+public struct StockTransfer: Codable, Sendable, Equatable {
+  public var from: String
+  public var to: String
+  public var item: String
+  public var quantity: Quantity
+  public var reason: String
+}
+
+public struct StockCount: Codable, Sendable, Equatable {
+  public var unit: String
+  public var item: String
+  public var counted: Quantity
+  public var reason: AdjustmentReason
+}
+
+public struct AlertRaise: Codable, Sendable, Equatable {
+  public var key: AlertKey
+  public var severity: Severity
+  public var unit: String
+  public var site: String?
+  public var args: [String]
+  public var occurrence: Instant
+  public var autoResolves: Bool
+}

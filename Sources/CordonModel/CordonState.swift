@@ -1,0 +1,245 @@
+import EventSourcing
+
+/// Everything the panes show, folded from the journal. A value type: the store
+/// hands out copies, and a snapshot is this struct encoded.
+public struct CordonState: Codable, Sendable, Equatable {
+  public var settings = Settings()
+  public var units: [String: OrgUnit] = [:]
+  /// Registration order, so lists are stable without sorting by hash order.
+  public var unitOrder: [String] = []
+  public var people: [String: Person] = [:]
+  public var sites: [String: Site] = [:]
+  public var siteOrder: [String] = []
+  public var items: [String: SupplyItem] = [:]
+  public var itemOrder: [String] = []
+  public var stock: [StockKey: StockLine] = [:]
+  public var shifts: [String: Shift] = [:]
+  public var handovers: [HandoverNote] = []
+  /// day → person → entry.
+  public var health: [Int: [String: HealthEntry]] = [:]
+  public var feverCases: [FeverCase] = []
+  public var alerts: [AlertKey: Alert] = [:]
+  /// Time of the newest event: the model's own notion of "now" for pruning,
+  /// so pruning replays identically.
+  public var latest = Instant(milliseconds: 0)
+  public var lastSeq: UInt64 = 0
+  public var serial = 0
+
+  public init() {}
+
+  /// How long finished shifts, notes and fever cases stay in memory; older
+  /// ones are in the journal (audit, reports, time travel read them there).
+  public static let retentionDays = 15
+
+  public var calendar: LocalCalendar { settings.calendar }
+  public func unitName(_ id: String, _ lang: Language) -> String { units[id]?.name.text(lang) ?? id }
+  public func siteName(_ id: String, _ lang: Language) -> String { sites[id]?.name.text(lang) ?? id }
+  public func itemName(_ id: String, _ lang: Language) -> String { items[id]?.name.text(lang) ?? id }
+  public func personName(_ id: String) -> String { people[id]?.name ?? id }
+  public var orderedUnits: [OrgUnit] { unitOrder.compactMap { units[$0] } }
+  public var orderedSites: [Site] { siteOrder.compactMap { sites[$0] } }
+  public var orderedItems: [SupplyItem] { itemOrder.compactMap { items[$0] } }
+
+  public mutating func apply(_ record: EventRecord<CordonEvent>) {
+    lastSeq = record.seq
+    let now = record.time
+    if now > latest { latest = now }
+    switch record.event {
+    case .unitRegistered(let u):
+      if units[u.id] == nil { unitOrder.append(u.id) }
+      units[u.id] = u
+    case .personRegistered(let p):
+      people[p.id] = p
+    case .siteRegistered(let s):
+      if sites[s.id] == nil { siteOrder.append(s.id) }
+      sites[s.id] = Site(
+        id: s.id, unit: s.unit, name: s.name, kind: s.kind, roundsPerDay: s.roundsPerDay,
+        disinfectionsPerDay: s.disinfectionsPerDay, reportIntervalMinutes: s.reportIntervalMinutes, isOpen: true,
+        staffOnPost: s.staffOnPost, registeredAt: now)
+    case .itemRegistered(let i):
+      if items[i.id] == nil { itemOrder.append(i.id) }
+      items[i.id] = i
+    case .settingsChanged(let s):
+      settings = s
+
+    case .shiftAssigned(let sh):
+      shifts[sh.id] = sh
+      serial += 1
+    case .shiftCancelled(let id, _):
+      shifts[id]?.cancelled = true
+    case .noShowMarked(let id):
+      shifts[id]?.noShow = true
+    case .handoverWritten(let note):
+      handovers.insert(note, at: 0)
+    case .healthRegistered(let e):
+      health[e.day, default: [:]][e.person] = e
+
+    case .siteOpened(let id, let staff):
+      sites[id]?.isOpen = true
+      sites[id]?.staffOnPost = staff
+      // Reopening restarts the report interval: a closed site is not late.
+      sites[id]?.registeredAt = now
+    case .siteClosed(let id):
+      sites[id]?.isOpen = false
+      sites[id]?.staffOnPost = 0
+    case .roundRecorded(let id, let round):
+      sites[id]?.rounds.insert(round, at: 0)
+      if let n = sites[id]?.rounds.count, n > Site.historyLimit { sites[id]?.rounds.removeLast(n - Site.historyLimit) }
+    case .feverRecorded(let c):
+      feverCases.insert(c, at: 0)
+      serial += 1
+      // A case entered against a round that was saved with cases to enter settles one of them.
+      if var site = sites[c.site], let i = site.rounds.firstIndex(where: { $0.casesToEnter > 0 }) {
+        site.rounds[i].casesToEnter -= 1
+        sites[c.site] = site
+      }
+    case .disinfectionRecorded(let id, let d):
+      sites[id]?.disinfections.insert(d, at: 0)
+      if let n = sites[id]?.disinfections.count, n > Site.historyLimit {
+        sites[id]?.disinfections.removeLast(n - Site.historyLimit)
+      }
+    case .ventilationRecorded(let id):
+      sites[id]?.lastVentilation = now
+
+    case .stockMoved(let m):
+      post(unit: m.unit, item: m.item, kind: m.kind, delta: m.delta, counterparty: nil, reason: m.reason, record)
+    case .stockTransferred(let t):
+      post(
+        unit: t.from, item: t.item, kind: .transferOut, delta: Quantity(milli: -t.quantity.milli), counterparty: t.to,
+        reason: t.reason, record)
+      post(unit: t.to, item: t.item, kind: .transferIn, delta: t.quantity, counterparty: t.from, reason: t.reason, record)
+    case .stockCounted(let c):
+      let key = StockKey(unit: c.unit, item: c.item)
+      let delta = c.counted - (stock[key]?.balance ?? .zero)
+      post(unit: c.unit, item: c.item, kind: .stocktake, delta: delta, counterparty: nil, reason: c.reason.rawValue, record)
+    case .minimumSet(let unit, let item, let minimum):
+      let key = StockKey(unit: unit, item: item)
+      var line = stock[key] ?? StockLine(unit: unit, item: item)
+      line.minimum = minimum
+      line.belowMinimumSince = line.balance < minimum ? (line.belowMinimumSince ?? now) : nil
+      stock[key] = line
+
+    case .alertRaised(let r):
+      serial += 1
+      alerts[r.key] = Alert(
+        number: serial, key: r.key, severity: r.severity, unit: r.unit, site: r.site, args: r.args, firstSeen: now,
+        lastSeen: now, occurrence: r.occurrence, count: 1, state: .open, escalationLevel: 0,
+        autoResolves: r.autoResolves, history: [AlertHistoryEntry(at: now, actor: record.actor, action: .raised)])
+    case .alertRepeated(let key, let occurrence, let args):
+      updateAlert(key, record, .repeated) {
+        $0.args = args
+        $0.count += 1
+        $0.occurrence = occurrence
+        $0.lastSeen = now
+      }
+    case .alertReopened(let key, let occurrence, let args):
+      updateAlert(key, record, .reopened) {
+        $0.args = args
+        $0.count += 1
+        $0.occurrence = occurrence
+        $0.lastSeen = now
+        $0.state = .open
+        $0.acknowledgedBy = nil
+        $0.resolvedAt = nil
+        $0.escalationLevel = 0
+        $0.lastEscalation = nil
+      }
+    case .alertSeverityChanged(let key, let severity, let args):
+      updateAlert(key, record, .severityChanged(severity)) {
+        $0.severity = severity
+        $0.args = args
+        $0.lastSeen = now
+      }
+    case .alertAcknowledged(let key):
+      updateAlert(key, record, .acknowledged) {
+        $0.state = .acknowledged
+        $0.acknowledgedBy = record.actor
+      }
+    case .alertAssigned(let key, let to):
+      updateAlert(key, record, .assigned(to: to)) { $0.assignee = to }
+    case .alertEscalated(let key, let level):
+      updateAlert(key, record, .escalated(level: level)) {
+        $0.escalationLevel = level
+        $0.lastEscalation = now
+      }
+    case .alertSilenced(let key, let until, let reason):
+      updateAlert(key, record, .silenced(until: until, reason: reason)) {
+        $0.silencedUntil = until
+        $0.silenceReason = reason
+      }
+    case .alertResolved(let key, let note):
+      updateAlert(key, record, .resolved(note: note)) {
+        $0.state = .resolved
+        $0.resolvedAt = now
+      }
+    case .alertAutoResolved(let key):
+      updateAlert(key, record, .autoResolved) {
+        $0.state = .resolved
+        $0.resolvedAt = now
+      }
+    }
+    prune()
+  }
+
+  private mutating func updateAlert(
+    _ key: AlertKey, _ record: EventRecord<CordonEvent>, _ action: AlertAction, _ change: (inout Alert) -> Void
+  ) {
+    guard var a = alerts[key] else { return }
+    change(&a)
+    a.history.append(AlertHistoryEntry(at: record.time, actor: record.actor, action: action))
+    alerts[key] = a
+  }
+
+  private mutating func post(
+    unit: String, item: String, kind: MovementKind, delta: Quantity, counterparty: String?, reason: String,
+    _ record: EventRecord<CordonEvent>
+  ) {
+    let key = StockKey(unit: unit, item: item)
+    var line = stock[key] ?? StockLine(unit: unit, item: item)
+    line.balance = line.balance + delta
+    let day = calendar.day(of: record.time)
+    if kind == .issued {
+      line.issuedByDay[day] = (line.issuedByDay[day] ?? .zero) - delta
+    }
+    line.closingByDay[day] = line.balance
+    line.ledger.insert(
+      LedgerEntry(
+        at: record.time, kind: kind, delta: delta, balance: line.balance, counterparty: counterparty, reason: reason,
+        by: record.actor), at: 0)
+    if line.ledger.count > StockLine.ledgerLimit { line.ledger.removeLast(line.ledger.count - StockLine.ledgerLimit) }
+    if line.balance < line.minimum {
+      if line.belowMinimumSince == nil { line.belowMinimumSince = record.time }
+    } else {
+      line.belowMinimumSince = nil
+    }
+    stock[key] = line
+  }
+
+  /// Drops what is older than the retention window, measured from the newest
+  /// event's time, never the wall clock, so a replay prunes identically.
+  private mutating func prune() {
+    let today = calendar.day(of: latest)
+    let horizonDay = today - Self.retentionDays
+    let horizon = calendar.startOfDay(horizonDay)
+    // Cheap checks first: most events prune nothing.
+    if let last = handovers.last, last.at < horizon { handovers.removeAll { $0.at < horizon } }
+    if let last = feverCases.last, last.at < horizon { feverCases.removeAll { $0.at < horizon } }
+    if let first = health.keys.min(), first < horizonDay { health = health.filter { $0.key >= horizonDay } }
+    if lastPrunedDay != today {
+      lastPrunedDay = today
+      shifts = shifts.filter { $0.value.end >= horizon }
+      for (k, line) in stock {
+        guard let oldest = line.issuedByDay.keys.min() ?? line.closingByDay.keys.min(), oldest < horizonDay else {
+          continue
+        }
+        var l = line
+        l.issuedByDay = l.issuedByDay.filter { $0.key >= horizonDay }
+        // Keep the last closing balance before the window for the sparkline's first point.
+        l.closingByDay = l.closingByDay.filter { $0.key >= horizonDay }
+        stock[k] = l
+      }
+      alerts = alerts.filter { $0.value.state != .resolved || ($0.value.resolvedAt ?? latest) >= horizon }
+    }
+  }
+  public var lastPrunedDay = Int.min
+}

@@ -1,0 +1,58 @@
+import EventSourcing
+
+/// Turns "what the rules see now" into alert events against the queue.
+public enum AlertReconciler {
+  public static func events(state: CordonState, now: Instant) -> [CordonEvent] {
+    let conditions = Rules.conditions(in: state, now: now)
+    var out: [CordonEvent] = []
+    var seen = Set<AlertKey>()
+    for c in conditions {
+      // Two conditions on one key (should not happen): the first wins, deterministically.
+      guard seen.insert(c.key).inserted else { continue }
+      guard let a = state.alerts[c.key] else {
+        out.append(
+          .alertRaised(
+            AlertRaise(
+              key: c.key, severity: c.severity, unit: c.unit, site: c.site, args: c.args, occurrence: c.occurrence,
+              autoResolves: c.autoResolves)))
+        continue
+      }
+      if a.state == .resolved {
+        // A hand-resolved alert stays resolved until a new occurrence; an
+        // auto-resolved one reopens as soon as its condition returns.
+        if c.occurrence > a.occurrence || (a.autoResolves && c.occurrence >= (a.resolvedAt ?? c.occurrence)) {
+          out.append(.alertReopened(key: c.key, occurrence: c.occurrence, args: c.args))
+        } else {
+          continue
+        }
+      } else if c.occurrence > a.occurrence {
+        out.append(.alertRepeated(key: c.key, occurrence: c.occurrence, args: c.args))
+      }
+      if c.severity != a.severity {
+        out.append(.alertSeverityChanged(key: c.key, severity: c.severity, args: c.args))
+      }
+    }
+    for key in state.alerts.keys.sorted() where !seen.contains(key) {
+      guard let a = state.alerts[key], a.isActive, a.autoResolves else { continue }
+      out.append(.alertAutoResolved(key: key))
+    }
+    return out
+  }
+
+  /// Unacknowledged critical alerts escalate every ack-timeout, at most
+  /// `maxEscalations` times. A silenced alert does not escalate.
+  public static func escalations(state: CordonState, now: Instant) -> [CordonEvent] {
+    let timeout = Int64(state.settings.ackTimeoutMinutes)
+    var out: [CordonEvent] = []
+    for key in state.alerts.keys.sorted() {
+      guard let a = state.alerts[key], a.state == .open, a.severity == .critical, !a.isSilenced(at: now),
+        a.escalationLevel < state.settings.maxEscalations
+      else { continue }
+      let since = a.lastEscalation ?? a.lastSeen
+      if since.adding(minutes: timeout) <= now {
+        out.append(.alertEscalated(key: key, level: a.escalationLevel + 1))
+      }
+    }
+    return out
+  }
+}

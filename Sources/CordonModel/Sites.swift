@@ -1,0 +1,69 @@
+import EventSourcing
+
+public enum SiteKind: String, Codable, Sendable, CaseIterable {
+  case compoundCheckpoint, heatStation, office, vehicleFleet, dutyRoom
+
+  /// The seed: offices and heat stations are disinfected twice a day.
+  public var defaultDisinfectionsPerDay: Int {
+    switch self {
+    case .office, .heatStation: 2
+    case .compoundCheckpoint, .vehicleFleet, .dutyRoom: 1
+    }
+  }
+}
+
+public struct TemperatureRound: Codable, Sendable, Equatable {
+  public var at: Instant
+  public var checked: Int
+  public var fevers: Int
+  /// Fevers counted in the round whose cases are still to be entered.
+  public var casesToEnter: Int
+  public var by: String
+}
+
+public struct Disinfection: Codable, Sendable, Equatable {
+  public var at: Instant
+  public var area: String
+  public var agent: String
+  public var by: String
+}
+
+public struct FeverCase: Codable, Sendable, Equatable {
+  public var id: String
+  public var site: String
+  public var personName: String
+  public var reading: Celsius
+  public var at: Instant
+}
+
+/// A checkpoint or other place where rounds and disinfection happen (点位).
+public struct Site: Codable, Sendable, Equatable, Identifiable {
+  public var id: String
+  public var unit: String
+  public var name: LocalizedName
+  public var kind: SiteKind
+  public var roundsPerDay: Int
+  public var disinfectionsPerDay: Int
+  public var reportIntervalMinutes: Int
+  public var isOpen: Bool
+  public var staffOnPost: Int
+  public var registeredAt: Instant
+  /// Most recent first, bounded: the pane and the rules need the last day or
+  /// two; the journal keeps the whole history.
+  public var rounds: [TemperatureRound] = []
+  public var disinfections: [Disinfection] = []
+  public var lastVentilation: Instant?
+
+  public static let historyLimit = 96
+
+  public var lastRound: TemperatureRound? { rounds.first }
+  /// When the next report is due: the interval counts from the last round, or
+  /// from registration (or reopening) when there is none.
+  public var reportDue: Instant {
+    (rounds.first?.at ?? registeredAt).adding(minutes: Int64(reportIntervalMinutes))
+  }
+
+  public func disinfections(onDay day: Int, calendar: LocalCalendar) -> Int {
+    disinfections.reduce(0) { $0 + (calendar.day(of: $1.at) == day ? 1 : 0) }
+  }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// The contract between the durable store and a domain.
+///
+/// The store knows nothing about duty rosters or masks: it journals `Event`s,
+/// folds them into `State` with `apply`, and asks `decide` whether a command is
+/// allowed. Keeping the store generic lets its crash and fault tests run on a
+/// tiny model while the console runs on the real one.
+public protocol EventSourcedModel: Sendable {
+  associatedtype Event: Codable & Sendable & Equatable
+  associatedtype Command: Sendable
+  associatedtype State: Codable & Sendable & Equatable
+
+  /// The state of an empty store.
+  static func initialState() -> State
+
+  /// Folds one durable event into the state. Must be deterministic: the same
+  /// records in the same order always give the same state.
+  static func apply(_ record: EventRecord<Event>, to state: inout State)
+
+  /// The one place commands are validated. Returns the events the command
+  /// produces, or throws a `Refusal` that names the reason. Pure: no I/O.
+  static func decide(_ command: Command, context: CommandContext, state: State) throws(Refusal) -> [Event]
+
+  /// Events the clock alone makes due (an overdue round, an alert to escalate).
+  /// Called by the store's watchdog; returning [] is the common case.
+  static func housekeeping(state: State, now: Instant) -> [Event]
+}
+
+/// Milliseconds since the Unix epoch. An integer, so replay is exact.
+public struct Instant: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+  public var milliseconds: Int64
+  public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+  public init(seconds: Int64) { self.milliseconds = seconds * 1000 }
+  public static func now() -> Instant {
+    Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+  }
+  public static func < (a: Instant, b: Instant) -> Bool { a.milliseconds < b.milliseconds }
+  public func adding(minutes: Int64) -> Instant { Instant(milliseconds: milliseconds + minutes * 60_000) }
+  public func adding(seconds: Int64) -> Instant { Instant(milliseconds: milliseconds + seconds * 1000) }
+  public var description: String { "\(milliseconds)ms" }
+  public init(from decoder: Decoder) throws {
+    milliseconds = try decoder.singleValueContainer().decode(Int64.self)
+  }
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.singleValueContainer()
+    try c.encode(milliseconds)
+  }
+}
+
+/// Who is asking, and on whose behalf. Filled in by whoever executes the
+/// command (the embedded store, or the server from peer credentials), never by
+/// what a client claims.
+public struct CommandContext: Sendable, Equatable {
+  public var actor: String
+  public var unit: String?
+  public var now: Instant
+  public init(actor: String, unit: String?, now: Instant) {
+    self.actor = actor
+    self.unit = unit
+    self.now = now
+  }
+}
+
+/// One journalled event with its envelope.
+public struct EventRecord<Event: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+  /// Gap-free, strictly increasing, starting at 1.
+  public var seq: UInt64
+  public var time: Instant
+  public var actor: String
+  public var unit: String?
+  /// Set on every event a command produced, so a retried command is applied once.
+  public var commandID: String?
+  public var event: Event
+
+  public init(seq: UInt64, time: Instant, actor: String, unit: String?, commandID: String?, event: Event) {
+    self.seq = seq
+    self.time = time
+    self.actor = actor
+    self.unit = unit
+    self.commandID = commandID
+    self.event = event
+  }
+}
+
+/// A command was not allowed. Carries a stable code and its arguments, not
+/// prose: the console and the server's clients turn it into words from their
+/// string tables, in the user's language. `field` names the form field at fault.
+public struct Refusal: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+  public var code: String
+  public var args: [String]
+  public var field: String?
+  public init(_ code: String, _ args: [String] = [], field: String? = nil) {
+    self.code = code
+    self.args = args
+    self.field = field
+  }
+  public var description: String { args.isEmpty ? code : "\(code)(\(args.joined(separator: ", ")))" }
+}

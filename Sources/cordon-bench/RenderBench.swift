@@ -1,0 +1,1 @@
+enum RenderBench { static func run(_ args: [String]) throws {} }

@@ -1,0 +1,16 @@
+import Foundation
+
+// `cordon-bench store …` measures the durable store; `cordon-bench render …` the console.
+let args = Array(CommandLine.arguments.dropFirst())
+do {
+  switch args.first {
+  case "store": try StoreBench.run(Array(args.dropFirst()))
+  case "render": try RenderBench.run(Array(args.dropFirst()))
+  default:
+    FileHandle.standardError.write(Data("usage: cordon-bench store|render [options]\n".utf8))
+    exit(2)
+  }
+} catch {
+  FileHandle.standardError.write(Data("cordon-bench: \(error)\n".utf8))
+  exit(1)
+}
