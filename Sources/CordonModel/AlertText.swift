@@ -1,0 +1,24 @@
+import EventSourcing
+
+extension Alert {
+  /// The alert's message in a language, with ids turned into names.
+  public func message(_ state: CordonState, _ strings: Strings) -> String {
+    let lang = strings.language
+    var a = args
+    func name(_ i: Int, _ f: (String) -> String) { if i < a.count { a[i] = f(a[i]) } }
+    switch key.rule {
+    case .fever: name(1) { state.siteName($0, lang) }
+    case .roundOverdue, .disinfectionShort: name(0) { state.siteName($0, lang) }
+    case .roleUncovered:
+      name(0) { state.unitName($0, lang) }
+      name(1) { strings("role.\($0)") }
+    case .noShow:
+      name(1) { state.unitName($0, lang) }
+      name(2) { strings("role.\($0)") }
+    case .stockLow, .coverLow:
+      name(0) { state.unitName($0, lang) }
+      name(1) { state.itemName($0, lang) }
+    }
+    return strings.format("alert.\(key.rule.rawValue)", a)
+  }
+}

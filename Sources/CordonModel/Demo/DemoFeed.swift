@@ -1,0 +1,74 @@
+import EventSourcing
+
+/// A small deterministic generator (SplitMix64): the demo feed and the
+/// property tests replay the same sequence from the same seed.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+  private var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// What the simulated feed does next: the kind of traffic a real duty day
+/// brings (rounds, disinfection, stock movements, the odd fever), so the
+/// panes stay live in the demo. Pure: it proposes commands, the store decides.
+public enum DemoFeed {
+  public struct Step: Sendable {
+    public var command: CordonCommand
+    public var actor: String
+    public var unit: String?
+  }
+
+  public static func next(state: CordonState, now: Instant, rng: inout SeededRandom) -> Step? {
+    // Keep tomorrow's roster filled as the days go by.
+    let today = state.calendar.day(of: now)
+    let existing = Set(state.shifts.keys)
+    let missing = DemoOrganisation.shifts(fromDay: today, toDay: today + 1, calendar: state.calendar, existing: existing)
+    if !missing.isEmpty, state.units[DemoOrganisation.headquarters] != nil {
+      return Step(command: .register(missing), actor: "demo", unit: DemoOrganisation.headquarters)
+    }
+    let sites = state.orderedSites.filter(\.isOpen)
+    guard !sites.isEmpty else { return nil }
+    let roll = Int.random(in: 0..<100, using: &rng)
+    let site = sites[Int.random(in: 0..<sites.count, using: &rng)]
+    let actor = "demo-\(site.unit)"
+    switch roll {
+    case 0..<45:
+      let checked = Int.random(in: 4...40, using: &rng)
+      return Step(
+        command: .recordRound(site: site.id, checked: checked, fevers: 0, acceptMissingCases: false), actor: actor,
+        unit: site.unit)
+    case 45..<65:
+      let areas = ["值班室", "大门岗亭", "办公区", "电梯间", "楼道"]
+      let area = areas[Int.random(in: 0..<areas.count, using: &rng)]
+      return Step(
+        command: .recordDisinfection(site: site.id, area: area, agent: "84消毒液", by: ""), actor: actor, unit: site.unit)
+    case 65..<70:
+      return Step(command: .recordVentilation(site: site.id), actor: actor, unit: site.unit)
+    case 70..<92:
+      let lines = state.stock.values.filter { $0.balance.milli > 2000 }.sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+      guard !lines.isEmpty else { return nil }
+      let line = lines[Int.random(in: 0..<lines.count, using: &rng)]
+      let whole = state.items[line.item]?.wholePieces ?? true
+      let q = whole ? Quantity(Int64.random(in: 1...max(1, line.balance.milli / 50_000), using: &rng)) : Quantity(milli: 500)
+      return Step(
+        command: .issueStock(unit: line.unit, item: line.item, quantity: q, reason: "日常领用"), actor: "demo-\(line.unit)",
+        unit: line.unit)
+    case 92..<97:
+      return Step(
+        command: .receiveStock(
+          unit: DemoOrganisation.headquarters, item: "mask", quantity: Quantity(500), kind: .donation, reason: "社会捐赠"),
+        actor: "demo-hq", unit: DemoOrganisation.headquarters)
+    default:
+      let names = ["张伟", "李娜", "王强", "刘洋", "陈静"]
+      let name = names[Int.random(in: 0..<names.count, using: &rng)]
+      let reading = Celsius(tenths: Int.random(in: 373...386, using: &rng))
+      return Step(command: .recordFever(site: site.id, personName: name, reading: reading), actor: actor, unit: site.unit)
+    }
+  }
+}
