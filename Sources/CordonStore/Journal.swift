@@ -1,0 +1,197 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The append-only log of frames, written by one thread with group commit.
+///
+/// Callers enqueue already-framed bytes; the writer drains everything queued,
+/// writes it with one write call, issues one fdatasync for the lot and only
+/// then reports the batch as durable. The ticket is whatever the store needs
+/// to finish the command (records, completion): the journal never looks at it.
+final class Journal<Ticket: Sendable>: Sendable {
+  struct Entry: Sendable {
+    var frames: [UInt8]
+    var firstSeq: UInt64
+    var ticket: Ticket
+  }
+
+  struct Active: Sendable {
+    var file: SegmentFile
+    var handle: IOHandle
+    var size: Int
+    var hasFrames: Bool
+  }
+
+  private struct Queue: ~Copyable {
+    var entries: [Entry] = []
+    var failure: String?
+    var closing = false
+  }
+
+  private struct Segments: Sendable {
+    var sealed: [SegmentFile]
+    var active: Active?
+  }
+
+  private let io: FileIO
+  private let directory: String
+  private let segmentBytes: Int
+  private let queue = Mutex(Queue())
+  private let segments: Mutex<Segments>
+  private let wake = DispatchSemaphore(value: 0)
+  private let finished = DispatchSemaphore(value: 0)
+
+  typealias Durable = @Sendable ([Ticket]) -> Void
+  typealias Failed = @Sendable (String, [Ticket]) -> Void
+
+  /// `sealed` are complete segments older than `active`, which is open for
+  /// append (nil when the first write must create a segment).
+  init(directory: String, io: FileIO, segmentBytes: Int, sealed: [SegmentFile], active: Active?) {
+    self.io = io
+    self.directory = directory
+    self.segmentBytes = segmentBytes
+    self.segments = Mutex(Segments(sealed: sealed, active: active))
+  }
+
+  /// Starts the writer thread. The callbacks run on it, in seq order, one batch
+  /// at a time; they must not call `close()`.
+  func start(onDurable: @escaping Durable, onFailure: @escaping Failed) {
+    let thread = Thread { [self] in self.run(onDurable, onFailure) }
+    thread.name = "cordon-journal"
+    thread.start()
+  }
+
+  /// Queues frames for the writer. Returns the reason when the journal no
+  /// longer accepts writes; the entry is then not queued.
+  func append(_ entry: Entry) -> String? {
+    let refused = queue.withLock { q -> String? in
+      if let f = q.failure { return f }
+      if q.closing { return "the store is closed" }
+      q.entries.append(entry)
+      return nil
+    }
+    if refused == nil { wake.signal() }
+    return refused
+  }
+
+  /// Asks the writer to finish what is queued and exit, without waiting for it.
+  func stop() {
+    queue.withLock { $0.closing = true }
+    wake.signal()
+  }
+
+  /// Writes out everything queued, then stops the writer thread and closes the active segment.
+  func close() {
+    let first = queue.withLock { q -> Bool in
+      defer { q.closing = true }
+      return !q.closing
+    }
+    guard first else { return }
+    wake.signal()
+    finished.wait()
+    segments.withLock { s in
+      if let a = s.active { io.close(a.handle) }
+      s.active = nil
+    }
+  }
+
+  var failure: String? { queue.withLock { $0.failure } }
+
+  /// All segment files, oldest first.
+  var files: [SegmentFile] {
+    segments.withLock { s in s.sealed + (s.active.map { [$0.file] } ?? []) }
+  }
+
+  /// Deletes sealed segments whose every frame has seq ≤ `seq`. The active
+  /// segment is never touched. Returns the deleted file names.
+  func removeSegments(coveredThrough seq: UInt64) throws -> [String] {
+    let doomed = segments.withLock { s -> [SegmentFile] in
+      var doomed: [SegmentFile] = []
+      for (i, seg) in s.sealed.enumerated() {
+        let nextFirst = i + 1 < s.sealed.count ? s.sealed[i + 1].firstSeq : s.active?.file.firstSeq
+        guard let nextFirst, nextFirst > 0, nextFirst - 1 <= seq else { break }
+        doomed.append(seg)
+      }
+      s.sealed.removeFirst(doomed.count)
+      return doomed
+    }
+    for seg in doomed { try io.remove(seg.path) }
+    if !doomed.isEmpty { try io.syncDirectory(directory) }
+    return doomed.map(\.name)
+  }
+
+  private func run(_ onDurable: Durable, _ onFailure: Failed) {
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 20)
+    while true {
+      wake.wait()
+      let (batch, stop) = queue.withLock { q -> ([Entry], Bool) in
+        defer { q.entries.removeAll(keepingCapacity: true) }
+        return (q.entries, q.closing)
+      }
+      if !batch.isEmpty { write(batch, into: &buffer, onDurable, onFailure) }
+      if stop && queue.withLock({ $0.entries.isEmpty }) { break }
+    }
+    finished.signal()
+  }
+
+  private func write(_ batch: [Entry], into buffer: inout [UInt8], _ onDurable: Durable, _ onFailure: Failed) {
+    if let reason = queue.withLock({ $0.failure }) {
+      onFailure(reason, batch.map(\.ticket))
+      return
+    }
+    buffer.removeAll(keepingCapacity: true)
+    do {
+      try segments.withLock { s throws in
+        var newSegment = false
+        if s.active == nil || (s.active?.hasFrames == true && (s.active?.size ?? 0) >= segmentBytes) {
+          try roll(&s, firstSeq: batch[0].firstSeq)
+          buffer.append(contentsOf: SegmentHeader.bytes)
+          newSegment = true
+        }
+        guard var active = s.active else { return }
+        for e in batch { buffer.append(contentsOf: e.frames) }
+        active.size += buffer.count
+        active.hasFrames = true
+        s.active = active
+        try io.write(active.handle, buffer)
+        if newSegment {
+          // The file's size and its directory entry must be durable too, or a
+          // crash could lose a segment whose frames were acknowledged.
+          try io.sync(active.handle)
+          try io.syncDirectory(directory)
+        } else {
+          try io.dataSync(active.handle)
+        }
+      }
+    } catch {
+      fail("\(error)", batch, onFailure)
+      return
+    }
+    onDurable(batch.map(\.ticket))
+  }
+
+  private func roll(_ s: inout Segments, firstSeq: UInt64) throws {
+    if let old = s.active {
+      io.close(old.handle)
+      s.sealed.append(old.file)
+      s.active = nil
+    }
+    let name = SegmentHeader.fileName(firstSeq: firstSeq)
+    let file = SegmentFile(firstSeq: firstSeq, name: name, path: directory + "/" + name)
+    if io.fileExists(file.path) { try io.truncate(file.path, to: 0) }
+    let handle = try io.openForAppend(file.path, create: true)
+    s.active = Active(file: file, handle: handle, size: 0, hasFrames: false)
+  }
+
+  /// Never retries: after a failed fdatasync the kernel may have discarded the
+  /// dirty pages, so a later success would prove nothing (PostgreSQL's fsyncgate).
+  private func fail(_ reason: String, _ batch: [Entry], _ onFailure: Failed) {
+    let rest = queue.withLock { q -> [Entry] in
+      q.failure = reason
+      defer { q.entries.removeAll() }
+      return q.entries
+    }
+    onFailure(reason, (batch + rest).map(\.ticket))
+  }
+}
