@@ -30,6 +30,7 @@ let package = Package(
       dependencies: [
         "CordonModel", "CordonStore", "CordonTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     .executableTarget(

@@ -1,0 +1,534 @@
+import CordonModel
+import CordonStore
+import EventSourcing
+import Synchronization
+
+/// The console: UI state, key dispatch, and drawing into a `ScreenBuffer`.
+/// Owned by one thread (the event loop, or a test); other threads reach it
+/// only through `post`, which queues a message and wakes the loop.
+public final class ConsoleApp {
+  public enum Mode: Equatable {
+    case normal
+    case filter(LineEditor)
+    case command(LineEditor)
+    case help(scroll: Int)
+    case detail(pane: PaneKind, rowID: String, scroll: Int)
+    case form(Form)
+    case confirmQuit(returnTo: Form?)
+    case confirmDiscard(Form)
+  }
+
+  public enum Message: Sendable {
+    case dataChanged
+    case submitted(seq: UInt64)
+    case refused(StoreFailure, formToken: Int?)
+    case saved(seq: UInt64, formToken: Int?)
+  }
+
+  public let source: ConsoleSource
+  public private(set) var strings: Strings
+  public let keymap: KeyMap
+  public let clock: @Sendable () -> Instant
+  public private(set) var focus: PaneKind = .roster
+  public private(set) var mode: Mode = .normal
+  public private(set) var status: (text: String, style: StyleToken)?
+  public private(set) var wantsQuit = false
+  public var bellOnCritical = false
+  /// Set when the terminal should ring (a new critical alert, with the bell on).
+  public private(set) var pendingBell = false
+
+  private var tables: [PaneKind: TableState] = [:]
+  private var cache: [PaneKind: (key: CacheKey, data: TableData, rows: [TableRow])] = [:]
+  private var lastSize = (width: 0, height: 0)
+  private var formToken = 0
+  private var knownCritical: Set<AlertKey> = []
+  private var newCritical = false
+  /// The only part other threads touch.
+  public let inbox: ConsoleInbox
+
+  struct CacheKey: Equatable {
+    var seq: UInt64
+    var minute: Int64
+    var language: Language
+    var filter: String
+  }
+
+  public init(
+    source: ConsoleSource, language: Language, keymap: KeyMap = .defaults,
+    clock: @escaping @Sendable () -> Instant = Instant.now, wake: @escaping @Sendable () -> Void = {}
+  ) {
+    self.source = source
+    self.strings = Strings(language)
+    self.keymap = keymap
+    self.clock = clock
+    self.inbox = ConsoleInbox(wake: wake)
+    for p in PaneKind.allCases { tables[p] = TableState() }
+    knownCritical = criticalKeys(source.state)
+    source.onChange { [inbox] in inbox.post(.dataChanged) }
+  }
+
+  /// The moment shown: the past for `--at`, else the clock.
+  public var now: Instant { source.info.at ?? clock() }
+  public var readOnly: Bool { source.info.isReadOnly }
+
+  // MARK: Messages from other threads
+
+  public func post(_ m: Message) { inbox.post(m) }
+
+  /// Handles queued messages; returns whether anything needs redrawing.
+  @discardableResult
+  public func processInbox() -> Bool {
+    let messages = inbox.drain()
+    for m in messages { handle(m) }
+    return !messages.isEmpty
+  }
+
+  func handle(_ m: Message) {
+    switch m {
+    case .dataChanged:
+      let crit = criticalKeys(source.state)
+      if !crit.subtracting(knownCritical).isEmpty {
+        newCritical = true
+        if bellOnCritical { pendingBell = true }
+      }
+      knownCritical = crit
+    case .submitted(let seq), .saved(let seq, nil):
+      status = (strings("status.saved", String(seq)), .ok)
+    case .saved(let seq, let token?):
+      if case .form(let f) = mode, f.submitting, token == formToken {
+        mode = .normal
+      }
+      status = (strings("status.saved", String(seq)), .ok)
+    case .refused(let failure, let token):
+      let text = describe(failure)
+      if let token, case .form(var f) = mode, token == formToken {
+        f.submitting = false
+        if case .refused(let r) = failure {
+          f.show(refusal: text, field: r.field)
+          if r.code == "round.feverMismatch", f.purpose == .temperatureRound {
+            f.error = text + " · " + strings("form.offerMissing")
+            offerMissingCases = true
+          }
+        } else {
+          f.error = text
+        }
+        mode = .form(f)
+      } else {
+        status = (strings("status.refused", text), .inputError)
+      }
+    }
+  }
+
+  private var offerMissingCases = false
+
+  public func takeBell() -> Bool {
+    defer { pendingBell = false }
+    return pendingBell
+  }
+
+  func describe(_ f: StoreFailure) -> String {
+    switch f {
+    case .refused(let r): strings.refusal(r)
+    case .storeReadOnly(let reason): strings("refusal.store.readOnly", reason)
+    case .io(let text): text
+    }
+  }
+
+  private func criticalKeys(_ s: CordonState) -> Set<AlertKey> {
+    Set(s.alerts.values.filter { $0.severity == .critical && $0.state == .open }.map(\.key))
+  }
+
+  // MARK: Keys
+
+  public func handle(_ key: Key) {
+    if key == .resize { return }
+    if key != .esc { status = nil }
+    switch mode {
+    case .normal: handleNormal(key)
+    case .filter(var editor):
+      switch key {
+      case .enter: mode = .normal
+      case .esc:
+        tables[focus]?.filter = ""
+        mode = .normal
+      default:
+        _ = editor.handle(key)
+        tables[focus]?.filter = editor.text
+        mode = .filter(editor)
+      }
+    case .command(var editor):
+      switch key {
+      case .enter:
+        mode = .normal
+        run(command: editor.text)
+      case .esc: mode = .normal
+      case .tab:
+        let (completed, options) = Self.complete(editor.text)
+        editor.set(completed)
+        mode = .command(editor)
+        if options.count > 1 { status = (strings("command.completions", options.joined(separator: " ")), .muted) }
+      default:
+        _ = editor.handle(key)
+        mode = .command(editor)
+      }
+    case .help(let scroll):
+      switch key {
+      case .esc, .char("q"), .char("?"), .enter: mode = .normal
+      case .down, .char("j"): mode = .help(scroll: scroll + 1)
+      case .up, .char("k"): mode = .help(scroll: max(0, scroll - 1))
+      default: break
+      }
+    case .detail(let pane, let id, let scroll):
+      switch key {
+      case .esc, .char("q"), .enter: mode = .normal
+      case .down, .char("j"): mode = .detail(pane: pane, rowID: id, scroll: scroll + 1)
+      case .up, .char("k"): mode = .detail(pane: pane, rowID: id, scroll: max(0, scroll - 1))
+      case .pageDown: mode = .detail(pane: pane, rowID: id, scroll: scroll + 10)
+      case .pageUp: mode = .detail(pane: pane, rowID: id, scroll: max(0, scroll - 10))
+      default: break
+      }
+    case .form(var form):
+      if key == .ctrl("c") {
+        mode = .confirmQuit(returnTo: form)
+        return
+      }
+      guard !form.submitting else { return }
+      switch form.handle(key) {
+      case .none:
+        if key != .enter { offerMissingCases = false }
+        mode = .form(form)
+      case .cancel:
+        mode = form.isDirty ? .confirmDiscard(form) : .normal
+      case .submit:
+        submit(form)
+      }
+    case .confirmQuit(let form):
+      if key == .char("y") || key == .char("Y") {
+        wantsQuit = true
+      } else {
+        mode = form.map { .form($0) } ?? .normal
+      }
+    case .confirmDiscard(let form):
+      mode = (key == .char("y") || key == .char("Y")) ? .normal : .form(form)
+    }
+  }
+
+  private func handleNormal(_ key: Key) {
+    if key == .ctrl("c") {
+      wantsQuit = true
+      return
+    }
+    guard let action = keymap.action(for: key) else { return }
+    if action.changesData && readOnly {
+      status = (strings("status.readOnly"), .warning)
+      return
+    }
+    if let pane = action.pane, pane != focus { return }
+    let rows = visibleRows(focus)
+    let page = max(1, pageSize(focus))
+    switch action {
+    case .nextPane: focus = PaneKind(rawValue: (focus.rawValue + 1) % 4) ?? .roster
+    case .prevPane: focus = PaneKind(rawValue: (focus.rawValue + 3) % 4) ?? .roster
+    case .focus1: focus = .roster
+    case .focus2: focus = .checkpoints
+    case .focus3: focus = .stock
+    case .focus4:
+      focus = .alerts
+      newCritical = false
+    case .up: tables[focus]?.move(by: -1, rows: rows, visibleRows: page)
+    case .down: tables[focus]?.move(by: 1, rows: rows, visibleRows: page)
+    case .pageUp: tables[focus]?.move(by: -page, rows: rows, visibleRows: page)
+    case .pageDown: tables[focus]?.move(by: page, rows: rows, visibleRows: page)
+    case .home: tables[focus]?.move(by: -rows.count, rows: rows, visibleRows: page)
+    case .end: tables[focus]?.move(by: rows.count, rows: rows, visibleRows: page)
+    case .open:
+      if let id = selectedRowID { mode = .detail(pane: focus, rowID: id, scroll: 0) }
+    case .back:
+      tables[focus]?.filter = ""
+    case .filter: mode = .filter(LineEditor(tables[focus]?.filter ?? ""))
+    case .command: mode = .command(LineEditor())
+    case .help: mode = .help(scroll: 0)
+    case .quit: wantsQuit = true
+    case .acknowledge:
+      guard let key = selectedAlertKey else { return }
+      source.submit(.acknowledgeAlert(key)) { [inbox] r in inbox.post(Self.message(for: r, token: nil)) }
+    case .resolve:
+      guard let key = selectedAlertKey else { return }
+      openForm(.resolveAlert(key))
+    case .recordRound: openForm(.temperatureRound)
+    case .recordFever: openForm(.feverCase)
+    }
+    if focus == .alerts { newCritical = false }
+  }
+
+  private var selectedRowID: String? {
+    let rows = visibleRows(focus)
+    guard let t = tables[focus] else { return nil }
+    return rows.indices.contains(t.selectedIndex) ? rows[t.selectedIndex].id : nil
+  }
+
+  private var selectedAlertKey: AlertKey? {
+    guard focus == .alerts, let id = selectedRowID else { return nil }
+    return source.state.alerts.keys.first { $0.description == id }
+  }
+
+  static func message(for r: Result<UInt64, StoreFailure>, token: Int?) -> Message {
+    switch r {
+    case .success(let seq): .saved(seq: seq, formToken: token)
+    case .failure(let f): .refused(f, formToken: token)
+    }
+  }
+
+  // MARK: Command line
+
+  public static let commands = ["quit", "help", "lang zh", "lang en", "round", "fever", "roster", "checkpoints", "stock", "alerts"]
+
+  /// Completes to the longest common prefix of the matching commands.
+  static func complete(_ text: String) -> (String, [String]) {
+    let matches = commands.filter { $0.hasPrefix(text) }
+    guard let first = matches.first else { return (text, []) }
+    var prefix = first
+    for m in matches.dropFirst() {
+      while !m.hasPrefix(prefix) { prefix.removeLast() }
+    }
+    return (matches.count == 1 ? first : prefix, matches)
+  }
+
+  func run(command raw: String) {
+    let text = raw.trimmingCharacters(in: .whitespaces)
+    switch text {
+    case "": return
+    case "q", "quit": wantsQuit = true
+    case "help": mode = .help(scroll: 0)
+    case "lang zh": strings = Strings(.zh)
+    case "lang en": strings = Strings(.en)
+    case "roster", "1": focus = .roster
+    case "checkpoints", "2": focus = .checkpoints
+    case "stock", "3": focus = .stock
+    case "alerts", "4": focus = .alerts
+    case "round", "fever":
+      guard !readOnly else {
+        status = (strings("status.readOnly"), .warning)
+        return
+      }
+      focus = .checkpoints
+      openForm(text == "round" ? .temperatureRound : .feverCase)
+    default:
+      status = (strings("command.unknown", UserText.clean(text)), .inputError)
+    }
+  }
+
+  // MARK: Forms
+
+  private func siteChoices() -> [Form.Choice] {
+    let s = source.state
+    return s.orderedSites.map { Form.Choice(value: $0.id, label: "\($0.name.text(strings.language)) \($0.id)") }
+  }
+
+  func openForm(_ purpose: FormPurpose) {
+    let t = strings
+    var fields: [Form.Field]
+    let title: String
+    switch purpose {
+    case .temperatureRound, .feverCase:
+      var site = Form.Field(id: "site", label: t("form.field.site"), kind: .choice(siteChoices()))
+      if focus == .checkpoints, let id = selectedRowID, let i = siteChoices().firstIndex(where: { $0.value == id }) {
+        site.choiceIndex = i
+      }
+      if purpose == .temperatureRound {
+        title = t("form.round.title")
+        fields = [
+          site, Form.Field(id: "checked", label: t("form.field.checked"), kind: .number),
+          Form.Field(id: "fevers", label: t("form.field.fevers"), kind: .number, initial: "0"),
+        ]
+      } else {
+        title = t("form.fever.title")
+        fields = [
+          site, Form.Field(id: "person", label: t("form.field.person"), kind: .text),
+          Form.Field(id: "reading", label: t("form.field.reading"), kind: .number),
+        ]
+      }
+    case .resolveAlert:
+      title = t("action.resolve")
+      fields = [Form.Field(id: "note", label: t("form.field.note"), kind: .multiline)]
+    }
+    offerMissingCases = false
+    mode = .form(Form(purpose: purpose, title: title, fields: fields))
+  }
+
+  private func submit(_ form: Form) {
+    var f = form
+    f.clearErrors()
+    let command: CordonCommand
+    switch f.purpose {
+    case .temperatureRound:
+      guard let checked = Int(f.value("checked").trimmingCharacters(in: .whitespaces)) else {
+        f.show(refusal: strings("form.invalidNumber"), field: "checked")
+        mode = .form(f)
+        return
+      }
+      guard let fevers = Int(f.value("fevers").trimmingCharacters(in: .whitespaces)) else {
+        f.show(refusal: strings("form.invalidNumber"), field: "fevers")
+        mode = .form(f)
+        return
+      }
+      command = .recordRound(site: f.value("site"), checked: checked, fevers: fevers, acceptMissingCases: offerMissingCases)
+    case .feverCase:
+      guard let reading = Celsius(parsing: f.value("reading")) else {
+        f.show(refusal: strings("form.invalidReading"), field: "reading")
+        mode = .form(f)
+        return
+      }
+      command = .recordFever(site: f.value("site"), personName: f.value("person"), reading: reading)
+    case .resolveAlert(let key):
+      command = .resolveAlert(key, note: f.value("note"))
+    }
+    formToken += 1
+    let token = formToken
+    f.submitting = true
+    mode = .form(f)
+    source.submit(command) { [inbox] r in inbox.post(Self.message(for: r, token: token)) }
+  }
+
+  // MARK: Data for panes
+
+  /// The focused pane's rows after its filter: what selection moves over.
+  public func visibleRows(_ pane: PaneKind) -> [TableRow] { tableData(pane).rows }
+
+  private func pageSize(_ pane: PaneKind) -> Int {
+    let layout = ScreenLayout(width: lastSize.width, height: lastSize.height, focus: focus)
+    guard let rect = layout.panes[pane] else { return 10 }
+    return ScreenLayout.bodyRows(rect, hasFooter: tableData(pane).data.footer != nil)
+  }
+
+  /// Tables are rebuilt only when the data, the minute, the language or the
+  /// filter changed: a frame only draws the visible rows of what is cached.
+  func tableData(_ pane: PaneKind) -> (data: TableData, rows: [TableRow]) {
+    let state = source.state
+    let now = self.now
+    let key = CacheKey(
+      seq: state.lastSeq, minute: now.milliseconds / 60_000, language: strings.language,
+      filter: tables[pane]?.filter ?? "")
+    if let c = cache[pane], c.key == key { return (c.data, c.rows) }
+    let data: TableData =
+      switch pane {
+      case .roster: RosterPane.table(state: state, now: now, strings: strings)
+      case .checkpoints: CheckpointPane.table(state: state, now: now, strings: strings)
+      case .stock: StockPane.table(state: state, now: now, strings: strings)
+      case .alerts: AlertPane.table(state: state, now: now, strings: strings)
+      }
+    let rows = data.filtered(key.filter)
+    cache[pane] = (key, data, rows)
+    return (data, rows)
+  }
+
+  // MARK: Drawing
+
+  /// Draws the whole screen. Returns where the cursor belongs, if anywhere.
+  @discardableResult
+  public func render(into buffer: inout ScreenBuffer) -> (x: Int, y: Int)? {
+    lastSize = (buffer.width, buffer.height)
+    buffer.clear()
+    let layout = ScreenLayout(width: buffer.width, height: buffer.height, focus: focus)
+    if layout.mode == .tooSmall {
+      let msg = strings("size.tooSmall", String(buffer.width), String(buffer.height))
+      var y = 0
+      var rest = Array(msg)
+      while !rest.isEmpty && y < buffer.height {
+        var line = ""
+        while let c = rest.first, DisplayWidth.of(line) + DisplayWidth.of(c) <= buffer.width {
+          line.append(c)
+          rest.removeFirst()
+        }
+        if line.isEmpty { break }
+        buffer.put(line, x: 0, y: y, style: .warning)
+        y += 1
+      }
+      return nil
+    }
+    let state = source.state
+    let info = source.info
+    let now = self.now
+    HeaderView.draw(state: state, info: info, now: now, strings: strings, newCritical: newCritical, in: layout.header, buffer: &buffer)
+    if let tabs = layout.tabs {
+      HeaderView.drawTabs(state: state, now: now, focus: focus, strings: strings, in: tabs, buffer: &buffer)
+    }
+    for (pane, rect) in layout.panes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+      drawPane(pane, in: rect, buffer: &buffer)
+    }
+    HeaderView.drawHints(keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, in: layout.hints, buffer: &buffer)
+    var cursor: (x: Int, y: Int)? = nil
+    switch mode {
+    case .filter(let e): cursor = drawPrompt(strings("filter.prompt"), e, layout.prompt, &buffer)
+    case .command(let e): cursor = drawPrompt(strings("command.prompt"), e, layout.prompt, &buffer)
+    case .confirmQuit: buffer.put(strings("quit.confirm"), x: 0, y: layout.prompt.y, style: .warning)
+    case .confirmDiscard: buffer.put(strings("form.discard"), x: 0, y: layout.prompt.y, style: .warning)
+    default:
+      if let s = status {
+        buffer.put(s.text, x: 0, y: layout.prompt.y, style: s.style)
+      } else if let w = info.warnings.first {
+        buffer.put(strings("header.recovered", w), x: 0, y: layout.prompt.y, style: .warning)
+      } else if let r = info.readOnlyReason, info.at == nil {
+        buffer.put(strings("header.storeError", r), x: 0, y: layout.prompt.y, style: .critical)
+      }
+    }
+    let body = Rect(x: 0, y: 1, width: buffer.width, height: buffer.height - 3)
+    switch mode {
+    case .help(let scroll): OverlayView.drawHelp(keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, scroll: scroll, in: body, buffer: &buffer)
+    case .detail(let pane, let id, let scroll):
+      let (title, lines) = DetailView.lines(pane: pane, rowID: id, state: state, now: now, strings: strings)
+      OverlayView.drawText(title: title, lines: lines, footer: strings("help.close"), scroll: scroll, in: body, buffer: &buffer)
+    case .form(let f), .confirmQuit(let f?), .confirmDiscard(let f):
+      cursor = OverlayView.drawForm(f, strings: strings, in: body, buffer: &buffer)
+    default: break
+    }
+    return cursor
+  }
+
+  private func drawPrompt(_ label: String, _ e: LineEditor, _ rect: Rect, _ buffer: inout ScreenBuffer) -> (x: Int, y: Int) {
+    let used = buffer.put(label, x: rect.x, y: rect.y, style: .title)
+    let width = rect.width - used
+    let (text, cx) = e.visible(width: width)
+    buffer.fill(Rect(x: rect.x + used, y: rect.y, width: width, height: 1), style: .input)
+    buffer.put(text, x: rect.x + used, y: rect.y, maxWidth: width, style: .input)
+    return (rect.x + used + cx, rect.y)
+  }
+
+  private func drawPane(_ pane: PaneKind, in rect: Rect, buffer: inout ScreenBuffer) {
+    let (data, rows) = tableData(pane)
+    let focused = pane == focus
+    var title = "\(pane.rawValue + 1) \(strings(pane.titleKey))"
+    if pane == .alerts {
+      let c = AlertPane.counts(source.state, now: now)
+      title += " \(strings("severity.short.critical"))\(c[.critical] ?? 0) \(strings("severity.short.warning"))\(c[.warning] ?? 0)"
+    }
+    let filter = tables[pane]?.filter ?? ""
+    if !filter.isEmpty { title += " /\(filter) (\(rows.count)/\(data.rows.count))" }
+    BoxView.draw(title: title, focused: focused, in: rect, buffer: &buffer)
+    let inner = rect.inset(1)
+    var t = tables[pane] ?? TableState()
+    t.reconcile(rows: rows, visibleRows: ScreenLayout.bodyRows(rect, hasFooter: data.footer != nil))
+    tables[pane] = t
+    TableView.draw(data, rows: rows, state: t, focused: focused, in: inner, buffer: &buffer)
+  }
+}
+
+/// Messages from other threads (store notifications, command results) wait
+/// here until the console's own thread takes them.
+public final class ConsoleInbox: Sendable {
+  private let messages = Mutex<[ConsoleApp.Message]>([])
+  private let wake: @Sendable () -> Void
+  init(wake: @escaping @Sendable () -> Void) { self.wake = wake }
+
+  public func post(_ m: ConsoleApp.Message) {
+    messages.withLock { $0.append(m) }
+    wake()
+  }
+
+  func drain() -> [ConsoleApp.Message] {
+    messages.withLock { box in
+      defer { box.removeAll() }
+      return box
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import CordonModel
+import EventSourcing
+
+/// What Enter shows for the selected row: the site's day, the unit's
+/// roster and handovers, the stock card, or the alert's history.
+enum DetailView {
+  static func lines(pane: PaneKind, rowID: String, state: CordonState, now: Instant, strings t: Strings) -> (String, [String]) {
+    let lang = t.language
+    let cal = state.calendar
+    switch pane {
+    case .checkpoints:
+      guard let site = state.sites[rowID] else { return (t("detail.title"), []) }
+      var out: [String] = []
+      out.append("\(site.name.text(lang)) · \(state.unitName(site.unit, lang)) · \(t("kind.\(site.kind.rawValue)"))")
+      let today = cal.day(of: now)
+      var perHour = Array(repeating: Int64(0), count: 24)
+      for r in site.rounds where cal.day(of: r.at) == today { perHour[cal.minuteOfDay(r.at) / 60] += Int64(r.checked) }
+      out.append("0-23h " + Fmt.sparkline(perHour))
+      out.append("")
+      out.append(t("col.lastRound") + ":")
+      for r in site.rounds.prefix(12) {
+        let pending = r.casesToEnter > 0 ? " (+\(r.casesToEnter)?)" : ""
+        out.append("  \(cal.format(r.at))  \(r.checked) / \(r.fevers)\(pending)  \(r.by)")
+      }
+      out.append(t("col.disinfection") + ":")
+      for d in site.disinfections.prefix(8) { out.append("  \(cal.format(d.at))  \(d.area)  \(d.agent)  \(d.by)") }
+      for c in state.feverCases where c.site == site.id {
+        out.append("  !! \(cal.format(c.at))  \(c.personName)  \(c.reading)")
+      }
+      return (site.name.text(lang), out)
+    case .stock:
+      let parts = rowID.split(separator: "/").map(String.init)
+      guard parts.count == 2, let line = state.stock[StockKey(unit: parts[0], item: parts[1])] else {
+        return (t("detail.title"), [])
+      }
+      var out = ["\(state.unitName(line.unit, lang)) · \(state.itemName(line.item, lang)) = \(line.balance)"]
+      for e in line.ledger {
+        let sign = e.delta.milli >= 0 ? "+" : ""
+        let other = e.counterparty.map { " <-> " + state.unitName($0, lang) } ?? ""
+        out.append("  \(cal.format(e.at))  \(e.kind.rawValue)  \(sign)\(e.delta)  = \(e.balance)\(other)  \(e.reason)  \(e.by)")
+      }
+      return (state.itemName(line.item, lang), out)
+    case .alerts:
+      guard let a = state.alerts.values.first(where: { $0.key.description == rowID }) else { return (t("detail.title"), []) }
+      var out = ["#\(a.number) \(a.message(state, t))", "\(t("col.unit")): \(state.unitName(a.unit, lang))"]
+      if let who = a.acknowledgedBy { out.append("\(t("state.acknowledged")): \(who)") }
+      if let who = a.assignee { out.append("-> \(who)") }
+      for h in a.history { out.append("  \(cal.format(h.at))  \(h.actor)  \(describe(h.action))") }
+      return ("#\(a.number)", out)
+    case .roster:
+      let unitID = String(rowID.split(separator: "/").first ?? "")
+      let day = cal.day(of: now)
+      let shifts = state.shifts.values.filter { $0.unit == unitID && cal.day(of: $0.start) <= day && cal.day(of: $0.end) >= day }
+        .sorted { ($0.role.rawValue, $0.start) < ($1.role.rawValue, $1.start) }
+      var out = [state.unitName(unitID, lang) + " · " + cal.formatDay(day)]
+      for s in shifts {
+        let mark = s.cancelled ? " (x)" : (s.noShow ? " (!)" : "")
+        out.append(
+          "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)")
+      }
+      for n in state.handovers where n.unit == unitID {
+        out.append("  \(cal.format(n.at)) \(n.author):")
+        for l in n.text.split(separator: "\n") { out.append("    " + l) }
+      }
+      return (state.unitName(unitID, lang), out)
+    }
+  }
+
+  static func describe(_ a: AlertAction) -> String {
+    switch a {
+    case .raised: "raised"
+    case .repeated: "repeated"
+    case .reopened: "reopened"
+    case .acknowledged: "acknowledged"
+    case .assigned(let to): "assigned -> \(to)"
+    case .escalated(let level): "escalated ^\(level)"
+    case .silenced(let until, let reason): "silenced until \(until.milliseconds / 1000) (\(reason))"
+    case .resolved(let note): "resolved: \(note)"
+    case .autoResolved: "auto-resolved"
+    case .severityChanged(let s): "severity \(s)"
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import CordonModel
+import EventSourcing
+
+/// Small shared formatters for pane cells.
+enum Fmt {
+  /// "5m", "2h05m", "3d" — compact ages for narrow columns.
+  static func age(_ ms: Int64) -> String {
+    let m = max(0, ms / 60_000)
+    if m < 60 { return "\(m)m" }
+    if m < 48 * 60 { return m % 60 == 0 ? "\(m / 60)h" : "\(m / 60)h\(String(format: "%02d", m % 60))m" }
+    return "\(m / 1440)d"
+  }
+
+  static func severityCell(_ s: Severity, _ t: Strings) -> TableCell {
+    switch s {
+    case .critical: TableCell("!!" + t("severity.short.critical"), .critical)
+    case .warning: TableCell("! " + t("severity.short.warning"), .warning)
+    case .info: TableCell("  " + t("severity.short.info"), .info)
+    }
+  }
+
+  /// Eight-level bars for a sparkline, scaled to the series' own maximum.
+  static func sparkline(_ values: [Int64]) -> String {
+    let bars = Array("▁▂▃▄▅▆▇█")
+    let top = values.max() ?? 0
+    guard top > 0 else { return String(repeating: "▁", count: values.count) }
+    return String(values.map { bars[Int(($0 * 7 + top / 2) / top)] })
+  }
+}

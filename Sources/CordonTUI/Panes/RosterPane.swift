@@ -1,0 +1,80 @@
+import CordonModel
+import EventSourcing
+
+/// Duty roster: per unit and role, who is on now, how long is left, who is
+/// next, and a 24-hour bar so a gap shows at a glance.
+public enum RosterPane {
+  public static func table(state: CordonState, now: Instant, strings t: Strings) -> TableData {
+    let lang = t.language
+    let cal = state.calendar
+    let dayStart = cal.startOfDay(cal.day(of: now))
+    let nowHour = cal.minuteOfDay(now) / 60
+    let columns = [
+      TableColumn(t("col.unit"), min: 8, max: 18, priority: 9),
+      TableColumn(t("col.role"), min: 8, max: 10, priority: 9),
+      TableColumn(t("col.now"), min: 6, max: 10, priority: 10),
+      TableColumn(t("col.left"), min: 5, max: 6, right: true, priority: 8),
+      TableColumn(t("col.phone"), min: 11, max: 11, priority: 2),
+      TableColumn(t("col.next"), min: 12, max: 18, priority: 4),
+      TableColumn("0" + String(repeating: " ", count: 10) + "12" + String(repeating: " ", count: 9) + "23", min: 24, max: 24, priority: 3),
+    ]
+    let byUnitRole = Dictionary(grouping: state.shifts.values.filter(\.counts)) { "\($0.unit)/\($0.role.rawValue)" }
+    var rows: [TableRow] = []
+    for unit in state.orderedUnits {
+      for role in DutyRole.allCases {
+        let shifts = (byUnitRole["\(unit.id)/\(role.rawValue)"] ?? []).sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+        if shifts.isEmpty && !unit.isKey { continue }
+        let current = shifts.first { $0.covers(now) }
+        let next = shifts.first { $0.start >= (current?.end ?? now) && $0.id != current?.id }
+        let gap = current == nil
+        var cells = [
+          TableCell(unit.name.text(lang), unit.isKey ? .normal : .muted),
+          TableCell(t("role.\(role.rawValue)")),
+        ]
+        if let c = current {
+          cells.append(TableCell(state.personName(c.person)))
+          cells.append(TableCell(Fmt.age(c.end.milliseconds - now.milliseconds)))
+          cells.append(TableCell(state.people[c.person]?.phone ?? "", .muted))
+        } else {
+          cells.append(TableCell("!! " + t("roster.gap"), unit.isKey ? .critical : .warning))
+          cells.append(TableCell(""))
+          cells.append(TableCell(""))
+        }
+        if let n = next {
+          cells.append(TableCell("\(cal.formatTime(n.start)) \(state.personName(n.person))"))
+        } else {
+          cells.append(TableCell(unit.isKey ? t("roster.gap") : t("roster.none"), unit.isKey ? .warning : .muted))
+        }
+        cells.append(TableCell(timeline(shifts, dayStart: dayStart, nowHour: nowHour), gap && unit.isKey ? .warning : .ok))
+        let search = "\(unit.name.zh) \(unit.name.en) \(unit.id) \(t("role.\(role.rawValue)")) "
+          + shifts.map { state.personName($0.person) }.joined(separator: " ")
+        rows.append(TableRow(id: "\(unit.id)/\(role.rawValue)", cells: cells, searchText: search))
+      }
+    }
+    return TableData(columns: columns, rows: rows)
+  }
+
+  /// One character per hour: '=' covered all hour, '-' partly, '.' not at all,
+  /// and the current hour in upper case ('#', '+', '!') so it reads without colour.
+  static func timeline(_ shifts: [Shift], dayStart: Instant, nowHour: Int) -> String {
+    var s = ""
+    for h in 0..<24 {
+      let from = dayStart.adding(minutes: Int64(h * 60))
+      let to = from.adding(minutes: 60)
+      var covered: Int64 = 0
+      for sh in shifts {
+        let a = max(sh.start.milliseconds, from.milliseconds)
+        let b = min(sh.end.milliseconds, to.milliseconds)
+        if b > a { covered += b - a }
+      }
+      let full = covered >= 3_600_000
+      let some = covered > 0
+      if h == nowHour {
+        s.append(full ? "#" : (some ? "+" : "!"))
+      } else {
+        s.append(full ? "=" : (some ? "-" : "."))
+      }
+    }
+    return s
+  }
+}

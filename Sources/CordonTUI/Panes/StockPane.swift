@@ -1,0 +1,48 @@
+import CordonModel
+import EventSourcing
+
+/// Supply stock: item × unit with balance, burn rate, days of cover and status.
+public enum StockPane {
+  public static func table(state: CordonState, now: Instant, strings t: Strings) -> TableData {
+    let lang = t.language
+    let today = state.calendar.day(of: now)
+    let columns = [
+      TableColumn(t("col.unit"), min: 8, max: 14, priority: 9),
+      TableColumn(t("col.item"), min: 8, max: 12, priority: 10),
+      TableColumn(t("col.balance"), min: 7, max: 10, right: true, priority: 10),
+      TableColumn(t("col.burn"), min: 5, max: 7, right: true, priority: 5),
+      TableColumn(t("col.cover"), min: 5, max: 8, right: true, priority: 6),
+      TableColumn(t("col.minimum"), min: 5, max: 7, right: true, priority: 4),
+      TableColumn(t("col.status"), min: 6, max: 8, priority: 8),
+      TableColumn("14d", min: 14, max: 14, priority: 2),
+    ]
+    var rows: [TableRow] = []
+    var totals: [String: Quantity] = [:]
+    for unit in state.orderedUnits {
+      for item in state.orderedItems {
+        guard let line = state.stock[StockKey(unit: unit.id, item: item.id)] else { continue }
+        totals[item.id] = (totals[item.id] ?? .zero) + line.balance
+        let status: TableCell =
+          switch line.level {
+          case .ok: TableCell(t("stock.ok"), .ok)
+          case .low: TableCell("! " + t("stock.low"), .warning)
+          case .critical: TableCell("!! " + t("stock.critical"), .critical)
+          }
+        let cover = line.daysOfCover(asOf: today).map { $0 >= 999 ? "999+" : String(format: "%.1f", $0) } ?? "-"
+        let series = (0..<14).map { line.issuedByDay[today - 13 + $0]?.milli ?? 0 }
+        let cells = [
+          TableCell(unit.name.text(lang)), TableCell(item.name.text(lang)),
+          TableCell("\(line.balance)\(item.unitOfMeasure.text(lang))"),
+          TableCell(line.burnPerDay(asOf: today).description, .muted), TableCell(cover),
+          TableCell(line.minimum.description, .muted), status, TableCell(Fmt.sparkline(series), .info),
+        ]
+        let search = "\(unit.name.zh) \(unit.name.en) \(unit.id) \(item.name.zh) \(item.name.en) \(item.id)"
+        rows.append(TableRow(id: "\(unit.id)/\(item.id)", cells: cells, searchText: search))
+      }
+    }
+    let summary = state.orderedItems.compactMap { i in totals[i.id].map { "\(i.name.text(lang)) \($0)" } }
+      .joined(separator: "  ")
+    let footer = TableRow(id: "total", cells: [TableCell("Σ", .title), TableCell(summary, .title)], searchText: "")
+    return TableData(columns: columns, rows: rows, footer: footer)
+  }
+}

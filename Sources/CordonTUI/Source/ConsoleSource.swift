@@ -1,0 +1,44 @@
+import CordonModel
+import CordonStore
+
+/// Where the console reads state and sends commands. Panes read only through
+/// this, so the embedded store and (later) a server connection are
+/// interchangeable without touching pane code.
+public protocol ConsoleSource: AnyObject, Sendable {
+  /// The committed state: nothing here is un-durable.
+  var state: CordonState { get }
+  var info: SourceInfo { get }
+  /// Sends a command; `completion` runs on an arbitrary thread.
+  func submit(_ command: CordonCommand, completion: @escaping @Sendable (Result<UInt64, StoreFailure>) -> Void)
+  /// `handler` runs on an arbitrary thread after each durable change.
+  func onChange(_ handler: @escaping @Sendable () -> Void)
+}
+
+/// What the header says about the source.
+public struct SourceInfo: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
+    case embedded(path: String)
+    case server(path: String)
+  }
+  public var kind: Kind
+  public var isDemo: Bool
+  /// Set when showing the past: read-only at that moment.
+  public var at: Instant?
+  public var readOnlyReason: String?
+  public var warnings: [String]
+  public var actor: String
+  public var unit: String?
+  public init(
+    kind: Kind, isDemo: Bool, at: Instant? = nil, readOnlyReason: String? = nil, warnings: [String] = [],
+    actor: String, unit: String?
+  ) {
+    self.kind = kind
+    self.isDemo = isDemo
+    self.at = at
+    self.readOnlyReason = readOnlyReason
+    self.warnings = warnings
+    self.actor = actor
+    self.unit = unit
+  }
+  public var isReadOnly: Bool { readOnlyReason != nil || at != nil }
+}

@@ -1,0 +1,76 @@
+/// What the console needs from a terminal. The ncurses backend is the real
+/// one; `TestTerminal` keeps the screen in memory for tests and benchmarks.
+public protocol Terminal: AnyObject {
+  var width: Int { get }
+  var height: Int { get }
+  /// Colours the terminal has: 0 (none, e.g. vt100), 8, 16, 256 …
+  var colors: Int { get }
+  /// Draws the changed runs and moves the cursor (hidden when nil).
+  func present(_ runs: [ScreenBuffer.Run], cursor: (x: Int, y: Int)?)
+  /// Keys typed since the last call, without waiting.
+  func readKeys() -> [Key]
+  func bell()
+}
+
+/// Builds frames and sends only what changed since the previous one.
+public final class Renderer {
+  public let terminal: Terminal
+  private var previous: ScreenBuffer?
+  public private(set) var lastRunCells = 0
+
+  public init(terminal: Terminal) { self.terminal = terminal }
+
+  public func draw(_ app: ConsoleApp) {
+    var buffer = ScreenBuffer(width: terminal.width, height: terminal.height)
+    let cursor = app.render(into: &buffer)
+    let runs = buffer.diff(from: previous)
+    lastRunCells = runs.reduce(0) { $0 + $1.cells.count }
+    terminal.present(runs, cursor: cursor)
+    previous = buffer
+  }
+
+  /// Forgets the previous frame, so the next one is drawn whole (after a resize).
+  public func invalidate() { previous = nil }
+}
+
+/// A terminal in memory: the screen as the user would see it.
+public final class TestTerminal: Terminal {
+  public private(set) var width: Int
+  public private(set) var height: Int
+  public let colors: Int
+  public private(set) var screen: ScreenBuffer
+  public private(set) var cursor: (x: Int, y: Int)?
+  public private(set) var cellsWritten = 0
+  public private(set) var bells = 0
+  public var pendingKeys: [Key] = []
+
+  public init(width: Int, height: Int, colors: Int = 256) {
+    self.width = width
+    self.height = height
+    self.colors = colors
+    screen = ScreenBuffer(width: width, height: height)
+  }
+
+  public func resize(width: Int, height: Int) {
+    self.width = width
+    self.height = height
+    screen = ScreenBuffer(width: width, height: height)
+  }
+
+  public func present(_ runs: [ScreenBuffer.Run], cursor: (x: Int, y: Int)?) {
+    for run in runs {
+      for (i, cell) in run.cells.enumerated() where run.x + i < width && run.y < height {
+        screen[run.x + i, run.y] = cell
+        cellsWritten += 1
+      }
+    }
+    self.cursor = cursor
+  }
+
+  public func readKeys() -> [Key] {
+    defer { pendingKeys = [] }
+    return pendingKeys
+  }
+
+  public func bell() { bells += 1 }
+}

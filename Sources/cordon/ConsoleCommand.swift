@@ -1,0 +1,107 @@
+import ArgumentParser
+import CordonModel
+import CordonStore
+import CordonTUI
+import Foundation
+
+struct Console: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "console",
+    abstract: "Open the console (the default command)."
+  )
+
+  @OptionGroup var location: StoreLocation
+  @Flag(name: .long, help: "Seed the demo organisation and keep a simulated feed running. Without --data, in a temporary directory.")
+  var demo = false
+  @Option(name: .long, help: "Interface language: zh or en (default from LC_ALL/LANG).") var lang: String?
+  @Option(name: .long, help: "Theme name (default, high-contrast, ansi16, mono) or a .toml path.") var theme: String?
+  @Option(name: .long, help: "Config file (default: ~/.config/cordon/config.toml when present).") var config: String?
+  @Option(name: .long, help: "Open read-only at a past moment, e.g. \"2020-02-07 08:00\".") var at: String?
+  @Flag(name: .long, help: "Ring the terminal bell on a new critical alert.") var bell = false
+
+  func run() throws {
+    let env = ProcessInfo.processInfo.environment
+    // Refuse early and clearly: ncurses would print "Error opening terminal" and exit.
+    guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+      fail("needs a terminal: stdin and stdout must be a tty (over ssh, use ssh -t)", code: 2)
+    }
+    let settings: ConsoleConfig
+    do {
+      settings = try ConsoleConfig.load(path: config, environment: env)
+    } catch {
+      fail("\(error)", code: 2)
+    }
+    let language = Self.language(flag: lang ?? settings.lang, environment: env)
+    let themeName = theme ?? settings.theme ?? (env["NO_COLOR"] != nil ? "mono" : "default")
+    let chosenTheme: Theme
+    do {
+      chosenTheme = try Theme.load(
+        themeName, searchPaths: Theme.searchPaths(environment: env, executable: Self.executableURL()))
+    } catch {
+      fail("theme: \(error)", code: 2)
+    }
+
+    var dir = location.directory(environment: env)
+    var temporary: URL? = nil
+    if demo && location.data == nil && env["CORDON_DATA"] == nil {
+      let t = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-demo-\(getpid())")
+      temporary = t
+      dir = t
+    }
+    defer { if let t = temporary { try? FileManager.default.removeItem(at: t) } }
+
+    let store: EventStore<CordonDomain>
+    do {
+      store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
+    } catch {
+      fail("cannot open \(dir.path): \(error)", code: 1)
+    }
+    defer { store.close() }
+    let user = currentUser()
+
+    let source: ConsoleSource
+    var background: BackgroundWork? = nil
+    if let at {
+      guard let moment = CordonState().calendar.parse(at) else {
+        fail("--at: expected \"YYYY-MM-DD HH:MM\", got \"\(at)\"", code: 2)
+      }
+      let past: CordonState
+      do { past = try store.state(at: moment) } catch { fail("--at: \(error)", code: 1) }
+      source = FrozenSource(
+        state: past,
+        info: SourceInfo(kind: .embedded(path: dir.path), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user, unit: nil))
+    } else {
+      if demo { DemoSeeder.seedIfEmpty(store) }
+      source = EmbeddedSource(store: store, path: dir.path, isDemo: demo, actor: user, unit: nil)
+      background = BackgroundWork(store: store, demo: demo)
+    }
+    defer { background?.stop() }
+
+    let pipe: (read: Int32, write: Int32)
+    let terminal: NcursesTerminal
+    do {
+      pipe = try ConsoleLoop.makeWakePipe()
+      terminal = try NcursesTerminal(theme: chosenTheme)
+    } catch {
+      fail("\(error)", code: 2)
+    }
+    defer { terminal.end() }
+    let waker = Waker(fd: pipe.write)
+    let app = ConsoleApp(source: source, language: language, keymap: settings.keymap, wake: { waker() })
+    app.bellOnCritical = bell || settings.bell
+    ConsoleLoop(app: app, terminal: terminal, wakePipe: pipe).run()
+  }
+
+  /// zh unless the flag or the locale says otherwise: Chinese first.
+  static func language(flag: String?, environment env: [String: String]) -> Language {
+    if let f = flag { return f.lowercased().hasPrefix("en") ? .en : .zh }
+    let loc = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_MESSAGES"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+    if loc.lowercased().hasPrefix("zh") { return .zh }
+    if loc.isEmpty || loc == "C" || loc == "POSIX" || loc.hasPrefix("C.") { return .zh }
+    return .en
+  }
+
+  static func executableURL() -> URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().standardizedFileURL
+  }
+}

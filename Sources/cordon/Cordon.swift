@@ -1,0 +1,57 @@
+import ArgumentParser
+import CordonModel
+import CordonStore
+import CordonTUI
+import Foundation
+
+@main
+struct Cordon: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cordon",
+    abstract: "Epidemic-prevention command console for duty rooms.",
+    subcommands: [Console.self, Fsck.self],
+    defaultSubcommand: Console.self
+  )
+}
+
+/// Options every command that opens a store shares.
+struct StoreLocation: ParsableArguments {
+  @Option(name: .long, help: "Data directory (default: $CORDON_DATA, else ~/.local/share/cordon).")
+  var data: String?
+
+  func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    if let d = data { return URL(fileURLWithPath: d) }
+    if let d = environment["CORDON_DATA"], !d.isEmpty { return URL(fileURLWithPath: d) }
+    let home = environment["HOME"] ?? NSHomeDirectory()
+    return URL(fileURLWithPath: home).appendingPathComponent(".local/share/cordon")
+  }
+}
+
+/// Failures that end a command with one clear line and an exit code.
+struct Fatal: Error, CustomStringConvertible {
+  var description: String
+  var code: Int32 = 1
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+  FileHandle.standardError.write(Data("cordon: \(message)\n".utf8))
+  Foundation.exit(code)
+}
+
+/// Who is at the keyboard: the OS user, never a name the user types.
+func currentUser() -> String {
+  if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+  return "uid\(getuid())"
+}
+
+/// Prints a progress bar on stderr while a store opens, when stderr is a terminal.
+func progressPrinter() -> (@Sendable (OpenProgress) -> Void)? {
+  guard isatty(STDERR_FILENO) == 1 else { return nil }
+  return { p in
+    guard p.bytesTotal > 4 << 20 else { return }
+    let pct = Int(p.fraction * 100)
+    let bar = String(repeating: "#", count: pct / 4) + String(repeating: ".", count: 25 - pct / 4)
+    FileHandle.standardError.write(Data("\r[\(bar)] \(pct)% \(p.bytesDone >> 20)/\(p.bytesTotal >> 20) MiB".utf8))
+    if p.bytesDone >= p.bytesTotal { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+}

@@ -1,1 +1,0 @@
-print("cordon: under construction")
