@@ -1,5 +1,5 @@
-import Foundation
 import EventSourcing
+import Foundation
 
 /// The two languages of the console. Chinese first: it is what the duty rooms type and read.
 public enum Language: String, Codable, Sendable, CaseIterable {

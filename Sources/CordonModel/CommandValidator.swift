@@ -60,7 +60,9 @@ struct CommandValidator {
     case .recordRound(let siteID, let checked, let fevers, let acceptMissing):
       let site = try requireSite(siteID)
       guard site.isOpen else { throw Refusal("site.closed", [siteID], field: "site") }
-      guard checked >= 0, checked <= 100_000 else { throw Refusal("count.invalid", [String(checked)], field: "checked") }
+      guard checked >= 0, checked <= 100_000 else {
+        throw Refusal("count.invalid", [String(checked)], field: "checked")
+      }
       guard fevers >= 0, fevers <= checked else {
         throw Refusal("round.feversExceedChecked", [String(fevers), String(checked)], field: "fevers")
       }
@@ -76,7 +78,8 @@ struct CommandValidator {
       return [
         .roundRecorded(
           site: siteID,
-          round: TemperatureRound(at: context.now, checked: checked, fevers: fevers, casesToEnter: toEnter, by: context.actor))
+          round: TemperatureRound(
+            at: context.now, checked: checked, fevers: fevers, casesToEnter: toEnter, by: context.actor))
       ]
 
     case .recordFever(let siteID, let personName, let reading):
@@ -84,10 +87,12 @@ struct CommandValidator {
       let name = try required(personName, "person")
       try checkReading(reading, field: "reading")
       guard reading >= state.settings.feverThreshold else {
-        throw Refusal("fever.belowThreshold", [reading.description, state.settings.feverThreshold.description], field: "reading")
+        throw Refusal(
+          "fever.belowThreshold", [reading.description, state.settings.feverThreshold.description], field: "reading")
       }
       return [
-        .feverRecorded(FeverCase(id: "fc\(state.serial + 1)", site: siteID, personName: name, reading: reading, at: context.now))
+        .feverRecorded(
+          FeverCase(id: "fc\(state.serial + 1)", site: siteID, personName: name, reading: reading, at: context.now))
       ]
 
     case .recordDisinfection(let siteID, let area, let agent, let by):
@@ -130,7 +135,8 @@ struct CommandValidator {
       try checkAvailable(unit: unit, item: item, q)
       return [
         .stockMoved(
-          StockMovement(unit: unit, item: item, kind: .issued, delta: Quantity(milli: -q.milli), reason: UserText.clean(reason)))
+          StockMovement(
+            unit: unit, item: item, kind: .issued, delta: Quantity(milli: -q.milli), reason: UserText.clean(reason)))
       ]
 
     case .transferStock(let from, let to, let item, let q, let reason):
@@ -139,7 +145,9 @@ struct CommandValidator {
       guard from != to else { throw Refusal("transfer.sameUnit", field: "to") }
       try checkQuantity(q, item: item)
       try checkAvailable(unit: from, item: item, q)
-      return [.stockTransferred(StockTransfer(from: from, to: to, item: item, quantity: q, reason: UserText.clean(reason)))]
+      return [
+        .stockTransferred(StockTransfer(from: from, to: to, item: item, quantity: q, reason: UserText.clean(reason)))
+      ]
 
     case .countStock(let unit, let item, let counted, let reason):
       try requireUnit(unit)
@@ -210,7 +218,8 @@ struct CommandValidator {
   private func checkReading(_ c: Celsius, field: String) throws(Refusal) {
     let r = state.settings.plausibleReadings
     guard r.contains(c) else {
-      throw Refusal("reading.outOfRange", [c.description, r.lowerBound.description, r.upperBound.description], field: field)
+      throw Refusal(
+        "reading.outOfRange", [c.description, r.lowerBound.description, r.upperBound.description], field: field)
     }
   }
   private func checkQuantity(_ q: Quantity, item: String) throws(Refusal) {
@@ -230,7 +239,9 @@ struct CommandValidator {
     for (i, e) in events.enumerated() {
       switch e {
       case .unitRegistered(let u):
-        guard Self.isIdentifier(u.id), !u.name.zh.isEmpty else { throw Refusal("register.invalid", [String(i + 1), "unit"]) }
+        guard Self.isIdentifier(u.id), !u.name.zh.isEmpty else {
+          throw Refusal("register.invalid", [String(i + 1), "unit"])
+        }
       case .personRegistered(let p):
         guard Self.isIdentifier(p.id), !p.name.isEmpty, s.units[p.unit] != nil else {
           throw Refusal("register.invalid", [String(i + 1), "person"])
@@ -269,6 +280,9 @@ struct CommandValidator {
   }
 
   static func isIdentifier(_ s: String) -> Bool {
-    !s.isEmpty && s.count <= 64 && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == ".") }
+    !s.isEmpty && s.count <= 64
+      && s.unicodeScalars.allSatisfy {
+        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == ".")
+      }
   }
 }

@@ -6,7 +6,8 @@ public enum CordonCommand: Sendable, Equatable {
   /// Registrations from the demo seed or an import: applied all-or-nothing.
   case register([CordonEvent])
 
-  case assignShift(unit: String, site: String?, role: DutyRole, person: String, start: Instant, end: Instant,
+  case assignShift(
+    unit: String, site: String?, role: DutyRole, person: String, start: Instant, end: Instant,
     confirmShortRest: Bool)
   case cancelShift(shift: String, reason: String)
   case markNoShow(shift: String)

@@ -107,11 +107,14 @@ public struct CordonState: Codable, Sendable, Equatable {
       post(
         unit: t.from, item: t.item, kind: .transferOut, delta: Quantity(milli: -t.quantity.milli), counterparty: t.to,
         reason: t.reason, record)
-      post(unit: t.to, item: t.item, kind: .transferIn, delta: t.quantity, counterparty: t.from, reason: t.reason, record)
+      post(
+        unit: t.to, item: t.item, kind: .transferIn, delta: t.quantity, counterparty: t.from, reason: t.reason, record)
     case .stockCounted(let c):
       let key = StockKey(unit: c.unit, item: c.item)
       let delta = c.counted - (stock[key]?.balance ?? .zero)
-      post(unit: c.unit, item: c.item, kind: .stocktake, delta: delta, counterparty: nil, reason: c.reason.rawValue, record)
+      post(
+        unit: c.unit, item: c.item, kind: .stocktake, delta: delta, counterparty: nil, reason: c.reason.rawValue, record
+      )
     case .minimumSet(let unit, let item, let minimum):
       let key = StockKey(unit: unit, item: item)
       var line = stock[key] ?? StockLine(unit: unit, item: item)

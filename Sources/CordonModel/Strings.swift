@@ -1,5 +1,5 @@
-import Foundation
 import EventSourcing
+import Foundation
 
 /// Every user-visible string, in both languages. Keys are stable; `{0}`,
 /// `{1}` … are replaced by arguments. A test checks both tables have the

@@ -10,8 +10,8 @@ public struct SubscriptionID: Sendable, Hashable {
 /// group commit before anyone hears of it, snapshots in the background.
 ///
 /// Thread-safe: the console calls it from a plain thread, tests from async code.
-/// Completions and subscribers run on the journal's writer thread, in seq
-/// order; they must be quick and must not call `close()`.
+/// Completions and subscribers run on the journal's acknowledgement queue, in
+/// seq order; they must be quick and must not call `close()`.
 public final class EventStore<M: EventSourcedModel>: Sendable {
   public typealias Record = EventRecord<M.Event>
   public typealias Completion = @Sendable (Result<[Record], StoreFailure>) -> Void
@@ -261,7 +261,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     }
   }
 
-  /// Runs on the writer thread once a batch is durable.
+  /// Runs on the acknowledgement queue once a batch is durable.
   private func durable(_ tickets: [Ticket]) {
     var count = 0
     let (subscribers, state, waiters, job) = core.withLock {
@@ -293,7 +293,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     if let job { snapshotQueue.async { self.runSnapshot(job) } }
   }
 
-  /// Runs on the writer thread when a write or sync failed: nothing queued is
+  /// Runs on the acknowledgement queue when a write or sync failed: nothing queued is
   /// durable, so nothing of it may be acknowledged or applied.
   private func failed(_ reason: String, _ tickets: [Ticket]) {
     let waiters = core.withLock { c -> [Completion] in
@@ -310,7 +310,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   // MARK: Subscriptions
 
   /// `handler` gets every batch of durable events, in seq order, with the
-  /// committed state after them. It runs on the writer thread.
+  /// committed state after them. It runs on the acknowledgement queue.
   public func subscribe(_ handler: @escaping Subscriber) -> SubscriptionID {
     core.withLock { c in
       let id = c.nextSubscriber

@@ -40,6 +40,7 @@ final class Journal<Ticket: Sendable>: Sendable {
   private let segments: Mutex<Segments>
   private let wake = DispatchSemaphore(value: 0)
   private let finished = DispatchSemaphore(value: 0)
+  private let notifier = DispatchQueue(label: "cordon-journal-ack")
 
   typealias Durable = @Sendable ([Ticket]) -> Void
   typealias Failed = @Sendable (String, [Ticket]) -> Void
@@ -53,10 +54,16 @@ final class Journal<Ticket: Sendable>: Sendable {
     self.segments = Mutex(Segments(sealed: sealed, active: active))
   }
 
-  /// Starts the writer thread. The callbacks run on it, in seq order, one batch
-  /// at a time; they must not call `close()`.
+  /// Starts the writer thread. The callbacks run on a serial queue, in seq
+  /// order, one batch at a time; they must not call `close()`.
   func start(onDurable: @escaping Durable, onFailure: @escaping Failed) {
-    let thread = Thread { [self] in self.run(onDurable, onFailure) }
+    // Acknowledging happens on its own serial queue, so the writer can start the
+    // next batch's write and fdatasync while the last one is being applied and
+    // answered; being serial, it still reports batches in seq order.
+    let notify = notifier
+    let thread = Thread { [self] in
+      self.run({ t in notify.async { onDurable(t) } }, { r, t in notify.async { onFailure(r, t) } })
+    }
     thread.name = "cordon-journal"
     thread.start()
   }
@@ -89,6 +96,7 @@ final class Journal<Ticket: Sendable>: Sendable {
     guard first else { return }
     wake.signal()
     finished.wait()
+    notifier.sync {}
     segments.withLock { s in
       if let a = s.active { io.close(a.handle) }
       s.active = nil

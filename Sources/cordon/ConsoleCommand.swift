@@ -11,7 +11,9 @@ struct Console: ParsableCommand {
   )
 
   @OptionGroup var location: StoreLocation
-  @Flag(name: .long, help: "Seed the demo organisation and keep a simulated feed running. Without --data, in a temporary directory.")
+  @Flag(
+    name: .long,
+    help: "Seed the demo organisation and keep a simulated feed running. Without --data, in a temporary directory.")
   var demo = false
   @Option(name: .long, help: "Interface language: zh or en (default from LC_ALL/LANG).") var lang: String?
   @Option(name: .long, help: "Theme name (default, high-contrast, ansi16, mono) or a .toml path.") var theme: String?
@@ -69,7 +71,9 @@ struct Console: ParsableCommand {
       do { past = try store.state(at: moment) } catch { fail("--at: \(error)", code: 1) }
       source = FrozenSource(
         state: past,
-        info: SourceInfo(kind: .embedded(path: dir.path), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user, unit: nil))
+        info: SourceInfo(
+          kind: .embedded(path: dir.path), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user,
+          unit: nil))
     } else {
       if demo { DemoSeeder.seedIfEmpty(store) }
       source = EmbeddedSource(store: store, path: dir.path, isDemo: demo, actor: user, unit: nil)
@@ -95,7 +99,9 @@ struct Console: ParsableCommand {
   /// zh unless the flag or the locale says otherwise: Chinese first.
   static func language(flag: String?, environment env: [String: String]) -> Language {
     if let f = flag { return f.lowercased().hasPrefix("en") ? .en : .zh }
-    let loc = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_MESSAGES"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+    let loc =
+      env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_MESSAGES"].flatMap { $0.isEmpty ? nil : $0 } ?? env[
+        "LANG"] ?? ""
     if loc.lowercased().hasPrefix("zh") { return .zh }
     if loc.isEmpty || loc == "C" || loc == "POSIX" || loc.hasPrefix("C.") { return .zh }
     return .en

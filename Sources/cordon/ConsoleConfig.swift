@@ -24,7 +24,8 @@ struct ConsoleConfig {
     if let path {
       file = path
     } else {
-      let base = env["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
+      let base =
+        env["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
         ?? URL(fileURLWithPath: env["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
       file = base.appendingPathComponent("cordon/config.toml").path
       guard FileManager.default.fileExists(atPath: file) else { return ConsoleConfig() }
@@ -49,7 +50,9 @@ struct ConsoleConfig {
         guard let s = value.string else { throw Invalid(description: "\(file): theme must be a string") }
         c.theme = s
       case "lang":
-        guard let s = value.string, ["zh", "en"].contains(s) else { throw Invalid(description: "\(file): lang must be \"zh\" or \"en\"") }
+        guard let s = value.string, ["zh", "en"].contains(s) else {
+          throw Invalid(description: "\(file): lang must be \"zh\" or \"en\"")
+        }
         c.lang = s
       case "bell":
         guard let b = value.bool else { throw Invalid(description: "\(file): bell must be true or false") }

@@ -6,7 +6,8 @@ struct Fsck: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fsck",
     abstract: "Verify every journal frame and snapshot; exit 0 only when clean.",
-    discussion: "--repair cuts a torn tail of the last segment (keeping the bytes in quarantine/); it never drops data in the middle."
+    discussion:
+      "--repair cuts a torn tail of the last segment (keeping the bytes in quarantine/); it never drops data in the middle."
   )
 
   @OptionGroup var location: StoreLocation

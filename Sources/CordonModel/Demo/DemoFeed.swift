@@ -28,7 +28,8 @@ public enum DemoFeed {
     // Keep tomorrow's roster filled as the days go by.
     let today = state.calendar.day(of: now)
     let existing = Set(state.shifts.keys)
-    let missing = DemoOrganisation.shifts(fromDay: today, toDay: today + 1, calendar: state.calendar, existing: existing)
+    let missing = DemoOrganisation.shifts(
+      fromDay: today, toDay: today + 1, calendar: state.calendar, existing: existing)
     if !missing.isEmpty, state.units[DemoOrganisation.headquarters] != nil {
       return Step(command: .register(missing), actor: "demo", unit: DemoOrganisation.headquarters)
     }
@@ -51,11 +52,14 @@ public enum DemoFeed {
     case 65..<70:
       return Step(command: .recordVentilation(site: site.id), actor: actor, unit: site.unit)
     case 70..<92:
-      let lines = state.stock.values.filter { $0.balance.milli > 2000 }.sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+      let lines = state.stock.values.filter { $0.balance.milli > 2000 }.sorted {
+        ($0.unit, $0.item) < ($1.unit, $1.item)
+      }
       guard !lines.isEmpty else { return nil }
       let line = lines[Int.random(in: 0..<lines.count, using: &rng)]
       let whole = state.items[line.item]?.wholePieces ?? true
-      let q = whole ? Quantity(Int64.random(in: 1...max(1, line.balance.milli / 50_000), using: &rng)) : Quantity(milli: 500)
+      let q =
+        whole ? Quantity(Int64.random(in: 1...max(1, line.balance.milli / 50_000), using: &rng)) : Quantity(milli: 500)
       return Step(
         command: .issueStock(unit: line.unit, item: line.item, quantity: q, reason: "日常领用"), actor: "demo-\(line.unit)",
         unit: line.unit)
@@ -68,7 +72,8 @@ public enum DemoFeed {
       let names = ["张伟", "李娜", "王强", "刘洋", "陈静"]
       let name = names[Int.random(in: 0..<names.count, using: &rng)]
       let reading = Celsius(tenths: Int.random(in: 373...386, using: &rng))
-      return Step(command: .recordFever(site: site.id, personName: name, reading: reading), actor: actor, unit: site.unit)
+      return Step(
+        command: .recordFever(site: site.id, personName: name, reading: reading), actor: actor, unit: site.unit)
     }
   }
 }

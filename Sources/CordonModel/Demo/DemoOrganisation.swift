@@ -71,23 +71,32 @@ public enum DemoOrganisation {
   }
 
   public static let items: [SupplyItem] = [
-    SupplyItem(id: "mask", name: .init(zh: "口罩", en: "Masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true),
-    SupplyItem(id: "n95", name: .init(zh: "N95口罩", en: "N95 masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true),
-    SupplyItem(id: "gloves", name: .init(zh: "手套", en: "Gloves"), unitOfMeasure: .init(zh: "副", en: "pairs"), wholePieces: true),
     SupplyItem(
-      id: "d84", name: .init(zh: "84消毒液", en: "84 disinfectant"), unitOfMeasure: .init(zh: "升", en: "L"), wholePieces: false),
+      id: "mask", name: .init(zh: "口罩", en: "Masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true),
+    SupplyItem(
+      id: "n95", name: .init(zh: "N95口罩", en: "N95 masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true),
+    SupplyItem(
+      id: "gloves", name: .init(zh: "手套", en: "Gloves"), unitOfMeasure: .init(zh: "副", en: "pairs"), wholePieces: true),
+    SupplyItem(
+      id: "d84", name: .init(zh: "84消毒液", en: "84 disinfectant"), unitOfMeasure: .init(zh: "升", en: "L"),
+      wholePieces: false),
     SupplyItem(
       id: "alcohol", name: .init(zh: "医用酒精", en: "Medical alcohol"), unitOfMeasure: .init(zh: "升", en: "L"),
       wholePieces: false),
     SupplyItem(
       id: "thermo", name: .init(zh: "电子测温枪", en: "Thermometer guns"), unitOfMeasure: .init(zh: "把", en: "pcs"),
       wholePieces: true),
-    SupplyItem(id: "suit", name: .init(zh: "防护服", en: "Protective suits"), unitOfMeasure: .init(zh: "套", en: "sets"), wholePieces: true),
-    SupplyItem(id: "goggles", name: .init(zh: "护目镜", en: "Goggles"), unitOfMeasure: .init(zh: "副", en: "pcs"), wholePieces: true),
+    SupplyItem(
+      id: "suit", name: .init(zh: "防护服", en: "Protective suits"), unitOfMeasure: .init(zh: "套", en: "sets"),
+      wholePieces: true),
+    SupplyItem(
+      id: "goggles", name: .init(zh: "护目镜", en: "Goggles"), unitOfMeasure: .init(zh: "副", en: "pcs"), wholePieces: true),
   ]
 
   static let surnames = Array("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗")
-  static let givenNames = ["建国", "伟", "芳", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚"]
+  static let givenNames = [
+    "建国", "伟", "芳", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚",
+  ]
 
   /// Everyone on a roster: per key unit and HQ, three people for each role.
   public static func people() -> [Person] {
@@ -169,7 +178,8 @@ public enum DemoOrganisation {
             out.append(
               .shiftAssigned(
                 Shift(
-                  id: id, unit: unit.id, site: nil, role: role, person: person, start: midnight.adding(minutes: from * 60),
+                  id: id, unit: unit.id, site: nil, role: role, person: person,
+                  start: midnight.adding(minutes: from * 60),
                   end: midnight.adding(minutes: to * 60), noShow: false, cancelled: false)))
           }
         }

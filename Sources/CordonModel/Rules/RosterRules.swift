@@ -10,7 +10,9 @@ public struct RoleCoverageRule: AlertRule {
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
     let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
     var out: [AlertCondition] = []
-    let byUnitRole = Dictionary(grouping: state.shifts.values.filter { $0.counts && $0.end > now && $0.start < horizon }) {
+    let byUnitRole = Dictionary(
+      grouping: state.shifts.values.filter { $0.counts && $0.end > now && $0.start < horizon }
+    ) {
       "\($0.unit)/\($0.role.rawValue)"
     }
     for unit in state.orderedUnits where unit.isKey {

@@ -23,7 +23,8 @@ public struct CoverDaysRule: AlertRule {
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
     let today = state.calendar.day(of: now)
     return state.stock.keys.sorted(by: { ($0.unit, $0.item) < ($1.unit, $1.item) }).compactMap { key in
-      guard let line = state.stock[key], let days = line.daysOfCover(asOf: today), line.minimum.milli > 0 || line.balance.milli > 0,
+      guard let line = state.stock[key], let days = line.daysOfCover(asOf: today),
+        line.minimum.milli > 0 || line.balance.milli > 0,
         days < state.settings.coverWarningDays
       else { return nil }
       return AlertCondition(

@@ -281,7 +281,9 @@ public final class ConsoleApp {
 
   // MARK: Command line
 
-  public static let commands = ["quit", "help", "lang zh", "lang en", "round", "fever", "roster", "checkpoints", "stock", "alerts"]
+  public static let commands = [
+    "quit", "help", "lang zh", "lang en", "round", "fever", "roster", "checkpoints", "stock", "alerts",
+  ]
 
   /// Completes to the longest common prefix of the matching commands.
   static func complete(_ text: String) -> (String, [String]) {
@@ -372,7 +374,8 @@ public final class ConsoleApp {
         mode = .form(f)
         return
       }
-      command = .recordRound(site: f.value("site"), checked: checked, fevers: fevers, acceptMissingCases: offerMissingCases)
+      command = .recordRound(
+        site: f.value("site"), checked: checked, fevers: fevers, acceptMissingCases: offerMissingCases)
     case .feverCase:
       guard let reading = Celsius(parsing: f.value("reading")) else {
         f.show(refusal: strings("form.invalidReading"), field: "reading")
@@ -449,14 +452,17 @@ public final class ConsoleApp {
     let state = source.state
     let info = source.info
     let now = self.now
-    HeaderView.draw(state: state, info: info, now: now, strings: strings, newCritical: newCritical, in: layout.header, buffer: &buffer)
+    HeaderView.draw(
+      state: state, info: info, now: now, strings: strings, newCritical: newCritical, in: layout.header, buffer: &buffer
+    )
     if let tabs = layout.tabs {
       HeaderView.drawTabs(state: state, now: now, focus: focus, strings: strings, in: tabs, buffer: &buffer)
     }
     for (pane, rect) in layout.panes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
       drawPane(pane, in: rect, buffer: &buffer)
     }
-    HeaderView.drawHints(keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, in: layout.hints, buffer: &buffer)
+    HeaderView.drawHints(
+      keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, in: layout.hints, buffer: &buffer)
     var cursor: (x: Int, y: Int)? = nil
     switch mode {
     case .filter(let e): cursor = drawPrompt(strings("filter.prompt"), e, layout.prompt, &buffer)
@@ -474,10 +480,13 @@ public final class ConsoleApp {
     }
     let body = Rect(x: 0, y: 1, width: buffer.width, height: buffer.height - 3)
     switch mode {
-    case .help(let scroll): OverlayView.drawHelp(keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, scroll: scroll, in: body, buffer: &buffer)
+    case .help(let scroll):
+      OverlayView.drawHelp(
+        keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, scroll: scroll, in: body, buffer: &buffer)
     case .detail(let pane, let id, let scroll):
       let (title, lines) = DetailView.lines(pane: pane, rowID: id, state: state, now: now, strings: strings)
-      OverlayView.drawText(title: title, lines: lines, footer: strings("help.close"), scroll: scroll, in: body, buffer: &buffer)
+      OverlayView.drawText(
+        title: title, lines: lines, footer: strings("help.close"), scroll: scroll, in: body, buffer: &buffer)
     case .form(let f), .confirmQuit(let f?), .confirmDiscard(let f):
       cursor = OverlayView.drawForm(f, strings: strings, in: body, buffer: &buffer)
     default: break
@@ -485,7 +494,9 @@ public final class ConsoleApp {
     return cursor
   }
 
-  private func drawPrompt(_ label: String, _ e: LineEditor, _ rect: Rect, _ buffer: inout ScreenBuffer) -> (x: Int, y: Int) {
+  private func drawPrompt(_ label: String, _ e: LineEditor, _ rect: Rect, _ buffer: inout ScreenBuffer) -> (
+    x: Int, y: Int
+  ) {
     let used = buffer.put(label, x: rect.x, y: rect.y, style: .title)
     let width = rect.width - used
     let (text, cx) = e.visible(width: width)
@@ -500,7 +511,8 @@ public final class ConsoleApp {
     var title = "\(pane.rawValue + 1) \(strings(pane.titleKey))"
     if pane == .alerts {
       let c = AlertPane.counts(source.state, now: now)
-      title += " \(strings("severity.short.critical"))\(c[.critical] ?? 0) \(strings("severity.short.warning"))\(c[.warning] ?? 0)"
+      title +=
+        " \(strings("severity.short.critical"))\(c[.critical] ?? 0) \(strings("severity.short.warning"))\(c[.warning] ?? 0)"
     }
     let filter = tables[pane]?.filter ?? ""
     if !filter.isEmpty { title += " /\(filter) (\(rows.count)/\(data.rows.count))" }

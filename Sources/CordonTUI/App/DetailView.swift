@@ -4,7 +4,9 @@ import EventSourcing
 /// What Enter shows for the selected row: the site's day, the unit's
 /// roster and handovers, the stock card, or the alert's history.
 enum DetailView {
-  static func lines(pane: PaneKind, rowID: String, state: CordonState, now: Instant, strings t: Strings) -> (String, [String]) {
+  static func lines(pane: PaneKind, rowID: String, state: CordonState, now: Instant, strings t: Strings) -> (
+    String, [String]
+  ) {
     let lang = t.language
     let cal = state.calendar
     switch pane {
@@ -37,11 +39,14 @@ enum DetailView {
       for e in line.ledger {
         let sign = e.delta.milli >= 0 ? "+" : ""
         let other = e.counterparty.map { " <-> " + state.unitName($0, lang) } ?? ""
-        out.append("  \(cal.format(e.at))  \(e.kind.rawValue)  \(sign)\(e.delta)  = \(e.balance)\(other)  \(e.reason)  \(e.by)")
+        out.append(
+          "  \(cal.format(e.at))  \(e.kind.rawValue)  \(sign)\(e.delta)  = \(e.balance)\(other)  \(e.reason)  \(e.by)")
       }
       return (state.itemName(line.item, lang), out)
     case .alerts:
-      guard let a = state.alerts.values.first(where: { $0.key.description == rowID }) else { return (t("detail.title"), []) }
+      guard let a = state.alerts.values.first(where: { $0.key.description == rowID }) else {
+        return (t("detail.title"), [])
+      }
       var out = ["#\(a.number) \(a.message(state, t))", "\(t("col.unit")): \(state.unitName(a.unit, lang))"]
       if let who = a.acknowledgedBy { out.append("\(t("state.acknowledged")): \(who)") }
       if let who = a.assignee { out.append("-> \(who)") }
@@ -50,13 +55,16 @@ enum DetailView {
     case .roster:
       let unitID = String(rowID.split(separator: "/").first ?? "")
       let day = cal.day(of: now)
-      let shifts = state.shifts.values.filter { $0.unit == unitID && cal.day(of: $0.start) <= day && cal.day(of: $0.end) >= day }
-        .sorted { ($0.role.rawValue, $0.start) < ($1.role.rawValue, $1.start) }
+      let shifts = state.shifts.values.filter {
+        $0.unit == unitID && cal.day(of: $0.start) <= day && cal.day(of: $0.end) >= day
+      }
+      .sorted { ($0.role.rawValue, $0.start) < ($1.role.rawValue, $1.start) }
       var out = [state.unitName(unitID, lang) + " · " + cal.formatDay(day)]
       for s in shifts {
         let mark = s.cancelled ? " (x)" : (s.noShow ? " (!)" : "")
         out.append(
-          "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)")
+          "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)"
+        )
       }
       for n in state.handovers where n.unit == unitID {
         out.append("  \(cal.format(n.at)) \(n.author):")

@@ -38,9 +38,16 @@ public enum AlertPane {
       let stateText = silenced ? t("state.silenced") : t("state.\(a.state.rawValue)")
       let escalation = a.escalationLevel > 0 ? " ^\(a.escalationLevel)" : ""
       let message = a.message(state, t)
-      let sev = a.isActive && !silenced ? Fmt.severityCell(a.severity, t) : TableCell("  " + t("severity.short.\(a.severity == .critical ? "critical" : a.severity == .warning ? "warning" : "info")"), .muted)
+      let sev =
+        a.isActive && !silenced
+        ? Fmt.severityCell(a.severity, t)
+        : TableCell(
+          "  "
+            + t("severity.short.\(a.severity == .critical ? "critical" : a.severity == .warning ? "warning" : "info")"),
+          .muted)
       let cells = [
-        sev, TableCell(String(a.number), .muted), TableCell(stateText + escalation, a.state == .open ? .normal : .muted),
+        sev, TableCell(String(a.number), .muted),
+        TableCell(stateText + escalation, a.state == .open ? .normal : .muted),
         TableCell(state.unitName(a.unit, lang), .muted), TableCell(message, a.isActive ? .normal : .muted),
         TableCell(Fmt.age(now.milliseconds - a.firstSeen.milliseconds)), TableCell("×\(a.count)", .muted),
       ]

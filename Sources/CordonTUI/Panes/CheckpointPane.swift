@@ -30,7 +30,8 @@ public enum CheckpointPane {
         : (site.staffOnPost == 0 ? TableCell(t("site.unstaffed"), .warning) : TableCell(t("site.open"), .ok))
       let round: TableCell
       if let r = site.lastRound {
-        let text = t("round.summary", String(r.checked), String(r.fevers), Fmt.age(now.milliseconds - r.at.milliseconds))
+        let text = t(
+          "round.summary", String(r.checked), String(r.fevers), Fmt.age(now.milliseconds - r.at.milliseconds))
         round = TableCell(text, r.fevers > 0 ? .critical : .normal)
       } else {
         round = TableCell(t("round.never"), .muted)
@@ -45,7 +46,8 @@ public enum CheckpointPane {
         TableCell("\(done)/\(site.disinfectionsPerDay)", short ? .warning : .ok), overdueCell,
       ]
       let urgency = (fever ? 100 : 0) + (overdue ? 10 : 0) + (short ? 1 : 0)
-      let search = "\(site.name.zh) \(site.name.en) \(site.id) \(state.unitName(site.unit, .zh)) \(state.unitName(site.unit, .en))"
+      let search =
+        "\(site.name.zh) \(site.name.en) \(site.id) \(state.unitName(site.unit, .zh)) \(state.unitName(site.unit, .en))"
       scored.append((urgency, order, TableRow(id: site.id, cells: cells, searchText: search)))
     }
     let rows = scored.sorted { ($0.0, -$0.1) > ($1.0, -$1.1) }.map(\.2)

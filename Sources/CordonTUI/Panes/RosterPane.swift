@@ -16,7 +16,9 @@ public enum RosterPane {
       TableColumn(t("col.left"), min: 5, max: 6, right: true, priority: 8),
       TableColumn(t("col.phone"), min: 11, max: 11, priority: 2),
       TableColumn(t("col.next"), min: 12, max: 18, priority: 4),
-      TableColumn("0" + String(repeating: " ", count: 10) + "12" + String(repeating: " ", count: 9) + "23", min: 24, max: 24, priority: 3),
+      TableColumn(
+        "0" + String(repeating: " ", count: 10) + "12" + String(repeating: " ", count: 9) + "23", min: 24, max: 24,
+        priority: 3),
     ]
     let byUnitRole = Dictionary(grouping: state.shifts.values.filter(\.counts)) { "\($0.unit)/\($0.role.rawValue)" }
     var rows: [TableRow] = []
@@ -45,8 +47,10 @@ public enum RosterPane {
         } else {
           cells.append(TableCell(unit.isKey ? t("roster.gap") : t("roster.none"), unit.isKey ? .warning : .muted))
         }
-        cells.append(TableCell(timeline(shifts, dayStart: dayStart, nowHour: nowHour), gap && unit.isKey ? .warning : .ok))
-        let search = "\(unit.name.zh) \(unit.name.en) \(unit.id) \(t("role.\(role.rawValue)")) "
+        cells.append(
+          TableCell(timeline(shifts, dayStart: dayStart, nowHour: nowHour), gap && unit.isKey ? .warning : .ok))
+        let search =
+          "\(unit.name.zh) \(unit.name.en) \(unit.id) \(t("role.\(role.rawValue)")) "
           + shifts.map { state.personName($0.person) }.joined(separator: " ")
         rows.append(TableRow(id: "\(unit.id)/\(role.rawValue)", cells: cells, searchText: search))
       }

@@ -141,5 +141,7 @@ public struct Rect: Sendable, Equatable, CustomStringConvertible {
     let ny = max(y, o.y)
     return Rect(x: nx, y: ny, width: max(0, min(maxX, o.maxX) - nx), height: max(0, min(maxY, o.maxY) - ny))
   }
-  public func inset(_ d: Int) -> Rect { Rect(x: x + d, y: y + d, width: max(0, width - 2 * d), height: max(0, height - 2 * d)) }
+  public func inset(_ d: Int) -> Rect {
+    Rect(x: x + d, y: y + d, width: max(0, width - 2 * d), height: max(0, height - 2 * d))
+  }
 }

@@ -25,7 +25,9 @@ public struct ResolvedStyle: Sendable, Hashable {
   public var fg: TerminalColor
   public var bg: TerminalColor
   public var attributes: CellAttributes
-  public init(fg: TerminalColor = .terminalDefault, bg: TerminalColor = .terminalDefault, attributes: CellAttributes = []) {
+  public init(
+    fg: TerminalColor = .terminalDefault, bg: TerminalColor = .terminalDefault, attributes: CellAttributes = []
+  ) {
     self.fg = fg
     self.bg = bg
     self.attributes = attributes

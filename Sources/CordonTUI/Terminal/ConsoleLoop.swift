@@ -29,7 +29,8 @@ public final class ConsoleLoop {
   public static func makeWakePipe() throws -> (read: Int32, write: Int32) {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else {
-      throw NcursesTerminal.NoTerminal(description: "cannot create the wake-up pipe: \(String(cString: strerror(errno)))")
+      throw NcursesTerminal.NoTerminal(
+        description: "cannot create the wake-up pipe: \(String(cString: strerror(errno)))")
     }
     for fd in fds {
       _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)

@@ -16,16 +16,23 @@ public final class NcursesTerminal: Terminal {
   /// Starts curses on the process's terminal, or on `input`/`output` (the
   /// benchmark counts what is written). Throws instead of letting ncurses
   /// exit the process when there is no usable terminal.
-  public init(theme requested: Theme, termName: String? = nil, input: UnsafeMutablePointer<FILE>? = nil, output: UnsafeMutablePointer<FILE>? = nil) throws {
+  public init(
+    theme requested: Theme, termName: String? = nil, input: UnsafeMutablePointer<FILE>? = nil,
+    output: UnsafeMutablePointer<FILE>? = nil
+  ) throws {
     if input == nil {
       guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
         throw NoTerminal(description: "cordon needs a terminal: stdin and stdout must be a tty (over ssh, use ssh -t)")
       }
     }
     Self.ensureUTF8Locale()
-    let made: OpaquePointer? = termName.withOptionalCString { newterm($0, output ?? cordon_stdout(), input ?? cordon_stdin()) }
+    let made: OpaquePointer? = termName.withOptionalCString {
+      newterm($0, output ?? cordon_stdout(), input ?? cordon_stdin())
+    }
     guard let made else {
-      throw NoTerminal(description: "cannot start the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset") unknown?)")
+      throw NoTerminal(
+        description:
+          "cannot start the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset") unknown?)")
     }
     screen = made
     set_term(screen)

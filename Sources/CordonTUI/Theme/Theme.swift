@@ -33,7 +33,8 @@ public struct Theme: Sendable, Equatable {
     do {
       table = try TOMLTable(string: text)
     } catch let e as TOMLParseError {
-      throw LoadError(file: file, message: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+      throw LoadError(
+        file: file, message: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
     } catch {
       throw LoadError(file: file, message: "\(error)")
     }
@@ -108,7 +109,8 @@ public struct Theme: Sendable, Equatable {
 
 extension Theme {
   private static func s(_ fg: Int?, _ bg: Int? = nil, _ a: CellAttributes = []) -> ResolvedStyle {
-    ResolvedStyle(fg: fg.map { .index($0) } ?? .terminalDefault, bg: bg.map { .index($0) } ?? .terminalDefault, attributes: a)
+    ResolvedStyle(
+      fg: fg.map { .index($0) } ?? .terminalDefault, bg: bg.map { .index($0) } ?? .terminalDefault, attributes: a)
   }
 
   public static let builtinDefault = Theme(
@@ -139,12 +141,15 @@ extension Theme {
       .normal: s(nil), .title: s(nil, nil, .bold), .border: s(nil), .borderFocused: s(nil, nil, .bold),
       .header: s(nil, nil, .reverse), .hint: s(nil, nil, .reverse), .hintKey: s(nil, nil, [.reverse, .bold]),
       .selection: s(nil, nil, .reverse), .muted: s(nil, nil, .dim), .ok: s(nil), .info: s(nil),
-      .warning: s(nil, nil, .bold), .critical: s(nil, nil, [.bold, .underline]), .badge: s(nil, nil, [.reverse, .bold]),
+      .warning: s(nil, nil, .bold), .critical: s(nil, nil, [.bold, .underline]),
+      .badge: s(nil, nil, [.reverse, .bold]),
       .tabActive: s(nil, nil, [.reverse, .bold]), .tabInactive: s(nil), .input: s(nil, nil, .underline),
       .inputError: s(nil, nil, .bold), .overlay: s(nil),
     ])
 
-  public static let builtins: [String: Theme] = ["default": builtinDefault, "ansi16": builtinAnsi16, "mono": builtinMono]
+  public static let builtins: [String: Theme] = [
+    "default": builtinDefault, "ansi16": builtinAnsi16, "mono": builtinMono,
+  ]
 
   /// Finds a theme by name or path: a path is read as it is; a name is looked
   /// up in the theme directories, then among the built-ins.
@@ -157,7 +162,8 @@ extension Theme {
       if FileManager.default.fileExists(atPath: url.path) { return try loadFile(url) }
     }
     if let b = builtins[nameOrPath] { return b }
-    throw LoadError(file: nameOrPath, message: "no such theme (looked in \(searchPaths.map(\.path).joined(separator: ", ")))")
+    throw LoadError(
+      file: nameOrPath, message: "no such theme (looked in \(searchPaths.map(\.path).joined(separator: ", ")))")
   }
 
   static func loadFile(_ url: URL) throws(LoadError) -> Theme {

@@ -10,8 +10,11 @@ public enum BoxView {
     guard r.width >= 2, r.height >= 2 else { return }
     let style: StyleToken = focused ? .borderFocused : .border
     let h = String(horizontal)
-    buffer.put(String(corners[0]) + String(repeating: h, count: r.width - 2) + String(corners[1]), x: r.x, y: r.y, style: style)
-    buffer.put(String(corners[2]) + String(repeating: h, count: r.width - 2) + String(corners[3]), x: r.x, y: r.maxY - 1, style: style)
+    buffer.put(
+      String(corners[0]) + String(repeating: h, count: r.width - 2) + String(corners[1]), x: r.x, y: r.y, style: style)
+    buffer.put(
+      String(corners[2]) + String(repeating: h, count: r.width - 2) + String(corners[3]), x: r.x, y: r.maxY - 1,
+      style: style)
     for y in (r.y + 1)..<(r.maxY - 1) {
       buffer.put(String(vertical), x: r.x, y: y, style: style)
       buffer.put(String(vertical), x: r.maxX - 1, y: y, style: style)

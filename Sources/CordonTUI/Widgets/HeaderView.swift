@@ -10,7 +10,8 @@ enum HeaderView {
     buffer.fill(r, style: .header)
     let counts = AlertPane.counts(state, now: now)
     // Alert counts are pinned to the right edge: they survive any width.
-    var right = " \(t("severity.short.critical")) \(counts[.critical] ?? 0)  \(t("severity.short.warning")) \(counts[.warning] ?? 0) "
+    var right =
+      " \(t("severity.short.critical")) \(counts[.critical] ?? 0)  \(t("severity.short.warning")) \(counts[.warning] ?? 0) "
     if newCritical { right = " !!" + right }
     let rightWidth = DisplayWidth.of(right)
     buffer.put(right, x: r.maxX - rightWidth, y: r.y, style: (counts[.critical] ?? 0) > 0 ? .critical : .header)
@@ -38,7 +39,9 @@ enum HeaderView {
   }
 
   /// Tabs naming all four panes with live counts, for the one-pane layout.
-  static func drawTabs(state: CordonState, now: Instant, focus: PaneKind, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer) {
+  static func drawTabs(
+    state: CordonState, now: Instant, focus: PaneKind, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer
+  ) {
     buffer.fill(r, style: .tabInactive)
     let counts = AlertPane.counts(state, now: now)
     let gaps = state.alerts.values.filter { $0.key.rule == .roleUncovered && $0.isActive }.count
@@ -48,7 +51,10 @@ enum HeaderView {
       (.roster, gaps > 0 ? " !\(gaps)" : ""),
       (.checkpoints, late > 0 ? " !\(late)" : ""),
       (.stock, low > 0 ? " !\(low)" : ""),
-      (.alerts, " \(t("severity.short.critical"))\(counts[.critical] ?? 0) \(t("severity.short.warning"))\(counts[.warning] ?? 0)"),
+      (
+        .alerts,
+        " \(t("severity.short.critical"))\(counts[.critical] ?? 0) \(t("severity.short.warning"))\(counts[.warning] ?? 0)"
+      ),
     ]
     // The alerts tab is drawn last and right-aligned so its counts always show.
     let alertText = " 4 \(t(PaneKind.alerts.titleKey))\(labels[3].1) "
@@ -61,11 +67,15 @@ enum HeaderView {
       x += buffer.put(text, x: x, y: r.y, maxWidth: avail, style: pane == focus ? .tabActive : .tabInactive)
     }
     let ax = max(x, r.maxX - alertWidth)
-    buffer.put(alertText, x: ax, y: r.y, maxWidth: r.maxX - ax, style: focus == .alerts ? .tabActive : ((counts[.critical] ?? 0) > 0 ? .critical : .tabInactive))
+    buffer.put(
+      alertText, x: ax, y: r.y, maxWidth: r.maxX - ax,
+      style: focus == .alerts ? .tabActive : ((counts[.critical] ?? 0) > 0 ? .critical : .tabInactive))
   }
 
   /// The hint bar: the most useful keys for where the user is, from the key table.
-  static func drawHints(keymap: KeyMap, pane: PaneKind, readOnly: Bool, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer) {
+  static func drawHints(
+    keymap: KeyMap, pane: PaneKind, readOnly: Bool, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer
+  ) {
     buffer.fill(r, style: .hint)
     var x = r.x
     var shown = Set<Action>()

@@ -26,9 +26,12 @@ enum OverlayView {
     drawText(title: t("help.title"), lines: lines, footer: t("help.close"), scroll: scroll, in: body, buffer: &buffer)
   }
 
-  static func drawText(title: String, lines: [String], footer: String, scroll: Int, in body: Rect, buffer: inout ScreenBuffer) {
+  static func drawText(
+    title: String, lines: [String], footer: String, scroll: Int, in body: Rect, buffer: inout ScreenBuffer
+  ) {
     let widest = lines.map { DisplayWidth.of($0) }.max() ?? 0
-    let r = centred(in: body, width: max(40, min(widest + 4, body.width - 4)), height: min(lines.count + 3, body.height))
+    let r = centred(
+      in: body, width: max(40, min(widest + 4, body.width - 4)), height: min(lines.count + 3, body.height))
     buffer.fill(r, style: .overlay)
     BoxView.draw(title: title, focused: true, in: r, buffer: &buffer)
     let inner = r.inset(1)
@@ -52,7 +55,9 @@ enum OverlayView {
       let y = inner.y + i * 2
       guard y < inner.maxY else { break }
       let marker = i == f.focus ? ">" : " "
-      buffer.put(marker + DisplayWidth.fit(field.label, to: labelWidth), x: inner.x, y: y, style: i == f.focus ? .title : .overlay)
+      buffer.put(
+        marker + DisplayWidth.fit(field.label, to: labelWidth), x: inner.x, y: y,
+        style: i == f.focus ? .title : .overlay)
       let fx = inner.x + labelWidth + 2
       let fw = max(1, inner.maxX - fx - 1)
       buffer.fill(Rect(x: fx, y: y, width: fw, height: 1), style: .input)
@@ -61,7 +66,9 @@ enum OverlayView {
         let m = field.matches
         let chosen = m.indices.contains(field.choiceIndex) ? m[field.choiceIndex].label : t("form.noMatch")
         let typed = field.editor.text
-        text = DisplayWidth.clip((typed.isEmpty ? "" : typed + " > ") + chosen + (m.count > 1 ? "  (\(field.choiceIndex + 1)/\(m.count))" : ""), to: fw)
+        text = DisplayWidth.clip(
+          (typed.isEmpty ? "" : typed + " > ") + chosen
+            + (m.count > 1 ? "  (\(field.choiceIndex + 1)/\(m.count))" : ""), to: fw)
         cx = DisplayWidth.of(typed)
       }
       buffer.put(text, x: fx, y: y, maxWidth: fw, style: .input)

@@ -155,7 +155,8 @@ public enum TableView {
       let text =
         data.columns[i].alignRight ? DisplayWidth.fitRight(cell.text, to: w) : DisplayWidth.fit(cell.text, to: w)
       // A selected row keeps its severity colours on the severity cell only, so the selection stays visible.
-      let style: StyleToken = rowStyle.map { cell.style == .critical || cell.style == .warning ? cell.style : $0 } ?? cell.style
+      let style: StyleToken =
+        rowStyle.map { cell.style == .critical || cell.style == .warning ? cell.style : $0 } ?? cell.style
       buffer.put(text, x: col, y: y, maxWidth: min(w, x + width - col), style: style)
       col += w + 1
       if col >= x + width { break }
