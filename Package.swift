@@ -41,6 +41,8 @@ let package = Package(
     .executableTarget(name: "cordon-torture", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
     .testTarget(name: "CordonStoreTests", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
     .testTarget(name: "CordonTUITests", dependencies: ["CordonTUI", "CordonModel", "CordonStore"]),
+    // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
+    .testTarget(name: "CordonE2ETests", dependencies: ["cordon"]),
   ],
   swiftLanguageModes: [.v6]
 )
