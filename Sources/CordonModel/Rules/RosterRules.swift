@@ -11,7 +11,7 @@ public struct RoleCoverageRule: AlertRule {
     let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
     var out: [AlertCondition] = []
     let byUnitRole = Dictionary(
-      grouping: state.shifts.values.filter { $0.counts && $0.end > now && $0.start < horizon }
+      grouping: state.shifts.values.filter { $0.counts && $0.end > now && $0.start <= horizon }
     ) {
       "\($0.unit)/\($0.role.rawValue)"
     }
@@ -41,19 +41,21 @@ public struct RoleCoverageRule: AlertRule {
     return best
   }
 
-  /// The first instant in [from, to) that no shift covers, or nil.
+  /// The first instant in [from, to] that no shift covers, or nil. The
+  /// look-ahead is inclusive: a gap starting exactly two hours from now is
+  /// within the next two hours.
   static func firstGap(_ shifts: [Shift], from: Instant, to: Instant) -> Instant? {
     var t = from
     let sorted = shifts.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
     var progressed = true
-    while t < to && progressed {
+    while t <= to && progressed {
       progressed = false
       for s in sorted where s.covers(t) && s.end > t {
         t = s.end
         progressed = true
       }
     }
-    return t < to ? t : nil
+    return t <= to ? t : nil
   }
 }
 
