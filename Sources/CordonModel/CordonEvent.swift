@@ -76,6 +76,16 @@ public struct HealthEntry: Codable, Sendable, Equatable {
   public var morningCheck: Celsius?
   public var travellerContact: Bool
   public var remarks: String
+  public init(
+    person: String, day: Int, category: PersonCategory, morningCheck: Celsius?, travellerContact: Bool, remarks: String
+  ) {
+    self.person = person
+    self.day = day
+    self.category = category
+    self.morningCheck = morningCheck
+    self.travellerContact = travellerContact
+    self.remarks = remarks
+  }
 }
 
 /// Stock received or issued at one unit. `delta` is signed: positive in.
@@ -85,6 +95,13 @@ public struct StockMovement: Codable, Sendable, Equatable {
   public var kind: MovementKind
   public var delta: Quantity
   public var reason: String
+  public init(unit: String, item: String, kind: MovementKind, delta: Quantity, reason: String) {
+    self.unit = unit
+    self.item = item
+    self.kind = kind
+    self.delta = delta
+    self.reason = reason
+  }
 }
 
 /// Both sides in one event, so a transfer can never be half-applied.
@@ -94,6 +111,13 @@ public struct StockTransfer: Codable, Sendable, Equatable {
   public var item: String
   public var quantity: Quantity
   public var reason: String
+  public init(from: String, to: String, item: String, quantity: Quantity, reason: String) {
+    self.from = from
+    self.to = to
+    self.item = item
+    self.quantity = quantity
+    self.reason = reason
+  }
 }
 
 public struct StockCount: Codable, Sendable, Equatable {
@@ -101,6 +125,12 @@ public struct StockCount: Codable, Sendable, Equatable {
   public var item: String
   public var counted: Quantity
   public var reason: AdjustmentReason
+  public init(unit: String, item: String, counted: Quantity, reason: AdjustmentReason) {
+    self.unit = unit
+    self.item = item
+    self.counted = counted
+    self.reason = reason
+  }
 }
 
 public struct AlertRaise: Codable, Sendable, Equatable {
@@ -111,4 +141,16 @@ public struct AlertRaise: Codable, Sendable, Equatable {
   public var args: [String]
   public var occurrence: Instant
   public var autoResolves: Bool
+  public init(
+    key: AlertKey, severity: Severity, unit: String, site: String?, args: [String], occurrence: Instant,
+    autoResolves: Bool
+  ) {
+    self.key = key
+    self.severity = severity
+    self.unit = unit
+    self.site = site
+    self.args = args
+    self.occurrence = occurrence
+    self.autoResolves = autoResolves
+  }
 }

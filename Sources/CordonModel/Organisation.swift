@@ -59,6 +59,20 @@ public struct Shift: Codable, Sendable, Equatable, Identifiable {
   public var cancelled: Bool
 
   /// A shift covers [start, end): the next shift may start the minute this one ends.
+  public init(
+    id: String, unit: String, site: String?, role: DutyRole, person: String, start: Instant, end: Instant, noShow: Bool,
+    cancelled: Bool
+  ) {
+    self.id = id
+    self.unit = unit
+    self.site = site
+    self.role = role
+    self.person = person
+    self.start = start
+    self.end = end
+    self.noShow = noShow
+    self.cancelled = cancelled
+  }
   public func covers(_ t: Instant) -> Bool { start <= t && t < end }
   public var counts: Bool { !noShow && !cancelled }
 }
@@ -68,4 +82,10 @@ public struct HandoverNote: Codable, Sendable, Equatable {
   public var at: Instant
   public var author: String
   public var text: String
+  public init(unit: String, at: Instant, author: String, text: String) {
+    self.unit = unit
+    self.at = at
+    self.author = author
+    self.text = text
+  }
 }

@@ -19,6 +19,13 @@ public struct TemperatureRound: Codable, Sendable, Equatable {
   /// Fevers counted in the round whose cases are still to be entered.
   public var casesToEnter: Int
   public var by: String
+  public init(at: Instant, checked: Int, fevers: Int, casesToEnter: Int, by: String) {
+    self.at = at
+    self.checked = checked
+    self.fevers = fevers
+    self.casesToEnter = casesToEnter
+    self.by = by
+  }
 }
 
 public struct Disinfection: Codable, Sendable, Equatable {
@@ -26,6 +33,12 @@ public struct Disinfection: Codable, Sendable, Equatable {
   public var area: String
   public var agent: String
   public var by: String
+  public init(at: Instant, area: String, agent: String, by: String) {
+    self.at = at
+    self.area = area
+    self.agent = agent
+    self.by = by
+  }
 }
 
 public struct FeverCase: Codable, Sendable, Equatable {
@@ -34,6 +47,13 @@ public struct FeverCase: Codable, Sendable, Equatable {
   public var personName: String
   public var reading: Celsius
   public var at: Instant
+  public init(id: String, site: String, personName: String, reading: Celsius, at: Instant) {
+    self.id = id
+    self.site = site
+    self.personName = personName
+    self.reading = reading
+    self.at = at
+  }
 }
 
 /// A checkpoint or other place where rounds and disinfection happen (点位).

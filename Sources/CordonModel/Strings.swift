@@ -12,9 +12,31 @@ public struct Strings: Sendable {
 
   public func format(_ key: String, _ args: [String]) -> String {
     let table = language == .zh ? Self.zh : Self.en
-    var s = table[key] ?? Self.en[key] ?? key
-    for (i, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(i)}", with: a) }
-    return s
+    let template = table[key] ?? Self.en[key] ?? key
+    guard !args.isEmpty else { return template }
+    // One pass over the template: tables of 10,000 alerts are formatted per data change.
+    var out = ""
+    var it = template.unicodeScalars.makeIterator()
+    while let c = it.next() {
+      guard c == "{" else {
+        out.unicodeScalars.append(c)
+        continue
+      }
+      guard let d = it.next() else {
+        out.unicodeScalars.append(c)
+        break
+      }
+      if let n = Int(String(d)), n < args.count, let close = it.next() {
+        if close == "}" {
+          out += args[n]
+        } else {
+          out.unicodeScalars.append(contentsOf: [c, d, close])
+        }
+      } else {
+        out.unicodeScalars.append(contentsOf: [c, d])
+      }
+    }
+    return out
   }
 
   public func has(_ key: String) -> Bool { (language == .zh ? Self.zh : Self.en)[key] != nil }

@@ -6,6 +6,12 @@ public struct SupplyItem: Codable, Sendable, Equatable, Identifiable {
   public var unitOfMeasure: LocalizedName
   /// Masks come in pieces; disinfectant in litres, where fractions are fine.
   public var wholePieces: Bool
+  public init(id: String, name: LocalizedName, unitOfMeasure: LocalizedName, wholePieces: Bool) {
+    self.id = id
+    self.name = name
+    self.unitOfMeasure = unitOfMeasure
+    self.wholePieces = wholePieces
+  }
 }
 
 /// Why stock moved.

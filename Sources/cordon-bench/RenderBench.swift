@@ -1,1 +1,125 @@
-enum RenderBench { static func run(_ args: [String]) throws {} }
+import CordonModel
+import CordonStore
+import CordonTUI
+import Foundation
+
+/// Frame cost and terminal traffic of the console on a 200x50 screen with a
+/// 10,000-row table in focus (the alert queue holding 10,000 open alerts).
+enum RenderBench {
+  static func run(_ args: [String]) throws {
+    let rows = Int(value(of: "--rows", in: args) ?? "") ?? 10_000
+    let frames = Int(value(of: "--frames", in: args) ?? "") ?? 2_000
+    let state = makeState(alerts: rows)
+    let moment = state.latest
+    let source = FrozenSource(
+      state: state, info: SourceInfo(kind: .embedded(path: "bench"), isDemo: true, actor: "bench", unit: nil))
+    print("render bench: 200x50, alert queue with \(state.alerts.count) open alerts in focus, \(frames) frames")
+
+    // 1. Build and diff one frame (the selection moves each frame, so each frame differs).
+    let app = ConsoleApp(source: source, language: .zh, clock: { moment })
+    let terminal = TestTerminal(width: 200, height: 50)
+    let renderer = Renderer(terminal: terminal)
+    app.handle(.char("4"))
+    let firstStart = DispatchTime.now().uptimeNanoseconds
+    renderer.draw(app)
+    let firstMs = Double(DispatchTime.now().uptimeNanoseconds - firstStart) / 1e6
+    var times: [Double] = []
+    times.reserveCapacity(frames)
+    for i in 0..<frames {
+      app.handle(i % 400 < 200 ? .down : .up)
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      renderer.draw(app)
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    times.sort()
+    print(
+      String(
+        format:
+          "frame build+diff: median %.3f ms, p99 %.3f ms, max %.3f ms (first frame, incl. building the table: %.1f ms)",
+        times[times.count / 2], times[times.count * 99 / 100], times[times.count - 1], firstMs))
+
+    // 2. Bytes written by real ncurses (xterm-256color) to a file standing in for the terminal.
+    setenv("LINES", "50", 1)
+    setenv("COLUMNS", "200", 1)
+    let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-bench-\(getpid()).out").path
+    guard let out = fopen(outPath, "w+"), let input = fopen("/dev/null", "r") else {
+      throw BenchError("cannot open \(outPath)")
+    }
+    defer {
+      fclose(out)
+      fclose(input)
+      unlink(outPath)
+    }
+    let nc = try NcursesTerminal(theme: .builtinDefault, termName: "xterm-256color", input: input, output: out)
+    defer { nc.end() }
+    let app2 = ConsoleApp(source: source, language: .zh, clock: { moment })
+    let real = Renderer(terminal: nc)
+    app2.handle(.char("4"))
+    func written(_ body: () -> Void) -> Int {
+      fflush(out)
+      let before = ftell(out)
+      body()
+      fflush(out)
+      return ftell(out) - before
+    }
+    let first = written { real.draw(app2) }
+    let move = written {
+      app2.handle(.down)
+      real.draw(app2)
+    }
+    let idle = written { real.draw(app2) }
+    print("bytes to the terminal: first frame \(first), selection moved one row \(move), idle redraw \(idle)")
+
+    // One cell: the header's minute changes when the clock ticks.
+    let clockApp = ConsoleApp(source: source, language: .zh, clock: { moment })
+    let clockRenderer = Renderer(terminal: nc)
+    clockApp.handle(.char("4"))
+    _ = written { clockRenderer.draw(clockApp) }
+    let later = ConsoleApp(source: source, language: .zh, clock: { moment.adding(minutes: 1) })
+    later.handle(.char("4"))
+    let tick = written { clockRenderer.draw(later) }
+    print("bytes for the clock's minute changing (one digit in the header): \(tick)")
+    // A frame where exactly one cell differs from the one before.
+    let oneCell = Renderer(terminal: nc)
+    var frame = ScreenBuffer(width: 200, height: 50)
+    frame.put("告警队列 急 3 警 5", x: 2, y: 10, style: .critical)
+    _ = written { oneCell.present(frame, cursor: nil) }
+    frame.put("4", x: 14, y: 10, style: .critical)
+    let single = written { oneCell.present(frame, cursor: nil) }
+    print("bytes for a frame where one cell changed: \(single)")
+    print("an idle second: no wake-ups (ppoll waits for input, the self-pipe or the next minute), so 0 bytes")
+  }
+
+  /// A state holding `alerts` open alerts spread over the demo units.
+  static func makeState(alerts: Int) -> CordonState {
+    var state = CordonState()
+    let t0 = CordonState().calendar.parse("2020-02-07 08:00") ?? Instant(milliseconds: 0)
+    var seq: UInt64 = 0
+    func apply(_ e: CordonEvent, at t: Instant) {
+      seq += 1
+      state.apply(EventRecord(seq: seq, time: t, actor: "bench", unit: nil, commandID: nil, event: e))
+    }
+    for e in DemoOrganisation.registration() { apply(e, at: t0) }
+    let sites = DemoOrganisation.sites()
+    for i in 0..<alerts {
+      let site = sites[i % sites.count]
+      apply(
+        .alertRaised(
+          AlertRaise(
+            key: AlertKey(rule: .fever, subject: "\(site.id)/person\(i)"), severity: i % 3 == 0 ? .critical : .warning,
+            unit: site.unit, site: site.id, args: ["体温\(i)", site.id, "38.\(i % 10)"],
+            occurrence: t0.adding(seconds: Int64(i)), autoResolves: false)), at: t0.adding(seconds: Int64(i)))
+    }
+    return state
+  }
+
+  static func value(of flag: String, in args: [String]) -> String? {
+    guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
+    return args[i + 1]
+  }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+  var description: String
+  init(_ d: String) { description = d }
+}

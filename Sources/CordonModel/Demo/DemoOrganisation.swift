@@ -174,7 +174,8 @@ public enum DemoOrganisation {
             if unit.id == "heating" && role == .manager && b == 1 && day == toDay { continue }
             let id = "demo-\(unit.id)-\(role.rawValue)-\(day)-\(b)"
             guard !existing.contains(id) else { continue }
-            let person = "\(unit.id)-\(role.rawValue)-\((day + b) % 3 + 1)"
+            // Rotate three people through the blocks so nobody works two in a row.
+            let person = "\(unit.id)-\(role.rawValue)-\((day * blocks.count + b) % 3 + 1)"
             out.append(
               .shiftAssigned(
                 Shift(

@@ -404,6 +404,18 @@ public final class ConsoleApp {
     return ScreenLayout.bodyRows(rect, hasFooter: tableData(pane).data.footer != nil)
   }
 
+  /// Active alerts by severity, counted once per data change and minute.
+  func alertCounts() -> [Severity: Int] {
+    let state = source.state
+    let now = self.now
+    let key = CacheKey(seq: state.lastSeq, minute: now.milliseconds / 60_000, language: strings.language, filter: "")
+    if let c = countsCache, c.key == key { return c.counts }
+    let counts = AlertPane.counts(state, now: now)
+    countsCache = (key, counts)
+    return counts
+  }
+  private var countsCache: (key: CacheKey, counts: [Severity: Int])?
+
   /// Tables are rebuilt only when the data, the minute, the language or the
   /// filter changed: a frame only draws the visible rows of what is cached.
   func tableData(_ pane: PaneKind) -> (data: TableData, rows: [TableRow]) {
@@ -452,11 +464,13 @@ public final class ConsoleApp {
     let state = source.state
     let info = source.info
     let now = self.now
+    let counts = alertCounts()
     HeaderView.draw(
-      state: state, info: info, now: now, strings: strings, newCritical: newCritical, in: layout.header, buffer: &buffer
-    )
+      state: state, info: info, now: now, counts: counts, strings: strings, newCritical: newCritical,
+      in: layout.header, buffer: &buffer)
     if let tabs = layout.tabs {
-      HeaderView.drawTabs(state: state, now: now, focus: focus, strings: strings, in: tabs, buffer: &buffer)
+      HeaderView.drawTabs(
+        state: state, now: now, counts: counts, focus: focus, strings: strings, in: tabs, buffer: &buffer)
     }
     for (pane, rect) in layout.panes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
       drawPane(pane, in: rect, buffer: &buffer)
@@ -510,7 +524,7 @@ public final class ConsoleApp {
     let focused = pane == focus
     var title = "\(pane.rawValue + 1) \(strings(pane.titleKey))"
     if pane == .alerts {
-      let c = AlertPane.counts(source.state, now: now)
+      let c = alertCounts()
       title +=
         " \(strings("severity.short.critical"))\(c[.critical] ?? 0) \(strings("severity.short.warning"))\(c[.warning] ?? 0)"
     }

@@ -7,7 +7,10 @@ enum Fmt {
   static func age(_ ms: Int64) -> String {
     let m = max(0, ms / 60_000)
     if m < 60 { return "\(m)m" }
-    if m < 48 * 60 { return m % 60 == 0 ? "\(m / 60)h" : "\(m / 60)h\(String(format: "%02d", m % 60))m" }
+    if m < 48 * 60 {
+      let r = m % 60
+      return r == 0 ? "\(m / 60)h" : "\(m / 60)h\(r < 10 ? "0" : "")\(r)m"
+    }
     return "\(m / 1440)d"
   }
 

@@ -13,7 +13,7 @@ public enum RosterPane {
       TableColumn(t("col.unit"), min: 8, max: 18, priority: 9),
       TableColumn(t("col.role"), min: 8, max: 10, priority: 9),
       TableColumn(t("col.now"), min: 6, max: 10, priority: 10),
-      TableColumn(t("col.left"), min: 5, max: 6, right: true, priority: 8),
+      TableColumn(t("col.left"), min: 6, max: 6, right: true, priority: 8),
       TableColumn(t("col.phone"), min: 11, max: 11, priority: 2),
       TableColumn(t("col.next"), min: 12, max: 18, priority: 4),
       TableColumn(

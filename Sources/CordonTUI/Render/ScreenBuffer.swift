@@ -53,9 +53,20 @@ public struct ScreenBuffer: Sendable, Equatable {
     guard limit > 0 else { return 0 }
     var col = x
     var used = 0
-    for ch in DisplayWidth.clip(text, to: limit) {
+    // One pass: measure, clip and write together. Zero-width characters
+    // (controls removed, marks that cannot stand alone in a cell) are skipped.
+    for ch in text {
       let w = DisplayWidth.of(ch)
-      if w == 0 { continue }  // A clipped combining mark cannot stand alone in a cell.
+      if w == 0 { continue }
+      if used + w > limit {
+        // A wide character that does not fit becomes padding, never half a glyph.
+        while used < limit {
+          if col >= 0 { self[col, y] = Cell(character: " ", style: style) }
+          col += 1
+          used += 1
+        }
+        break
+      }
       if col >= 0 {
         repairWideNeighbours(x: col, y: y, width: w)
         self[col, y] = Cell(character: ch, style: style)
@@ -119,6 +130,11 @@ public struct ScreenBuffer: Sendable, Equatable {
     public var x: Int
     public var y: Int
     public var cells: [Cell]
+    public init(x: Int, y: Int, cells: [Cell]) {
+      self.x = x
+      self.y = y
+      self.cells = cells
+    }
   }
 }
 

@@ -23,6 +23,11 @@ public final class Renderer {
   public func draw(_ app: ConsoleApp) {
     var buffer = ScreenBuffer(width: terminal.width, height: terminal.height)
     let cursor = app.render(into: &buffer)
+    present(buffer, cursor: cursor)
+  }
+
+  /// Sends what differs between `buffer` and the previous frame.
+  public func present(_ buffer: ScreenBuffer, cursor: (x: Int, y: Int)?) {
     let runs = buffer.diff(from: previous)
     lastRunCells = runs.reduce(0) { $0 + $1.cells.count }
     terminal.present(runs, cursor: cursor)
@@ -44,12 +49,19 @@ public final class TestTerminal: Terminal {
   public private(set) var bells = 0
   public var pendingKeys: [Key] = []
 
-  public init(width: Int, height: Int, colors: Int = 256) {
+  /// The theme the cells would be drawn with, fitted to `colors`.
+  public let theme: Theme
+
+  public init(width: Int, height: Int, colors: Int = 256, theme: Theme = .builtinDefault) {
     self.width = width
     self.height = height
     self.colors = colors
+    self.theme = theme.fitted(toColors: colors)
     screen = ScreenBuffer(width: width, height: height)
   }
+
+  /// How the cell at (x, y) would look on this terminal.
+  public func look(x: Int, y: Int) -> ResolvedStyle { theme.style(screen[x, y].style) }
 
   public func resize(width: Int, height: Int) {
     self.width = width

@@ -11,6 +11,8 @@ import CordonModel
 public enum DisplayWidth {
   /// Cells a character occupies: 0, 1 or 2.
   public static func of(_ c: Character) -> Int {
+    // Fast path: printable ASCII is most of every screen.
+    if let a = c.asciiValue { return a >= 0x20 && a != 0x7F ? 1 : 0 }
     var width = 0
     var first = true
     for s in c.unicodeScalars {
@@ -48,10 +50,15 @@ public enum DisplayWidth {
   /// terminals draw two cells wide.
   static func isWide(_ v: UInt32) -> Bool {
     if v < 0x1100 { return false }
-    for r in wideRanges where v >= r.lowerBound {
-      if v <= r.upperBound { return true }
+    if v >= 0x4E00 && v <= 0x9FFF { return true }  // CJK unified ideographs: the common case here.
+    // Binary search for the last range starting at or below v.
+    var lo = 0
+    var hi = wideRanges.count - 1
+    while lo <= hi {
+      let mid = (lo + hi) / 2
+      if wideRanges[mid].lowerBound <= v { lo = mid + 1 } else { hi = mid - 1 }
     }
-    return false
+    return hi >= 0 && v <= wideRanges[hi].upperBound
   }
 
   static let wideRanges: [ClosedRange<UInt32>] = [

@@ -4,11 +4,10 @@ import EventSourcing
 /// The header line, the tab strip of the small layout, and the hint bar.
 enum HeaderView {
   static func draw(
-    state: CordonState, info: SourceInfo, now: Instant, strings t: Strings, newCritical: Bool, in r: Rect,
-    buffer: inout ScreenBuffer
+    state: CordonState, info: SourceInfo, now: Instant, counts: [Severity: Int], strings t: Strings,
+    newCritical: Bool, in r: Rect, buffer: inout ScreenBuffer
   ) {
     buffer.fill(r, style: .header)
-    let counts = AlertPane.counts(state, now: now)
     // Alert counts are pinned to the right edge: they survive any width.
     var right =
       " \(t("severity.short.critical")) \(counts[.critical] ?? 0)  \(t("severity.short.warning")) \(counts[.warning] ?? 0) "
@@ -31,19 +30,21 @@ enum HeaderView {
     if !info.warnings.isEmpty { parts.append((" ! " + t("header.warning") + " ", .badge)) }
     var x = r.x
     let limit = r.maxX - rightWidth - 1
-    for (text, style) in parts {
-      guard x < limit else { break }
-      x += buffer.put(text, x: x, y: r.y, maxWidth: limit - x, style: style)
+    // Each part is shown whole or not at all; the first (the product) is always there.
+    for (i, (text, style)) in parts.enumerated() {
+      let w = DisplayWidth.of(text)
+      guard i == 0 || x + w <= limit else { continue }
+      x += buffer.put(text, x: x, y: r.y, maxWidth: max(0, limit - x), style: style)
       x += 2
     }
   }
 
   /// Tabs naming all four panes with live counts, for the one-pane layout.
   static func drawTabs(
-    state: CordonState, now: Instant, focus: PaneKind, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer
+    state: CordonState, now: Instant, counts: [Severity: Int], focus: PaneKind, strings t: Strings, in r: Rect,
+    buffer: inout ScreenBuffer
   ) {
     buffer.fill(r, style: .tabInactive)
-    let counts = AlertPane.counts(state, now: now)
     let gaps = state.alerts.values.filter { $0.key.rule == .roleUncovered && $0.isActive }.count
     let late = state.sites.values.filter { $0.isOpen && $0.reportIntervalMinutes > 0 && $0.reportDue <= now }.count
     let low = state.stock.values.filter { $0.level != .ok }.count

@@ -92,7 +92,9 @@ public struct TableState: Sendable, Equatable {
 
   /// Re-finds the selected row after the data changed.
   public mutating func reconcile(rows: [TableRow], visibleRows: Int) {
-    if let id = selectedID, let i = rows.firstIndex(where: { $0.id == id }) {
+    if let id = selectedID, rows.indices.contains(selectedIndex), rows[selectedIndex].id == id {
+      // Still where it was: the common case, and the only one that must be fast.
+    } else if let id = selectedID, let i = rows.firstIndex(where: { $0.id == id }) {
       selectedIndex = i
     } else {
       selectedIndex = min(selectedIndex, max(0, rows.count - 1))
@@ -152,12 +154,17 @@ public enum TableView {
     var col = x
     for (i, w) in widths.enumerated() where w > 0 {
       let cell = i < cells.count ? cells[i] : TableCell("")
-      let text =
-        data.columns[i].alignRight ? DisplayWidth.fitRight(cell.text, to: w) : DisplayWidth.fit(cell.text, to: w)
       // A selected row keeps its severity colours on the severity cell only, so the selection stays visible.
       let style: StyleToken =
         rowStyle.map { cell.style == .critical || cell.style == .warning ? cell.style : $0 } ?? cell.style
-      buffer.put(text, x: col, y: y, maxWidth: min(w, x + width - col), style: style)
+      let room = min(w, x + width - col)
+      // The whole cell takes the cell's style (a critical cell is red across
+      // its width); the text goes left, or right for numbers.
+      if style != .normal && rowStyle == nil || rowStyle != nil && style != rowStyle {
+        buffer.fill(Rect(x: col, y: y, width: room, height: 1), style: style)
+      }
+      let offset = data.columns[i].alignRight ? max(0, room - DisplayWidth.of(cell.text)) : 0
+      buffer.put(cell.text, x: col + offset, y: y, maxWidth: room - offset, style: style)
       col += w + 1
       if col >= x + width { break }
     }

@@ -1,0 +1,86 @@
+import CordonModel
+import CordonStore
+import CordonTUI
+import Foundation
+import XCTest
+
+/// A console on a real store in a temporary directory, at a fixed moment,
+/// drawn into an in-memory terminal.
+final class ScreenFixture {
+  static let moment = CordonState().calendar.parse("2020-02-07 09:30") ?? Instant(milliseconds: 0)
+  let dir: URL
+  let store: EventStore<CordonDomain>
+  let app: ConsoleApp
+  let terminal: TestTerminal
+  let renderer: Renderer
+
+  init(width: Int, height: Int, language: Language = .zh, colors: Int = 256, theme: Theme = .builtinDefault) throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-screen-\(UUID().uuidString)")
+    let moment = Self.moment
+    store = try EventStore<CordonDomain>.open(directory: dir, clock: { moment })
+    let cal = store.state.calendar
+    let day = cal.day(of: moment)
+    let events =
+      DemoOrganisation.registration()
+      + DemoOrganisation.shifts(fromDay: day - 1, toDay: day + 1, calendar: cal, existing: [])
+    let done = DispatchSemaphore(value: 0)
+    store.submit(.register(events), actor: "demo", unit: "hq") { _ in done.signal() }
+    done.wait()
+    let source = EmbeddedSource(store: store, path: dir.path, isDemo: true, actor: "duty", unit: "hq")
+    app = ConsoleApp(source: source, language: language, clock: { moment })
+    terminal = TestTerminal(width: width, height: height, colors: colors, theme: theme)
+    renderer = Renderer(terminal: terminal)
+    renderer.draw(app)
+  }
+
+  deinit {
+    store.close()
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  var lines: [String] { terminal.screen.lines }
+
+  func press(_ keys: Key...) {
+    for k in keys { app.handle(k) }
+    renderer.draw(app)
+  }
+
+  func type(_ text: String) {
+    for c in text { app.handle(.char(c)) }
+    renderer.draw(app)
+  }
+
+  /// Runs a command through the real store and waits until the console has seen it.
+  func submit(_ c: CordonCommand) throws {
+    let done = DispatchSemaphore(value: 0)
+    store.submit(c, actor: "tester", unit: nil) { _ in done.signal() }
+    done.wait()
+    settle()
+  }
+
+  /// Handles messages from the store until none arrive for a moment.
+  func settle(timeout: TimeInterval = 2) {
+    let deadline = Date().addingTimeInterval(timeout)
+    var quiet = 0
+    while Date() < deadline && quiet < 5 {
+      if app.processInbox() { quiet = 0 } else { quiet += 1 }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    renderer.draw(app)
+  }
+
+  func assertEveryLineIsExactlyTheWidth(file: StaticString = #filePath, line: UInt = #line) {
+    for (i, l) in lines.enumerated() {
+      XCTAssertEqual(DisplayWidth.of(l), terminal.width, "row \(i): \(l)", file: file, line: line)
+    }
+  }
+
+  func row(containing text: String) -> String? { lines.first { $0.contains(text) } }
+
+  /// Column of `text` in row `y`, in cells.
+  func column(of text: String, row y: Int) -> Int? {
+    let line = lines[y]
+    guard let r = line.range(of: text) else { return nil }
+    return DisplayWidth.of(String(line[..<r.lowerBound]))
+  }
+}

@@ -1,0 +1,152 @@
+import CordonModel
+import CordonStore
+import CordonTUI
+import XCTest
+
+final class ScreenTests: XCTestCase {
+  func testChineseAt80x24ShowsOnePaneWithTabsAndCounts() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    let l = f.lines
+    XCTAssertEqual(l[0], " 产投集团 Cordon  2020-02-07 09:30  本地库  演示  duty@集团机关      急 2  警 0 ")
+    XCTAssertEqual(l[1], " 1 值班表  2 检查点状态  3 物资储备 !2                       4 告警队列 急2 警0 ")
+    XCTAssertEqual(l[2], "┌[1 值班表]────────────────────────────────────────────────────────────────────┐")
+    XCTAssertEqual(l[3], "│单位          岗位     当前在岗     剩余 下一班       0          12         23│")
+    XCTAssertEqual(l[17], "│热力总公司    值班经理 李勇       10h30m 20:00 罗涛   =========#==============│")
+    XCTAssertEqual(l[21], "└──────────────────────────────────────────────────────────────────────────────┘")
+    XCTAssertEqual(l[23], " Tab 切换  Enter 详情  / 筛选  : 命令  ? 帮助  q 退出                           ")
+    f.assertEveryLineIsExactlyTheWidth()
+  }
+
+  func testEnglishAt80x24() throws {
+    let f = try ScreenFixture(width: 80, height: 24, language: .en)
+    // The user part does not fit whole at 80 columns in English, so it is left out rather than cut.
+    XCTAssertEqual(f.lines[0], " CIG Group Cordon  2020-02-07 09:30  local store  demo           CRIT 2  WARN 0 ")
+    XCTAssertEqual(f.lines[1], " 1 Duty roster  2 Checkpoints  3 Supply stock !2           4 Alerts CRIT2 WARN0 ")
+    XCTAssertTrue(f.lines[3].hasPrefix("│Unit          Role     On duty"), f.lines[3])
+    f.assertEveryLineIsExactlyTheWidth()
+  }
+
+  func testGridAt200x50ShowsAllFourPanes() throws {
+    let f = try ScreenFixture(width: 200, height: 50)
+    let l = f.lines
+    XCTAssertTrue(l[1].hasPrefix("┌[1 值班表]"))
+    XCTAssertTrue(l[1].contains("┐┌ 2 检查点状态 ─"))
+    XCTAssertEqual(
+      f.row(containing: "金堆城职工小区检查点")?.split(separator: "│").last.map(String.init),
+      "开放   金堆城职工小区检查点   金钼物业渭南分    3 未报                  0/1                       ")
+    let alertRow = try XCTUnwrap(f.row(containing: "84消毒液 低于下限"))
+    XCTAssertTrue(
+      alertRow.hasSuffix("││!!急     90 待处理 热力总公 热力总公司 84消毒液 低于下限 50                                 0m  ×1│"),
+      alertRow)
+    XCTAssertTrue(l[24].hasSuffix("┐┌ 4 告警队列 急2 警0 " + String(repeating: "─", count: 78) + "┐"), l[24])
+    XCTAssertTrue(l[49].hasPrefix(" Tab 切换  Enter 详情"))
+    f.assertEveryLineIsExactlyTheWidth()
+  }
+
+  func testBelowTheMinimumSaysWhatSizeIsNeeded() throws {
+    let f = try ScreenFixture(width: 59, height: 14)
+    XCTAssertEqual(f.lines[0].trimmingCharacters(in: .whitespaces), "终端太小：当前 59×14，至少需要 60×15")
+    f.terminal.resize(width: 80, height: 24)
+    f.renderer.invalidate()
+    f.renderer.draw(f.app)
+    XCTAssertTrue(f.lines[1].hasPrefix(" 1 值班表"))
+    f.assertEveryLineIsExactlyTheWidth()
+  }
+
+  func testSeverityIsShownByTextAndStyleInBothThemes() throws {
+    for (theme, colors) in [(Theme.builtinDefault, 256), (Theme.builtinMono, 0)] {
+      let f = try ScreenFixture(width: 200, height: 50, colors: colors, theme: theme)
+      let y = try XCTUnwrap(f.lines.firstIndex { $0.contains("84消毒液 低于下限") })
+      let x = try XCTUnwrap(f.column(of: "!!急", row: y))
+      let look = f.terminal.look(x: x, y: y)
+      if colors == 0 {
+        XCTAssertEqual(look, ResolvedStyle(attributes: [.bold, .underline]), "mono: attributes only")
+      } else {
+        XCTAssertEqual(look.bg, .index(160))
+      }
+      f.assertEveryLineIsExactlyTheWidth()
+    }
+  }
+
+  func testChineseFilterNarrowsTheFocusedPaneIncrementally() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.press(.char("2"), .char("/"))
+    f.type("热")
+    XCTAssertTrue(f.lines[2].hasPrefix("┌[2 检查点状态 /热 (13/32)]"), f.lines[2])
+    f.type("力 第一")
+    XCTAssertTrue(f.lines[2].hasPrefix("┌[2 检查点状态 /热力 第一 (1/32)]"), f.lines[2])
+    XCTAssertTrue(f.lines[4].contains("第一热力站"))
+    XCTAssertEqual(f.lines[22].trimmingCharacters(in: .whitespaces), "筛选：热力 第一")
+    f.press(.backspace, .backspace, .backspace, .enter)
+    XCTAssertTrue(f.lines[2].hasPrefix("┌[2 检查点状态 /热力 (13/32)]"), f.lines[2])
+    for row in f.lines[4..<17] { XCTAssertTrue(row.contains("热力站"), row) }
+    f.press(.esc)
+    XCTAssertTrue(f.lines[2].hasPrefix("┌[2 检查点状态]"), f.lines[2])
+    f.assertEveryLineIsExactlyTheWidth()
+  }
+
+  func testFormRefusesAnImplausibleReadingInlineAndSavesNothing() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    let before = f.store.lastSeq
+    f.press(.char("2"), .char("f"), .tab)
+    f.type("张三")
+    f.press(.tab)
+    f.type("45.0")
+    f.press(.enter)
+    f.settle()
+    XCTAssertNotNil(f.row(containing: "! 体温 45.0℃ 不在 35.0–42.0℃ 之间"), f.lines.joined(separator: "\n"))
+    XCTAssertNotNil(f.row(containing: "张三"), "what was typed stays")
+    XCTAssertEqual(f.store.lastSeq, before)
+    // Correct the reading: saved, the form closes, the alert appears.
+    f.press(.backspace, .backspace, .backspace, .backspace)
+    f.type("38.5")
+    f.press(.enter)
+    f.settle()
+    XCTAssertGreaterThan(f.store.lastSeq, before)
+    XCTAssertNil(f.row(containing: "录入发热病例"), "the form closed")
+    f.press(.char("4"))
+    XCTAssertNotNil(f.row(containing: "发热：张三 在"), f.lines.joined(separator: "\n"))
+    f.assertEveryLineIsExactlyTheWidth()
+  }
+
+  func testEscOnATypedFormAsksBeforeDiscarding() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.press(.char("2"), .char("r"), .tab)
+    f.type("12")
+    f.press(.esc)
+    XCTAssertEqual(f.lines[22].trimmingCharacters(in: .whitespaces), "放弃已输入的内容？(y/n)")
+    f.press(.char("n"))
+    XCTAssertNotNil(f.row(containing: "录入测温"))
+    f.press(.esc, .char("y"))
+    XCTAssertNil(f.row(containing: "录入测温"))
+  }
+
+  func testChangesFromTheStoreAppearLive() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.press(.char("2"))
+    try f.submit(.recordRound(site: "hq-dutyroom", checked: 12, fevers: 0, acceptMissingCases: false))
+    XCTAssertNotNil(f.row(containing: "12人/0热 0m前"), f.lines.joined(separator: "\n"))
+  }
+
+  func testHelpListsEveryVisibleActionFromTheKeyTable() throws {
+    let f = try ScreenFixture(width: 200, height: 50)
+    f.press(.char("4"), .char("?"))
+    let screen = f.lines.joined(separator: "\n")
+    let t = Strings(.zh)
+    for b in KeyMap.defaults.visible(pane: .alerts, readOnly: false) {
+      XCTAssertTrue(screen.contains(t("action.\(b.action.rawValue)")), "\(b.action) missing from help")
+    }
+    XCTAssertFalse(screen.contains(t("action.recordRound")), "checkpoint actions are not offered on the alerts pane")
+    f.press(.esc)
+    XCTAssertFalse(f.lines.joined().contains(t("help.title")))
+  }
+
+  func testAnUnchangedFrameWritesNothing() throws {
+    let f = try ScreenFixture(width: 200, height: 50)
+    f.renderer.draw(f.app)
+    XCTAssertEqual(f.renderer.lastRunCells, 0)
+    f.press(.down)
+    XCTAssertGreaterThan(f.renderer.lastRunCells, 0)
+    XCTAssertLessThan(f.renderer.lastRunCells, 2 * 100, "moving the selection redraws two rows, not the screen")
+  }
+}
