@@ -15,6 +15,7 @@ public enum RuleID: String, Codable, Sendable, CaseIterable {
   case noShow
   case stockLow
   case coverLow
+  case directiveUnacknowledged
 }
 
 /// The identity that deduplicates: the same rule on the same subject is one alert.

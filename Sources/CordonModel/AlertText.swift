@@ -7,7 +7,13 @@ extension Alert {
     var a = args
     func name(_ i: Int, _ f: (String) -> String) { if i < a.count { a[i] = f(a[i]) } }
     switch key.rule {
-    case .fever: name(1) { state.siteName($0, lang) }
+    case .fever:
+      if key.subject.hasPrefix("register/") {
+        name(1) { state.unitName($0, lang) }
+      } else {
+        name(1) { state.siteName($0, lang) }
+      }
+    case .directiveUnacknowledged: name(0) { state.unitName($0, lang) }
     case .roundOverdue, .disinfectionShort: name(0) { state.siteName($0, lang) }
     case .roleUncovered:
       name(0) { state.unitName($0, lang) }

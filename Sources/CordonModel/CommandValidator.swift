@@ -51,6 +51,58 @@ struct CommandValidator {
       guard s.start <= context.now else { throw Refusal("shift.notStarted", field: "shift") }
       return [.noShowMarked(shift: id)]
 
+    case .swapShifts(let a, let b):
+      guard let sa = state.shifts[a], sa.counts else { throw Refusal("shift.unknown", [a], field: "shift") }
+      guard let sb = state.shifts[b], sb.counts else { throw Refusal("shift.unknown", [b], field: "other") }
+      guard a != b, sa.person != sb.person else { throw Refusal("shift.swapSame", field: "other") }
+      // Each person must be free for the other's shift, apart from the two shifts being traded.
+      for (person, target) in [(sa.person, sb), (sb.person, sa)] {
+        let clash = state.shifts.values.filter {
+          $0.person == person && $0.counts && $0.id != a && $0.id != b && $0.start < target.end && target.start < $0.end
+        }.min { $0.id < $1.id }
+        if let clash {
+          throw Refusal(
+            "shift.overlap",
+            [state.personName(person), state.calendar.format(clash.start), state.calendar.format(clash.end)],
+            field: "other")
+        }
+      }
+      return [.shiftsSwapped(a, b)]
+
+    case .registerHealth(let person, let day, let category, let check, let contact, let remarks):
+      guard state.people[person] != nil else { throw Refusal("person.unknown", [person], field: "person") }
+      let today = state.calendar.day(of: context.now)
+      guard day <= today, day >= today - 7 else {
+        throw Refusal("health.day", [state.calendar.formatDay(day)], field: "day")
+      }
+      if let check { try checkReading(check, field: "morningCheck") }
+      return [
+        .healthRegistered(
+          HealthEntry(
+            person: person, day: day, category: category, morningCheck: check, travellerContact: contact,
+            remarks: UserText.clean(remarks)))
+      ]
+
+    case .issueDirective(let text, let targets, let deadline):
+      let t = try required(text, "text")
+      guard !targets.isEmpty else { throw Refusal("field.required", field: "targets") }
+      for u in targets { try requireUnit(u) }
+      guard deadline > context.now else { throw Refusal("directive.deadlinePast", field: "deadline") }
+      var seen = Set<String>()
+      let unique = targets.filter { seen.insert($0).inserted }
+      return [
+        .directiveIssued(
+          Directive(
+            id: "d\(state.serial + 1)", text: t, targets: unique, deadline: deadline, issuedBy: context.actor,
+            issuedAt: context.now))
+      ]
+
+    case .acknowledgeDirective(let id, let unit):
+      guard let d = state.directives[id] else { throw Refusal("directive.unknown", [id], field: "directive") }
+      guard d.targets.contains(unit) else { throw Refusal("directive.notTarget", [id, unit], field: "unit") }
+      guard !d.isAcknowledged(by: unit) else { throw Refusal("directive.alreadyAcknowledged", [id, unit]) }
+      return [.directiveAcknowledged(id: id, unit: unit)]
+
     case .writeHandover(let unit, let text):
       try requireUnit(unit)
       let t = UserText.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)

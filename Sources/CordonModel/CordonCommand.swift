@@ -11,6 +11,10 @@ public enum CordonCommand: Sendable, Equatable {
     confirmShortRest: Bool)
   case cancelShift(shift: String, reason: String)
   case markNoShow(shift: String)
+  /// Two people trade shifts; both change or neither.
+  case swapShifts(String, String)
+  case registerHealth(
+    person: String, day: Int, category: PersonCategory, morningCheck: Celsius?, travellerContact: Bool, remarks: String)
   case writeHandover(unit: String, text: String)
 
   case recordRound(site: String, checked: Int, fevers: Int, acceptMissingCases: Bool)
@@ -30,4 +34,7 @@ public enum CordonCommand: Sendable, Equatable {
   case assignAlert(AlertKey, to: String)
   case silenceAlert(AlertKey, minutes: Int, reason: String)
   case resolveAlert(AlertKey, note: String)
+
+  case issueDirective(text: String, targets: [String], deadline: Instant)
+  case acknowledgeDirective(id: String, unit: String)
 }

@@ -17,6 +17,7 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case noShowMarked(shift: String)
   case handoverWritten(HandoverNote)
   case healthRegistered(HealthEntry)
+  case shiftsSwapped(String, String)
 
   // Checkpoints
   case siteOpened(site: String, staff: Int)
@@ -43,6 +44,10 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case alertSilenced(key: AlertKey, until: Instant, reason: String)
   case alertResolved(key: AlertKey, note: String)
   case alertAutoResolved(key: AlertKey)
+
+  // Directives
+  case directiveIssued(Directive)
+  case directiveAcknowledged(id: String, unit: String)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {

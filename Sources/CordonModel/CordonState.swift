@@ -19,6 +19,7 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var health: [Int: [String: HealthEntry]] = [:]
   public var feverCases: [FeverCase] = []
   public var alerts: [AlertKey: Alert] = [:]
+  public var directives: [String: Directive] = [:]
   /// Time of the newest event: the model's own notion of "now" for pruning,
   /// so pruning replays identically.
   public var latest = Instant(milliseconds: 0)
@@ -73,6 +74,16 @@ public struct CordonState: Codable, Sendable, Equatable {
       handovers.insert(note, at: 0)
     case .healthRegistered(let e):
       health[e.day, default: [:]][e.person] = e
+    case .shiftsSwapped(let a, let b):
+      if let pa = shifts[a]?.person, let pb = shifts[b]?.person {
+        shifts[a]?.person = pb
+        shifts[b]?.person = pa
+      }
+    case .directiveIssued(let d):
+      directives[d.id] = d
+      serial += 1
+    case .directiveAcknowledged(let id, let unit):
+      directives[id]?.acknowledgements[unit] = DirectiveAck(by: record.actor, at: now)
 
     case .siteOpened(let id, let staff):
       sites[id]?.isOpen = true
@@ -242,6 +253,7 @@ public struct CordonState: Codable, Sendable, Equatable {
         stock[k] = l
       }
       alerts = alerts.filter { $0.value.state != .resolved || ($0.value.resolvedAt ?? latest) >= horizon }
+      directives = directives.filter { !$0.value.pendingUnits.isEmpty || $0.value.deadline >= horizon }
     }
   }
   public var lastPrunedDay = Int.min

@@ -25,13 +25,13 @@ struct Console: ParsableCommand {
     let env = ProcessInfo.processInfo.environment
     // Refuse early and clearly: ncurses would print "Error opening terminal" and exit.
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-      fail("needs a terminal: stdin and stdout must be a tty (over ssh, use ssh -t)", code: 2)
+      throw Fatal(description: "needs a terminal: stdin and stdout must be a tty (over ssh, use ssh -t)", code: 2)
     }
     let settings: ConsoleConfig
     do {
       settings = try ConsoleConfig.load(path: config, environment: env)
     } catch {
-      fail("\(error)", code: 2)
+      throw Fatal(description: "\(error)", code: 2)
     }
     let language = Self.language(flag: lang ?? settings.lang, environment: env)
     let themeName = theme ?? settings.theme ?? (env["NO_COLOR"] != nil ? "mono" : "default")
@@ -40,7 +40,7 @@ struct Console: ParsableCommand {
       chosenTheme = try Theme.load(
         themeName, searchPaths: Theme.searchPaths(environment: env, executable: Self.executableURL()))
     } catch {
-      fail("theme: \(error)", code: 2)
+      throw Fatal(description: "theme: \(error)", code: 2)
     }
 
     var dir = location.directory(environment: env)
@@ -56,7 +56,7 @@ struct Console: ParsableCommand {
     do {
       store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
     } catch {
-      fail("cannot open \(dir.path): \(error)", code: 1)
+      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
     }
     defer { store.close() }
     let user = currentUser()
@@ -65,10 +65,10 @@ struct Console: ParsableCommand {
     var background: BackgroundWork? = nil
     if let at {
       guard let moment = CordonState().calendar.parse(at) else {
-        fail("--at: expected \"YYYY-MM-DD HH:MM\", got \"\(at)\"", code: 2)
+        throw Fatal(description: "--at: expected \"YYYY-MM-DD HH:MM\", got \"\(at)\"", code: 2)
       }
       let past: CordonState
-      do { past = try store.state(at: moment) } catch { fail("--at: \(error)", code: 1) }
+      do { past = try store.state(at: moment) } catch { throw Fatal(description: "--at: \(error)", code: 1) }
       source = FrozenSource(
         state: past,
         info: SourceInfo(
@@ -87,7 +87,7 @@ struct Console: ParsableCommand {
       pipe = try ConsoleLoop.makeWakePipe()
       terminal = try NcursesTerminal(theme: chosenTheme)
     } catch {
-      fail("\(error)", code: 2)
+      throw Fatal(description: "\(error)", code: 2)
     }
     defer { terminal.end() }
     let waker = Waker(fd: pipe.write)

@@ -9,9 +9,24 @@ struct Cordon: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cordon",
     abstract: "Epidemic-prevention command console for duty rooms.",
-    subcommands: [Console.self, Fsck.self],
+    subcommands: [Console.self, Fsck.self, Post.self],
     defaultSubcommand: Console.self
   )
+
+  /// One place turns failures into one clear line and an exit code. Commands
+  /// throw rather than exit, so their cleanup (closing the store, removing a
+  /// temporary demo directory) always runs first.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let f as Fatal {
+      FileHandle.standardError.write(Data("cordon: \(f.description)\n".utf8))
+      Foundation.exit(f.code)
+    } catch {
+      exit(withError: error)
+    }
+  }
 }
 
 /// Options every command that opens a store shares.
@@ -31,11 +46,6 @@ struct StoreLocation: ParsableArguments {
 struct Fatal: Error, CustomStringConvertible {
   var description: String
   var code: Int32 = 1
-}
-
-func fail(_ message: String, code: Int32) -> Never {
-  FileHandle.standardError.write(Data("cordon: \(message)\n".utf8))
-  Foundation.exit(code)
 }
 
 /// Who is at the keyboard: the OS user, never a name the user types.

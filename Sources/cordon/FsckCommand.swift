@@ -16,7 +16,7 @@ struct Fsck: ParsableCommand {
   func run() throws {
     let dir = location.directory()
     guard FileManager.default.fileExists(atPath: dir.path) else {
-      fail("no data directory at \(dir.path)", code: 2)
+      throw Fatal(description: "no data directory at \(dir.path)", code: 2)
     }
     let report = CordonStore.fsck(directory: dir, repair: repair)
     print(report.render())

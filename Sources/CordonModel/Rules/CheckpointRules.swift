@@ -12,12 +12,24 @@ public struct FeverRule: AlertRule {
       if let n = newest[subject], n.at >= c.at { continue }
       newest[subject] = c
     }
-    return newest.keys.sorted().compactMap { subject in
+    var out: [AlertCondition] = newest.keys.sorted().compactMap { subject in
       guard let c = newest[subject] else { return nil }
       return AlertCondition(
         key: AlertKey(rule: .fever, subject: subject), severity: .critical, unit: state.sites[c.site]?.unit ?? "",
         site: c.site, args: [c.personName, c.site, c.reading.description], occurrence: c.at, autoResolves: false)
     }
+    // A morning check at or above the threshold in the daily register is a fever too.
+    let today = state.calendar.day(of: now)
+    for day in [today - 1, today] {
+      for (person, e) in (state.health[day] ?? [:]).sorted(by: { $0.key < $1.key }) {
+        guard let t = e.morningCheck, t >= state.settings.feverThreshold, let p = state.people[person] else { continue }
+        out.append(
+          AlertCondition(
+            key: AlertKey(rule: .fever, subject: "register/\(person)"), severity: .critical, unit: p.unit, site: nil,
+            args: [p.name, p.unit, t.description], occurrence: state.calendar.startOfDay(day), autoResolves: false))
+      }
+    }
+    return out
   }
 }
 

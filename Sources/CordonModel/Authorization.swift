@@ -1,0 +1,79 @@
+import EventSourcing
+
+/// What a user may do. Enforced where commands execute (the server's
+/// executor, the embedded store's caller), never only in a view.
+public enum Role: String, Codable, Sendable, CaseIterable {
+  /// The group duty room: every unit.
+  case command
+  /// A subsidiary's duty room: its own unit only.
+  case `operator`
+  /// A committee member: records inspection findings for assigned units; reads everything.
+  case inspector
+  /// Read-only.
+  case viewer
+}
+
+public struct Principal: Sendable, Equatable {
+  public var user: String
+  public var role: Role
+  /// The units the user acts for: one for an operator, the assigned ones for an inspector.
+  public var units: [String]
+  public init(user: String, role: Role, units: [String]) {
+    self.user = user
+    self.role = role
+    self.units = units
+  }
+}
+
+public enum Authorization {
+  /// Nil when `principal` may run `command` against `state`; else the refusal.
+  public static func check(_ command: CordonCommand, by principal: Principal, in state: CordonState) -> Refusal? {
+    switch principal.role {
+    case .command: return nil
+    case .viewer: return Refusal("auth.readOnly", [principal.user])
+    case .inspector:
+      // Inspectors change nothing but acknowledgements of what they inspect.
+      if case .acknowledgeAlert(let key) = command, let unit = state.alerts[key]?.unit, principal.units.contains(unit) {
+        return nil
+      }
+      return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
+    case .operator:
+      if case .register = command { return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue]) }
+      if case .issueDirective = command {
+        return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
+      }
+      for unit in units(touchedBy: command, in: state) where !principal.units.contains(unit) {
+        return Refusal("auth.otherUnit", [principal.user, unit])
+      }
+      return nil
+    }
+  }
+
+  /// Every unit whose records a command would change. An unknown subject
+  /// yields its id, which no operator holds, so the command is refused here
+  /// or, for the command role, by the validator with its own message.
+  public static func units(touchedBy command: CordonCommand, in state: CordonState) -> [String] {
+    func site(_ id: String) -> String { state.sites[id]?.unit ?? "site:\(id)" }
+    func shift(_ id: String) -> String { state.shifts[id]?.unit ?? "shift:\(id)" }
+    func alert(_ k: AlertKey) -> String { state.alerts[k]?.unit ?? "alert:\(k)" }
+    switch command {
+    case .register: return []
+    case .assignShift(let unit, _, _, _, _, _, _): return [unit]
+    case .cancelShift(let id, _), .markNoShow(let id): return [shift(id)]
+    case .swapShifts(let a, let b): return [shift(a), shift(b)]
+    case .writeHandover(let unit, _): return [unit]
+    case .registerHealth(let person, _, _, _, _, _): return [state.people[person]?.unit ?? "person:\(person)"]
+    case .recordRound(let s, _, _, _), .recordFever(let s, _, _), .recordDisinfection(let s, _, _, _),
+      .recordVentilation(let s), .openSite(let s, _), .closeSite(let s):
+      return [site(s)]
+    case .receiveStock(let unit, _, _, _, _), .issueStock(let unit, _, _, _), .countStock(let unit, _, _, _),
+      .setMinimum(let unit, _, _):
+      return [unit]
+    case .transferStock(let from, let to, _, _, _): return [from, to]
+    case .acknowledgeAlert(let k), .assignAlert(let k, _), .silenceAlert(let k, _, _), .resolveAlert(let k, _):
+      return [alert(k)]
+    case .issueDirective(_, let targets, _): return targets
+    case .acknowledgeDirective(_, let unit): return [unit]
+    }
+  }
+}

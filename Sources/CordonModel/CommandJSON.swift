@@ -1,0 +1,210 @@
+import EventSourcing
+import Foundation
+
+/// Commands as JSON lines, for thermometer gateways and scripts: one object
+/// per line with a "type" and the command's fields. Decoding only parses;
+/// the command is then validated by `CommandValidator` exactly as a form's is.
+///
+///     {"type":"round","site":"ht-1","checked":12,"fevers":0}
+///     {"type":"fever","site":"ht-1","person":"张三","reading":38.2}
+public enum CommandJSON {
+  public static let types = [
+    "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
+    "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "handover", "health", "ack", "assignAlert",
+    "silence", "resolve", "directive", "ackDirective",
+  ]
+
+  public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
+    let value: JSONValue
+    do {
+      value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+    } catch {
+      throw Refusal("json.invalid", [Self.describe(error)])
+    }
+    guard case .object(let object) = value else { throw Refusal("json.notObject") }
+    let f = Fields(object: object, calendar: calendar)
+    let type = try f.string("type")
+    switch type {
+    case "round":
+      return .recordRound(
+        site: try f.string("site"), checked: try f.int("checked"), fevers: try f.int("fevers"),
+        acceptMissingCases: try f.bool("acceptMissingCases", default: false))
+    case "fever":
+      return .recordFever(
+        site: try f.string("site"), personName: try f.string("person"), reading: try f.celsius("reading"))
+    case "disinfection":
+      return .recordDisinfection(
+        site: try f.string("site"), area: try f.string("area"), agent: try f.string("agent"),
+        by: try f.string("by", default: ""))
+    case "ventilation": return .recordVentilation(site: try f.string("site"))
+    case "openSite": return .openSite(site: try f.string("site"), staff: try f.int("staff"))
+    case "closeSite": return .closeSite(site: try f.string("site"))
+    case "receive":
+      guard let kind = MovementKind(rawValue: try f.string("kind", default: "purchase")) else {
+        throw Refusal("json.field", ["kind", "purchase|donation|cityAllocation"], field: "kind")
+      }
+      return .receiveStock(
+        unit: try f.string("unit"), item: try f.string("item"), quantity: try f.quantity("quantity"), kind: kind,
+        reason: try f.string("reason", default: ""))
+    case "issue":
+      return .issueStock(
+        unit: try f.string("unit"), item: try f.string("item"), quantity: try f.quantity("quantity"),
+        reason: try f.string("reason", default: ""))
+    case "transfer":
+      return .transferStock(
+        from: try f.string("from"), to: try f.string("to"), item: try f.string("item"),
+        quantity: try f.quantity("quantity"), reason: try f.string("reason", default: ""))
+    case "count":
+      guard let reason = AdjustmentReason(rawValue: try f.string("reason")) else {
+        throw Refusal(
+          "json.field", ["reason", AdjustmentReason.allCases.map(\.rawValue).joined(separator: "|")], field: "reason")
+      }
+      return .countStock(
+        unit: try f.string("unit"), item: try f.string("item"), counted: try f.quantity("counted"), reason: reason)
+    case "minimum":
+      return .setMinimum(unit: try f.string("unit"), item: try f.string("item"), minimum: try f.quantity("minimum"))
+    case "assignShift":
+      guard let role = DutyRole(rawValue: try f.string("role")) else {
+        throw Refusal("json.field", ["role", "officer|manager|leader"], field: "role")
+      }
+      return .assignShift(
+        unit: try f.string("unit"), site: try f.optionalString("site"), role: role, person: try f.string("person"),
+        start: try f.time("start"), end: try f.time("end"),
+        confirmShortRest: try f.bool("confirmShortRest", default: false))
+    case "cancelShift": return .cancelShift(shift: try f.string("shift"), reason: try f.string("reason"))
+    case "noShow": return .markNoShow(shift: try f.string("shift"))
+    case "swapShifts": return .swapShifts(try f.string("a"), try f.string("b"))
+    case "handover": return .writeHandover(unit: try f.string("unit"), text: try f.string("text"))
+    case "health":
+      guard let category = PersonCategory(rawValue: try f.string("category")) else {
+        throw Refusal(
+          "json.field", ["category", PersonCategory.allCases.map(\.rawValue).joined(separator: "|")], field: "category")
+      }
+      return .registerHealth(
+        person: try f.string("person"), day: try f.day("date"), category: category,
+        morningCheck: f.has("morningCheck") ? try f.celsius("morningCheck") : nil,
+        travellerContact: try f.bool("travellerContact", default: false), remarks: try f.string("remarks", default: ""))
+    case "ack": return .acknowledgeAlert(try f.alertKey("alert"))
+    case "assignAlert": return .assignAlert(try f.alertKey("alert"), to: try f.string("to"))
+    case "silence":
+      return .silenceAlert(try f.alertKey("alert"), minutes: try f.int("minutes"), reason: try f.string("reason"))
+    case "resolve": return .resolveAlert(try f.alertKey("alert"), note: try f.string("note"))
+    case "directive":
+      return .issueDirective(
+        text: try f.string("text"), targets: try f.strings("targets"), deadline: try f.time("deadline"))
+    case "ackDirective": return .acknowledgeDirective(id: try f.string("id"), unit: try f.string("unit"))
+    default:
+      throw Refusal("json.type", [type, types.joined(separator: " ")], field: "type")
+    }
+  }
+
+  static func describe(_ error: Error) -> String {
+    if case DecodingError.dataCorrupted(let c) = error {
+      return (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? c.debugDescription
+    }
+    return "\(error)"
+  }
+
+  /// A JSON value that keeps booleans, numbers and strings apart (Foundation's
+  /// NSNumber on Linux lets 0 pass for false) and numbers as written.
+  enum JSONValue: Decodable {
+    case null, bool(Bool), number(String), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+      let c = try decoder.singleValueContainer()
+      if c.decodeNil() {
+        self = .null
+      } else if let b = try? c.decode(Bool.self) {
+        self = .bool(b)
+      } else if let d = try? c.decode(Decimal.self) {
+        self = .number(d.description)
+      } else if let s = try? c.decode(String.self) {
+        self = .string(s)
+      } else if let a = try? c.decode([JSONValue].self) {
+        self = .array(a)
+      } else {
+        self = .object(try c.decode([String: JSONValue].self))
+      }
+    }
+  }
+
+  /// Typed access to a decoded object; every failure names the field.
+  struct Fields {
+    let object: [String: JSONValue]
+    let calendar: LocalCalendar
+
+    func has(_ k: String) -> Bool {
+      if let v = object[k], case .null = v { return false }
+      return object[k] != nil
+    }
+
+    func string(_ k: String, default d: String? = nil) throws(Refusal) -> String {
+      guard has(k), let v = object[k] else {
+        if let d { return d }
+        throw Refusal("json.missing", [k], field: k)
+      }
+      guard case .string(let s) = v else { throw Refusal("json.field", [k, "string"], field: k) }
+      return s
+    }
+    func optionalString(_ k: String) throws(Refusal) -> String? { has(k) ? try string(k) : nil }
+    func strings(_ k: String) throws(Refusal) -> [String] {
+      guard let v = object[k] else { throw Refusal("json.missing", [k], field: k) }
+      guard case .array(let a) = v else { throw Refusal("json.field", [k, "list of strings"], field: k) }
+      var out: [String] = []
+      for e in a {
+        guard case .string(let s) = e else { throw Refusal("json.field", [k, "list of strings"], field: k) }
+        out.append(s)
+      }
+      return out
+    }
+    func int(_ k: String) throws(Refusal) -> Int {
+      guard let v = object[k] else { throw Refusal("json.missing", [k], field: k) }
+      guard case .number(let text) = v, let i = Int(text) else {
+        throw Refusal("json.field", [k, "whole number"], field: k)
+      }
+      return i
+    }
+    func bool(_ k: String, default d: Bool) throws(Refusal) -> Bool {
+      guard has(k), let v = object[k] else { return d }
+      guard case .bool(let b) = v else { throw Refusal("json.field", [k, "true or false"], field: k) }
+      return b
+    }
+    /// Numbers are read through their decimal text, so 38.2 stays 38.2.
+    private func decimalText(_ k: String) throws(Refusal) -> String {
+      guard let v = object[k] else { throw Refusal("json.missing", [k], field: k) }
+      switch v {
+      case .number(let t), .string(let t): return t
+      default: throw Refusal("json.field", [k, "number"], field: k)
+      }
+    }
+    func quantity(_ k: String) throws(Refusal) -> Quantity {
+      guard let q = Quantity(parsing: try decimalText(k)) else { throw Refusal("json.field", [k, "number"], field: k) }
+      return q
+    }
+    func celsius(_ k: String) throws(Refusal) -> Celsius {
+      guard let c = Celsius(parsing: try decimalText(k)) else {
+        throw Refusal("json.field", [k, "temperature such as 37.5"], field: k)
+      }
+      return c
+    }
+    func time(_ k: String) throws(Refusal) -> Instant {
+      guard let t = calendar.parse(try string(k)) else {
+        throw Refusal("json.field", [k, "time as YYYY-MM-DD HH:MM"], field: k)
+      }
+      return t
+    }
+    func day(_ k: String) throws(Refusal) -> Int {
+      guard let d = calendar.parseDay(try string(k)) else {
+        throw Refusal("json.field", [k, "date as YYYY-MM-DD"], field: k)
+      }
+      return d
+    }
+    func alertKey(_ k: String) throws(Refusal) -> AlertKey {
+      let s = try string(k)
+      guard let slash = s.firstIndex(of: "/"), let rule = RuleID(rawValue: String(s[..<slash])) else {
+        throw Refusal("json.field", [k, "alert such as fever/ht-1/张三"], field: k)
+      }
+      return AlertKey(rule: rule, subject: String(s[s.index(after: slash)...]))
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import EventSourcing
+
+/// An instruction sent down from the duty room (上情下达). It stays on each
+/// target unit's console until that unit acknowledges it.
+public struct Directive: Codable, Sendable, Equatable, Identifiable {
+  public var id: String
+  public var text: String
+  public var targets: [String]
+  public var deadline: Instant
+  public var issuedBy: String
+  public var issuedAt: Instant
+  /// unit → who acknowledged, and when.
+  public var acknowledgements: [String: DirectiveAck] = [:]
+
+  public init(id: String, text: String, targets: [String], deadline: Instant, issuedBy: String, issuedAt: Instant) {
+    self.id = id
+    self.text = text
+    self.targets = targets
+    self.deadline = deadline
+    self.issuedBy = issuedBy
+    self.issuedAt = issuedAt
+  }
+
+  public func isAcknowledged(by unit: String) -> Bool { acknowledgements[unit] != nil }
+  public var pendingUnits: [String] { targets.filter { acknowledgements[$0] == nil } }
+}
+
+public struct DirectiveAck: Codable, Sendable, Equatable {
+  public var by: String
+  public var at: Instant
+  public init(by: String, at: Instant) {
+    self.by = by
+    self.at = at
+  }
+}
+
+/// A directive not acknowledged by a target unit past its deadline.
+public struct DirectiveOverdueRule: AlertRule {
+  public var id: RuleID { .directiveUnacknowledged }
+  public init() {}
+  public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
+    var out: [AlertCondition] = []
+    for d in state.directives.values.sorted(by: { $0.id < $1.id }) where d.deadline <= now {
+      for unit in d.pendingUnits {
+        out.append(
+          AlertCondition(
+            key: AlertKey(rule: .directiveUnacknowledged, subject: "\(d.id)/\(unit)"), severity: .warning, unit: unit,
+            site: nil, args: [unit, d.id, state.calendar.format(d.deadline)], occurrence: d.deadline,
+            autoResolves: true))
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import CordonModel
+import CordonStore
+import Foundation
+import Synchronization
+
+/// `cordon post`: JSON-lines commands on stdin, one result per line on stdout.
+struct Post: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "post",
+    abstract: "Run JSON-lines commands from stdin (gateways, scripts); one result per line.",
+    discussion: """
+      Each line is one object with a "type", e.g. {"type":"fever","site":"ht-1","person":"张三","reading":38.2}.
+      Each is validated exactly like the console's forms. Output: {"line":N,"seq":S} or {"line":N,"error":"…","code":"…"}.
+      Exit status 1 if any line failed. See the README for every shape.
+      """
+  )
+
+  @OptionGroup var location: StoreLocation
+  @Option(name: .long, help: "Language of error messages: zh or en.") var lang: String = "en"
+
+  func run() throws {
+    let dir = location.directory()
+    let store: EventStore<CordonDomain>
+    do { store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter()) } catch {
+      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
+    }
+    defer { store.close() }
+    let strings = Strings(lang == "zh" ? .zh : .en)
+    let user = currentUser()
+    var failed = 0
+    var number = 0
+    while let line = readLine(strippingNewline: true) {
+      number += 1
+      if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+      let result = PostRunner.run(line: line, store: store, actor: user, unit: nil)
+      switch result {
+      case .success(let seq): print(PostRunner.json(["line": number, "seq": Int(seq)]))
+      case .failure(let refusal):
+        failed += 1
+        print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
+      }
+    }
+    if failed > 0 { throw ExitCode(1) }
+  }
+}
+
+/// Decodes, submits and waits for one JSON line.
+enum PostRunner {
+  static func run(line: String, store: EventStore<CordonDomain>, actor: String, unit: String?) -> Result<
+    UInt64, Refusal
+  > {
+    let command: CordonCommand
+    do { command = try CommandJSON.decode(line, calendar: store.state.calendar) } catch { return .failure(error) }
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox()
+    store.submit(command, actor: actor, unit: unit) { r in
+      box.set(r)
+      done.signal()
+    }
+    done.wait()
+    switch box.get() {
+    case .success(let records)?: return .success(records.last?.seq ?? store.lastSeq)
+    case .failure(.refused(let r))?: return .failure(r)
+    case .failure(.storeReadOnly(let reason))?: return .failure(Refusal("store.readOnly", [reason]))
+    case .failure(.io(let text))?: return .failure(Refusal("other", [text]))
+    case nil: return .failure(Refusal("other", ["no result"]))
+    }
+  }
+
+  static func json(_ object: [String: Any]) -> String {
+    guard
+      let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
+      let s = String(data: data, encoding: .utf8)
+    else { return "{}" }
+    return s
+  }
+}
+
+/// Carries a completion's result back to the waiting thread.
+final class ResultBox: Sendable {
+  private let value = Mutex<Result<[EventRecord<CordonEvent>], StoreFailure>?>(nil)
+  func set(_ v: Result<[EventRecord<CordonEvent>], StoreFailure>) { value.withLock { $0 = v } }
+  func get() -> Result<[EventRecord<CordonEvent>], StoreFailure>? { value.withLock { $0 } }
+}
