@@ -39,6 +39,10 @@ public enum Authorization {
       return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
     case .operator:
       if case .register = command { return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue]) }
+      if case .batch(let commands) = command {
+        for c in commands { if let r = check(c, by: principal, in: state) { return r } }
+        return nil
+      }
       if case .issueDirective = command {
         return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
       }
@@ -58,6 +62,7 @@ public enum Authorization {
     func alert(_ k: AlertKey) -> String { state.alerts[k]?.unit ?? "alert:\(k)" }
     switch command {
     case .register: return []
+    case .batch(let commands): return commands.flatMap { units(touchedBy: $0, in: state) }
     case .assignShift(let unit, _, _, _, _, _, _): return [unit]
     case .cancelShift(let id, _), .markNoShow(let id): return [shift(id)]
     case .swapShifts(let a, let b): return [shift(a), shift(b)]

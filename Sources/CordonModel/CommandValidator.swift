@@ -11,6 +11,27 @@ struct CommandValidator {
     case .register(let events):
       return try register(events)
 
+    case .batch(let commands):
+      var scratch = state
+      var out: [CordonEvent] = []
+      for (i, c) in commands.enumerated() {
+        if case .batch = c { throw Refusal("batch.nested", [String(i)]) }
+        let events: [CordonEvent]
+        do {
+          events = try CommandValidator(state: scratch, context: context).events(for: c)
+        } catch {
+          var r = error
+          r.batchIndex = i
+          throw r
+        }
+        for e in events {
+          scratch.apply(
+            EventRecord(seq: scratch.lastSeq + 1, time: context.now, actor: context.actor, unit: context.unit, commandID: nil, event: e))
+        }
+        out += events
+      }
+      return out
+
     case .assignShift(let unit, let site, let role, let person, let start, let end, let confirm):
       try requireUnit(unit)
       if let site { try requireSite(site) }

@@ -5,6 +5,10 @@ import EventSourcing
 public enum CordonCommand: Sendable, Equatable {
   /// Registrations from the demo seed or an import: applied all-or-nothing.
   case register([CordonEvent])
+  /// Several commands applied all-or-nothing, each validated exactly as if
+  /// sent alone against the state the earlier ones leave (CSV imports). A
+  /// refusal carries the failing entry's index (0-based) in `batchIndex`.
+  indirect case batch([CordonCommand])
 
   case assignShift(
     unit: String, site: String?, role: DutyRole, person: String, start: Instant, end: Instant,

@@ -90,10 +90,13 @@ public struct Refusal: Error, Sendable, Equatable, Codable, CustomStringConverti
   public var code: String
   public var args: [String]
   public var field: String?
-  public init(_ code: String, _ args: [String] = [], field: String? = nil) {
+  /// Which entry of a batch was refused (an import's row), when it was a batch.
+  public var batchIndex: Int?
+  public init(_ code: String, _ args: [String] = [], field: String? = nil, batchIndex: Int? = nil) {
     self.code = code
     self.args = args
     self.field = field
+    self.batchIndex = batchIndex
   }
   public var description: String { args.isEmpty ? code : "\(code)(\(args.joined(separator: ", ")))" }
 }
