@@ -11,6 +11,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
   ],
   targets: [
     .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -25,22 +26,35 @@ let package = Package(
       name: "CordonTUI",
       dependencies: ["CNcursesw", "CordonModel", "CordonStore", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
+    // `cordon serve`: the Unix-socket protocol, identity from peer credentials, roles, fan-out; and the client side.
+    .target(
+      name: "CordonServer",
+      dependencies: [
+        "CordonModel", "CordonStore", "CordonTUI",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
+      ]
+    ),
     .executableTarget(
       name: "cordon",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonTUI",
+        "CordonModel", "CordonStore", "CordonTUI", "CordonServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     .executableTarget(
-      name: "cordon-bench", dependencies: ["CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonTUI"]),
+      name: "cordon-bench",
+      dependencies: ["CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonTUI", "CordonServer"]),
     .testTarget(name: "CordonModelTests", dependencies: ["CordonModel"]),
     // A toy domain and fault-injecting file I/O, shared by the store's tests and its crash-test child.
     .target(name: "CordonStoreTestSupport", dependencies: ["CordonStore"]),
     .executableTarget(name: "cordon-torture", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
     .testTarget(name: "CordonStoreTests", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
     .testTarget(name: "CordonTUITests", dependencies: ["CordonTUI", "CordonModel", "CordonStore"]),
+    // Real sockets, real OS users (when root): protocol, fuzzing, authorisation matrix.
+    .testTarget(name: "CordonServerTests", dependencies: ["CordonServer", "CordonModel", "CordonStore", "cordon"]),
     // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
     .testTarget(name: "CordonE2ETests", dependencies: ["cordon"]),
   ],

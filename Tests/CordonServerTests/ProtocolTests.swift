@@ -1,0 +1,6 @@
+import CordonServer
+import XCTest
+
+final class ProtocolTests: XCTestCase {
+  func testVersion() { XCTAssertEqual(WireProtocol.version, 1) }
+}
