@@ -8,9 +8,11 @@ final class KeyMapTests: XCTestCase {
       XCTAssertFalse(KeyMap.defaults.keys(for: action).isEmpty, "\(action) has no key")
     }
     for b in KeyMap.defaults.bindings { XCTAssertFalse(b.key.needsAltGr, "\(b.key) needs AltGr") }
-    // One key, one action.
-    let keys = KeyMap.defaults.bindings.map { $0.key.description }
-    XCTAssertEqual(keys.count, Set(keys).count)
+    // On every pane, one key means one action.
+    for pane in PaneKind.allCases {
+      let keys = KeyMap.defaults.visible(pane: pane, readOnly: false).map { $0.key.description }
+      XCTAssertEqual(keys.count, Set(keys).count, "\(pane)")
+    }
   }
 
   func testKeyNamesRoundTrip() {
@@ -21,9 +23,11 @@ final class KeyMapTests: XCTestCase {
 
   func testOverridesReplaceKeysAndRejectUnknownNames() throws {
     let m = try KeyMap.defaults.overriding(["quit": ["F10"], "help": ["h"]], file: "config.toml")
-    XCTAssertEqual(m.action(for: .function(10)), .quit)
-    XCTAssertNil(m.action(for: .char("q")))
-    XCTAssertEqual(m.action(for: .char("h")), .help)
+    XCTAssertEqual(m.action(for: .function(10), on: .roster), .quit)
+    XCTAssertNil(m.action(for: .char("q"), on: .roster))
+    XCTAssertEqual(m.action(for: .char("h"), on: .roster), .help, "h now means help on every pane")
+    XCTAssertEqual(KeyMap.defaults.action(for: .char("a"), on: .alerts), .acknowledge)
+    XCTAssertEqual(KeyMap.defaults.action(for: .char("a"), on: .roster), .assignShift)
     XCTAssertThrowsError(try KeyMap.defaults.overriding(["explode": ["x"]], file: "c.toml")) {
       XCTAssertEqual(($0 as? KeyMap.ConfigError)?.message, "c.toml: unknown action 'keys.explode'")
     }

@@ -13,7 +13,7 @@ final class ScreenTests: XCTestCase {
     XCTAssertEqual(l[3], "│单位          岗位     当前在岗     剩余 下一班       0          12         23│")
     XCTAssertEqual(l[17], "│热力总公司    值班经理 李勇       10h30m 20:00 罗涛   =========#==============│")
     XCTAssertEqual(l[21], "└──────────────────────────────────────────────────────────────────────────────┘")
-    XCTAssertEqual(l[23], " Tab 切换  Enter 详情  / 筛选  : 命令  ? 帮助  q 退出                           ")
+    XCTAssertEqual(l[23], " Tab 切换  Enter 详情  / 筛选  : 命令  ? 帮助  q 退出  a 排班  h 交接           ")
     f.assertEveryLineIsExactlyTheWidth()
   }
 

@@ -16,6 +16,8 @@ public final class ConsoleApp {
     case form(Form)
     case confirmQuit(returnTo: Form?)
     case confirmDiscard(Form)
+    /// A question whose "y" sends the command (close a site, acknowledge a filtered set).
+    case confirm(question: String, command: CordonCommand)
   }
 
   public enum Message: Sendable {
@@ -105,9 +107,10 @@ public final class ConsoleApp {
         f.submitting = false
         if case .refused(let r) = failure {
           f.show(refusal: text, field: r.field)
-          if r.code == "round.feverMismatch", f.purpose == .temperatureRound {
-            f.error = text + " · " + strings("form.offerMissing")
-            offerMissingCases = true
+          if FormCatalog.confirmable.contains(r.code) {
+            // The store asks for a confirmation: the next Enter saves with the override.
+            f.error = text + " · " + strings("form.confirmOverride")
+            f.override = true
           }
         } else {
           f.error = text
@@ -118,8 +121,6 @@ public final class ConsoleApp {
       }
     }
   }
-
-  private var offerMissingCases = false
 
   public func takeBell() -> Bool {
     defer { pendingBell = false }
@@ -140,8 +141,16 @@ public final class ConsoleApp {
 
   // MARK: Keys
 
-  public func handle(_ key: Key) {
-    if key == .resize { return }
+  public func handle(_ incoming: Key) {
+    if incoming == .resize { return }
+    // Ctrl-J is a newline only in a multi-line field; everywhere else it is Enter.
+    var key = incoming
+    if key == .ctrl("j") {
+      if case .form(let f) = mode, f.fields.indices.contains(f.focus), f.fields[f.focus].kind == .multiline {
+      } else {
+        key = .enter
+      }
+    }
     if key != .esc { status = nil }
     switch mode {
     case .normal: handleNormal(key)
@@ -195,7 +204,7 @@ public final class ConsoleApp {
       guard !form.submitting else { return }
       switch form.handle(key) {
       case .none:
-        if key != .enter { offerMissingCases = false }
+        if key != .enter { form.override = false }
         mode = .form(form)
       case .cancel:
         mode = form.isDirty ? .confirmDiscard(form) : .normal
@@ -210,6 +219,9 @@ public final class ConsoleApp {
       }
     case .confirmDiscard(let form):
       mode = (key == .char("y") || key == .char("Y")) ? .normal : .form(form)
+    case .confirm(_, let command):
+      mode = .normal
+      if key == .char("y") || key == .char("Y") { send(command) }
     }
   }
 
@@ -218,7 +230,7 @@ public final class ConsoleApp {
       wantsQuit = true
       return
     }
-    guard let action = keymap.action(for: key) else { return }
+    guard let action = keymap.action(for: key, on: focus) else { return }
     if action.changesData && readOnly {
       status = (strings("status.readOnly"), .warning)
       return
@@ -249,14 +261,62 @@ public final class ConsoleApp {
     case .command: mode = .command(LineEditor())
     case .help: mode = .help(scroll: 0)
     case .quit: wantsQuit = true
+    case .groupByUnit:
+      groupCheckpointsByUnit.toggle()
+      cache[.checkpoints] = nil
+    case .assignShift: openForm(.assignShift)
+    case .writeHandover: openForm(.handover)
+    case .swapShift, .markNoShow:
+      guard let shift = currentShiftOfSelectedRow else {
+        status = (strings("status.noShift"), .warning)
+        return
+      }
+      if action == .swapShift {
+        openForm(.swapShift(shift.id))
+      } else {
+        mode = .confirm(
+          question: strings("confirm.noShow", source.state.personName(shift.person)),
+          command: .markNoShow(shift: shift.id))
+      }
+    case .recordRound: openForm(.temperatureRound)
+    case .recordFever: openForm(.feverCase)
+    case .recordDisinfection: openForm(.disinfection)
+    case .recordVentilation:
+      guard let site = selectedRowID else { return }
+      send(.recordVentilation(site: site))
+    case .toggleSite:
+      guard let id = selectedRowID, let site = source.state.sites[id] else { return }
+      if site.isOpen {
+        mode = .confirm(
+          question: strings("confirm.closeSite", site.name.text(strings.language)), command: .closeSite(site: id))
+      } else {
+        openForm(.openSite(id))
+      }
+    case .issueStock: openForm(.issueStock)
+    case .receiveStock: openForm(.receiveStock)
+    case .transferStock: openForm(.transferStock)
+    case .countStock: openForm(.countStock)
     case .acknowledge:
       guard let key = selectedAlertKey else { return }
-      source.submit(.acknowledgeAlert(key)) { [inbox] r in inbox.post(Self.message(for: r, token: nil)) }
+      send(.acknowledgeAlert(key))
+    case .acknowledgeFiltered:
+      // Only open alerts among the rows the filter shows.
+      let state = source.state
+      let keys = visibleRows(.alerts).compactMap { row in state.alerts.keys.first { $0.description == row.id } }
+        .filter { state.alerts[$0]?.state == .open }
+      guard !keys.isEmpty else { return }
+      mode = .confirm(
+        question: strings("confirm.ackFiltered", String(keys.count)),
+        command: .batch(keys.map { .acknowledgeAlert($0) }))
     case .resolve:
       guard let key = selectedAlertKey else { return }
       openForm(.resolveAlert(key))
-    case .recordRound: openForm(.temperatureRound)
-    case .recordFever: openForm(.feverCase)
+    case .silence:
+      guard let key = selectedAlertKey else { return }
+      openForm(.silenceAlert(key))
+    case .assignAlert:
+      guard let key = selectedAlertKey else { return }
+      openForm(.assignAlert(key))
     }
     if focus == .alerts { newCritical = false }
   }
@@ -270,6 +330,28 @@ public final class ConsoleApp {
   private var selectedAlertKey: AlertKey? {
     guard focus == .alerts, let id = selectedRowID else { return nil }
     return source.state.alerts.keys.first { $0.description == id }
+  }
+
+  /// The shift on now (or next) for the selected roster row.
+  private var currentShiftOfSelectedRow: Shift? {
+    guard focus == .roster, let id = selectedRowID else { return nil }
+    let parts = id.split(separator: "/").map(String.init)
+    guard parts.count == 2 else { return nil }
+    let now = self.now
+    let candidates = source.state.shifts.values.filter {
+      $0.unit == parts[0] && $0.role.rawValue == parts[1] && $0.counts && $0.end > now
+    }
+    return candidates.min { ($0.start, $0.id) < ($1.start, $1.id) }
+  }
+
+  public private(set) var groupCheckpointsByUnit = false
+
+  private func send(_ command: CordonCommand) {
+    guard !readOnly else {
+      status = (strings("status.readOnly"), .warning)
+      return
+    }
+    source.submit(command) { [inbox] r in inbox.post(Self.message(for: r, token: nil)) }
   }
 
   static func message(for r: Result<UInt64, StoreFailure>, token: Int?) -> Message {
@@ -308,13 +390,13 @@ public final class ConsoleApp {
     case "checkpoints", "2": focus = .checkpoints
     case "stock", "3": focus = .stock
     case "alerts", "4": focus = .alerts
-    case "round", "fever":
+    case "round", "fever", "directive":
       guard !readOnly else {
         status = (strings("status.readOnly"), .warning)
         return
       }
-      focus = .checkpoints
-      openForm(text == "round" ? .temperatureRound : .feverCase)
+      if text != "directive" { focus = .checkpoints }
+      openForm(text == "round" ? .temperatureRound : text == "fever" ? .feverCase : .issueDirective)
     default:
       status = (strings("command.unknown", UserText.clean(text)), .inputError)
     }
@@ -322,69 +404,23 @@ public final class ConsoleApp {
 
   // MARK: Forms
 
-  private func siteChoices() -> [Form.Choice] {
-    let s = source.state
-    return s.orderedSites.map { Form.Choice(value: $0.id, label: "\($0.name.text(strings.language)) \($0.id)") }
-  }
-
   func openForm(_ purpose: FormPurpose) {
-    let t = strings
-    var fields: [Form.Field]
-    let title: String
-    switch purpose {
-    case .temperatureRound, .feverCase:
-      var site = Form.Field(id: "site", label: t("form.field.site"), kind: .choice(siteChoices()))
-      if focus == .checkpoints, let id = selectedRowID, let i = siteChoices().firstIndex(where: { $0.value == id }) {
-        site.choiceIndex = i
-      }
-      if purpose == .temperatureRound {
-        title = t("form.round.title")
-        fields = [
-          site, Form.Field(id: "checked", label: t("form.field.checked"), kind: .number),
-          Form.Field(id: "fevers", label: t("form.field.fevers"), kind: .number, initial: "0"),
-        ]
-      } else {
-        title = t("form.fever.title")
-        fields = [
-          site, Form.Field(id: "person", label: t("form.field.person"), kind: .text),
-          Form.Field(id: "reading", label: t("form.field.reading"), kind: .number),
-        ]
-      }
-    case .resolveAlert:
-      title = t("action.resolve")
-      fields = [Form.Field(id: "note", label: t("form.field.note"), kind: .multiline)]
-    }
-    offerMissingCases = false
-    mode = .form(Form(purpose: purpose, title: title, fields: fields))
+    let selection: String? = selectedRowID
+    mode = .form(FormCatalog.make(purpose, state: source.state, selection: selection, now: now, strings: strings))
   }
 
   private func submit(_ form: Form) {
     var f = form
+    let override = f.override
     f.clearErrors()
+    f.override = override
     let command: CordonCommand
-    switch f.purpose {
-    case .temperatureRound:
-      guard let checked = Int(f.value("checked").trimmingCharacters(in: .whitespaces)) else {
-        f.show(refusal: strings("form.invalidNumber"), field: "checked")
-        mode = .form(f)
-        return
-      }
-      guard let fevers = Int(f.value("fevers").trimmingCharacters(in: .whitespaces)) else {
-        f.show(refusal: strings("form.invalidNumber"), field: "fevers")
-        mode = .form(f)
-        return
-      }
-      command = .recordRound(
-        site: f.value("site"), checked: checked, fevers: fevers, acceptMissingCases: offerMissingCases)
-    case .feverCase:
-      guard let reading = Celsius(parsing: f.value("reading")) else {
-        f.show(refusal: strings("form.invalidReading"), field: "reading")
-        mode = .form(f)
-        return
-      }
-      command = .recordFever(site: f.value("site"), personName: f.value("person"), reading: reading)
-    case .resolveAlert(let key):
-      command = .resolveAlert(key, note: f.value("note"))
+    do {
+      command = try FormCatalog.command(f, state: source.state, strings: strings)
+    } catch {
+      f.show(refusal: error.message, field: error.field)
+      mode = .form(f)
+      return
     }
     formToken += 1
     let token = formToken
@@ -428,7 +464,8 @@ public final class ConsoleApp {
     let data: TableData =
       switch pane {
       case .roster: RosterPane.table(state: state, now: now, strings: strings)
-      case .checkpoints: CheckpointPane.table(state: state, now: now, strings: strings)
+      case .checkpoints:
+        CheckpointPane.table(state: state, now: now, strings: strings, groupByUnit: groupCheckpointsByUnit)
       case .stock: StockPane.table(state: state, now: now, strings: strings)
       case .alerts: AlertPane.table(state: state, now: now, strings: strings)
       }
@@ -483,6 +520,7 @@ public final class ConsoleApp {
     case .command(let e): cursor = drawPrompt(strings("command.prompt"), e, layout.prompt, &buffer)
     case .confirmQuit: buffer.put(strings("quit.confirm"), x: 0, y: layout.prompt.y, style: .warning)
     case .confirmDiscard: buffer.put(strings("form.discard"), x: 0, y: layout.prompt.y, style: .warning)
+    case .confirm(let question, _): buffer.put(question + " (y/n)", x: 0, y: layout.prompt.y, style: .warning)
     default:
       if let s = status {
         buffer.put(s.text, x: 0, y: layout.prompt.y, style: s.style)

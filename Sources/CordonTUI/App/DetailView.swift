@@ -49,8 +49,8 @@ enum DetailView {
       }
       var out = ["#\(a.number) \(a.message(state, t))", "\(t("col.unit")): \(state.unitName(a.unit, lang))"]
       if let who = a.acknowledgedBy { out.append("\(t("state.acknowledged")): \(who)") }
-      if let who = a.assignee { out.append("-> \(who)") }
-      for h in a.history { out.append("  \(cal.format(h.at))  \(h.actor)  \(describe(h.action))") }
+      if let who = a.assignee { out.append(t("history.assigned", who)) }
+      for h in a.history { out.append("  \(cal.format(h.at))  \(h.actor)  \(describe(h.action, t))") }
       return ("#\(a.number)", out)
     case .roster:
       let unitID = String(rowID.split(separator: "/").first ?? "")
@@ -74,18 +74,19 @@ enum DetailView {
     }
   }
 
-  static func describe(_ a: AlertAction) -> String {
+  static func describe(_ a: AlertAction, _ t: Strings) -> String {
     switch a {
-    case .raised: "raised"
-    case .repeated: "repeated"
-    case .reopened: "reopened"
-    case .acknowledged: "acknowledged"
-    case .assigned(let to): "assigned -> \(to)"
-    case .escalated(let level): "escalated ^\(level)"
-    case .silenced(let until, let reason): "silenced until \(until.milliseconds / 1000) (\(reason))"
-    case .resolved(let note): "resolved: \(note)"
-    case .autoResolved: "auto-resolved"
-    case .severityChanged(let s): "severity \(s)"
+    case .raised: t("history.raised")
+    case .repeated: t("history.repeated")
+    case .reopened: t("history.reopened")
+    case .acknowledged: t("history.acknowledged")
+    case .assigned(let to): t("history.assigned", to)
+    case .escalated(let level): t("history.escalated", String(level))
+    case .silenced(let until, let reason): t("history.silenced", until.description, reason)
+    case .resolved(let note): t("history.resolved", note)
+    case .autoResolved: t("history.autoResolved")
+    case .severityChanged(let s):
+      t("history.severity", t("severity.\(s == .critical ? "critical" : s == .warning ? "warning" : "info")"))
     }
   }
 }

@@ -5,12 +5,22 @@ public enum Action: String, CaseIterable, Sendable, Codable {
   case nextPane, prevPane, focus1, focus2, focus3, focus4
   case up, down, pageUp, pageDown, home, end
   case open, back, filter, command, help, quit
-  case acknowledge, resolve, recordRound, recordFever
+  // Duty roster
+  case assignShift, swapShift, writeHandover, markNoShow
+  // Checkpoints
+  case recordRound, recordFever, recordDisinfection, recordVentilation, toggleSite, groupByUnit
+  // Supply stock
+  case issueStock, receiveStock, transferStock, countStock
+  // Alerts
+  case acknowledge, acknowledgeFiltered, resolve, silence, assignAlert
 
   /// Actions that change data: hidden in read-only mode (and refused by the store regardless).
   public var changesData: Bool {
     switch self {
-    case .acknowledge, .resolve, .recordRound, .recordFever: true
+    case .assignShift, .swapShift, .writeHandover, .markNoShow, .recordRound, .recordFever, .recordDisinfection,
+      .recordVentilation, .toggleSite, .issueStock, .receiveStock, .transferStock, .countStock, .acknowledge,
+      .acknowledgeFiltered, .resolve, .silence, .assignAlert:
+      true
     default: false
     }
   }
@@ -18,8 +28,10 @@ public enum Action: String, CaseIterable, Sendable, Codable {
   /// Where the action applies; nil means everywhere.
   public var pane: PaneKind? {
     switch self {
-    case .acknowledge, .resolve: .alerts
-    case .recordRound, .recordFever: .checkpoints
+    case .assignShift, .swapShift, .writeHandover, .markNoShow: .roster
+    case .recordRound, .recordFever, .recordDisinfection, .recordVentilation, .toggleSite, .groupByUnit: .checkpoints
+    case .issueStock, .receiveStock, .transferStock, .countStock: .stock
+    case .acknowledge, .acknowledgeFiltered, .resolve, .silence, .assignAlert: .alerts
     default: nil
     }
   }
@@ -27,7 +39,9 @@ public enum Action: String, CaseIterable, Sendable, Codable {
   /// Shown in the hint bar (the rest are in the `?` help).
   public var inHintBar: Bool {
     switch self {
-    case .nextPane, .open, .filter, .command, .help, .quit, .acknowledge, .recordRound: true
+    case .nextPane, .open, .filter, .command, .help, .quit, .assignShift, .writeHandover, .recordRound, .recordFever,
+      .issueStock, .receiveStock, .acknowledge, .resolve:
+      true
     default: false
     }
   }
@@ -48,10 +62,18 @@ public struct KeyMap: Sendable, Equatable {
     (.pageUp, .pageUp), (.pageDown, .pageDown), (.home, .home), (.char("g"), .home), (.end, .end), (.char("G"), .end),
     (.enter, .open), (.esc, .back), (.char("/"), .filter), (.char(":"), .command),
     (.char("?"), .help), (.function(1), .help), (.char("q"), .quit),
-    (.char("a"), .acknowledge), (.char("x"), .resolve), (.char("r"), .recordRound), (.char("f"), .recordFever),
+    (.char("a"), .assignShift), (.char("s"), .swapShift), (.char("h"), .writeHandover), (.char("m"), .markNoShow),
+    (.char("r"), .recordRound), (.char("f"), .recordFever), (.char("d"), .recordDisinfection),
+    (.char("v"), .recordVentilation), (.char("o"), .toggleSite), (.char("u"), .groupByUnit),
+    (.char("i"), .issueStock), (.char("e"), .receiveStock), (.char("t"), .transferStock), (.char("c"), .countStock),
+    (.char("a"), .acknowledge), (.char("A"), .acknowledgeFiltered), (.char("x"), .resolve), (.char("s"), .silence),
+    (.char("n"), .assignAlert),
   ])
 
-  public func action(for key: Key) -> Action? { bindings.first { $0.key == key }?.action }
+  /// The action a key triggers on a pane: pane-specific bindings reuse letters across panes.
+  public func action(for key: Key, on pane: PaneKind) -> Action? {
+    bindings.first { $0.key == key && ($0.action.pane == nil || $0.action.pane == pane) }?.action
+  }
   public func keys(for action: Action) -> [Key] { bindings.filter { $0.action == action }.map(\.key) }
 
   public struct ConfigError: Error, Equatable, CustomStringConvertible {
@@ -74,7 +96,11 @@ public struct KeyMap: Sendable, Equatable {
         }
         keys.append(k)
       }
-      result.bindings.removeAll { $0.action == action || keys.contains($0.key) }
+      // A key taken by this action is released from others that could meet it on the same pane.
+      result.bindings.removeAll { b in
+        b.action == action
+          || (keys.contains(b.key) && (b.action.pane == nil || action.pane == nil || b.action.pane == action.pane))
+      }
       result.bindings += keys.map { ($0, action) }
     }
     return result

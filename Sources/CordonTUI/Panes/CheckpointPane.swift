@@ -3,7 +3,9 @@ import EventSourcing
 
 /// Checkpoint status: one row per site, the most urgent first.
 public enum CheckpointPane {
-  public static func table(state: CordonState, now: Instant, strings t: Strings) -> TableData {
+  /// Most urgent first; grouped, units in registration order and the most urgent first within each.
+  public static func table(state: CordonState, now: Instant, strings t: Strings, groupByUnit: Bool = false) -> TableData
+  {
     let lang = t.language
     let cal = state.calendar
     let today = cal.day(of: now)
@@ -50,7 +52,15 @@ public enum CheckpointPane {
         "\(site.name.zh) \(site.name.en) \(site.id) \(state.unitName(site.unit, .zh)) \(state.unitName(site.unit, .en))"
       scored.append((urgency, order, TableRow(id: site.id, cells: cells, searchText: search)))
     }
-    let rows = scored.sorted { ($0.0, -$0.1) > ($1.0, -$1.1) }.map(\.2)
+    let unitRank = Dictionary(uniqueKeysWithValues: state.unitOrder.enumerated().map { ($1, $0) })
+    let rows = scored.sorted { a, b in
+      if groupByUnit {
+        let ua = unitRank[state.sites[a.2.id]?.unit ?? ""] ?? 0
+        let ub = unitRank[state.sites[b.2.id]?.unit ?? ""] ?? 0
+        if ua != ub { return ua < ub }
+      }
+      return (a.0, -a.1) > (b.0, -b.1)
+    }.map(\.2)
     return TableData(columns: columns, rows: rows)
   }
 }

@@ -141,7 +141,9 @@ public final class NcursesTerminal: Terminal {
   static func characterKey(_ v: UInt32) -> Key? {
     switch v {
     case 9: return .tab
-    case 10, 13: return .enter
+    // nonl(): Enter arrives as CR; LF is Ctrl-J, a newline in multi-line fields.
+    case 13: return .enter
+    case 10: return .ctrl("j")
     case 27: return .esc
     case 8, 127: return .backspace
     case 1...26: return .ctrl(Character(Unicode.Scalar(v + 96) ?? "a"))

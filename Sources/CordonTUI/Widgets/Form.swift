@@ -61,6 +61,9 @@ public struct Form: Sendable, Equatable {
   /// A refusal not tied to one field.
   public var error: String?
   public var submitting = false
+  /// Set when the store asked for a confirmation (a short rest, fevers still
+  /// to enter): the next save sends the command with the override.
+  public var override = false
   private var initialTexts: [String]
 
   public init(purpose: FormPurpose, title: String, fields: [Field]) {
@@ -80,7 +83,10 @@ public struct Form: Sendable, Equatable {
   public mutating func handle(_ key: Key) -> Outcome {
     switch key {
     case .esc: return .cancel
-    case .enter:
+    case .ctrl("j") where fields[focus].kind == .multiline:
+      _ = fields[focus].editor.handle(key)
+      return .none
+    case .enter, .ctrl("j"):
       if focus < fields.count - 1 && !(fields[focus].kind == .multiline) {
         focus += 1
         return .none
@@ -127,9 +133,14 @@ public struct Form: Sendable, Equatable {
   }
 }
 
-/// The forms the console offers. Each turns its fields into one command.
+/// The forms the console offers. `FormCatalog` builds each and turns its
+/// fields into one command.
 public enum FormPurpose: Sendable, Equatable {
-  case temperatureRound
-  case feverCase
-  case resolveAlert(AlertKey)
+  case temperatureRound, feverCase, disinfection
+  case openSite(String)
+  case assignShift, handover
+  case swapShift(String)
+  case issueStock, receiveStock, transferStock, countStock
+  case resolveAlert(AlertKey), silenceAlert(AlertKey), assignAlert(AlertKey)
+  case issueDirective
 }
