@@ -78,6 +78,9 @@ public enum Authorization {
     case .acknowledgeAlert(let k), .assignAlert(let k, _), .silenceAlert(let k, _, _), .resolveAlert(let k, _):
       return [alert(k)]
     case .issueDirective(_, let targets, _): return targets
+    case .submitRequest(let unit, _, _, _, _): return [unit]
+    // Deciding on requests moves the office's reserve: only the command role holds HQ.
+    case .approveRequest, .rejectRequest, .forwardRequest, .receiveForRequest: return [DemoOrganisation.headquarters]
     case .acknowledgeDirective(_, let unit): return [unit]
     }
   }

@@ -11,7 +11,8 @@ public enum CommandJSON {
   public static let types = [
     "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
     "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "handover", "health", "ack", "assignAlert",
-    "silence", "resolve", "directive", "ackDirective",
+    "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
+    "receiveForRequest",
   ]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
@@ -93,6 +94,21 @@ public enum CommandJSON {
       return .issueDirective(
         text: try f.string("text"), targets: try f.strings("targets"), deadline: try f.time("deadline"))
     case "ackDirective": return .acknowledgeDirective(id: try f.string("id"), unit: try f.string("unit"))
+    case "request":
+      guard let urgency = ShortageRequest.Urgency(rawValue: try f.string("urgency", default: "routine")) else {
+        throw Refusal("json.field", ["urgency", "routine|urgent|critical"], field: "urgency")
+      }
+      return .submitRequest(
+        unit: try f.string("unit"), item: try f.string("item"), quantity: try f.quantity("quantity"), urgency: urgency,
+        reason: try f.string("reason"))
+    case "approveRequest":
+      return .approveRequest(
+        id: try f.string("id"), quantity: try f.quantity("quantity"), note: try f.string("note", default: ""))
+    case "rejectRequest": return .rejectRequest(id: try f.string("id"), note: try f.string("note"))
+    case "forwardRequest":
+      return .forwardRequest(
+        id: try f.string("id"), quantity: try f.quantity("quantity"), note: try f.string("note", default: ""))
+    case "receiveForRequest": return .receiveForRequest(id: try f.string("id"), quantity: try f.quantity("quantity"))
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: "type")
     }

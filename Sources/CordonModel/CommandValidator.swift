@@ -26,7 +26,9 @@ struct CommandValidator {
         }
         for e in events {
           scratch.apply(
-            EventRecord(seq: scratch.lastSeq + 1, time: context.now, actor: context.actor, unit: context.unit, commandID: nil, event: e))
+            EventRecord(
+              seq: scratch.lastSeq + 1, time: context.now, actor: context.actor, unit: context.unit, commandID: nil,
+              event: e))
         }
         out += events
       }
@@ -235,6 +237,54 @@ struct CommandValidator {
       guard minimum.milli >= 0 else { throw Refusal("quantity.negative", field: "minimum") }
       return [.minimumSet(unit: unit, item: item, minimum: minimum)]
 
+    case .submitRequest(let unit, let item, let q, let urgency, let reason):
+      try requireUnit(unit)
+      try checkQuantity(q, item: item)
+      return [
+        .requestSubmitted(
+          ShortageRequest(
+            id: "rq\(state.serial + 1)", unit: unit, item: item, quantity: q, urgency: urgency,
+            reason: try required(reason, "reason"), submittedAt: context.now))
+      ]
+
+    case .approveRequest(let id, let q, let note):
+      let r = try requireRequest(id, in: [.submitted])
+      try checkQuantity(q, item: r.item)
+      guard q <= r.quantity else {
+        throw Refusal("request.moreThanAsked", [q.description, r.quantity.description], field: "quantity")
+      }
+      let reserve = DemoOrganisation.headquarters
+      let held = state.stock[StockKey(unit: reserve, item: r.item)]?.balance ?? .zero
+      guard q <= held else {
+        throw Refusal(
+          "request.reserveShort", [held.description, q.description, (q - held).description], field: "quantity")
+      }
+      // Approval allocates at once: both in one durable batch, so an approved
+      // request never waits on stock that someone else takes meanwhile.
+      return [
+        .requestApproved(id: id, quantity: q, note: UserText.clean(note)),
+        .stockTransferred(StockTransfer(from: reserve, to: r.unit, item: r.item, quantity: q, reason: "request \(id)")),
+        .requestAllocated(id: id),
+      ]
+
+    case .rejectRequest(let id, let note):
+      _ = try requireRequest(id, in: [.submitted])
+      return [.requestRejected(id: id, note: try required(note, "note"))]
+
+    case .forwardRequest(let id, let q, let note):
+      let r = try requireRequest(id, in: [.submitted])
+      try checkQuantity(q, item: r.item)
+      return [.requestForwarded(id: id, quantity: q, note: UserText.clean(note))]
+
+    case .receiveForRequest(let id, let q):
+      let r = try requireRequest(id, in: [.forwarded])
+      try checkQuantity(q, item: r.item)
+      return [
+        .stockMoved(
+          StockMovement(unit: r.unit, item: r.item, kind: .cityAllocation, delta: q, reason: "request \(id)")),
+        .requestReceived(id: id, quantity: q),
+      ]
+
     case .acknowledgeAlert(let key):
       let a = try requireAlert(key)
       guard a.state == .open else { throw Refusal("alert.notOpen", [String(a.number)]) }
@@ -277,6 +327,12 @@ struct CommandValidator {
   private func requireItem(_ id: String) throws(Refusal) -> SupplyItem {
     guard let i = state.items[id] else { throw Refusal("item.unknown", [id], field: "item") }
     return i
+  }
+  private func requireRequest(_ id: String, in allowed: Set<ShortageRequest.Status>) throws(Refusal) -> ShortageRequest
+  {
+    guard let r = state.requests[id] else { throw Refusal("request.unknown", [id], field: "request") }
+    guard allowed.contains(r.status) else { throw Refusal("request.state", [id, r.status.rawValue]) }
+    return r
   }
   private func requireAlert(_ key: AlertKey) throws(Refusal) -> Alert {
     guard let a = state.alerts[key] else { throw Refusal("alert.unknown", [key.description]) }

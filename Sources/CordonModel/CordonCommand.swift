@@ -33,6 +33,14 @@ public enum CordonCommand: Sendable, Equatable {
   case transferStock(from: String, to: String, item: String, quantity: Quantity, reason: String)
   case countStock(unit: String, item: String, counted: Quantity, reason: AdjustmentReason)
   case setMinimum(unit: String, item: String, minimum: Quantity)
+  case submitRequest(unit: String, item: String, quantity: Quantity, urgency: ShortageRequest.Urgency, reason: String)
+  /// Approve all or part and allocate it from the reserve as a transfer.
+  case approveRequest(id: String, quantity: Quantity, note: String)
+  case rejectRequest(id: String, note: String)
+  /// Pass the request upward (to the city) for the approved quantity.
+  case forwardRequest(id: String, quantity: Quantity, note: String)
+  /// Record what arrived from the city: stock received at the unit, against the request.
+  case receiveForRequest(id: String, quantity: Quantity)
 
   case acknowledgeAlert(AlertKey)
   case assignAlert(AlertKey, to: String)

@@ -32,6 +32,14 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case stockTransferred(StockTransfer)
   case stockCounted(StockCount)
   case minimumSet(unit: String, item: String, minimum: Quantity)
+  case requestSubmitted(ShortageRequest)
+  /// Approved quantity; allocation from the reserve is a separate transfer event in the same batch.
+  case requestApproved(id: String, quantity: Quantity, note: String)
+  case requestRejected(id: String, note: String)
+  case requestForwarded(id: String, quantity: Quantity, note: String)
+  case requestAllocated(id: String)
+  /// Supplies that arrived from the city against a forwarded request (the receipt itself is a stock movement).
+  case requestReceived(id: String, quantity: Quantity)
 
   // Alerts
   case alertRaised(AlertRaise)

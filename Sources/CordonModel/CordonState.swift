@@ -20,6 +20,7 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var feverCases: [FeverCase] = []
   public var alerts: [AlertKey: Alert] = [:]
   public var directives: [String: Directive] = [:]
+  public var requests: [String: ShortageRequest] = [:]
   /// Time of the newest event: the model's own notion of "now" for pruning,
   /// so pruning replays identically.
   public var latest = Instant(milliseconds: 0)
@@ -78,6 +79,35 @@ public struct CordonState: Codable, Sendable, Equatable {
       if let pa = shifts[a]?.person, let pb = shifts[b]?.person {
         shifts[a]?.person = pb
         shifts[b]?.person = pa
+      }
+    case .requestSubmitted(let r):
+      requests[r.id] = r
+      serial += 1
+    case .requestApproved(let id, let q, let note):
+      requests[id]?.status = .approved
+      requests[id]?.approved = q
+      requests[id]?.decidedBy = record.actor
+      requests[id]?.note = note
+    case .requestRejected(let id, let note):
+      requests[id]?.status = .rejected
+      requests[id]?.decidedBy = record.actor
+      requests[id]?.note = note
+    case .requestForwarded(let id, let q, let note):
+      requests[id]?.status = .forwarded
+      requests[id]?.approved = q
+      requests[id]?.decidedBy = record.actor
+      requests[id]?.note = note
+    case .requestAllocated(let id):
+      if var r = requests[id] {
+        r.status = .allocated
+        r.received = r.approved ?? .zero
+        requests[id] = r
+      }
+    case .requestReceived(let id, let q):
+      if var r = requests[id] {
+        r.received = r.received + q
+        if r.received >= (r.approved ?? r.quantity) { r.status = .received }
+        requests[id] = r
       }
     case .directiveIssued(let d):
       directives[d.id] = d
@@ -254,6 +284,7 @@ public struct CordonState: Codable, Sendable, Equatable {
       }
       alerts = alerts.filter { $0.value.state != .resolved || ($0.value.resolvedAt ?? latest) >= horizon }
       directives = directives.filter { !$0.value.pendingUnits.isEmpty || $0.value.deadline >= horizon }
+      requests = requests.filter { $0.value.isOpen || $0.value.submittedAt >= horizon }
     }
   }
   public var lastPrunedDay = Int.min
