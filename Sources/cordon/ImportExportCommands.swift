@@ -1,0 +1,212 @@
+import ArgumentParser
+import CordonModel
+import CordonStore
+import Foundation
+
+/// `cordon import people|shifts|stock FILE`: a CSV file becomes one
+/// all-or-nothing command on the embedded store.
+struct Import: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "import",
+    abstract: "Load people, shifts or opening stock from a CSV file, all or nothing.",
+    discussion: """
+      Files as Excel and WPS save them: UTF-8 with or without BOM, CRLF or LF. Header names in Chinese \
+      or English, in any order. A bad row fails the whole file with FILE:LINE: column COL: reason, and \
+      nothing is applied (exit status 1).
+      """,
+    subcommands: [People.self, Shifts.self, Stock.self]
+  )
+
+  struct Options: ParsableArguments {
+    @Argument(help: "The CSV file.") var file: String
+    @OptionGroup var location: StoreLocation
+    @Option(name: .long, help: "Language of messages: zh or en.") var lang: String = "zh"
+    @Flag(name: .long, help: "Seed the demo organisation first when the store is empty (as `cordon --demo` does).")
+    var demo = false
+
+    func validate() throws {
+      guard Language(rawValue: lang) != nil else { throw ValidationError("--lang must be zh or en") }
+    }
+    var language: Language { Language(rawValue: lang) ?? .zh }
+  }
+
+  struct People: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "People: 姓名/name, 单位/unit, 电话/phone, 类别/category (several separated by ; or 、).")
+    @OptionGroup var options: Options
+    func run() throws { try ImportRunner.run(options, plan: CSVImport.people) }
+  }
+
+  struct Shifts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Shifts: 单位/unit, 岗位/role, 姓名/name, 开始/start, 结束/end (YYYY-MM-DD HH:MM).")
+    @OptionGroup var options: Options
+    func run() throws { try ImportRunner.run(options, plan: CSVImport.shifts) }
+  }
+
+  struct Stock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Opening stock: 单位/unit, 物资/item, 数量/quantity, optional 下限/minimum.")
+    @OptionGroup var options: Options
+    func run() throws { try ImportRunner.run(options, plan: CSVImport.stock) }
+  }
+}
+
+enum ImportRunner {
+  static func run(
+    _ options: Import.Options, plan makePlan: ([UInt8], CordonState) throws(CSVImportError) -> CSVImportPlan
+  ) throws {
+    let strings = Strings(options.language)
+    let file = options.file
+    // Read the file before opening the store, so a typo in the path leaves the store untouched.
+    guard let data = FileManager.default.contents(atPath: file) else {
+      throw Fatal(description: "cannot read \(file)", code: 1)
+    }
+    let store = try openStore(options.location)
+    defer { store.close() }
+    if options.demo { DemoSeeder.seedIfEmpty(store) }
+
+    let plan: CSVImportPlan
+    do {
+      plan = try makePlan([UInt8](data), store.state)
+    } catch {
+      throw failure(error.issues, file: file, strings: strings)
+    }
+    guard let command = plan.command else {
+      print(plan.summary.text(strings))
+      return
+    }
+    switch submit(command, to: store) {
+    case .success: print(plan.summary.text(strings))
+    case .failure(.refused(let r)): throw failure([plan.issue(for: r)], file: file, strings: strings)
+    case .failure(let other): throw Fatal(description: "\(file): nothing was imported: \(other)", code: 1)
+    }
+  }
+
+  /// Every issue on its own line on stderr, then one summary line through `Fatal`.
+  static func failure(_ issues: [CSVIssue], file: String, strings: Strings) -> Fatal {
+    for issue in issues {
+      FileHandle.standardError.write(Data((issue.text(file: file, strings: strings) + "\n").utf8))
+    }
+    return Fatal(description: strings("csv.failed", file, String(issues.count)), code: 1)
+  }
+
+  /// Submits and waits: the CLI has nothing else to do until the batch is durable or refused.
+  static func submit(_ command: CordonCommand, to store: EventStore<CordonDomain>) -> Result<
+    [EventRecord<CordonEvent>], StoreFailure
+  > {
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox()
+    store.submit(command, actor: currentUser(), unit: nil) { r in
+      box.set(r)
+      done.signal()
+    }
+    done.wait()
+    return box.get() ?? .failure(.io("no result"))
+  }
+
+  static func openStore(_ location: StoreLocation) throws -> EventStore<CordonDomain> {
+    let dir = location.directory()
+    do {
+      return try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
+    } catch {
+      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
+    }
+  }
+}
+
+/// `cordon export shifts|register|stock --date D`: the day as CSV, on stdout or into `--out`.
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write a day's shifts, health register or stock list as CSV.",
+    subcommands: [Shifts.self, Register.self, Stock.self]
+  )
+
+  struct Options: ParsableArguments {
+    @Option(name: .long, help: "The local day, YYYY-MM-DD (default: today).") var date: String?
+    @OptionGroup var location: StoreLocation
+    @Option(name: .long, help: "Write to this file instead of stdout.") var out: String?
+    @Option(name: .long, help: "Header and value language: zh or en.") var lang: String = "zh"
+
+    func validate() throws {
+      guard Language(rawValue: lang) != nil else { throw ValidationError("--lang must be zh or en") }
+      if let date, CordonState().calendar.parseDay(date) == nil {
+        throw ValidationError("--date: expected YYYY-MM-DD, got \"\(date)\"")
+      }
+    }
+    var language: Language { Language(rawValue: lang) ?? .zh }
+  }
+
+  struct Shifts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Shifts starting on the day, in the shape `cordon import shifts` reads.")
+    @OptionGroup var options: Options
+    @Flag(name: .long, help: "Start with a UTF-8 BOM (for Excel).") var bom = false
+    func run() throws {
+      try ExportRunner.run(options, bom: bom) { store, day in
+        CSVExport.shifts(state: try ExportRunner.state(store, covering: day), day: day, language: options.language)
+      }
+    }
+  }
+
+  struct Register: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "The day's health register: everyone, with empty cells for those not yet reported.")
+    @OptionGroup var options: Options
+    @Flag(name: .long, help: "Start with a UTF-8 BOM (for Excel).") var bom = false
+    func run() throws {
+      try ExportRunner.run(options, bom: bom) { store, day in
+        CSVExport.register(state: try ExportRunner.state(store, covering: day), day: day, language: options.language)
+      }
+    }
+  }
+
+  struct Stock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "The day's itemised stock list per unit and item, with a BOM so Excel shows Chinese.")
+    @OptionGroup var options: Options
+    func run() throws {
+      try ExportRunner.run(options, bom: true) { store, day in
+        let records: [EventRecord<CordonEvent>]
+        do { records = try store.records(from: 1) } catch {
+          throw Fatal(description: "cannot read the journal: \(error)", code: 1)
+        }
+        return CSVExport.stock(state: store.state, records: records, day: day, language: options.language)
+      }
+    }
+  }
+}
+
+enum ExportRunner {
+  static func run(
+    _ options: Export.Options, bom: Bool, rows: (EventStore<CordonDomain>, Int) throws -> [[String]]
+  ) throws {
+    let store = try ImportRunner.openStore(options.location)
+    defer { store.close() }
+    let cal = store.state.calendar
+    let day = options.date.flatMap { cal.parseDay($0) } ?? cal.day(of: Instant.now())
+    let text = CSVWriter.write(try rows(store, day), bom: bom)
+    guard let out = options.out else {
+      FileHandle.standardOutput.write(Data(text.utf8))
+      return
+    }
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+    } catch {
+      throw Fatal(description: "cannot write \(out): \(error.localizedDescription)", code: 1)
+    }
+  }
+
+  /// The state holding `day`'s shifts and register. The live state keeps
+  /// only the last `retentionDays`; an older day is read as the store was a
+  /// week after it (health entries may be filed up to 7 days late).
+  static func state(_ store: EventStore<CordonDomain>, covering day: Int) throws -> CordonState {
+    let live = store.state
+    let cal = live.calendar
+    guard day < cal.day(of: live.latest) - CordonState.retentionDays else { return live }
+    do { return try store.state(at: cal.startOfDay(day + 8)) } catch {
+      throw Fatal(description: "cannot read \(cal.formatDay(day)) from the journal: \(error)", code: 1)
+    }
+  }
+}
