@@ -1,4 +1,216 @@
+import CordonModel
+import EventSourcing
+import Foundation
+import NIOCore
+
 /// The wire protocol between `cordon serve` and its consoles.
+///
+/// Every message is one frame: a big-endian `u32` payload length, then that
+/// many bytes of UTF-8 JSON, an object with a `"type"`. The first frame a
+/// client sends is `hello` carrying `version`; a server that speaks another
+/// version answers `error` with code `version` and closes.
+///
+///     client → server   hello {version, since?}   command {id, commandID, lines}
+///     server → client   welcome {version, principal, seq, state | records, ...}
+///                       records {records}   result {id, seq | refusal | failure}
+///                       error {code, message}   (then the server closes)
+///
+/// JSON, not a binary encoding: the payloads are the store's own Codable
+/// records, a frame is read by humans when debugging with `socat`, and the
+/// fan-out encodes each batch once for all clients, so the cost is per
+/// event, not per client.
 public enum WireProtocol {
   public static let version = 1
+  /// Largest frame a client may send. Commands are small; anything bigger is
+  /// an attack or a bug, and is refused before it is buffered.
+  public static let maxClientFrame = 1 << 20
+  /// Largest frame a server may send: the welcome carries the whole state.
+  public static let maxServerFrame = 512 << 20
+}
+
+public typealias CordonRecord = EventRecord<CordonEvent>
+
+/// What a client may send.
+public enum ClientMessage: Codable, Sendable, Equatable {
+  /// `since`: the last seq the client already has; the server then sends only
+  /// what follows it when it still can, else the whole state.
+  case hello(version: Int, since: UInt64?)
+  /// `lines` are CommandJSON lines: one is a command, several are a batch
+  /// applied all-or-nothing. `commandID` makes a resend after a reconnect
+  /// apply once. `id` matches the result to the request.
+  case command(id: UInt64, commandID: String?, lines: [String])
+
+  private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    switch try c.decode(String.self, forKey: .type) {
+    case "hello":
+      self = .hello(
+        version: try c.decode(Int.self, forKey: .version), since: try c.decodeIfPresent(UInt64.self, forKey: .since))
+    case "command":
+      self = .command(
+        id: try c.decode(UInt64.self, forKey: .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
+        lines: try c.decode([String].self, forKey: .lines))
+    case let other:
+      throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .hello(let version, let since):
+      try c.encode("hello", forKey: .type)
+      try c.encode(version, forKey: .version)
+      try c.encodeIfPresent(since, forKey: .since)
+    case .command(let id, let commandID, let lines):
+      try c.encode("command", forKey: .type)
+      try c.encode(id, forKey: .id)
+      try c.encodeIfPresent(commandID, forKey: .commandID)
+      try c.encode(lines, forKey: .lines)
+    }
+  }
+}
+
+/// Who the server decided the peer is. Sent so the console can show it and
+/// hide what the role cannot do; the server enforces it regardless.
+public struct WirePrincipal: Codable, Sendable, Equatable {
+  public var user: String
+  public var role: Role
+  public var units: [String]
+  public init(_ p: Principal) {
+    user = p.user
+    role = p.role
+    units = p.units
+  }
+  public var principal: Principal { Principal(user: user, role: role, units: units) }
+}
+
+public struct Welcome: Codable, Sendable, Equatable {
+  public var version: Int
+  public var principal: WirePrincipal
+  /// The seq the client is at once it has applied this message.
+  public var seq: UInt64
+  /// The whole state at `seq`, or nil when `records` bring the client's own up to it.
+  public var state: CordonState?
+  public var records: [CordonRecord]?
+  public var demo: Bool
+  public var readOnlyReason: String?
+  public var warnings: [String]
+}
+
+/// Why a command was not saved, on the wire.
+public enum WireFailure: Codable, Sendable, Equatable {
+  case refused(Refusal)
+  case readOnly(String)
+  case io(String)
+}
+
+/// What a server may send.
+public enum ServerMessage: Codable, Sendable, Equatable {
+  case welcome(Welcome)
+  case records([CordonRecord])
+  case result(id: UInt64, seq: UInt64?, failure: WireFailure?)
+  case error(code: String, message: String)
+
+  private enum CodingKeys: String, CodingKey { case type, welcome, records, id, seq, failure, code, message }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    switch try c.decode(String.self, forKey: .type) {
+    case "welcome": self = .welcome(try c.decode(Welcome.self, forKey: .welcome))
+    case "records": self = .records(try c.decode([CordonRecord].self, forKey: .records))
+    case "result":
+      self = .result(
+        id: try c.decode(UInt64.self, forKey: .id), seq: try c.decodeIfPresent(UInt64.self, forKey: .seq),
+        failure: try c.decodeIfPresent(WireFailure.self, forKey: .failure))
+    case "error":
+      self = .error(
+        code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message))
+    case let other:
+      throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .welcome(let w):
+      try c.encode("welcome", forKey: .type)
+      try c.encode(w, forKey: .welcome)
+    case .records(let r):
+      try c.encode("records", forKey: .type)
+      try c.encode(r, forKey: .records)
+    case .result(let id, let seq, let failure):
+      try c.encode("result", forKey: .type)
+      try c.encode(id, forKey: .id)
+      try c.encodeIfPresent(seq, forKey: .seq)
+      try c.encodeIfPresent(failure, forKey: .failure)
+    case .error(let code, let message):
+      try c.encode("error", forKey: .type)
+      try c.encode(code, forKey: .code)
+      try c.encode(message, forKey: .message)
+    }
+  }
+}
+
+/// Error codes a server sends before closing a connection.
+public enum WireError {
+  public static let version = "version"
+  public static let unknownUser = "unknownUser"
+  public static let tooSlow = "tooSlow"
+  public static let frameTooLarge = "frameTooLarge"
+  public static let malformed = "malformed"
+  public static let unexpected = "unexpected"
+  public static let helloTimeout = "helloTimeout"
+  public static let shuttingDown = "shuttingDown"
+}
+
+/// Length-prefixed frames, and JSON in them.
+public enum Frame {
+  /// One frame holding `message` as JSON.
+  public static func encode<T: Encodable>(_ message: T, allocator: ByteBufferAllocator = ByteBufferAllocator())
+    throws -> ByteBuffer
+  {
+    let payload = try JSONEncoder().encode(message)
+    var buffer = allocator.buffer(capacity: payload.count + 4)
+    buffer.writeInteger(UInt32(payload.count), endianness: .big)
+    buffer.writeBytes(payload)
+    return buffer
+  }
+}
+
+/// Cuts the byte stream into frames; a length above `maxLength` is an error
+/// raised before any of the payload is buffered.
+public struct FrameDecoder: ByteToMessageDecoder {
+  public typealias InboundOut = ByteBuffer
+  public struct TooLarge: Error, CustomStringConvertible {
+    public var length: Int
+    public var limit: Int
+    public var description: String { "frame of \(length) bytes is larger than the limit of \(limit)" }
+  }
+
+  let maxLength: Int
+  public init(maxLength: Int) { self.maxLength = maxLength }
+
+  public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
+      return .needMoreData
+    }
+    guard Int(length) <= maxLength else { throw TooLarge(length: Int(length), limit: maxLength) }
+    guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
+    buffer.moveReaderIndex(forwardBy: 4)
+    guard let payload = buffer.readSlice(length: Int(length)) else { return .needMoreData }
+    context.fireChannelRead(wrapInboundOut(payload))
+    return .continue
+  }
+
+  public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+    -> DecodingState
+  {
+    // A partial frame at EOF is simply dropped: the peer is gone.
+    while try decode(context: context, buffer: &buffer) == .continue {}
+    return .needMoreData
+  }
 }

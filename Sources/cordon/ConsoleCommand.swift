@@ -1,5 +1,6 @@
 import ArgumentParser
 import CordonModel
+import CordonServer
 import CordonStore
 import CordonTUI
 import Foundation
@@ -20,6 +21,12 @@ struct Console: ParsableCommand {
   @Option(name: .long, help: "Config file (default: ~/.config/cordon/config.toml when present).") var config: String?
   @Option(name: .long, help: "Open read-only at a past moment, e.g. \"2020-02-07 08:00\".") var at: String?
   @Flag(name: .long, help: "Ring the terminal bell on a new critical alert.") var bell = false
+  @Option(
+    name: .long,
+    help:
+      "Connect to `cordon serve` at this socket (default: $CORDON_SOCKET, else /run/cordon/cordon.sock when it exists)."
+  )
+  var socket: String?
 
   func run() throws {
     let env = ProcessInfo.processInfo.environment
@@ -43,6 +50,22 @@ struct Console: ParsableCommand {
       throw Fatal(description: "theme: \(error)", code: 2)
     }
 
+    // Server or embedded store: a local choice (--data, --demo, --at, or
+    // $CORDON_DATA without $CORDON_SOCKET) keeps the embedded store; otherwise
+    // a named socket, or the default one when it exists, means the server.
+    let local =
+      location.data != nil || demo || at != nil
+      || (socket == nil && (env["CORDON_SOCKET"] ?? "").isEmpty && env["CORDON_DATA"] != nil)
+    if socket != nil && local {
+      throw Fatal(
+        description: "--socket cannot be combined with --data, --demo or --at (those open a local store)", code: 2)
+    }
+    var remote: RemoteSource? = nil
+    if !local, let path = SocketPath.choose(flag: socket, environment: env) {
+      remote = try SocketPath.connect(path)
+    }
+    defer { remote?.close() }
+
     var dir = location.directory(environment: env)
     var temporary: URL? = nil
     if demo && location.data == nil && env["CORDON_DATA"] == nil {
@@ -52,34 +75,39 @@ struct Console: ParsableCommand {
     }
     defer { if let t = temporary { try? FileManager.default.removeItem(at: t) } }
 
-    let store: EventStore<CordonDomain>
-    do {
-      store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
-    } catch {
-      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
-    }
-    defer { store.close() }
-    let user = currentUser()
-
+    var opened: EventStore<CordonDomain>? = nil
+    defer { opened?.close() }
     let source: ConsoleSource
     var background: BackgroundWork? = nil
-    if let at {
-      guard let moment = CordonState().calendar.parse(at) else {
-        throw Fatal(description: "--at: expected \"YYYY-MM-DD HH:MM\", got \"\(at)\"", code: 2)
-      }
-      let past: CordonState
-      do { past = try store.state(at: moment) } catch { throw Fatal(description: "--at: \(error)", code: 1) }
-      source = FrozenSource(
-        state: past,
-        info: SourceInfo(
-          kind: .embedded(path: dir.path), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user,
-          unit: nil))
-    } else {
-      if demo { DemoSeeder.seedIfEmpty(store) }
-      source = EmbeddedSource(store: store, path: dir.path, isDemo: demo, actor: user, unit: nil)
-      background = BackgroundWork(store: store, demo: demo)
-    }
     defer { background?.stop() }
+    if let remote {
+      source = remote
+    } else {
+      let store: EventStore<CordonDomain>
+      do {
+        store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
+      } catch {
+        throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
+      }
+      opened = store
+      let user = currentUser()
+      if let at {
+        guard let moment = CordonState().calendar.parse(at) else {
+          throw Fatal(description: "--at: expected \"YYYY-MM-DD HH:MM\", got \"\(at)\"", code: 2)
+        }
+        let past: CordonState
+        do { past = try store.state(at: moment) } catch { throw Fatal(description: "--at: \(error)", code: 1) }
+        source = FrozenSource(
+          state: past,
+          info: SourceInfo(
+            kind: .embedded(path: dir.path), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user,
+            unit: nil))
+      } else {
+        if demo { DemoSeeder.seedIfEmpty(store) }
+        source = EmbeddedSource(store: store, path: dir.path, isDemo: demo, actor: user, unit: nil)
+        background = BackgroundWork(store: store, demo: demo)
+      }
+    }
 
     let pipe: (read: Int32, write: Int32)
     let terminal: NcursesTerminal

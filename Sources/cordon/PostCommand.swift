@@ -1,5 +1,6 @@
 import ArgumentParser
 import CordonModel
+import CordonServer
 import CordonStore
 import Foundation
 import Synchronization
@@ -18,8 +19,24 @@ struct Post: ParsableCommand {
 
   @OptionGroup var location: StoreLocation
   @Option(name: .long, help: "Language of error messages: zh or en.") var lang: String = "en"
+  @Option(
+    name: .long,
+    help:
+      "Send through `cordon serve` at this socket (default: $CORDON_SOCKET, else /run/cordon/cordon.sock when it exists)."
+  )
+  var socket: String?
 
   func run() throws {
+    let env = ProcessInfo.processInfo.environment
+    // Through the server whenever one is chosen, so the same authorisation
+    // applies as in the console; --data alone keeps the embedded store.
+    if socket != nil && location.data != nil {
+      throw Fatal(description: "--socket cannot be combined with --data", code: 2)
+    }
+    if location.data == nil, let path = SocketPath.choose(flag: socket, environment: env) {
+      try runRemote(path)
+      return
+    }
     let dir = location.directory()
     let store: EventStore<CordonDomain>
     do { store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter()) } catch {
@@ -40,6 +57,45 @@ struct Post: ParsableCommand {
         failed += 1
         print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
       }
+    }
+    if failed > 0 { throw ExitCode(1) }
+  }
+
+  /// One line at a time, each waiting for its result: results stay in input
+  /// order and a later line sees the effect of an earlier one.
+  private func runRemote(_ path: String) throws {
+    let source = try SocketPath.connect(path)
+    defer { source.close() }
+    let strings = Strings(lang == "zh" ? .zh : .en)
+    var failed = 0
+    var number = 0
+    while let line = readLine(strippingNewline: true) {
+      number += 1
+      if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+      let done = DispatchSemaphore(value: 0)
+      let box = Mutex<Result<UInt64, StoreFailure>?>(nil)
+      source.submit(lines: [line]) { r in
+        box.withLock { $0 = r }
+        done.signal()
+      }
+      done.wait()
+      switch box.withLock({ $0 }) {
+      case .success(let seq)?: print(PostRunner.json(["line": number, "seq": Int(seq)]))
+      case .failure(let f)?:
+        failed += 1
+        let refusal: Refusal
+        switch f {
+        case .refused(let r): refusal = r
+        case .storeReadOnly(let reason): refusal = Refusal("store.readOnly", [reason])
+        case .io(let text): refusal = Refusal("other", [text])
+        }
+        print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
+      case nil:
+        failed += 1
+        print(PostRunner.json(["line": number, "error": "no result", "code": "other"]))
+      }
+      // A gateway reading our stdout line by line sees each result as it happens.
+      fflush(nil)
     }
     if failed > 0 { throw ExitCode(1) }
   }

@@ -20,6 +20,12 @@ public struct SourceInfo: Sendable, Equatable {
     case embedded(path: String)
     case server(path: String)
   }
+  /// A server connection's health: the header says when the console is not live.
+  public enum Connection: Sendable, Equatable {
+    case connected
+    /// Lost (or not yet made), with why; the source is retrying by itself.
+    case reconnecting(String)
+  }
   public var kind: Kind
   public var isDemo: Bool
   /// Set when showing the past: read-only at that moment.
@@ -28,9 +34,11 @@ public struct SourceInfo: Sendable, Equatable {
   public var warnings: [String]
   public var actor: String
   public var unit: String?
+  /// Nil for an embedded store.
+  public var connection: Connection?
   public init(
     kind: Kind, isDemo: Bool, at: Instant? = nil, readOnlyReason: String? = nil, warnings: [String] = [],
-    actor: String, unit: String?
+    actor: String, unit: String?, connection: Connection? = nil
   ) {
     self.kind = kind
     self.isDemo = isDemo
@@ -39,6 +47,7 @@ public struct SourceInfo: Sendable, Equatable {
     self.warnings = warnings
     self.actor = actor
     self.unit = unit
+    self.connection = connection
   }
   public var isReadOnly: Bool { readOnlyReason != nil || at != nil }
 }

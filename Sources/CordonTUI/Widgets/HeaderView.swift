@@ -22,7 +22,9 @@ enum HeaderView {
     }
     switch info.kind {
     case .embedded: parts.append((t("header.embedded"), .header))
-    case .server: parts.append((t("header.server"), .header))
+    case .server:
+      parts.append((t("header.server"), .header))
+      if case .reconnecting = info.connection { parts.append((" " + t("header.reconnecting") + " ", .badge)) }
     }
     if info.isDemo { parts.append((t("header.demo"), .header)) }
     parts.append(("\(info.actor)\(info.unit.map { "@" + state.unitName($0, t.language) } ?? "")", .header))

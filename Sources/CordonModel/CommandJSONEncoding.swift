@@ -1,0 +1,120 @@
+import EventSourcing
+
+extension CommandJSON {
+  /// The JSON line `decode` reads back as `command`: how a console sends its
+  /// forms' commands to the server, which then validates them like any other.
+  /// Nil for what has no JSON shape (`register`, `batch`: a batch is sent as
+  /// its lines). Times are written to the minute, as the shapes define them.
+  public static func encode(_ command: CordonCommand, calendar: LocalCalendar) -> String? {
+    let o = JSONLine()
+    func time(_ t: Instant) -> JSONLine.Value { .string(calendar.format(t)) }
+    switch command {
+    case .register, .batch: return nil
+    case .recordRound(let site, let checked, let fevers, let accept):
+      o.add("type", "round").add("site", site).add("checked", .number(String(checked)))
+        .add("fevers", .number(String(fevers))).add("acceptMissingCases", .bool(accept))
+    case .recordFever(let site, let person, let reading):
+      o.add("type", "fever").add("site", site).add("person", person).add("reading", .number(reading.description))
+    case .recordDisinfection(let site, let area, let agent, let by):
+      o.add("type", "disinfection").add("site", site).add("area", area).add("agent", agent).add("by", by)
+    case .recordVentilation(let site): o.add("type", "ventilation").add("site", site)
+    case .openSite(let site, let staff):
+      o.add("type", "openSite").add("site", site).add("staff", .number(String(staff)))
+    case .closeSite(let site): o.add("type", "closeSite").add("site", site)
+    case .receiveStock(let unit, let item, let quantity, let kind, let reason):
+      o.add("type", "receive").add("unit", unit).add("item", item).add("quantity", .number(quantity.description))
+        .add("kind", kind.rawValue).add("reason", reason)
+    case .issueStock(let unit, let item, let quantity, let reason):
+      o.add("type", "issue").add("unit", unit).add("item", item).add("quantity", .number(quantity.description))
+        .add("reason", reason)
+    case .transferStock(let from, let to, let item, let quantity, let reason):
+      o.add("type", "transfer").add("from", from).add("to", to).add("item", item)
+        .add("quantity", .number(quantity.description)).add("reason", reason)
+    case .countStock(let unit, let item, let counted, let reason):
+      o.add("type", "count").add("unit", unit).add("item", item).add("counted", .number(counted.description))
+        .add("reason", reason.rawValue)
+    case .setMinimum(let unit, let item, let minimum):
+      o.add("type", "minimum").add("unit", unit).add("item", item).add("minimum", .number(minimum.description))
+    case .assignShift(let unit, let site, let role, let person, let start, let end, let confirm):
+      o.add("type", "assignShift").add("unit", unit)
+      if let site { o.add("site", site) }
+      o.add("role", role.rawValue).add("person", person).add("start", time(start)).add("end", time(end))
+        .add("confirmShortRest", .bool(confirm))
+    case .cancelShift(let shift, let reason): o.add("type", "cancelShift").add("shift", shift).add("reason", reason)
+    case .markNoShow(let shift): o.add("type", "noShow").add("shift", shift)
+    case .swapShifts(let a, let b): o.add("type", "swapShifts").add("a", a).add("b", b)
+    case .writeHandover(let unit, let text): o.add("type", "handover").add("unit", unit).add("text", text)
+    case .registerHealth(let person, let day, let category, let check, let contact, let remarks):
+      o.add("type", "health").add("person", person).add("date", calendar.formatDay(day))
+        .add("category", category.rawValue)
+      if let check { o.add("morningCheck", .number(check.description)) }
+      o.add("travellerContact", .bool(contact)).add("remarks", remarks)
+    case .acknowledgeAlert(let key): o.add("type", "ack").add("alert", key.description)
+    case .assignAlert(let key, let to): o.add("type", "assignAlert").add("alert", key.description).add("to", to)
+    case .silenceAlert(let key, let minutes, let reason):
+      o.add("type", "silence").add("alert", key.description).add("minutes", .number(String(minutes)))
+        .add("reason", reason)
+    case .resolveAlert(let key, let note): o.add("type", "resolve").add("alert", key.description).add("note", note)
+    case .issueDirective(let text, let targets, let deadline):
+      o.add("type", "directive").add("text", text).add("targets", .strings(targets)).add("deadline", time(deadline))
+    case .acknowledgeDirective(let id, let unit): o.add("type", "ackDirective").add("id", id).add("unit", unit)
+    case .submitRequest(let unit, let item, let quantity, let urgency, let reason):
+      o.add("type", "request").add("unit", unit).add("item", item).add("quantity", .number(quantity.description))
+        .add("urgency", urgency.rawValue).add("reason", reason)
+    case .approveRequest(let id, let quantity, let note):
+      o.add("type", "approveRequest").add("id", id).add("quantity", .number(quantity.description)).add("note", note)
+    case .rejectRequest(let id, let note): o.add("type", "rejectRequest").add("id", id).add("note", note)
+    case .forwardRequest(let id, let quantity, let note):
+      o.add("type", "forwardRequest").add("id", id).add("quantity", .number(quantity.description)).add("note", note)
+    case .receiveForRequest(let id, let quantity):
+      o.add("type", "receiveForRequest").add("id", id).add("quantity", .number(quantity.description))
+    }
+    return o.text
+  }
+}
+
+/// A one-line JSON object written by hand: numbers must go out exactly as their
+/// decimal text (38.5, not 38.499999), which JSONSerialization does not promise.
+/// A class so the `add` calls chain.
+final class JSONLine {
+  enum Value {
+    case string(String), number(String), bool(Bool), strings([String])
+  }
+  private var parts: [String] = []
+
+  @discardableResult
+  func add(_ key: String, _ value: Value) -> JSONLine {
+    let v: String
+    switch value {
+    case .string(let s): v = Self.quote(s)
+    case .number(let n): v = n
+    case .bool(let b): v = b ? "true" : "false"
+    case .strings(let a): v = "[" + a.map(Self.quote).joined(separator: ",") + "]"
+    }
+    parts.append(Self.quote(key) + ":" + v)
+    return self
+  }
+
+  @discardableResult
+  func add(_ key: String, _ value: String) -> JSONLine { add(key, .string(value)) }
+
+  var text: String { "{" + parts.joined(separator: ",") + "}" }
+
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where u.value < 0x20:
+        let hex = String(u.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out + "\""
+  }
+}

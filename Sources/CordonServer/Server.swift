@@ -1,0 +1,470 @@
+import CordonModel
+import CordonStore
+import EventSourcing
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `cordon serve`: one process owns the store; consoles connect over a Unix
+/// socket. Identity comes from the socket's peer credentials, the role from
+/// the access config; every command is checked with `Authorization.check`
+/// here, where it executes, before the store sees it.
+///
+/// Fan-out: one store subscription encodes each durable batch once and hands
+/// the same bytes to every client's event loop. The store's acknowledgement
+/// queue only counts bytes and enqueues: a slow client can never block it.
+/// A client whose unsent bytes pass `maxQueuedBytes` is disconnected (it
+/// resyncs by seq when it reconnects).
+public final class CordonServer: Sendable {
+  public struct Options: Sendable {
+    /// Unsent bytes a client may have queued before it is cut off.
+    public var maxQueuedBytes = 8 << 20
+    /// How long a new connection has to say hello.
+    public var helloTimeout = TimeAmount.seconds(10)
+    /// A reconnecting client more than this many events behind gets the whole state instead.
+    public var resyncLimit: UInt64 = 20_000
+    public var isDemo = false
+    public var threads = 2
+    /// Connection log (who connected, who was cut off and why).
+    public var log: @Sendable (String) -> Void = { _ in }
+    public init() {}
+  }
+
+  public let socketPath: String
+  let store: EventStore<CordonDomain>
+  let access: AccessConfig
+  let options: Options
+  let group: MultiThreadedEventLoopGroup
+  let hub = Hub()
+  private let serverChannel = Mutex<Channel?>(nil)
+  private let subscription = Mutex<SubscriptionID?>(nil)
+
+  public init(store: EventStore<CordonDomain>, access: AccessConfig, socketPath: String, options: Options = .init()) {
+    self.store = store
+    self.access = access
+    self.socketPath = socketPath
+    self.options = options
+    self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
+  }
+
+  public struct StartError: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Binds the socket and starts serving. Refuses to take over a socket a
+  /// live server is listening on; removes a stale one.
+  public func start() throws {
+    if FileManager.default.fileExists(atPath: socketPath) {
+      if Self.isListening(socketPath) {
+        throw StartError(description: "another server is already listening on \(socketPath)")
+      }
+      unlink(socketPath)
+    }
+    let sub = store.subscribe { [hub] records, _ in hub.broadcast(records) }
+    subscription.withLock { $0 = sub }
+    let bootstrap = ServerBootstrap(group: group)
+      .serverChannelOption(.backlog, value: 256)
+      .childChannelInitializer { [self] channel in
+        channel.eventLoop.makeCompletedFuture {
+          let handler = ServerConnection(server: self, channel: channel)
+          try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(FrameDecoder(maxLength: WireProtocol.maxClientFrame)))
+          try channel.pipeline.syncOperations.addHandler(handler)
+        }
+      }
+    do {
+      let channel = try bootstrap.bind(unixDomainSocketPath: socketPath).wait()
+      serverChannel.withLock { $0 = channel }
+    } catch {
+      stop()
+      throw StartError(description: "cannot listen on \(socketPath): \(error)")
+    }
+    // Who may connect is decided by peer credentials and the config, not by
+    // file modes: every local user must be able to reach the server to be
+    // told, clearly, whether they may use it. The directory's mode can
+    // narrow that (deploy/ puts it in /run/cordon, group cordon).
+    chmod(socketPath, 0o666)
+  }
+
+  /// Says goodbye to every client, closes the socket and stops the threads.
+  public func stop() {
+    if let sub = subscription.withLock({ s -> SubscriptionID? in
+      defer { s = nil }
+      return s
+    }) {
+      store.unsubscribe(sub)
+    }
+    if let ch = serverChannel.withLock({ c -> Channel? in
+      defer { c = nil }
+      return c
+    }) {
+      try? ch.close().wait()
+      unlink(socketPath)
+    }
+    for link in hub.all() { link.fail(code: WireError.shuttingDown, message: "the server is shutting down") }
+    try? group.syncShutdownGracefully()
+  }
+
+  public var connectedClients: Int { hub.count }
+
+  static func isListening(_ path: String) -> Bool {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return false }
+    withUnsafeMutableBytes(of: &addr.sun_path) { p in
+      for (i, b) in bytes.enumerated() { p[i] = b }
+    }
+    let r = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    return r == 0
+  }
+}
+
+/// One durable batch, encoded once for everybody.
+struct Batch: Sendable {
+  var first: UInt64
+  var last: UInt64
+  var records: [CordonRecord]
+  var frame: ByteBuffer
+}
+
+/// The connected clients, as the store's subscriber sees them.
+final class Hub: Sendable {
+  private let links = Mutex<[ObjectIdentifier: ClientLink]>([:])
+  private let encodeFailures = Atomic<Int>(0)
+
+  var count: Int { links.withLock { $0.count } }
+  func all() -> [ClientLink] { links.withLock { Array($0.values) } }
+
+  /// Registers `link` and returns the store state at that moment: anything
+  /// committed after it reaches the link through `broadcast`, so nothing
+  /// falls between the welcome and the first live batch. Runs under the same
+  /// lock as `broadcast`.
+  func register(_ link: ClientLink, read: () -> CordonState) -> CordonState {
+    links.withLock { l in
+      l[ObjectIdentifier(link)] = link
+      return read()
+    }
+  }
+
+  func remove(_ link: ClientLink) {
+    _ = links.withLock { $0.removeValue(forKey: ObjectIdentifier(link)) }
+  }
+
+  /// On the store's acknowledgement queue: encode once, enqueue everywhere.
+  func broadcast(_ records: [CordonRecord]) {
+    guard let first = records.first?.seq, let last = records.last?.seq else { return }
+    let frame: ByteBuffer
+    do { frame = try Frame.encode(ServerMessage.records(records)) } catch {
+      encodeFailures.add(1, ordering: .relaxed)
+      return
+    }
+    let batch = Batch(first: first, last: last, records: records, frame: frame)
+    links.withLock { l in
+      for link in l.values { link.enqueue(batch) }
+    }
+  }
+}
+
+/// The thread-safe face of one connection: what the fan-out may touch.
+final class ClientLink: Sendable {
+  let channel: Channel
+  private let handler: NIOLoopBound<ServerConnection>
+  let queued = Atomic<Int>(0)
+  private let cutOff = Atomic<Bool>(false)
+  let limit: Int
+
+  init(channel: Channel, handler: ServerConnection, limit: Int) {
+    self.channel = channel
+    self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    self.limit = limit
+  }
+
+  func enqueue(_ batch: Batch) {
+    guard !cutOff.load(ordering: .relaxed) else { return }
+    let size = batch.frame.readableBytes
+    let now = queued.add(size, ordering: .relaxed).newValue
+    if now > limit {
+      if !cutOff.exchange(true, ordering: .relaxed) {
+        fail(
+          code: WireError.tooSlow,
+          message: "this console fell too far behind (\(now) bytes unsent); it will reconnect and catch up")
+      }
+      return
+    }
+    let handler = self.handler
+    channel.eventLoop.execute { handler.value.deliver(batch) }
+  }
+
+  func fail(code: String, message: String) {
+    let handler = self.handler
+    channel.eventLoop.execute { handler.value.fail(code: code, message: message) }
+  }
+}
+
+/// Peer credentials as Linux lays out `struct ucred` (Glibc hides it behind _GNU_SOURCE).
+struct UCred: Sendable {
+  var pid: Int32 = 0
+  var uid: UInt32 = 0
+  var gid: UInt32 = 0
+}
+
+/// One client connection, confined to its channel's event loop.
+final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
+  // @unchecked: used only on its event loop (NIO's handler rule); the
+  // fan-out reaches it through `ClientLink`'s NIOLoopBound.
+  typealias InboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  private enum Phase {
+    case awaitingHello
+    case active(Principal)
+    case closing
+  }
+
+  private let server: CordonServer
+  private let channel: Channel
+  private var phase = Phase.awaitingHello
+  private var peer: EventLoopFuture<UCred>?
+  private var identity: PeerIdentity?
+  private var link: ClientLink?
+  private var sentThrough: UInt64 = 0
+  private var helloTimer: Scheduled<Void>?
+  private var context: ChannelHandlerContext?
+
+  init(server: CordonServer, channel: Channel) {
+    self.server = server
+    self.channel = channel
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+  func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+  func channelActive(context: ChannelHandlerContext) {
+    // SO_PEERCRED (17): the kernel's word for who connected, taken before
+    // anything the client says is read.
+    if let provider = context.channel as? SocketOptionProvider {
+      peer = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: 17))
+    }
+    let timeout = server.options.helloTimeout
+    helloTimer = context.eventLoop.scheduleTask(in: timeout) { [weak self] in
+      guard let self, case .awaitingHello = self.phase else { return }
+      self.fail(code: WireError.helloTimeout, message: "no hello within \(timeout.nanoseconds / 1_000_000_000) s")
+    }
+    context.fireChannelActive()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    helloTimer?.cancel()
+    if let link {
+      server.hub.remove(link)
+      if case .active(let p) = phase { server.options.log("disconnected \(p.user) (pid \(identity?.pid ?? 0))") }
+    }
+    phase = .closing
+    context.fireChannelInactive()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: Error) {
+    if let big = error as? FrameDecoder.TooLarge {
+      fail(code: WireError.frameTooLarge, message: big.description)
+    } else if error is ByteToMessageDecoderError {
+      fail(code: WireError.malformed, message: "\(error)")
+    } else {
+      context.close(promise: nil)
+    }
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    if case .closing = phase { return }
+    let payload = unwrapInboundIn(data)
+    let message: ClientMessage
+    do {
+      message = try JSONDecoder().decode(ClientMessage.self, from: Data(payload.readableBytesView))
+    } catch {
+      fail(code: WireError.malformed, message: "not a message: \(Self.short(error))")
+      return
+    }
+    switch (phase, message) {
+    case (.awaitingHello, .hello(let version, let since)):
+      helloTimer?.cancel()
+      guard version == WireProtocol.version else {
+        fail(
+          code: WireError.version,
+          message:
+            "protocol version \(version) is not supported: this server speaks version \(WireProtocol.version); install the same cordon on both sides"
+        )
+        return
+      }
+      guard let peer else {
+        fail(code: WireError.unknownUser, message: "cannot read the peer's credentials")
+        return
+      }
+      peer.whenComplete { [weak self] result in
+        guard let self else { return }
+        switch result {
+        case .success(let cred): self.welcome(cred, since: since)
+        case .failure(let e):
+          self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
+        }
+      }
+    case (.awaitingHello, _):
+      fail(code: WireError.unexpected, message: "the first message must be hello")
+    case (.active(let principal), .command(let id, let commandID, let lines)):
+      execute(id: id, commandID: commandID, lines: lines, as: principal)
+    case (.active, .hello):
+      fail(code: WireError.unexpected, message: "hello was already said")
+    case (.closing, _):
+      break
+    }
+  }
+
+  private func welcome(_ cred: UCred, since: UInt64?) {
+    guard case .awaitingHello = phase else { return }
+    let identity = PeerIdentity.lookup(uid: cred.uid, pid: cred.pid)
+    self.identity = identity
+    let principal: Principal
+    switch server.access.resolve(identity) {
+    case .failure(let denied):
+      server.options.log("refused \(identity.displayName) (pid \(cred.pid)): \(denied.message)")
+      fail(code: WireError.unknownUser, message: denied.message)
+      return
+    case .success(let p): principal = p
+    }
+    let link = ClientLink(channel: channel, handler: self, limit: server.options.maxQueuedBytes)
+    self.link = link
+    let store = server.store
+    let state = server.hub.register(link) { store.state }
+    let seq = state.lastSeq
+    var records: [CordonRecord]? = nil
+    if let since, since <= seq, seq - since <= server.options.resyncLimit {
+      records = since == seq ? [] : try? store.records(from: since + 1, through: seq)
+    }
+    let status = store.status
+    var readOnly: String? = nil
+    if case .readOnly(let r) = status.mode { readOnly = r }
+    let w = Welcome(
+      version: WireProtocol.version, principal: WirePrincipal(principal), seq: seq,
+      state: records == nil ? state : nil, records: records, demo: server.options.isDemo, readOnlyReason: readOnly,
+      warnings: status.warnings.map(\.description))
+    sentThrough = seq
+    phase = .active(principal)
+    server.options.log(
+      "connected \(principal.user) as \(principal.role.rawValue)\(principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ","))"
+        + " (pid \(cred.pid)); \(records.map { "resync of \($0.count) events" } ?? "full state") at seq \(seq)")
+    send(.welcome(w))
+  }
+
+  /// A batch from the fan-out. Skips what the welcome already covered, so a
+  /// client sees every event exactly once.
+  func deliver(_ batch: Batch) {
+    let size = batch.frame.readableBytes
+    guard case .active = phase, let context, batch.last > sentThrough else {
+      link?.queued.subtract(size, ordering: .relaxed)
+      return
+    }
+    var frame = batch.frame
+    if batch.first <= sentThrough {
+      let rest = batch.records.filter { $0.seq > sentThrough }
+      guard let f = try? Frame.encode(ServerMessage.records(rest)) else {
+        link?.queued.subtract(size, ordering: .relaxed)
+        return
+      }
+      frame = f
+    }
+    sentThrough = batch.last
+    let promise = context.eventLoop.makePromise(of: Void.self)
+    let link = self.link
+    promise.futureResult.whenComplete { _ in link?.queued.subtract(size, ordering: .relaxed) }
+    context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+  }
+
+  private func execute(id: UInt64, commandID: String?, lines: [String], as principal: Principal) {
+    let store = server.store
+    let state = store.state
+    var commands: [CordonCommand] = []
+    do throws(Refusal) {
+      guard !lines.isEmpty else { throw Refusal("json.missing", ["lines"], field: "lines") }
+      for line in lines { commands.append(try CommandJSON.decode(line, calendar: state.calendar)) }
+    } catch {
+      send(.result(id: id, seq: nil, failure: .refused(error)))
+      return
+    }
+    let command = commands.count == 1 ? commands[0] : CordonCommand.batch(commands)
+    // The one place a remote command is authorised: before the store decides it.
+    if let refusal = Authorization.check(command, by: principal, in: state) {
+      send(.result(id: id, seq: nil, failure: .refused(refusal)))
+      return
+    }
+    let unit = principal.role == .operator ? principal.units.first : nil
+    // Command ids are namespaced by user, so one user's retry cannot collide with another's.
+    let scopedID = commandID.map { "\(principal.user):\($0)" }
+    let loop = channel.eventLoop
+    let me = NIOLoopBound(self, eventLoop: loop)
+    store.submit(command, actor: principal.user, unit: unit, commandID: scopedID) { result in
+      let message: ServerMessage
+      switch result {
+      case .success(let records): message = .result(id: id, seq: records.last?.seq ?? store.lastSeq, failure: nil)
+      case .failure(.refused(let r)): message = .result(id: id, seq: nil, failure: .refused(r))
+      case .failure(.storeReadOnly(let r)): message = .result(id: id, seq: nil, failure: .readOnly(r))
+      case .failure(.io(let t)): message = .result(id: id, seq: nil, failure: .io(t))
+      }
+      loop.execute { me.value.send(message) }
+    }
+  }
+
+  private func send(_ message: ServerMessage) {
+    guard let context else { return }
+    do {
+      context.writeAndFlush(
+        wrapOutboundOut(try Frame.encode(message, allocator: context.channel.allocator)), promise: nil)
+    } catch {
+      server.options.log("cannot encode a message: \(error)")
+      context.close(promise: nil)
+    }
+  }
+
+  /// Tells the client why, then closes: after the message is written, or
+  /// after a second if the client is not reading (a stuck client).
+  func fail(code: String, message: String) {
+    if case .closing = phase { return }
+    phase = .closing
+    if let link { server.hub.remove(link) }
+    guard let context else {
+      channel.close(promise: nil)
+      return
+    }
+    if code != WireError.shuttingDown {
+      server.options.log(
+        "closing \(identity?.displayName ?? "a client") (pid \(identity?.pid ?? 0)): \(code): \(message)")
+    }
+    let channel = self.channel
+    let closer = context.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+    guard let frame = try? Frame.encode(ServerMessage.error(code: code, message: message)) else {
+      channel.close(promise: nil)
+      return
+    }
+    context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in
+      closer.cancel()
+      channel.close(promise: nil)
+    }
+  }
+
+  static func short(_ error: Error) -> String {
+    if case DecodingError.dataCorrupted(let c) = error { return c.debugDescription }
+    if case DecodingError.keyNotFound(let k, _) = error { return "missing \(k.stringValue)" }
+    if case DecodingError.typeMismatch(_, let c) = error { return c.debugDescription }
+    return "\(error)"
+  }
+}

@@ -1,0 +1,38 @@
+import CordonServer
+import Foundation
+
+/// Where the console and `cordon post` look for a server.
+enum SocketPath {
+  /// Shared by every user on the host, so not under $XDG_RUNTIME_DIR (per user):
+  /// deploy/cordon.service creates /run/cordon for it.
+  static let defaultPath = "/run/cordon/cordon.sock"
+
+  /// `--socket`, else `$CORDON_SOCKET`, else the default. `explicit` when the
+  /// user named it: then a server that cannot be reached is an error, never a
+  /// quiet fall back to a local store.
+  static func resolve(flag: String?, environment env: [String: String]) -> (path: String, explicit: Bool) {
+    if let flag { return (flag, true) }
+    if let e = env["CORDON_SOCKET"], !e.isEmpty { return (e, true) }
+    return (defaultPath, false)
+  }
+
+  /// The server to use, or nil for the embedded store: a named socket is
+  /// always used; the default one only when it exists.
+  static func choose(flag: String?, environment env: [String: String]) -> String? {
+    let (path, explicit) = resolve(flag: flag, environment: env)
+    if explicit { return path }
+    return FileManager.default.fileExists(atPath: path) ? path : nil
+  }
+
+  /// Connects and waits for the welcome; a refusal or an unreachable server
+  /// becomes one clear line.
+  static func connect(_ path: String) throws -> RemoteSource {
+    let source = RemoteSource(socketPath: path)
+    do {
+      try source.connect()
+    } catch let e as RemoteSource.ConnectError {
+      throw Fatal(description: "server \(path): \(e.message)", code: e.code == nil ? 1 : 3)
+    }
+    return source
+  }
+}
