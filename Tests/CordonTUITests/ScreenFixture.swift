@@ -2,6 +2,7 @@ import CordonModel
 import CordonStore
 import CordonTUI
 import Foundation
+import Synchronization
 import XCTest
 
 /// A console on a real store in a temporary directory, at a fixed moment,
@@ -14,10 +15,17 @@ final class ScreenFixture {
   let terminal: TestTerminal
   let renderer: Renderer
 
-  init(width: Int, height: Int, language: Language = .zh, colors: Int = 256, theme: Theme = .builtinDefault) throws {
+  /// The clock the store and the console read; tests move it.
+  let clock = TestClock(ScreenFixture.moment)
+
+  init(
+    width: Int, height: Int, language: Language = .zh, colors: Int = 256, theme: Theme = .builtinDefault,
+    unit: String? = "hq"
+  ) throws {
     dir = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-screen-\(UUID().uuidString)")
     let moment = Self.moment
-    store = try EventStore<CordonDomain>.open(directory: dir, clock: { moment })
+    let clock = self.clock
+    store = try EventStore<CordonDomain>.open(directory: dir, clock: { clock.now })
     let cal = store.state.calendar
     let day = cal.day(of: moment)
     let events =
@@ -26,8 +34,8 @@ final class ScreenFixture {
     let done = DispatchSemaphore(value: 0)
     store.submit(.register(events), actor: "demo", unit: "hq") { _ in done.signal() }
     done.wait()
-    let source = EmbeddedSource(store: store, path: dir.path, isDemo: true, actor: "duty", unit: "hq")
-    app = ConsoleApp(source: source, language: language, clock: { moment })
+    let source = EmbeddedSource(store: store, path: dir.path, isDemo: true, actor: "duty", unit: unit)
+    app = ConsoleApp(source: source, language: language, clock: { clock.now })
     terminal = TestTerminal(width: width, height: height, colors: colors, theme: theme)
     renderer = Renderer(terminal: terminal)
     renderer.draw(app)
@@ -83,4 +91,12 @@ final class ScreenFixture {
     guard let r = line.range(of: text) else { return nil }
     return DisplayWidth.of(String(line[..<r.lowerBound]))
   }
+}
+
+/// A clock tests set by hand.
+final class TestClock: Sendable {
+  private let value: Mutex<Instant>
+  init(_ start: Instant) { value = Mutex(start) }
+  var now: Instant { value.withLock { $0 } }
+  func advance(minutes: Int64) { value.withLock { $0 = $0.adding(minutes: minutes) } }
 }

@@ -150,3 +150,54 @@ final class ScreenTests: XCTestCase {
     XCTAssertLessThan(f.renderer.lastRunCells, 2 * 100, "moving the selection redraws two rows, not the screen")
   }
 }
+
+final class ViewTests: XCTestCase {
+  func testSteppingBackAnHourShowsThePastReadOnlyAndLReturnsToLive() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.clock.advance(minutes: 75)  // 10:45
+    f.press(.char("2"))
+    try f.submit(.recordRound(site: "hq-dutyroom", checked: 12, fevers: 0, acceptMissingCases: false))
+    XCTAssertNotNil(f.row(containing: "12人/0热"))
+    f.press(.char("<"))
+    XCTAssertTrue(f.lines[0].contains("回看 2020-02-07 10:00"), f.lines[0])
+    XCTAssertTrue(f.lines[0].contains("只读"), f.lines[0])
+    XCTAssertNil(f.row(containing: "12人/0热"), "at 10:00 the 10:45 round had not happened")
+    let atTen = try f.store.state(at: try XCTUnwrap(CordonState().calendar.parse("2020-02-07 10:00")))
+    XCTAssertEqual(f.app.state, atTen, "the past shown is the store's state at that moment")
+    f.press(.char("r"))
+    XCTAssertEqual(f.lines[22].trimmingCharacters(in: .whitespaces), "只读模式，不能修改")
+    f.press(.char("L"))
+    XCTAssertFalse(f.lines[0].contains("回看"))
+    XCTAssertNotNil(f.row(containing: "12人/0热"))
+  }
+
+  func testRegisterViewCountsByCategoryAndMissing() throws {
+    let f = try ScreenFixture(width: 120, height: 36)
+    let day = CordonState().calendar.day(of: ScreenFixture.moment)
+    try f.submit(
+      .registerHealth(
+        person: "jindun-officer-1", day: day, category: .onPost, morningCheck: Celsius(tenths: 375), travellerContact: false,
+        remarks: ""))
+    f.press(.char(":"))
+    f.type("register")
+    f.press(.enter)
+    let jindun = try XCTUnwrap(f.lines.first { $0.contains("金盾护卫") && $0.contains(" / ") }, f.lines.joined(separator: "\n"))
+    XCTAssertTrue(jindun.contains("金盾护卫        0 / 1 / 0 / 0 / 0 / 0 / 8"), jindun)
+    XCTAssertTrue(f.lines.contains { $0.contains("合计") && $0.contains("0 / 1 / 0 / 0 / 0 / 0 / 44") })
+    XCTAssertTrue(f.lines.contains { $0.contains("!! ") && $0.contains(" 37.5") }, "a fever in the register is called out")
+  }
+
+  func testPendingDirectiveStaysOnTheTargetConsoleUntilAcknowledged() throws {
+    let f = try ScreenFixture(width: 80, height: 24, unit: "jindun")
+    try f.submit(
+      .issueDirective(
+        text: "今晚起小区实行封闭管理", targets: ["jindun", "jinyuan"], deadline: ScreenFixture.moment.adding(minutes: 60)))
+    XCTAssertTrue(f.lines[22].contains("今晚起小区实行封闭管理"), f.lines[22])
+    f.press(.char(":"))
+    f.type("ackdir d\(f.store.state.directives.values.first.map { $0.id.dropFirst() } ?? "")")
+    f.press(.enter)
+    f.settle()
+    XCTAssertFalse(f.lines[22].contains("今晚起小区实行封闭管理"), f.lines[22])
+    XCTAssertEqual(f.store.state.directives.values.first?.acknowledgements["jindun"]?.by, "duty")
+  }
+}

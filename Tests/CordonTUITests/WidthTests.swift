@@ -1,3 +1,4 @@
+import CordonModel
 import CordonTUI
 import XCTest
 

@@ -1,6 +1,7 @@
 import CordonModel
 import CordonStore
 import EventSourcing
+import Foundation
 import Synchronization
 
 /// The console: UI state, key dispatch, and drawing into a `ScreenBuffer`.
@@ -13,6 +14,8 @@ public final class ConsoleApp {
     case command(LineEditor)
     case help(scroll: Int)
     case detail(pane: PaneKind, rowID: String, scroll: Int)
+    /// A text view opened from the command line (requests, directives, the register).
+    case overlay(title: String, lines: [String], scroll: Int)
     case form(Form)
     case confirmQuit(returnTo: Form?)
     case confirmDiscard(Form)
@@ -65,13 +68,52 @@ public final class ConsoleApp {
     self.clock = clock
     self.inbox = ConsoleInbox(wake: wake)
     for p in PaneKind.allCases { tables[p] = TableState() }
-    knownCritical = criticalKeys(source.state)
+    knownCritical = criticalKeys(state)
     source.onChange { [inbox] in inbox.post(.dataChanged) }
   }
 
   /// The moment shown: the past for `--at`, else the clock.
-  public var now: Instant { source.info.at ?? clock() }
-  public var readOnly: Bool { source.info.isReadOnly }
+  public var now: Instant { viewAt ?? source.info.at ?? clock() }
+  public var readOnly: Bool { source.info.isReadOnly || viewAt != nil }
+
+  /// What the panes show: the live state, or the past while stepping back.
+  public var state: CordonState { past ?? source.state }
+  /// Set while stepping back through the day; nil is live.
+  public private(set) var viewAt: Instant?
+  private var past: CordonState?
+
+  /// What the header says about the source, with the moment shown while in the past.
+  var displayInfo: SourceInfo {
+    var i = source.info
+    if let v = viewAt { i.at = v }
+    return i
+  }
+
+  /// Steps the view an hour back or forward; stepping past now returns to live.
+  func travel(hours: Int) {
+    let base =
+      viewAt ?? Instant(milliseconds: clock().milliseconds / 3_600_000 * 3_600_000 + (hours < 0 ? 3_600_000 : 0))
+    let target = base.adding(minutes: Int64(hours * 60))
+    if target >= clock() {
+      goLive()
+      return
+    }
+    guard let s = source.state(at: target) else {
+      status = (strings("status.noTimeTravel"), .warning)
+      return
+    }
+    viewAt = target
+    past = s
+    cache.removeAll()
+    countsCache = nil
+  }
+
+  func goLive() {
+    viewAt = nil
+    past = nil
+    cache.removeAll()
+    countsCache = nil
+  }
 
   // MARK: Messages from other threads
 
@@ -88,7 +130,7 @@ public final class ConsoleApp {
   func handle(_ m: Message) {
     switch m {
     case .dataChanged:
-      let crit = criticalKeys(source.state)
+      let crit = criticalKeys(state)
       if !crit.subtracting(knownCritical).isEmpty {
         newCritical = true
         if bellOnCritical { pendingBell = true }
@@ -196,6 +238,15 @@ public final class ConsoleApp {
       case .pageUp: mode = .detail(pane: pane, rowID: id, scroll: max(0, scroll - 10))
       default: break
       }
+    case .overlay(let title, let lines, let scroll):
+      switch key {
+      case .esc, .char("q"), .enter: mode = .normal
+      case .down, .char("j"): mode = .overlay(title: title, lines: lines, scroll: scroll + 1)
+      case .up, .char("k"): mode = .overlay(title: title, lines: lines, scroll: max(0, scroll - 1))
+      case .pageDown: mode = .overlay(title: title, lines: lines, scroll: scroll + 10)
+      case .pageUp: mode = .overlay(title: title, lines: lines, scroll: max(0, scroll - 10))
+      default: break
+      }
     case .form(var form):
       if key == .ctrl("c") {
         mode = .confirmQuit(returnTo: form)
@@ -261,6 +312,10 @@ public final class ConsoleApp {
     case .command: mode = .command(LineEditor())
     case .help: mode = .help(scroll: 0)
     case .quit: wantsQuit = true
+    case .timeBack: travel(hours: -1)
+    case .timeForward: travel(hours: 1)
+    case .timeLive: goLive()
+    case .requestSupplies: openForm(.requestSupplies)
     case .groupByUnit:
       groupCheckpointsByUnit.toggle()
       cache[.checkpoints] = nil
@@ -275,7 +330,7 @@ public final class ConsoleApp {
         openForm(.swapShift(shift.id))
       } else {
         mode = .confirm(
-          question: strings("confirm.noShow", source.state.personName(shift.person)),
+          question: strings("confirm.noShow", state.personName(shift.person)),
           command: .markNoShow(shift: shift.id))
       }
     case .recordRound: openForm(.temperatureRound)
@@ -285,7 +340,7 @@ public final class ConsoleApp {
       guard let site = selectedRowID else { return }
       send(.recordVentilation(site: site))
     case .toggleSite:
-      guard let id = selectedRowID, let site = source.state.sites[id] else { return }
+      guard let id = selectedRowID, let site = state.sites[id] else { return }
       if site.isOpen {
         mode = .confirm(
           question: strings("confirm.closeSite", site.name.text(strings.language)), command: .closeSite(site: id))
@@ -301,7 +356,7 @@ public final class ConsoleApp {
       send(.acknowledgeAlert(key))
     case .acknowledgeFiltered:
       // Only open alerts among the rows the filter shows.
-      let state = source.state
+      let state = state
       let keys = visibleRows(.alerts).compactMap { row in state.alerts.keys.first { $0.description == row.id } }
         .filter { state.alerts[$0]?.state == .open }
       guard !keys.isEmpty else { return }
@@ -329,7 +384,7 @@ public final class ConsoleApp {
 
   private var selectedAlertKey: AlertKey? {
     guard focus == .alerts, let id = selectedRowID else { return nil }
-    return source.state.alerts.keys.first { $0.description == id }
+    return state.alerts.keys.first { $0.description == id }
   }
 
   /// The shift on now (or next) for the selected roster row.
@@ -338,7 +393,7 @@ public final class ConsoleApp {
     let parts = id.split(separator: "/").map(String.init)
     guard parts.count == 2 else { return nil }
     let now = self.now
-    let candidates = source.state.shifts.values.filter {
+    let candidates = state.shifts.values.filter {
       $0.unit == parts[0] && $0.role.rawValue == parts[1] && $0.counts && $0.end > now
     }
     return candidates.min { ($0.start, $0.id) < ($1.start, $1.id) }
@@ -397,16 +452,95 @@ public final class ConsoleApp {
       }
       if text != "directive" { focus = .checkpoints }
       openForm(text == "round" ? .temperatureRound : text == "fever" ? .feverCase : .issueDirective)
+    case "register":
+      mode = .overlay(
+        title: strings("view.register"),
+        lines: InfoViews.register(state, day: state.calendar.day(of: now), strings: strings), scroll: 0)
+    case "directives":
+      mode = .overlay(
+        title: strings("view.directives"), lines: InfoViews.directives(state, strings: strings), scroll: 0)
+    case "requests":
+      mode = .overlay(title: strings("view.requests"), lines: InfoViews.requests(state, strings: strings), scroll: 0)
+    case "health": openForm(.healthRegister)
+    case "report":
+      guard let text = reportText(format: .txt) else { return }
+      mode = .overlay(title: strings("view.report"), lines: text.components(separatedBy: "\n"), scroll: 0)
+    case "export":
+      guard let text = reportText(format: .md) else { return }
+      let path = "cordon-report-\(state.calendar.formatDay(state.calendar.day(of: now))).md"
+      do {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let full = FileManager.default.currentDirectoryPath + "/" + path
+        status = (strings("status.exported", full), .ok)
+      } catch {
+        status = (strings("status.exportFailed", error.localizedDescription), .inputError)
+      }
+    case "live": goLive()
+    default:
+      if text == "audit" || text.hasPrefix("audit ") {
+        showAudit(filter: String(text.dropFirst(5)).trimmingCharacters(in: .whitespaces))
+      } else {
+        runWithArguments(text)
+      }
+    }
+  }
+
+  /// The day's report for the moment shown, from the journal.
+  private func reportText(format: ReportFormat) -> String? {
+    guard let records = source.records(from: 1) else {
+      status = (strings("status.noTimeTravel"), .warning)
+      return nil
+    }
+    let report = DailyReport(day: state.calendar.day(of: now), records: records, end: state)
+    return ReportRenderer.render(report, state: state, format: format, strings: strings)
+  }
+
+  /// Newest first; words after `:audit` narrow it (actor, unit, site, anything in the line).
+  private func showAudit(filter: String) {
+    guard let records = source.records(from: 1) else {
+      status = (strings("status.noTimeTravel"), .warning)
+      return
+    }
+    let words = filter.lowercased().split(separator: " ").map(String.init)
+    let lines = records.reversed().lazy.map { AuditTrail.line($0, state: self.state, strings: self.strings) }
+      .filter { line in words.allSatisfy { line.lowercased().contains($0) } }.prefix(2000)
+    mode = .overlay(
+      title: strings("view.audit") + (filter.isEmpty ? "" : " /" + filter), lines: Array(lines), scroll: 0)
+  }
+
+  /// `approve ID QTY [note]`, `reject ID note`, `forward ID QTY [note]`, `received ID QTY`, `ackdir ID`.
+  private func runWithArguments(_ text: String) {
+    let words = text.split(separator: " ", maxSplits: 3).map(String.init)
+    func q(_ i: Int) -> Quantity? { words.count > i ? Quantity(parsing: words[i]) : nil }
+    func rest(_ i: Int) -> String { words.count > i ? words[i...].joined(separator: " ") : "" }
+    let command: CordonCommand?
+    switch words.first {
+    case "approve": command = q(2).map { .approveRequest(id: words[1], quantity: $0, note: rest(3)) }
+    case "forward": command = q(2).map { .forwardRequest(id: words[1], quantity: $0, note: rest(3)) }
+    case "received": command = q(2).map { .receiveForRequest(id: words[1], quantity: $0) }
+    case "reject": command = words.count > 2 ? .rejectRequest(id: words[1], note: rest(2)) : nil
+    case "ackdir":
+      guard words.count == 2, let unit = source.info.unit else {
+        status = (strings("status.ackdirNeedsUnit"), .warning)
+        return
+      }
+      command = .acknowledgeDirective(id: words[1], unit: unit)
     default:
       status = (strings("command.unknown", UserText.clean(text)), .inputError)
+      return
     }
+    guard let command else {
+      status = (strings("command.usage", words.first ?? ""), .inputError)
+      return
+    }
+    send(command)
   }
 
   // MARK: Forms
 
   func openForm(_ purpose: FormPurpose) {
     let selection: String? = selectedRowID
-    mode = .form(FormCatalog.make(purpose, state: source.state, selection: selection, now: now, strings: strings))
+    mode = .form(FormCatalog.make(purpose, state: state, selection: selection, now: now, strings: strings))
   }
 
   private func submit(_ form: Form) {
@@ -416,7 +550,7 @@ public final class ConsoleApp {
     f.override = override
     let command: CordonCommand
     do {
-      command = try FormCatalog.command(f, state: source.state, strings: strings)
+      command = try FormCatalog.command(f, state: state, now: now, strings: strings)
     } catch {
       f.show(refusal: error.message, field: error.field)
       mode = .form(f)
@@ -442,7 +576,7 @@ public final class ConsoleApp {
 
   /// Active alerts by severity, counted once per data change and minute.
   func alertCounts() -> [Severity: Int] {
-    let state = source.state
+    let state = state
     let now = self.now
     let key = CacheKey(seq: state.lastSeq, minute: now.milliseconds / 60_000, language: strings.language, filter: "")
     if let c = countsCache, c.key == key { return c.counts }
@@ -455,7 +589,7 @@ public final class ConsoleApp {
   /// Tables are rebuilt only when the data, the minute, the language or the
   /// filter changed: a frame only draws the visible rows of what is cached.
   func tableData(_ pane: PaneKind) -> (data: TableData, rows: [TableRow]) {
-    let state = source.state
+    let state = state
     let now = self.now
     let key = CacheKey(
       seq: state.lastSeq, minute: now.milliseconds / 60_000, language: strings.language,
@@ -498,8 +632,8 @@ public final class ConsoleApp {
       }
       return nil
     }
-    let state = source.state
-    let info = source.info
+    let state = state
+    let info = displayInfo
     let now = self.now
     let counts = alertCounts()
     HeaderView.draw(
@@ -524,6 +658,16 @@ public final class ConsoleApp {
     default:
       if let s = status {
         buffer.put(s.text, x: 0, y: layout.prompt.y, style: s.style)
+      } else if let unit = info.unit, viewAt == nil,
+        let d = state.directives.values.filter({ $0.targets.contains(unit) && !$0.isAcknowledged(by: unit) })
+          .min(by: { $0.deadline < $1.deadline })
+      {
+        // A directive stays on its target's console until that unit acknowledges it.
+        buffer.put(
+          strings(
+            "directive.banner", d.id, d.text.replacingOccurrences(of: "\n", with: " "),
+            state.calendar.format(d.deadline)),
+          x: 0, y: layout.prompt.y, style: .badge)
       } else if let w = info.warnings.first {
         buffer.put(strings("header.recovered", w), x: 0, y: layout.prompt.y, style: .warning)
       } else if let r = info.readOnlyReason, info.at == nil {
@@ -537,6 +681,9 @@ public final class ConsoleApp {
         keymap: keymap, pane: focus, readOnly: readOnly, strings: strings, scroll: scroll, in: body, buffer: &buffer)
     case .detail(let pane, let id, let scroll):
       let (title, lines) = DetailView.lines(pane: pane, rowID: id, state: state, now: now, strings: strings)
+      OverlayView.drawText(
+        title: title, lines: lines, footer: strings("help.close"), scroll: scroll, in: body, buffer: &buffer)
+    case .overlay(let title, let lines, let scroll):
       OverlayView.drawText(
         title: title, lines: lines, footer: strings("help.close"), scroll: scroll, in: body, buffer: &buffer)
     case .form(let f), .confirmQuit(let f?), .confirmDiscard(let f):

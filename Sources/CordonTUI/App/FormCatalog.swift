@@ -128,6 +128,34 @@ enum FormCatalog {
           choice("item", "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
           number("quantity", "form.field.quantity"), text("reason", "form.field.reason"),
         ])
+    case .requestSupplies:
+      let urgencies = ShortageRequest.Urgency.allCases.map {
+        Form.Choice(value: $0.rawValue, label: t("urgency.\($0.rawValue)"))
+      }
+      return Form(
+        purpose: purpose, title: t("action.requestSupplies"),
+        fields: [
+          choice("unit", "form.field.unit", units, selected: selectedUnit),
+          choice("item", "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
+          number("quantity", "form.field.quantity"), choice("urgency", "form.field.urgency", urgencies, selected: nil),
+          text("reason", "form.field.reason"),
+        ])
+    case .healthRegister:
+      let people = state.people.values.sorted { ($0.unit, $0.id) < ($1.unit, $1.id) }.map {
+        Form.Choice(value: $0.id, label: "\($0.name) \(state.unitName($0.unit, lang))")
+      }
+      let categories = PersonCategory.allCases.map {
+        Form.Choice(value: $0.rawValue, label: t("category.\($0.rawValue)"))
+      }
+      let yesNo = [Form.Choice(value: "no", label: t("answer.no")), Form.Choice(value: "yes", label: t("answer.yes"))]
+      return Form(
+        purpose: purpose, title: t("form.health.title"),
+        fields: [
+          choice("person", "form.field.person", people, selected: nil),
+          choice("category", "form.field.category", categories, selected: nil),
+          number("reading", "form.field.morningCheck"), choice("contact", "form.field.contact", yesNo, selected: nil),
+          text("remarks", "form.field.remarks"),
+        ])
     case .resolveAlert:
       return Form(
         purpose: purpose, title: t("action.resolve"),
@@ -149,7 +177,9 @@ enum FormCatalog {
     }
   }
 
-  static func command(_ f: Form, state: CordonState, strings t: Strings) throws(FieldError) -> CordonCommand {
+  static func command(_ f: Form, state: CordonState, now: Instant, strings t: Strings) throws(FieldError)
+    -> CordonCommand
+  {
     let cal = state.calendar
     func int(_ id: String) throws(FieldError) -> Int {
       guard let n = Int(f.value(id).trimmingCharacters(in: .whitespaces)) else {
@@ -207,6 +237,23 @@ enum FormCatalog {
       return .transferStock(
         from: f.value("from"), to: f.value("to"), item: f.value("item"), quantity: try quantity("quantity"),
         reason: f.value("reason"))
+    case .requestSupplies:
+      return .submitRequest(
+        unit: f.value("unit"), item: f.value("item"), quantity: try quantity("quantity"),
+        urgency: ShortageRequest.Urgency(rawValue: f.value("urgency")) ?? .routine, reason: f.value("reason"))
+    case .healthRegister:
+      let raw = f.value("reading").trimmingCharacters(in: .whitespaces)
+      var reading: Celsius? = nil
+      if !raw.isEmpty {
+        guard let c = Celsius(parsing: raw) else {
+          throw FieldError(field: "reading", message: t("form.invalidReading"))
+        }
+        reading = c
+      }
+      return .registerHealth(
+        person: f.value("person"), day: state.calendar.day(of: now),
+        category: PersonCategory(rawValue: f.value("category")) ?? .other,
+        morningCheck: reading, travellerContact: f.value("contact") == "yes", remarks: f.value("remarks"))
     case .resolveAlert(let key):
       return .resolveAlert(key, note: f.value("note"))
     case .silenceAlert(let key):

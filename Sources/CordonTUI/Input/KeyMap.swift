@@ -5,12 +5,14 @@ public enum Action: String, CaseIterable, Sendable, Codable {
   case nextPane, prevPane, focus1, focus2, focus3, focus4
   case up, down, pageUp, pageDown, home, end
   case open, back, filter, command, help, quit
+  // Time travel: an hour back, an hour forward, back to live.
+  case timeBack, timeForward, timeLive
   // Duty roster
   case assignShift, swapShift, writeHandover, markNoShow
   // Checkpoints
   case recordRound, recordFever, recordDisinfection, recordVentilation, toggleSite, groupByUnit
   // Supply stock
-  case issueStock, receiveStock, transferStock, countStock
+  case issueStock, receiveStock, transferStock, countStock, requestSupplies
   // Alerts
   case acknowledge, acknowledgeFiltered, resolve, silence, assignAlert
 
@@ -18,7 +20,8 @@ public enum Action: String, CaseIterable, Sendable, Codable {
   public var changesData: Bool {
     switch self {
     case .assignShift, .swapShift, .writeHandover, .markNoShow, .recordRound, .recordFever, .recordDisinfection,
-      .recordVentilation, .toggleSite, .issueStock, .receiveStock, .transferStock, .countStock, .acknowledge,
+      .recordVentilation, .toggleSite, .issueStock, .receiveStock, .transferStock, .countStock, .requestSupplies,
+      .acknowledge,
       .acknowledgeFiltered, .resolve, .silence, .assignAlert:
       true
     default: false
@@ -30,7 +33,7 @@ public enum Action: String, CaseIterable, Sendable, Codable {
     switch self {
     case .assignShift, .swapShift, .writeHandover, .markNoShow: .roster
     case .recordRound, .recordFever, .recordDisinfection, .recordVentilation, .toggleSite, .groupByUnit: .checkpoints
-    case .issueStock, .receiveStock, .transferStock, .countStock: .stock
+    case .issueStock, .receiveStock, .transferStock, .countStock, .requestSupplies: .stock
     case .acknowledge, .acknowledgeFiltered, .resolve, .silence, .assignAlert: .alerts
     default: nil
     }
@@ -66,6 +69,7 @@ public struct KeyMap: Sendable, Equatable {
     (.char("r"), .recordRound), (.char("f"), .recordFever), (.char("d"), .recordDisinfection),
     (.char("v"), .recordVentilation), (.char("o"), .toggleSite), (.char("u"), .groupByUnit),
     (.char("i"), .issueStock), (.char("e"), .receiveStock), (.char("t"), .transferStock), (.char("c"), .countStock),
+    (.char("p"), .requestSupplies), (.char("<"), .timeBack), (.char(">"), .timeForward), (.char("L"), .timeLive),
     (.char("a"), .acknowledge), (.char("A"), .acknowledgeFiltered), (.char("x"), .resolve), (.char("s"), .silence),
     (.char("n"), .assignAlert),
   ])

@@ -1,3 +1,5 @@
+import CordonModel
+
 /// One screen cell. A double-width character sits in its first cell; the cell
 /// to its right is a `continuation` and is never drawn on its own.
 public struct Cell: Sendable, Equatable {

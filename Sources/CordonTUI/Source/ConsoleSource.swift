@@ -12,6 +12,16 @@ public protocol ConsoleSource: AnyObject, Sendable {
   func submit(_ command: CordonCommand, completion: @escaping @Sendable (Result<UInt64, StoreFailure>) -> Void)
   /// `handler` runs on an arbitrary thread after each durable change.
   func onChange(_ handler: @escaping @Sendable () -> Void)
+  /// The state as it was at a moment, for stepping back through the day; nil
+  /// where the source cannot rebuild the past.
+  func state(at moment: Instant) -> CordonState?
+  /// The journal from `seq` on, for reports and the audit trail; nil where not available.
+  func records(from seq: UInt64) -> [EventRecord<CordonEvent>]?
+}
+
+extension ConsoleSource {
+  public func state(at moment: Instant) -> CordonState? { nil }
+  public func records(from seq: UInt64) -> [EventRecord<CordonEvent>]? { nil }
 }
 
 /// What the header says about the source.

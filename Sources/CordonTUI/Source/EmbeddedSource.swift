@@ -37,6 +37,10 @@ public final class EmbeddedSource: ConsoleSource {
   public func onChange(_ handler: @escaping @Sendable () -> Void) {
     handlers.withLock { $0.append(handler) }
   }
+
+  public func state(at moment: Instant) -> CordonState? { try? store.state(at: moment) }
+
+  public func records(from seq: UInt64) -> [EventRecord<CordonEvent>]? { try? store.records(from: seq) }
 }
 
 /// A fixed state: the past (`--at`), or tests. Refuses every command.

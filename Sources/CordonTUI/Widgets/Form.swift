@@ -140,7 +140,8 @@ public enum FormPurpose: Sendable, Equatable {
   case openSite(String)
   case assignShift, handover
   case swapShift(String)
-  case issueStock, receiveStock, transferStock, countStock
+  case issueStock, receiveStock, transferStock, countStock, requestSupplies
+  case healthRegister
   case resolveAlert(AlertKey), silenceAlert(AlertKey), assignAlert(AlertKey)
   case issueDirective
 }

@@ -1,3 +1,5 @@
+import CordonModel
+
 /// A column of a pane's table. Columns shrink to their minimum and, when
 /// even that does not fit, the lowest-priority ones are dropped whole.
 public struct TableColumn: Sendable, Equatable {

@@ -1,5 +1,3 @@
-import CordonModel
-
 /// The one display-width function. Every widget measures and clips with it,
 /// so a row never overflows its pane and a double-width character is never
 /// cut in half at a border.

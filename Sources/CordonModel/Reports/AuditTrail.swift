@@ -1,0 +1,109 @@
+import EventSourcing
+
+/// Who did what and when (measure 12: accountability), straight from the journal.
+public enum AuditTrail {
+  public struct Filter: Sendable, Equatable {
+    public var actor: String?
+    public var unit: String?
+    public var since: Instant?
+    public var until: Instant?
+    public init(actor: String? = nil, unit: String? = nil, since: Instant? = nil, until: Instant? = nil) {
+      self.actor = actor
+      self.unit = unit
+      self.since = since
+      self.until = until
+    }
+  }
+
+  public static func select(_ records: [EventRecord<CordonEvent>], _ f: Filter, state: CordonState) -> [EventRecord<
+    CordonEvent
+  >] {
+    records.filter { r in
+      if let a = f.actor, r.actor != a { return false }
+      if let s = f.since, r.time < s { return false }
+      if let u = f.until, r.time >= u { return false }
+      if let unit = f.unit, r.unit != unit, !units(of: r.event, state).contains(unit) { return false }
+      return true
+    }
+  }
+
+  /// One line: time, seq, actor, what.
+  public static func line(_ r: EventRecord<CordonEvent>, state: CordonState, strings t: Strings) -> String {
+    "\(state.calendar.format(r.time))  #\(r.seq)  \(r.actor)  \(describe(r.event, state: state, strings: t))"
+  }
+
+  /// The event's kind in words, and the ids and figures that identify it.
+  public static func describe(_ e: CordonEvent, state: CordonState, strings t: Strings) -> String {
+    let lang = t.language
+    let kind = Mirror(reflecting: e).children.first?.label ?? "\(e)"
+    let label = t.has("event.\(kind)") ? t("event.\(kind)") : kind
+    let detail: String
+    switch e {
+    case .unitRegistered(let u): detail = u.name.text(lang)
+    case .personRegistered(let p): detail = "\(p.name) \(state.unitName(p.unit, lang))"
+    case .siteRegistered(let s): detail = s.name.text(lang)
+    case .itemRegistered(let i): detail = i.name.text(lang)
+    case .shiftAssigned(let s):
+      detail =
+        "\(state.unitName(s.unit, lang)) \(t("role.\(s.role.rawValue)")) \(state.personName(s.person)) "
+        + "\(state.calendar.format(s.start))-\(state.calendar.formatTime(s.end))"
+    case .shiftCancelled(let id, let reason): detail = "\(id) \(reason)"
+    case .noShowMarked(let id): detail = id
+    case .shiftsSwapped(let a, let b): detail = "\(a) <-> \(b)"
+    case .handoverWritten(let n): detail = state.unitName(n.unit, lang)
+    case .healthRegistered(let h): detail = "\(state.personName(h.person)) \(h.morningCheck?.description ?? "")"
+    case .siteOpened(let s, _), .siteClosed(let s), .ventilationRecorded(let s): detail = state.siteName(s, lang)
+    case .roundRecorded(let s, let r): detail = "\(state.siteName(s, lang)) \(r.checked)/\(r.fevers)"
+    case .feverRecorded(let c): detail = "\(state.siteName(c.site, lang)) \(c.personName) \(c.reading)"
+    case .disinfectionRecorded(let s, let d): detail = "\(state.siteName(s, lang)) \(d.area)"
+    case .stockMoved(let m): detail = "\(state.unitName(m.unit, lang)) \(state.itemName(m.item, lang)) \(m.delta)"
+    case .stockTransferred(let x):
+      detail =
+        "\(state.unitName(x.from, lang)) -> \(state.unitName(x.to, lang)) \(state.itemName(x.item, lang)) \(x.quantity)"
+    case .stockCounted(let c): detail = "\(state.unitName(c.unit, lang)) \(state.itemName(c.item, lang)) = \(c.counted)"
+    case .minimumSet(let u, let i, let m): detail = "\(state.unitName(u, lang)) \(state.itemName(i, lang)) \(m)"
+    case .requestSubmitted(let q):
+      detail = "\(q.id) \(state.unitName(q.unit, lang)) \(state.itemName(q.item, lang)) \(q.quantity)"
+    case .requestApproved(let id, let q, _), .requestForwarded(let id, let q, _), .requestReceived(let id, let q):
+      detail = "\(id) \(q)"
+    case .requestRejected(let id, _), .requestAllocated(let id): detail = id
+    case .directiveIssued(let d): detail = "\(d.id) \(d.targets.count)"
+    case .directiveAcknowledged(let id, let unit): detail = "\(id) \(state.unitName(unit, lang))"
+    case .settingsChanged: detail = ""
+    default:
+      if let k = e.alertKey {
+        detail = state.alerts[k].map { "#\($0.number) \($0.message(state, t))" } ?? k.description
+      } else {
+        detail = ""
+      }
+    }
+    return detail.isEmpty ? label : "\(label): \(detail)"
+  }
+
+  /// Units an event concerns, for the unit filter.
+  static func units(of e: CordonEvent, _ state: CordonState) -> [String] {
+    switch e {
+    case .unitRegistered(let u): [u.id]
+    case .personRegistered(let p): [p.unit]
+    case .siteRegistered(let s): [s.unit]
+    case .shiftAssigned(let s): [s.unit]
+    case .shiftCancelled(let id, _), .noShowMarked(let id): [state.shifts[id]?.unit].compactMap { $0 }
+    case .shiftsSwapped(let a, _): [state.shifts[a]?.unit].compactMap { $0 }
+    case .handoverWritten(let n): [n.unit]
+    case .healthRegistered(let h): [state.people[h.person]?.unit].compactMap { $0 }
+    case .siteOpened(let s, _), .siteClosed(let s), .ventilationRecorded(let s), .roundRecorded(let s, _),
+      .disinfectionRecorded(let s, _):
+      [state.sites[s]?.unit].compactMap { $0 }
+    case .feverRecorded(let c): [state.sites[c.site]?.unit].compactMap { $0 }
+    case .stockMoved(let m): [m.unit]
+    case .stockTransferred(let x): [x.from, x.to]
+    case .stockCounted(let c): [c.unit]
+    case .minimumSet(let u, _, _): [u]
+    case .requestSubmitted(let q): [q.unit]
+    case .directiveIssued(let d): d.targets
+    case .directiveAcknowledged(_, let u): [u]
+    case .alertRaised(let a): [a.unit]
+    default: e.alertKey.flatMap { state.alerts[$0]?.unit }.map { [$0] } ?? []
+    }
+  }
+}

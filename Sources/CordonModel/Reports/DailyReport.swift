@@ -1,0 +1,145 @@
+import EventSourcing
+
+/// The group's daily report (疫情防控日日报), built from the day's journal
+/// records and the state at the end of that day. Pure and deterministic: the
+/// same data directory and date always give the same report.
+public struct DailyReport: Sendable, Equatable {
+  public struct UnitPeople: Sendable, Equatable {
+    public var unit: String
+    public var byCategory: [PersonCategory: Int]
+    public var missing: Int
+  }
+  public struct Disinfection: Sendable, Equatable {
+    public var unit: String
+    public var required: Int
+    public var done: Int
+  }
+  public struct FeverLine: Sendable, Equatable {
+    public var at: Instant
+    public var site: String
+    public var person: String
+    public var reading: Celsius
+  }
+  public struct StockLineSummary: Sendable, Equatable {
+    public var unit: String
+    public var item: String
+    public var balance: Quantity
+    public var minimum: Quantity
+  }
+
+  public var day: Int
+  public var unitFilter: String?
+  public var people: [UnitPeople]
+  public var rounds: Int
+  public var checked: Int
+  public var fevers: Int
+  public var feverCases: [FeverLine]
+  public var disinfection: [Disinfection]
+  public var ventilations: Int
+  public var stockTotals: [(item: String, total: Quantity)]
+  public var lowStock: [StockLineSummary]
+  public var requests: [ShortageRequest]
+  public var alertsRaised: [Severity: Int]
+  public var alertsResolved: Int
+  public var alertsOpen: [Alert]
+  public var directives: [Directive]
+  public var handovers: [HandoverNote]
+
+  public static func == (a: DailyReport, b: DailyReport) -> Bool {
+    a.day == b.day && a.people == b.people && a.rounds == b.rounds && a.checked == b.checked && a.fevers == b.fevers
+      && a.feverCases == b.feverCases && a.disinfection == b.disinfection && a.ventilations == b.ventilations
+      && a.stockTotals.map(\.item) == b.stockTotals.map(\.item)
+      && a.stockTotals.map(\.total) == b.stockTotals.map(\.total)
+      && a.lowStock == b.lowStock && a.requests == b.requests && a.alertsRaised == b.alertsRaised
+      && a.alertsResolved == b.alertsResolved && a.alertsOpen == b.alertsOpen && a.directives == b.directives
+      && a.handovers == b.handovers
+  }
+
+  /// `records` are the records of the day (any extra are ignored); `end` is
+  /// the state at the end of the day (or now, for today).
+  public init(day: Int, unit: String? = nil, records: [EventRecord<CordonEvent>], end: CordonState) {
+    let cal = end.calendar
+    self.day = day
+    self.unitFilter = unit
+    let dayRecords = records.filter { cal.day(of: $0.time) == day }
+    func keep(_ u: String?) -> Bool { unit == nil || u == unit }
+    func siteUnit(_ s: String) -> String? { end.sites[s]?.unit }
+
+    let entries = end.health[day] ?? [:]
+    people = end.orderedUnits.filter { keep($0.id) }.compactMap { u in
+      let members = end.people.values.filter { $0.unit == u.id }
+      guard !members.isEmpty else { return nil }
+      var counts: [PersonCategory: Int] = [:]
+      var missing = 0
+      for p in members {
+        if let e = entries[p.id] { counts[e.category, default: 0] += 1 } else { missing += 1 }
+      }
+      return UnitPeople(unit: u.id, byCategory: counts, missing: missing)
+    }
+
+    var rounds = 0
+    var checked = 0
+    var fevers = 0
+    var cases: [FeverLine] = []
+    var ventilations = 0
+    var raised: [Severity: Int] = [:]
+    var resolved = 0
+    var requestIDs: [String] = []
+    var directiveIDs: [String] = []
+    var notes: [HandoverNote] = []
+    for r in dayRecords {
+      switch r.event {
+      case .roundRecorded(let site, let round) where keep(siteUnit(site)):
+        rounds += 1
+        checked += round.checked
+        fevers += round.fevers
+      case .feverRecorded(let c) where keep(siteUnit(c.site)):
+        cases.append(FeverLine(at: c.at, site: c.site, person: c.personName, reading: c.reading))
+      case .ventilationRecorded(let site) where keep(siteUnit(site)):
+        ventilations += 1
+      case .alertRaised(let a) where keep(a.unit):
+        raised[a.severity, default: 0] += 1
+      case .alertResolved(let k, _), .alertAutoResolved(let k):
+        if keep(end.alerts[k]?.unit) { resolved += 1 }
+      case .requestSubmitted(let q) where keep(q.unit):
+        requestIDs.append(q.id)
+      case .requestApproved(let id, _, _), .requestRejected(let id, _), .requestForwarded(let id, _, _),
+        .requestReceived(let id, _), .requestAllocated(let id):
+        if !requestIDs.contains(id), keep(end.requests[id]?.unit) { requestIDs.append(id) }
+      case .directiveIssued(let d) where unit == nil || d.targets.contains(unit ?? ""):
+        directiveIDs.append(d.id)
+      case .handoverWritten(let n) where keep(n.unit):
+        notes.append(n)
+      default: break
+      }
+    }
+    self.rounds = rounds
+    self.checked = checked
+    self.fevers = fevers
+    self.feverCases = cases
+    self.ventilations = ventilations
+    self.alertsRaised = raised
+    self.alertsResolved = resolved
+    self.requests = requestIDs.compactMap { end.requests[$0] }
+    self.directives = directiveIDs.compactMap { end.directives[$0] }
+    self.handovers = notes
+
+    disinfection = end.orderedUnits.filter { keep($0.id) }.compactMap { u in
+      let sites = end.orderedSites.filter { $0.unit == u.id }
+      guard !sites.isEmpty else { return nil }
+      return Disinfection(
+        unit: u.id, required: sites.reduce(0) { $0 + $1.disinfectionsPerDay },
+        done: sites.reduce(0) { $0 + min($1.disinfectionsPerDay, $1.disinfections(onDay: day, calendar: cal)) })
+    }
+    stockTotals = end.orderedItems.compactMap { item in
+      let lines = end.stock.values.filter { $0.item == item.id && keep($0.unit) }
+      guard !lines.isEmpty else { return nil }
+      return (item.id, lines.reduce(Quantity.zero) { $0 + $1.balance })
+    }
+    lowStock = end.stock.values.filter { keep($0.unit) && $0.level != .ok }
+      .sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+      .map { StockLineSummary(unit: $0.unit, item: $0.item, balance: $0.balance, minimum: $0.minimum) }
+    alertsOpen = end.alerts.values.filter { $0.isActive && keep($0.unit) }
+      .sorted { (-$0.severity.rawValue, $0.number) < (-$1.severity.rawValue, $1.number) }
+  }
+}

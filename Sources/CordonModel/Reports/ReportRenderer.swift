@@ -1,0 +1,157 @@
+import EventSourcing
+
+/// Lays a `DailyReport` out as a duty room would send it: Markdown, plain
+/// text, or CSV (one row per figure, for a spreadsheet).
+public enum ReportFormat: String, Sendable, CaseIterable {
+  case md, txt, csv
+}
+
+public enum ReportRenderer {
+  public static func render(_ r: DailyReport, state: CordonState, format: ReportFormat, strings t: Strings) -> String {
+    switch format {
+    case .csv: return csv(r, state: state, strings: t)
+    case .md, .txt: return text(r, state: state, markdown: format == .md, strings: t)
+    }
+  }
+
+  static func text(_ r: DailyReport, state: CordonState, markdown md: Bool, strings t: Strings) -> String {
+    let lang = t.language
+    let cal = state.calendar
+    var out: [String] = []
+    func heading(_ s: String, level: Int) {
+      flush()
+      if !out.isEmpty { out.append("") }
+      out.append(md ? String(repeating: "#", count: level) + " " + s : (level == 1 ? s : s))
+      if !md && level == 1 { out.append(String(repeating: "=", count: 40)) }
+    }
+    // Plain-text tables are collected and padded when the table ends, so
+    // columns line up in a terminal or a fixed-width font, Chinese included.
+    var table: [[String]] = []
+    func flush() {
+      guard !table.isEmpty else { return }
+      let widths = (0..<(table.map(\.count).max() ?? 0)).map { c in
+        table.map { c < $0.count ? DisplayWidth.of($0[c]) : 0 }.max() ?? 0
+      }
+      for cells in table {
+        let padded = cells.enumerated().map { i, cell in
+          i == 0 ? DisplayWidth.fit(cell, to: widths[i]) : DisplayWidth.fitRight(cell, to: widths[i])
+        }
+        out.append(padded.joined(separator: "  "))
+      }
+      table = []
+    }
+    func row(_ cells: [String]) {
+      if md { out.append("| " + cells.joined(separator: " | ") + " |") } else { table.append(cells) }
+    }
+    func header(_ cells: [String]) {
+      row(cells)
+      if md { out.append("|" + String(repeating: "---|", count: cells.count)) }
+    }
+    func item(_ s: String) {
+      flush()
+      out.append((md ? "- " : "  ") + s)
+    }
+
+    let scope = r.unitFilter.map { state.unitName($0, lang) } ?? t("app.group")
+    heading(t("report.title", scope, cal.formatDay(r.day)), level: 1)
+
+    heading(t("report.people"), level: 2)
+    let cats = PersonCategory.allCases
+    header([t("col.unit")] + cats.map { t("category.\($0.rawValue)") } + [t("register.missing")])
+    var totals = Array(repeating: 0, count: cats.count + 1)
+    for u in r.people {
+      let counts = cats.map { u.byCategory[$0] ?? 0 } + [u.missing]
+      for i in counts.indices { totals[i] += counts[i] }
+      row([state.unitName(u.unit, lang)] + counts.map(String.init))
+    }
+    row([t("register.total")] + totals.map(String.init))
+
+    heading(t("report.temperature"), level: 2)
+    item(t("report.rounds", String(r.rounds), String(r.checked), String(r.fevers)))
+    if r.feverCases.isEmpty { item(t("report.noFever")) }
+    for c in r.feverCases {
+      item("\(cal.formatTime(c.at)) \(state.siteName(c.site, lang)) \(c.person) \(c.reading)℃")
+    }
+
+    heading(t("report.disinfection"), level: 2)
+    header([t("col.unit"), t("report.required"), t("report.done"), t("report.compliance")])
+    for d in r.disinfection {
+      let pct = d.required == 0 ? 100 : d.done * 100 / d.required
+      row([state.unitName(d.unit, lang), String(d.required), String(d.done), "\(pct)%"])
+    }
+    item(t("report.ventilations", String(r.ventilations)))
+
+    heading(t("report.stock"), level: 2)
+    item(r.stockTotals.map { "\(state.itemName($0.item, lang)) \($0.total)" }.joined(separator: t("report.separator")))
+    for l in r.lowStock {
+      item(
+        t(
+          "report.low", state.unitName(l.unit, lang), state.itemName(l.item, lang), l.balance.description,
+          l.minimum.description))
+    }
+
+    heading(t("report.requests"), level: 2)
+    if r.requests.isEmpty { item(t("report.none")) }
+    for q in r.requests {
+      item(
+        "\(q.id) \(state.unitName(q.unit, lang)) \(state.itemName(q.item, lang)) \(q.quantity) \(t("request.\(q.status.rawValue)"))"
+          + (q.approved.map { " (\($0))" } ?? ""))
+    }
+
+    heading(t("report.alerts"), level: 2)
+    item(
+      t(
+        "report.alertCounts", String(r.alertsRaised[.critical] ?? 0), String(r.alertsRaised[.warning] ?? 0),
+        String(r.alertsResolved), String(r.alertsOpen.count)))
+    for a in r.alertsOpen where a.severity == .critical {
+      item("#\(a.number) \(a.message(state, t))")
+    }
+
+    heading(t("report.directives"), level: 2)
+    if r.directives.isEmpty { item(t("report.none")) }
+    for d in r.directives {
+      let acked = d.targets.filter { d.isAcknowledged(by: $0) }.map { state.unitName($0, lang) }
+      item(
+        "\(d.id) \(d.text.replacingOccurrences(of: "\n", with: " ")) · \(t("directive.acked")) \(acked.count)/\(d.targets.count)"
+      )
+    }
+
+    heading(t("report.handovers"), level: 2)
+    if r.handovers.isEmpty { item(t("report.none")) }
+    for n in r.handovers {
+      item(
+        "\(cal.formatTime(n.at)) \(state.unitName(n.unit, lang)) \(n.author): \(n.text.replacingOccurrences(of: "\n", with: " "))"
+      )
+    }
+    flush()
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  static func csv(_ r: DailyReport, state: CordonState, strings t: Strings) -> String {
+    let lang = t.language
+    var rows: [[String]] = [
+      [t("report.csv.section"), t("report.csv.unit"), t("report.csv.metric"), t("report.csv.value")]
+    ]
+    for u in r.people {
+      for c in PersonCategory.allCases {
+        rows.append([
+          t("report.people"), state.unitName(u.unit, lang), t("category.\(c.rawValue)"), String(u.byCategory[c] ?? 0),
+        ])
+      }
+      rows.append([t("report.people"), state.unitName(u.unit, lang), t("register.missing"), String(u.missing)])
+    }
+    rows.append([t("report.temperature"), "", t("report.csv.rounds"), String(r.rounds)])
+    rows.append([t("report.temperature"), "", t("report.csv.checked"), String(r.checked)])
+    rows.append([t("report.temperature"), "", t("report.csv.fevers"), String(r.fevers)])
+    for d in r.disinfection {
+      rows.append([t("report.disinfection"), state.unitName(d.unit, lang), t("report.required"), String(d.required)])
+      rows.append([t("report.disinfection"), state.unitName(d.unit, lang), t("report.done"), String(d.done)])
+    }
+    for s in r.stockTotals { rows.append([t("report.stock"), "", state.itemName(s.item, lang), s.total.description]) }
+    rows.append([t("report.alerts"), "", t("severity.critical"), String(r.alertsRaised[.critical] ?? 0)])
+    rows.append([t("report.alerts"), "", t("severity.warning"), String(r.alertsRaised[.warning] ?? 0)])
+    rows.append([t("report.alerts"), "", t("state.resolved"), String(r.alertsResolved)])
+    rows.append([t("report.alerts"), "", t("state.open"), String(r.alertsOpen.count)])
+    return CSVWriter.write(rows)
+  }
+}

@@ -1,0 +1,108 @@
+import CordonModel
+import EventSourcing
+import Foundation
+import XCTest
+
+/// A fixed demo day, 2020-02-07, scripted hour by hour.
+enum DemoDay {
+  static func run() throws -> Harness {
+    var h = Harness()  // 08:00, demo organisation and shifts
+    let day = h.state.calendar.day(of: h.now)
+    try h.run(.recordRound(site: "ht-1", checked: 14, fevers: 0, acceptMissingCases: false), actor: "rl-duty")
+    try h.run(.recordDisinfection(site: "ht-1", area: "泵房", agent: "84消毒液", by: "王五"), actor: "rl-duty")
+    try h.run(
+      .registerHealth(
+        person: "jindun-officer-1", day: day, category: .onDuty, morningCheck: Celsius(tenths: 365),
+        travellerContact: false, remarks: ""),
+      actor: "jd-duty")
+    try h.run(
+      .registerHealth(
+        person: "jindun-manager-1", day: day, category: .partyMemberOnPost, morningCheck: Celsius(tenths: 368),
+        travellerContact: true, remarks: "已隔离观察"),
+      actor: "jd-duty")
+    h.advance(minutes: 90)
+    try h.run(.recordFever(site: "jy-dongfeng", personName: "赵六", reading: Celsius(tenths: 383)), actor: "jy-duty")
+    try h.run(.recordRound(site: "jy-dongfeng", checked: 36, fevers: 1, acceptMissingCases: false), actor: "jy-duty")
+    try h.run(.acknowledgeAlert(AlertKey(rule: .fever, subject: "jy-dongfeng/赵六")), actor: "hq-duty")
+    h.advance(minutes: 60)
+    try h.run(.issueStock(unit: "jindun", item: "mask", quantity: Quantity(120), reason: "执勤领用"), actor: "jd-duty")
+    try h.run(
+      .submitRequest(unit: "heating", item: "thermo", quantity: Quantity(10), urgency: .urgent, reason: "测温枪不足"),
+      actor: "rl-duty")
+    try h.run(.approveRequest(id: "rq\(h.state.serial)", quantity: Quantity(8), note: ""), actor: "hq-office")
+    try h.run(
+      .issueDirective(text: "即日起各小区实行封闭管理", targets: ["jinyuan", "jinmu-wn"], deadline: h.now.adding(minutes: 120)),
+      actor: "hq-duty")
+    h.advance(minutes: 30)
+    try h.run(.acknowledgeDirective(id: "d\(h.state.serial)", unit: "jinyuan"), actor: "jy-duty")
+    try h.run(.recordDisinfection(site: "ht-1", area: "值班室", agent: "84消毒液", by: "王五"), actor: "rl-duty")
+    try h.run(.recordVentilation(site: "hq-office"), actor: "hq-duty")
+    h.advance(minutes: 6 * 60)
+    try h.run(.resolveAlert(AlertKey(rule: .fever, subject: "jy-dongfeng/赵六"), note: "已送医，密接者居家观察"), actor: "hq-duty")
+    try h.run(.writeHandover(unit: "jinyuan", text: "东风小区发热一例已送医；\n夜班加强巡查"), actor: "jy-duty")
+    _ = h.housekeeping()
+    return h
+  }
+}
+
+final class ReportTests: XCTestCase {
+  static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+  func testDailyReportMatchesGoldenFilesInEachFormatAndLanguage() throws {
+    let h = try DemoDay.run()
+    let day = h.state.calendar.day(of: Harness.morning)
+    let report = DailyReport(day: day, records: h.journal, end: h.state)
+    let update = ProcessInfo.processInfo.environment["CORDON_UPDATE_GOLDEN"] == "1"
+    for lang in Language.allCases {
+      for format in ReportFormat.allCases {
+        let text = ReportRenderer.render(report, state: h.state, format: format, strings: Strings(lang))
+        let file = Self.golden.appendingPathComponent("daily-2020-02-07.\(lang.rawValue).\(format.rawValue)")
+        if update { try text.write(to: file, atomically: true, encoding: .utf8) }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        XCTAssertEqual(
+          text, expected, "\(file.lastPathComponent) differs; CORDON_UPDATE_GOLDEN=1 rewrites it after review")
+      }
+    }
+  }
+
+  func testReportIsDeterministicAndFiguresAddUp() throws {
+    let h = try DemoDay.run()
+    let day = h.state.calendar.day(of: Harness.morning)
+    let a = DailyReport(day: day, records: h.journal, end: h.state)
+    var replayed = CordonState()
+    for r in h.journal { replayed.apply(r) }
+    let b = DailyReport(day: day, records: h.journal, end: replayed)
+    XCTAssertEqual(a, b)
+    XCTAssertEqual(a.rounds, 2)
+    XCTAssertEqual(a.checked, 50)
+    XCTAssertEqual(a.fevers, 1)
+    XCTAssertEqual(a.feverCases.map(\.person), ["赵六"])
+    XCTAssertEqual(a.disinfection.first { $0.unit == "heating" }?.done, 2)
+    XCTAssertEqual(a.people.first { $0.unit == "jindun" }?.missing, 7)
+    XCTAssertEqual(a.requests.first?.status, .allocated)
+    XCTAssertEqual(a.directives.first?.pendingUnits, ["jinmu-wn"])
+    XCTAssertEqual(a.handovers.count, 1)
+    // One unit only.
+    let heating = DailyReport(day: day, unit: "heating", records: h.journal, end: h.state)
+    XCTAssertEqual(heating.rounds, 1)
+    XCTAssertEqual(heating.people.map(\.unit), ["heating"])
+    XCTAssertTrue(heating.feverCases.isEmpty)
+  }
+
+  func testAuditFiltersByActorUnitAndTime() throws {
+    let h = try DemoDay.run()
+    let cal = h.state.calendar
+    let byActor = AuditTrail.select(h.journal, .init(actor: "rl-duty"), state: h.state)
+    XCTAssertEqual(byActor.count, 4)
+    XCTAssertTrue(byActor.allSatisfy { $0.actor == "rl-duty" })
+    let jinyuan = AuditTrail.select(h.journal, .init(unit: "jinyuan"), state: h.state)
+    XCTAssertTrue(jinyuan.contains { if case .feverRecorded = $0.event { true } else { false } })
+    XCTAssertFalse(jinyuan.contains { if case .stockMoved(let m) = $0.event { m.unit == "jindun" } else { false } })
+    let window = AuditTrail.select(
+      h.journal, .init(since: cal.parse("2020-02-07 09:00"), until: cal.parse("2020-02-07 10:00")), state: h.state)
+    XCTAssertTrue(window.allSatisfy { cal.formatTime($0.time) >= "09:00" && cal.formatTime($0.time) < "10:00" })
+    XCTAssertFalse(window.isEmpty)
+    let line = AuditTrail.line(try XCTUnwrap(byActor.first), state: h.state, strings: Strings(.zh))
+    XCTAssertTrue(line.hasSuffix("rl-duty  测温: 第一热力站 14/0"), line)
+  }
+}
