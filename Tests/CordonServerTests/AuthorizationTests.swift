@@ -1,0 +1,234 @@
+import CordonModel
+import CordonServer
+import CordonStore
+import EventSourcing
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Who may do what, decided by the server from the socket's peer credentials.
+final class AuthorizationTests: XCTestCase {
+  func testConfigMapsUsersAndGroupsToRoles() throws {
+    let config = try AccessConfig.parse(
+      """
+      [users]
+      zhang = "command"
+      li = { role = "operator", unit = "heating" }
+      wang = { role = "inspector", units = ["jinyuan", "heating"] }
+
+      [groups]
+      cordon = "viewer"
+      cordon-jd = { role = "operator", unit = "jindun" }
+      cordon-ht = { role = "operator", unit = "heating" }
+      """, file: "test.toml")
+    func resolve(_ user: String, _ groups: [String]) -> Result<Principal, AccessDenied> {
+      config.resolve(PeerIdentity(uid: 4242, pid: 1, user: user, groups: groups))
+    }
+    XCTAssertEqual(try resolve("zhang", []).get(), Principal(user: "zhang", role: .command, units: []))
+    XCTAssertEqual(try resolve("li", ["cordon"]).get().units, ["heating"], "a user entry wins over groups")
+    XCTAssertEqual(try resolve("wang", []).get().role, .inspector)
+    XCTAssertEqual(try resolve("zhao", ["cordon"]).get().role, .viewer)
+    XCTAssertEqual(
+      try resolve("zhao", ["cordon", "cordon-jd"]).get(), Principal(user: "zhao", role: .operator, units: ["jindun"]),
+      "the most powerful group wins over the catch-all")
+    guard case .failure(let ambiguous) = resolve("qian", ["cordon-jd", "cordon-ht"]) else {
+      return XCTFail("two operator units accepted")
+    }
+    XCTAssertTrue(ambiguous.message.contains("several units"), ambiguous.message)
+    guard case .failure(let unknown) = resolve("sun", ["users"]) else { return XCTFail("unknown user accepted") }
+    XCTAssertTrue(unknown.message.contains("not allowed"), unknown.message)
+    XCTAssertEqual(
+      try config.resolve(PeerIdentity(uid: getuid(), pid: 1, user: "svc", groups: [])).get().role, .command,
+      "the server's own account")
+
+    for (bad, why) in [
+      ("[users]\nx = \"admin\"", "unknown role"), ("[users]\nx = \"operator\"", "needs units"),
+      ("[users]\nx = { role = \"operator\", units = [\"a\", \"b\"] }", "exactly one unit"),
+      ("[people]\nx = \"viewer\"", "unknown section"),
+      ("[users]\nx = { role = \"viewer\", colour = 1 }", "unknown key"),
+    ] {
+      XCTAssertThrowsError(try AccessConfig.parse(bad, file: "bad.toml"), why) { e in
+        XCTAssertTrue("\(e)".contains(why) && "\(e)".contains("bad.toml"), "\(e)")
+      }
+    }
+  }
+
+  /// Real OS users created for the test, each running the built `cordon post`
+  /// as itself against a real server: the kernel's peer credentials are the
+  /// only identity the server sees.
+  func testAuthorisationMatrixWithRealOSUsers() throws {
+    guard getuid() == 0 else { throw XCTSkip("needs root to create OS users (CI runs as root)") }
+    for tool in [
+      "/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/groupadd", "/usr/sbin/groupdel", "/usr/bin/setpriv",
+    ]
+    where !FileManager.default.isExecutableFile(atPath: tool) {
+      throw XCTSkip("\(tool) is missing")
+    }
+    let tag = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
+    let names = (
+      op: "cdt\(tag)op", viewer: "cdt\(tag)vw", inspector: "cdt\(tag)in", hq: "cdt\(tag)hq", stranger: "cdt\(tag)no"
+    )
+    let groups = (view: "cdt\(tag)gv", hq: "cdt\(tag)ghq")
+    addTeardownBlock {
+      for u in [names.op, names.viewer, names.inspector, names.hq, names.stranger] {
+        _ = try? runProgram("/usr/sbin/userdel", [u])
+      }
+      for g in [groups.view, groups.hq] { _ = try? runProgram("/usr/sbin/groupdel", [g]) }
+    }
+    for g in [groups.view, groups.hq] { try check(runProgram("/usr/sbin/groupadd", [g]), "groupadd \(g)") }
+    try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", names.op]), "useradd")
+    try check(
+      runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", "-G", groups.view, names.viewer]), "useradd")
+    try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", names.inspector]), "useradd")
+    try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", "-G", groups.hq, names.hq]), "useradd")
+    try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", names.stranger]), "useradd")
+
+    let access = try AccessConfig.parse(
+      """
+      [users]
+      \(names.op) = { role = "operator", unit = "heating" }
+      \(names.inspector) = { role = "inspector", units = ["jinyuan"] }
+      [groups]
+      \(groups.view) = "viewer"
+      \(groups.hq) = "command"
+      """, file: "matrix.toml")
+    let h = try ServerHarness(access: access)
+    defer { h.shutdown() }
+    // Other users cannot reach the build directory; a copy beside the socket they can.
+    let binary = h.root.appendingPathComponent("cordon")
+    try FileManager.default.copyItem(at: try CordonBinaryLocation.find(), to: binary)
+    chmod(binary.path, 0o755)
+
+    let state = h.store.state
+    let heatingSite = try XCTUnwrap(state.orderedSites.first { $0.unit == "heating" }?.id)
+    let jinyuanSite = try XCTUnwrap(state.orderedSites.first { $0.unit == "jinyuan" }?.id)
+    // A jinyuan alert for the inspector to acknowledge.
+    try h.submit(.recordFever(site: jinyuanSite, personName: "赵六", reading: Celsius(tenths: 390)))
+    let jinyuanAlert = try XCTUnwrap(
+      h.store.state.alerts.values.first { $0.unit == "jinyuan" && $0.key.rule == .fever }?.key.description)
+    let deadline = state.calendar.format(Instant.now().adding(minutes: 120))
+
+    func post(_ user: String, _ lines: [String]) throws -> (status: Int32, results: [[String: Any]], stderr: String) {
+      let input = h.root.appendingPathComponent("in-\(user)-\(UUID().uuidString.prefix(4)).jsonl")
+      try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+      chmod(input.path, 0o644)
+      let r = try runProgram(
+        "/usr/bin/setpriv",
+        ["--reuid=\(user)", "--regid=nogroup", "--init-groups", binary.path, "post", "--socket", h.socketPath],
+        stdin: input.path)
+      let results = r.stdout.split(separator: "\n").compactMap {
+        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+      }
+      return (r.status, results, r.stderr)
+    }
+    func code(_ r: [String: Any]) -> String? { r["code"] as? String }
+
+    // Operator of heating: its own unit yes; another unit, a directive: no.
+    let op = try post(
+      names.op,
+      [
+        #"{"type":"fever","site":"\#(heatingSite)","person":"王五","reading":38.5}"#,
+        #"{"type":"ventilation","site":"\#(jinyuanSite)"}"#,
+        #"{"type":"directive","text":"加强测温","targets":["heating"],"deadline":"\#(deadline)"}"#,
+        #"{"type":"receive","unit":"jinyuan","item":"mask","quantity":10}"#,
+      ])
+    XCTAssertEqual(op.results.count, 4, "one result per line: \(op)")
+    XCTAssertNotNil(op.results.first?["seq"], "operator records a fever at its own unit: \(op)")
+    XCTAssertEqual(op.results.dropFirst().first.flatMap(code), "auth.otherUnit", "\(op)")
+    XCTAssertEqual(op.results.dropFirst(2).first.flatMap(code), "auth.notPermitted", "\(op)")
+    XCTAssertEqual(op.results.dropFirst(3).first.flatMap(code), "auth.otherUnit", "\(op)")
+    XCTAssertEqual(op.status, 1, "a failed line makes the exit status non-zero")
+    let feverSeq = try XCTUnwrap(op.results.first?["seq"] as? Int)
+    let feverRecords = try h.store.records(from: UInt64(feverSeq) - 1, through: UInt64(feverSeq))
+    XCTAssertTrue(
+      feverRecords.allSatisfy { $0.actor == names.op && $0.unit == "heating" },
+      "actor and unit come from the peer credentials: \(feverRecords.map { ($0.actor, $0.unit) })")
+
+    // Viewer (through a group): changes nothing.
+    let before = h.store.lastSeq
+    let viewer = try post(
+      names.viewer,
+      [
+        #"{"type":"ventilation","site":"\#(heatingSite)"}"#, #"{"type":"ack","alert":"\#(jinyuanAlert)"}"#,
+      ])
+    XCTAssertEqual(viewer.results.map(code), ["auth.readOnly", "auth.readOnly"], "\(viewer)")
+    XCTAssertEqual(h.store.lastSeq, before, "the viewer changed nothing")
+
+    // Inspector of jinyuan: acknowledges its unit's alert, changes nothing else.
+    let inspector = try post(
+      names.inspector,
+      [
+        #"{"type":"ventilation","site":"\#(jinyuanSite)"}"#, #"{"type":"ack","alert":"\#(jinyuanAlert)"}"#,
+      ])
+    XCTAssertEqual(inspector.results.first.flatMap(code), "auth.notPermitted", "\(inspector)")
+    XCTAssertNotNil(inspector.results.dropFirst().first?["seq"], "\(inspector)")
+
+    // Duty room (through a group): a directive to heating.
+    let hq = try post(
+      names.hq, [#"{"type":"directive","text":"加强测温","targets":["heating"],"deadline":"\#(deadline)"}"#])
+    XCTAssertNotNil(hq.results.first?["seq"], "\(hq)")
+    XCTAssertEqual(hq.status, 0)
+    XCTAssertEqual(h.store.state.directives.values.first?.issuedBy, names.hq)
+
+    // A stranger: refused at hello, with a clear message, and nothing runs.
+    let stranger = try post(names.stranger, [#"{"type":"ventilation","site":"\#(heatingSite)"}"#])
+    XCTAssertNotEqual(stranger.status, 0)
+    XCTAssertTrue(stranger.results.isEmpty)
+    XCTAssertTrue(
+      stranger.stderr.contains("not allowed") && stranger.stderr.contains(names.stranger), "stderr: \(stranger.stderr)")
+  }
+}
+
+/// The built `cordon`, next to the test bundle.
+enum CordonBinaryLocation {
+  static func find() throws -> URL {
+    var dirs: [URL] = []
+    for bundle in [Bundle(for: AuthorizationTests.self), Bundle.main] {
+      dirs.append(bundle.bundleURL.deletingLastPathComponent())
+      dirs.append(bundle.bundleURL)
+    }
+    for d in dirs {
+      let c = d.appendingPathComponent("cordon")
+      if FileManager.default.isExecutableFile(atPath: c.path) { return c }
+    }
+    throw HarnessError(description: "cordon binary not found in \(dirs.map(\.path))")
+  }
+}
+
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs a program to completion with output in temporary files (no pipe deadlocks).
+func runProgram(_ path: String, _ args: [String], stdin: String = "/dev/null") throws -> RunResult {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: path)
+  p.arguments = args
+  p.environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8"]
+  let tmp = FileManager.default.temporaryDirectory
+  let out = tmp.appendingPathComponent("cdt-out-\(UUID())")
+  let err = tmp.appendingPathComponent("cdt-err-\(UUID())")
+  _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+  defer {
+    try? FileManager.default.removeItem(at: out)
+    try? FileManager.default.removeItem(at: err)
+  }
+  p.standardInput = FileHandle(forReadingAtPath: stdin)
+  p.standardOutput = try FileHandle(forWritingTo: out)
+  p.standardError = try FileHandle(forWritingTo: err)
+  try p.run()
+  p.waitUntilExit()
+  return RunResult(
+    status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+    stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+func check(_ r: RunResult, _ what: String) throws {
+  guard r.status == 0 else { throw HarnessError(description: "\(what) failed (\(r.status)): \(r.stderr)") }
+}
