@@ -284,3 +284,67 @@ final class RosterRuleTests: XCTestCase {
           confirmShortRest: true)))
   }
 }
+
+final class CoverageBoundaryTests: XCTestCase {
+  /// A unit whose officer role is covered by hand-made shifts only.
+  private func harness(shifts: [(String, String)]) throws -> Harness {
+    var h = Harness(seedDemo: false)
+    let cal = h.state.calendar
+    var events: [CordonEvent] = [
+      .unitRegistered(OrgUnit(id: "u", name: .init(zh: "测试单位", en: "Test unit"), isKey: true))
+    ]
+    for i in 1...4 {
+      events.append(
+        .personRegistered(Person(id: "p\(i)", name: "值班员\(i)", unit: "u", phone: "", categories: [.onDuty])))
+    }
+    for (i, (from, to)) in shifts.enumerated() {
+      for role in DutyRole.allCases {
+        events.append(
+          .shiftAssigned(
+            Shift(
+              id: "s\(i)-\(role.rawValue)", unit: "u", site: nil, role: role, person: "p\(i % 4 + 1)",
+              start: try XCTUnwrap(cal.parse(from)), end: try XCTUnwrap(cal.parse(to)), noShow: false, cancelled: false)
+          ))
+      }
+    }
+    try h.run(.register(events))
+    return h
+  }
+
+  func testAShiftAcrossMidnightCoversBothDays() throws {
+    var h = try harness(shifts: [
+      ("2020-02-07 14:00", "2020-02-07 22:00"), ("2020-02-07 22:00", "2020-02-08 06:00"),
+      ("2020-02-08 06:00", "2020-02-08 14:00"),
+    ])
+    h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-07 23:30"))
+    _ = h.housekeeping()
+    XCTAssertNotEqual(h.alert(.roleUncovered, "u/officer")?.isActive, true, "22:00-06:00 covers midnight and meets the 06:00 shift")
+    h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-08 12:00"))
+    _ = h.housekeeping()
+    XCTAssertEqual(
+      h.alert(.roleUncovered, "u/officer")?.severity, .warning, "14:00 on the 8th is two hours away and uncovered")
+  }
+
+  func testShiftsMeetingExactlyAtABoundaryLeaveNoGap() throws {
+    var h = try harness(shifts: [("2020-02-07 00:00", "2020-02-07 08:00"), ("2020-02-07 08:00", "2020-02-07 16:00")])
+    h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-07 07:59"))
+    _ = h.housekeeping()
+    XCTAssertNotEqual(h.alert(.roleUncovered, "u/officer")?.isActive, true)
+    // At 16:00 exactly the second shift has ended ([start, end)): the gap is now.
+    h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-07 16:00"))
+    _ = h.housekeeping()
+    XCTAssertEqual(h.alert(.roleUncovered, "u/officer")?.severity, .critical)
+    XCTAssertEqual(h.alert(.roleUncovered, "u/officer")?.occurrence, h.state.calendar.parse("2020-02-07 16:00"))
+  }
+
+  func testANoShowOpensAGapAndRaisesItsOwnAlert() throws {
+    var h = try harness(shifts: [("2020-02-07 06:00", "2020-02-07 14:00"), ("2020-02-07 14:00", "2020-02-07 22:00")])
+    h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-07 14:05"))
+    _ = h.housekeeping()
+    XCTAssertNotEqual(h.alert(.roleUncovered, "u/officer")?.isActive, true)
+    try h.run(.markNoShow(shift: "s1-officer"))
+    XCTAssertEqual(h.alert(.noShow, "s1-officer")?.state, .open)
+    XCTAssertEqual(
+      h.alert(.roleUncovered, "u/officer")?.severity, .critical, "the no-show leaves the role uncovered now")
+  }
+}

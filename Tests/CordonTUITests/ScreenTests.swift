@@ -176,15 +176,18 @@ final class ViewTests: XCTestCase {
     let day = CordonState().calendar.day(of: ScreenFixture.moment)
     try f.submit(
       .registerHealth(
-        person: "jindun-officer-1", day: day, category: .onPost, morningCheck: Celsius(tenths: 375), travellerContact: false,
+        person: "jindun-officer-1", day: day, category: .onPost, morningCheck: Celsius(tenths: 375),
+        travellerContact: false,
         remarks: ""))
     f.press(.char(":"))
     f.type("register")
     f.press(.enter)
-    let jindun = try XCTUnwrap(f.lines.first { $0.contains("金盾护卫") && $0.contains(" / ") }, f.lines.joined(separator: "\n"))
+    let jindun = try XCTUnwrap(
+      f.lines.first { $0.contains("金盾护卫") && $0.contains(" / ") }, f.lines.joined(separator: "\n"))
     XCTAssertTrue(jindun.contains("金盾护卫        0 / 1 / 0 / 0 / 0 / 0 / 8"), jindun)
     XCTAssertTrue(f.lines.contains { $0.contains("合计") && $0.contains("0 / 1 / 0 / 0 / 0 / 0 / 44") })
-    XCTAssertTrue(f.lines.contains { $0.contains("!! ") && $0.contains(" 37.5") }, "a fever in the register is called out")
+    XCTAssertTrue(
+      f.lines.contains { $0.contains("!! ") && $0.contains(" 37.5") }, "a fever in the register is called out")
   }
 
   func testPendingDirectiveStaysOnTheTargetConsoleUntilAcknowledged() throws {
@@ -199,5 +202,30 @@ final class ViewTests: XCTestCase {
     f.settle()
     XCTAssertFalse(f.lines[22].contains("今晚起小区实行封闭管理"), f.lines[22])
     XCTAssertEqual(f.store.state.directives.values.first?.acknowledgements["jindun"]?.by, "duty")
+  }
+}
+
+final class AlertReplayTests: XCTestCase {
+  /// The queue rebuilt from the journal on reopening equals the queue seen live.
+  func testAlertQueueAfterReopeningEqualsTheLiveQueue() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    try f.submit(.recordFever(site: "ht-1", personName: "张三", reading: Celsius(tenths: 385)))
+    f.clock.advance(minutes: 6)
+    f.store.tick()
+    try f.submit(.acknowledgeAlert(AlertKey(rule: .stockLow, subject: "heating/d84")))
+    f.clock.advance(minutes: 300)
+    f.store.tick()
+    try f.submit(.issueStock(unit: "jindun", item: "d84", quantity: Quantity(30), reason: "消毒"))
+    let live = f.store.state.alerts
+    XCTAssertGreaterThan(live.count, 5)
+    XCTAssertEqual(live[AlertKey(rule: .fever, subject: "ht-1/张三")]?.escalationLevel, 2, "one step per watchdog tick past the timeout")
+    f.store.close()
+    let clock = f.clock
+    let reopened = try EventStore<CordonDomain>.open(directory: f.dir, clock: { clock.now })
+    defer { reopened.close() }
+    XCTAssertEqual(reopened.state.alerts, live)
+    var replay = CordonState()
+    for r in try reopened.records(from: 1) { replay.apply(r) }
+    XCTAssertEqual(replay.alerts, live, "from the journal alone, without the snapshot")
   }
 }
