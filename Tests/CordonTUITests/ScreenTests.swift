@@ -218,7 +218,9 @@ final class AlertReplayTests: XCTestCase {
     try f.submit(.issueStock(unit: "jindun", item: "d84", quantity: Quantity(30), reason: "消毒"))
     let live = f.store.state.alerts
     XCTAssertGreaterThan(live.count, 5)
-    XCTAssertEqual(live[AlertKey(rule: .fever, subject: "ht-1/张三")]?.escalationLevel, 2, "one step per watchdog tick past the timeout")
+    XCTAssertEqual(
+      live[AlertKey(rule: .fever, subject: "ht-1/张三")]?.escalationLevel, 2,
+      "one step per watchdog tick past the timeout")
     f.store.close()
     let clock = f.clock
     let reopened = try EventStore<CordonDomain>.open(directory: f.dir, clock: { clock.now })
@@ -227,5 +229,35 @@ final class AlertReplayTests: XCTestCase {
     var replay = CordonState()
     for r in try reopened.records(from: 1) { replay.apply(r) }
     XCTAssertEqual(replay.alerts, live, "from the journal alone, without the snapshot")
+  }
+}
+
+final class CommandLineTests: XCTestCase {
+  func testCatalogueIsExtendableAndWrongUseIsExplained() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.press(.char(":"))
+    f.type("item kn95 KN95口罩 只")
+    f.press(.enter)
+    f.settle()
+    XCTAssertEqual(f.store.state.items["kn95"]?.wholePieces, true)
+    XCTAssertEqual(f.store.state.items["kn95"]?.name.zh, "KN95口罩")
+    f.press(.char(":"))
+    f.type("approve rq1")
+    f.press(.enter)
+    XCTAssertTrue(f.lines[22].hasPrefix("用法不对：approve"), f.lines[22])
+    f.press(.char(":"))
+    f.type("teleport")
+    f.press(.enter)
+    XCTAssertTrue(f.lines[22].hasPrefix("未知命令：teleport"), f.lines[22])
+  }
+
+  func testTabCompletesCommands() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.press(.char(":"))
+    f.type("rep")
+    f.press(.tab)
+    XCTAssertTrue(f.lines[22].contains("命令：report"), f.lines[22])
+    f.press(.enter)
+    XCTAssertNotNil(f.row(containing: "产投集团疫情防控日日报（2020-02-07）"), f.lines.joined(separator: "\n"))
   }
 }

@@ -419,7 +419,9 @@ public final class ConsoleApp {
   // MARK: Command line
 
   public static let commands = [
-    "quit", "help", "lang zh", "lang en", "round", "fever", "roster", "checkpoints", "stock", "alerts",
+    "quit", "help", "lang zh", "lang en", "round", "fever", "health", "register", "directive", "directives", "ackdir",
+    "requests", "approve", "reject", "forward", "received", "item", "report", "export", "audit", "live", "roster",
+    "checkpoints", "stock", "alerts",
   ]
 
   /// Completes to the longest common prefix of the matching commands.
@@ -519,6 +521,18 @@ public final class ConsoleApp {
     case "forward": command = q(2).map { .forwardRequest(id: words[1], quantity: $0, note: rest(3)) }
     case "received": command = q(2).map { .receiveForRequest(id: words[1], quantity: $0) }
     case "reject": command = words.count > 2 ? .rejectRequest(id: words[1], note: rest(2)) : nil
+    case "item":
+      // item ID NAME UNIT-OF-MEASURE [fraction]: extends the catalogue (command role only).
+      let all = text.split(separator: " ").map(String.init)
+      command =
+        all.count >= 4
+        ? .register([
+          .itemRegistered(
+            SupplyItem(
+              id: all[1], name: LocalizedName(zh: all[2], en: all[2]),
+              unitOfMeasure: LocalizedName(zh: all[3], en: all[3]),
+              wholePieces: all.count < 5 || all[4] != "fraction"))
+        ]) : nil
     case "ackdir":
       guard words.count == 2, let unit = source.info.unit else {
         status = (strings("status.ackdirNeedsUnit"), .warning)
