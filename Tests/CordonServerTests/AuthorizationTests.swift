@@ -232,3 +232,14 @@ func runProgram(_ path: String, _ args: [String], stdin: String = "/dev/null") t
 func check(_ r: RunResult, _ what: String) throws {
   guard r.status == 0 else { throw HarnessError(description: "\(what) failed (\(r.status)): \(r.stderr)") }
 }
+
+final class DeployFilesTests: XCTestCase {
+  /// The shipped example access config parses and means what its comments say.
+  func testShippedAccessConfigParses() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let config = try AccessConfig.load(path: root.appendingPathComponent("deploy/access.toml").path)
+    XCTAssertEqual(config.users["lijun"], AccessConfig.Grant(role: .operator, units: ["heating"]))
+    XCTAssertEqual(config.groups["cordon"], AccessConfig.Grant(role: .viewer))
+  }
+}
