@@ -848,7 +848,8 @@ public struct Strings: Sendable {
     "csv.invalidPhone": "not a phone number: {0}",
     "csv.invalidTime": "a time must be YYYY-MM-DD HH:MM: {0}",
     "csv.invalidQuantity": "must be a number, 0 or more: {0}",
-    "csv.stockExists": "{0} already holds {2} of {1}; opening balances load only into empty stock lines (correct one with a stocktake)",
+    "csv.stockExists":
+      "{0} already holds {2} of {1}; opening balances load only into empty stock lines (correct one with a stocktake)",
     "csv.added.people": "added {0} people",
     "csv.added.shifts": "added {0} shifts",
     "csv.added.stock": "loaded {0} opening balances and {1} minimum levels",

@@ -5,7 +5,8 @@ import Foundation
 
 struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "report", abstract: "Reports from the journal.", subcommands: [Daily.self], defaultSubcommand: Daily.self)
+    commandName: "report", abstract: "Reports from the journal.", subcommands: [Daily.self],
+    defaultSubcommand: Daily.self)
 
   struct Daily: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,9 @@ struct Report: ParsableCommand {
         let today = cal.day(of: Instant.now())
         var day = today
         if let date {
-          guard let d = cal.parseDay(date) else { throw Fatal(description: "--date: expected YYYY-MM-DD, got \(date)", code: 2) }
+          guard let d = cal.parseDay(date) else {
+            throw Fatal(description: "--date: expected YYYY-MM-DD, got \(date)", code: 2)
+          }
           day = d
         }
         // The state at the end of that day; today's is the current one.
@@ -43,7 +46,8 @@ struct Report: ParsableCommand {
 }
 
 struct Audit: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "audit", abstract: "Who did what and when, from the journal.")
+  static let configuration = CommandConfiguration(
+    commandName: "audit", abstract: "Who did what and when, from the journal.")
 
   @OptionGroup var location: StoreLocation
   @Option(name: .long, help: "Only this user.") var actor: String?
@@ -58,10 +62,13 @@ struct Audit: ParsableCommand {
       let cal = state.calendar
       func time(_ s: String?, _ flag: String) throws -> Instant? {
         guard let s else { return nil }
-        guard let t = cal.parse(s) else { throw Fatal(description: "\(flag): expected YYYY-MM-DD HH:MM, got \(s)", code: 2) }
+        guard let t = cal.parse(s) else {
+          throw Fatal(description: "\(flag): expected YYYY-MM-DD HH:MM, got \(s)", code: 2)
+        }
         return t
       }
-      let filter = AuditTrail.Filter(actor: actor, unit: unit, since: try time(since, "--since"), until: try time(until, "--until"))
+      let filter = AuditTrail.Filter(
+        actor: actor, unit: unit, since: try time(since, "--since"), until: try time(until, "--until"))
       let strings = Strings(lang == "en" ? .en : .zh)
       return AuditTrail.select(try store.records(from: 1), filter, state: state)
         .map { AuditTrail.line($0, state: state, strings: strings) }.joined(separator: "\n")

@@ -318,7 +318,8 @@ final class CoverageBoundaryTests: XCTestCase {
     ])
     h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-07 23:30"))
     _ = h.housekeeping()
-    XCTAssertNotEqual(h.alert(.roleUncovered, "u/officer")?.isActive, true, "22:00-06:00 covers midnight and meets the 06:00 shift")
+    XCTAssertNotEqual(
+      h.alert(.roleUncovered, "u/officer")?.isActive, true, "22:00-06:00 covers midnight and meets the 06:00 shift")
     h.now = try XCTUnwrap(h.state.calendar.parse("2020-02-08 12:00"))
     _ = h.housekeeping()
     XCTAssertEqual(
