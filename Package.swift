@@ -46,7 +46,10 @@ let package = Package(
     ),
     .executableTarget(
       name: "cordon-bench",
-      dependencies: ["CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonTUI", "CordonServer"]),
+      dependencies: [
+        "CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonTUI", "CordonServer",
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ]),
     .testTarget(name: "CordonModelTests", dependencies: ["CordonModel"]),
     // A toy domain and fault-injecting file I/O, shared by the store's tests and its crash-test child.
     .target(name: "CordonStoreTestSupport", dependencies: ["CordonStore"]),
