@@ -261,3 +261,35 @@ final class CommandLineTests: XCTestCase {
     XCTAssertNotNil(f.row(containing: "产投集团疫情防控日日报（2020-02-07）"), f.lines.joined(separator: "\n"))
   }
 }
+
+final class AlertPaneTests: XCTestCase {
+  func testAcknowledgeTheFilteredSetAfterConfirmation() throws {
+    let f = try ScreenFixture(width: 120, height: 36)
+    try f.submit(.recordFever(site: "jy-dongfeng", personName: "赵六", reading: Celsius(tenths: 383)))
+    f.press(.char("4"), .char("/"))
+    f.type("热力")
+    f.press(.enter, .char("A"))
+    let prompt = f.lines[34].trimmingCharacters(in: .whitespaces)
+    XCTAssertEqual(prompt, "确认当前筛选出的 2 条待处理告警？ (y/n)")
+    f.press(.char("n"))
+    XCTAssertTrue(f.store.state.alerts.values.allSatisfy { $0.state == .open }, "n changes nothing")
+    f.press(.char("A"), .char("y"))
+    f.settle()
+    let acked = f.store.state.alerts.values.filter { $0.state == .acknowledged }.map(\.key.subject).sorted()
+    XCTAssertEqual(acked, ["heating/d84", "heating/thermo"])
+    XCTAssertEqual(
+      f.store.state.alerts[AlertKey(rule: .fever, subject: "jy-dongfeng/赵六")]?.state, .open, "outside the filter")
+  }
+
+  func testSilenceFormRefusesAZeroDurationInline() throws {
+    let f = try ScreenFixture(width: 120, height: 36)
+    f.press(.char("4"), .char("s"))
+    f.press(.backspace, .backspace)
+    f.type("0")
+    f.press(.tab)
+    f.type("处理中")
+    f.press(.enter)
+    f.settle()
+    XCTAssertNotNil(f.row(containing: "! 静默时长须在 1 分钟到 7 天之间"), f.lines.joined(separator: "\n"))
+  }
+}
