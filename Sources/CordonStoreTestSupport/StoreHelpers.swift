@@ -29,19 +29,6 @@ public struct TemporaryDirectory: Sendable {
   public func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so property tests replay exactly from a seed.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-  public init(seed: UInt64) { state = seed }
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 extension LedgerModel {
   /// A random but always meaningful command over a small set of accounts.
   public static func randomCommand(_ rng: inout SeededRandom, accounts: Int = 5) -> Command {

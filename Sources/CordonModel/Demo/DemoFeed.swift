@@ -1,19 +1,5 @@
 import EventSourcing
 
-/// A small deterministic generator (SplitMix64): the demo feed and the
-/// property tests replay the same sequence from the same seed.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-  public init(seed: UInt64) { state = seed }
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// What the simulated feed does next: the kind of traffic a real duty day
 /// brings (rounds, disinfection, stock movements, the odd fever), so the
 /// panes stay live in the demo. Pure: it proposes commands, the store decides.
