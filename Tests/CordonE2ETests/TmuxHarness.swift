@@ -273,14 +273,23 @@ final class TmuxSession: Sendable {
   ) throws -> Screen {
     let deadline = Date().addingTimeInterval(timeout)
     var last = try capture()
-    while !predicate(last) {
+    while true {
+      if predicate(last) {
+        // The predicate can hold while a frame is still being written (tmux
+        // shows output as it arrives): only a screen that stays the same for
+        // one more poll is measured, so width checks never see a torn frame.
+        usleep(30_000)
+        let again = try capture()
+        if again.lines == last.lines && again.width == last.width && again.height == last.height { return again }
+        last = again
+        continue
+      }
       guard Date() < deadline else {
         throw E2EFailure(description: "timed out after \(timeout)s waiting for \(what); last screen:\n\(last)")
       }
       usleep(30_000)
       last = try capture()
     }
-    return last
   }
 
   /// Waits until the screen shows `text`.
