@@ -51,13 +51,7 @@ public enum CSVImport {
       let name = table.value(row, C.name)
       if name.isEmpty { rowIssues.append(table.issue(row, C.name, .t("csv.required"))) }
       if name.count > 100 { rowIssues.append(table.issue(row, C.name, .t("csv.tooLong", "100"))) }
-      let unitText = table.value(row, C.unit)
-      let unit = unitText.isEmpty ? nil : CSVFormat.unit(unitText, in: state)
-      if unitText.isEmpty {
-        rowIssues.append(table.issue(row, C.unit, .t("csv.required")))
-      } else if unit == nil {
-        rowIssues.append(table.issue(row, C.unit, .t("csv.unknownUnit", unitText)))
-      }
+      let (unitText, unit) = table.unit(row, C.unit, in: state, issues: &rowIssues)
       let phone = table.value(row, C.phone)
       if !isPhone(phone) { rowIssues.append(table.issue(row, C.phone, .t("csv.invalidPhone", phone))) }
       var categories: [PersonCategory] = []
@@ -131,13 +125,7 @@ public enum CSVImport {
     for row in table.rows {
       var rowIssues: [CSVIssue] = []
       if let e = table.extraCellIssue(row) { rowIssues.append(e) }
-      let unitText = table.value(row, C.unit)
-      let unit = unitText.isEmpty ? nil : CSVFormat.unit(unitText, in: state)
-      if unitText.isEmpty {
-        rowIssues.append(table.issue(row, C.unit, .t("csv.required")))
-      } else if unit == nil {
-        rowIssues.append(table.issue(row, C.unit, .t("csv.unknownUnit", unitText)))
-      }
+      let (unitText, unit) = table.unit(row, C.unit, in: state, issues: &rowIssues)
       let roleText = table.value(row, C.role)
       let role = CSVFormat.role(roleText)
       if role == nil {
@@ -208,13 +196,7 @@ public enum CSVImport {
     for row in table.rows {
       var rowIssues: [CSVIssue] = []
       if let e = table.extraCellIssue(row) { rowIssues.append(e) }
-      let unitText = table.value(row, C.unit)
-      let unit = unitText.isEmpty ? nil : CSVFormat.unit(unitText, in: state)
-      if unitText.isEmpty {
-        rowIssues.append(table.issue(row, C.unit, .t("csv.required")))
-      } else if unit == nil {
-        rowIssues.append(table.issue(row, C.unit, .t("csv.unknownUnit", unitText)))
-      }
+      let (unitText, unit) = table.unit(row, C.unit, in: state, issues: &rowIssues)
       let itemText = table.value(row, C.item)
       let item = itemText.isEmpty ? nil : CSVFormat.item(itemText, in: state)
       if itemText.isEmpty {

@@ -149,3 +149,20 @@ extension String {
     return String(s)
   }
 }
+
+extension CSVTable {
+  /// The unit a cell names (by id or name) and the cell's text; an empty or
+  /// unknown unit is reported on that cell.
+  func unit(_ row: CSVRecord, _ column: CSVColumn, in state: CordonState, issues: inout [CSVIssue]) -> (
+    String, OrgUnit?
+  ) {
+    let text = value(row, column)
+    let unit = text.isEmpty ? nil : CSVFormat.unit(text, in: state)
+    if text.isEmpty {
+      issues.append(issue(row, column, .t("csv.required")))
+    } else if unit == nil {
+      issues.append(issue(row, column, .t("csv.unknownUnit", text)))
+    }
+    return (text, unit)
+  }
+}

@@ -223,30 +223,11 @@ public final class ConsoleApp {
         mode = .command(editor)
       }
     case .help(let scroll):
-      switch key {
-      case .esc, .char("q"), .char("?"), .enter: mode = .normal
-      case .down, .char("j"): mode = .help(scroll: scroll + 1)
-      case .up, .char("k"): mode = .help(scroll: max(0, scroll - 1))
-      default: break
-      }
+      mode = Self.scrolled(scroll, by: key).map { .help(scroll: $0) } ?? .normal
     case .detail(let pane, let id, let scroll):
-      switch key {
-      case .esc, .char("q"), .enter: mode = .normal
-      case .down, .char("j"): mode = .detail(pane: pane, rowID: id, scroll: scroll + 1)
-      case .up, .char("k"): mode = .detail(pane: pane, rowID: id, scroll: max(0, scroll - 1))
-      case .pageDown: mode = .detail(pane: pane, rowID: id, scroll: scroll + 10)
-      case .pageUp: mode = .detail(pane: pane, rowID: id, scroll: max(0, scroll - 10))
-      default: break
-      }
+      mode = Self.scrolled(scroll, by: key).map { .detail(pane: pane, rowID: id, scroll: $0) } ?? .normal
     case .overlay(let title, let lines, let scroll):
-      switch key {
-      case .esc, .char("q"), .enter: mode = .normal
-      case .down, .char("j"): mode = .overlay(title: title, lines: lines, scroll: scroll + 1)
-      case .up, .char("k"): mode = .overlay(title: title, lines: lines, scroll: max(0, scroll - 1))
-      case .pageDown: mode = .overlay(title: title, lines: lines, scroll: scroll + 10)
-      case .pageUp: mode = .overlay(title: title, lines: lines, scroll: max(0, scroll - 10))
-      default: break
-      }
+      mode = Self.scrolled(scroll, by: key).map { .overlay(title: title, lines: lines, scroll: $0) } ?? .normal
     case .form(var form):
       if key == .ctrl("c") {
         mode = .confirmQuit(returnTo: form)
@@ -385,6 +366,19 @@ public final class ConsoleApp {
   private var selectedAlertKey: AlertKey? {
     guard focus == .alerts, let id = selectedRowID else { return nil }
     return state.alerts.keys.first { $0.description == id }
+  }
+
+  /// Keys in a scrollable view (help, details, reports): the new offset, or
+  /// nil when the key closes the view.
+  static func scrolled(_ scroll: Int, by key: Key) -> Int? {
+    switch key {
+    case .esc, .char("q"), .char("?"), .enter: nil
+    case .down, .char("j"): scroll + 1
+    case .up, .char("k"): max(0, scroll - 1)
+    case .pageDown: scroll + 10
+    case .pageUp: max(0, scroll - 10)
+    default: scroll
+    }
   }
 
   /// The shift on now (or next) for the selected roster row.
