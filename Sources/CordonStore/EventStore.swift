@@ -76,7 +76,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   /// other processes and recovers the committed state.
   public static func open(
     directory: URL, options: StoreOptions = .init(), clock: @escaping @Sendable () -> Instant = Instant.now,
-    io: FileIO = PosixFileIO(), progress: (@Sendable (OpenProgress) -> Void)? = nil
+    io: FileIO = PosixFileIO(), progress: ((OpenProgress) -> Void)? = nil
   ) throws -> EventStore<M> {
     let layout = StoreLayout(root: directory.path)
     let lock: IOHandle

@@ -24,7 +24,9 @@ struct Recovery<M: EventSourcedModel> {
   let layout: StoreLayout
   let io: FileIO
   let options: StoreOptions
-  let progress: (@Sendable (OpenProgress) -> Void)?
+  /// Called on the opening thread while `run` replays, never later: a console
+  /// can draw from it without crossing threads.
+  let progress: ((OpenProgress) -> Void)?
 
   static func loadSnapshot(_ ref: SnapshotRef, io: FileIO, capacity: Int) throws -> Base {
     let bytes = try io.readFile(ref.path)

@@ -40,4 +40,8 @@ public struct OpenProgress: Sendable, Equatable {
   public var bytesDone: UInt64
   public var bytesTotal: UInt64
   public var fraction: Double { bytesTotal == 0 ? 1 : Double(bytesDone) / Double(bytesTotal) }
+  public init(bytesDone: UInt64, bytesTotal: UInt64) {
+    self.bytesDone = bytesDone
+    self.bytesTotal = bytesTotal
+  }
 }

@@ -75,6 +75,19 @@ struct Console: ParsableCommand {
     }
     defer { if let t = temporary { try? FileManager.default.removeItem(at: t) } }
 
+    // The terminal starts before the store opens, so a long replay shows a
+    // progress bar in the console; it ends after the store has closed.
+    let pipe: (read: Int32, write: Int32)
+    let terminal: NcursesTerminal
+    do {
+      pipe = try ConsoleLoop.makeWakePipe()
+      terminal = try NcursesTerminal(theme: chosenTheme)
+    } catch {
+      throw Fatal(description: "\(error)", code: 2)
+    }
+    defer { terminal.end() }
+    let progress = OpenProgressScreen(terminal: terminal, strings: Strings(language))
+
     var opened: EventStore<CordonDomain>? = nil
     defer { opened?.close() }
     let source: ConsoleSource
@@ -85,7 +98,7 @@ struct Console: ParsableCommand {
     } else {
       let store: EventStore<CordonDomain>
       do {
-        store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
+        store = try EventStore<CordonDomain>.open(directory: dir, progress: { progress.update($0) })
       } catch {
         throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
       }
@@ -109,15 +122,6 @@ struct Console: ParsableCommand {
       }
     }
 
-    let pipe: (read: Int32, write: Int32)
-    let terminal: NcursesTerminal
-    do {
-      pipe = try ConsoleLoop.makeWakePipe()
-      terminal = try NcursesTerminal(theme: chosenTheme)
-    } catch {
-      throw Fatal(description: "\(error)", code: 2)
-    }
-    defer { terminal.end() }
     let waker = Waker(fd: pipe.write)
     let app = ConsoleApp(source: source, language: language, keymap: settings.keymap, wake: { waker() })
     app.bellOnCritical = bell || settings.bell

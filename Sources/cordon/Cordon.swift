@@ -55,7 +55,7 @@ func currentUser() -> String {
 }
 
 /// Prints a progress bar on stderr while a store opens, when stderr is a terminal.
-func progressPrinter() -> (@Sendable (OpenProgress) -> Void)? {
+func progressPrinter() -> ((OpenProgress) -> Void)? {
   guard isatty(STDERR_FILENO) == 1 else { return nil }
   return { p in
     guard p.bytesTotal > 4 << 20 else { return }

@@ -293,3 +293,20 @@ final class AlertPaneTests: XCTestCase {
     XCTAssertNotNil(f.row(containing: "! 静默时长须在 1 分钟到 7 天之间"), f.lines.joined(separator: "\n"))
   }
 }
+
+final class OpenProgressTests: XCTestCase {
+  func testABarFillsAsALargeStoreOpensAndSmallStoresDrawNothing() {
+    let terminal = TestTerminal(width: 80, height: 24)
+    let screen = OpenProgressScreen(terminal: terminal, strings: Strings(.zh))
+    screen.update(OpenProgress(bytesDone: 100, bytesTotal: 1 << 20))
+    XCTAssertEqual(terminal.cellsWritten, 0, "a small store opens without a bar")
+    screen.update(OpenProgress(bytesDone: 37 << 20, bytesTotal: 100 << 20))
+    let lines = terminal.screen.lines
+    XCTAssertEqual(lines[11].trimmingCharacters(in: .whitespaces), "正在打开数据库 37%")
+    XCTAssertEqual(
+      lines[12], "          " + String(repeating: "#", count: 22) + String(repeating: ".", count: 38) + "          ")
+    let written = terminal.cellsWritten
+    screen.update(OpenProgress(bytesDone: (37 << 20) + 5, bytesTotal: 100 << 20))
+    XCTAssertEqual(terminal.cellsWritten, written, "the same percent is not redrawn")
+  }
+}
