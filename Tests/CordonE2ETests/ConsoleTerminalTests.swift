@@ -65,6 +65,25 @@ final class ConsoleTerminalTests: XCTestCase {
     try quit(t)
   }
 
+  /// Closing an overlay whose edge cut a double-width character redraws that
+  /// character: the terminal blanks a wide glyph when half of it is overwritten.
+  func testClosingAnOverlayRedrawsTheWideCharactersItCut() throws {
+    let t = try launch(width: 100, height: 30)
+    try waitForConsole(t)
+    // Both keys in one read, as a quick typist sends them: the console goes
+    // from the roster straight to the overlay, the path that tore 级 in half.
+    try t.send("4", "?")
+    try t.waitFor(text: "按键帮助")
+    try t.send("Escape")
+    let s = try t.waitFor("the help closed") { !$0.contains("按键帮助") }
+    XCTAssertTrue(s.lines.contains { $0.hasPrefix("│级别") }, "the column title the help's edge cut\n\(s)")
+    try t.send("1")
+    let r = try t.waitFor(text: "[1 值班表")
+    XCTAssertTrue(r.lines.contains { $0.hasPrefix("│单位") && $0.contains("岗位") }, "roster titles intact\n\(r)")
+    assertEveryLineFits(r, "after the overlay")
+    try quit(t)
+  }
+
   /// The fever form refuses 45.0 inline, keeps what was typed, and asks
   /// before discarding it.
   func testFeverFormRefusesOutOfRangeReading() throws {

@@ -1,5 +1,6 @@
 import CordonModel
 import CordonTUI
+import EventSourcing
 import XCTest
 
 final class WidthTests: XCTestCase {
@@ -94,5 +95,43 @@ final class LayoutTests: XCTestCase {
     XCTAssertEqual(data.layout(width: 32), [10, 10, 10])
     XCTAssertEqual(data.layout(width: 30), [19, 0, 10], "b is dropped; the spare goes to the most important column")
     XCTAssertEqual(data.layout(width: 100), [20, 10, 40])
+  }
+}
+
+final class BufferConsistencyTests: XCTestCase {
+  /// Overlays fill rectangles over wide characters: the regression was a fill
+  /// over the second half of 级 that left the buffer believing 级 was still shown.
+  func testFillOverHalfAWideCharacterBlanksTheOtherHalf() {
+    var b = ScreenBuffer(width: 6, height: 1)
+    b.put("级别", x: 1, y: 0, style: .title)
+    b.fill(Rect(x: 2, y: 0, width: 2, height: 1), style: .overlay)
+    XCTAssertTrue(b.isConsistent)
+    XCTAssertEqual(b.line(0), "      ", "别 was cut by the right edge, so it goes too")
+    XCTAssertEqual(b[1, 0].character, " ", "the first half of 级 is blank, not an orphan")
+  }
+
+  func testRandomPutsAndFillsKeepTheBufferConsistent() {
+    var rng = SeededRandom(seed: 2020)
+    let words = ["金盾护卫", "a", "告警", "x😷y", "e\u{301}", "热力总公司 第一热力站", "│", "  "]
+    for _ in 0..<200 {
+      var b = ScreenBuffer(width: 23, height: 3)
+      for _ in 0..<40 {
+        let y = Int.random(in: 0..<3, using: &rng)
+        let x = Int.random(in: -2..<23, using: &rng)
+        if Bool.random(using: &rng) {
+          b.put(
+            words.randomElement(using: &rng) ?? "", x: x, y: y, maxWidth: Int.random(in: 1...12, using: &rng),
+            style: .normal)
+        } else {
+          b.fill(Rect(x: max(0, x), y: y, width: Int.random(in: 0...9, using: &rng), height: 1), style: .overlay)
+        }
+        guard b.isConsistent else {
+          let dump = (0..<3).map { y in
+            (0..<23).map { x in b[x, y].continuation ? "~" : String(b[x, y].character) }.joined()
+          }
+          return XCTFail("inconsistent:\n" + dump.joined(separator: "\n"))
+        }
+      }
+    }
   }
 }

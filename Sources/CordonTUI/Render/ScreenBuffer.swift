@@ -41,6 +41,9 @@ public struct ScreenBuffer: Sendable, Equatable {
     let r = rect.intersection(Rect(x: 0, y: 0, width: width, height: height))
     guard r.width > 0, r.height > 0 else { return }
     for y in r.y..<r.maxY {
+      // A wide character cut by either edge of the rectangle goes whole,
+      // as in `put`: the terminal would blank its other half anyway.
+      repairWideNeighbours(x: r.x, y: y, width: r.width)
       for x in r.x..<r.maxX { self[x, y] = Cell(character: " ", style: style) }
     }
   }
@@ -63,7 +66,10 @@ public struct ScreenBuffer: Sendable, Equatable {
       if used + w > limit {
         // A wide character that does not fit becomes padding, never half a glyph.
         while used < limit {
-          if col >= 0 { self[col, y] = Cell(character: " ", style: style) }
+          if col >= 0 {
+            repairWideNeighbours(x: col, y: y, width: 1)
+            self[col, y] = Cell(character: " ", style: style)
+          }
           col += 1
           used += 1
         }
@@ -88,6 +94,25 @@ public struct ScreenBuffer: Sendable, Equatable {
     if after < self.width, self[after, y].continuation {
       self[after, y] = Cell(character: " ", style: self[after, y].style)
     }
+  }
+
+  /// Every wide character is followed by its continuation cell and every
+  /// continuation cell follows a wide character: what a terminal can show.
+  public var isConsistent: Bool {
+    for y in 0..<height {
+      var x = 0
+      while x < width {
+        let c = self[x, y]
+        if c.continuation { return false }
+        if DisplayWidth.of(c.character) == 2 {
+          guard x + 1 < width, self[x + 1, y].continuation else { return false }
+          x += 2
+        } else {
+          x += 1
+        }
+      }
+    }
+    return true
   }
 
   /// Text of one row as a terminal would show it (for tests and captures).
