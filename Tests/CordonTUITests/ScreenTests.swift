@@ -310,3 +310,24 @@ final class OpenProgressTests: XCTestCase {
     XCTAssertEqual(terminal.cellsWritten, written, "the same percent is not redrawn")
   }
 }
+
+final class WideCharacterRedrawTests: XCTestCase {
+  /// Closing an overlay redraws what its edge cut, and no half glyph is left
+  /// on screen. (The regression this guards was only visible through
+  /// ncurses in a real terminal; the tmux test
+  /// testClosingAnOverlayRedrawsTheWideCharactersItCut reproduces it.)
+  func testClosingTheHelpRedrawsTheTitleItsEdgeCut() throws {
+    let f = try ScreenFixture(width: 100, height: 30)
+    f.press(.char("4"), .char("?"))
+    XCTAssertTrue(f.lines.joined().contains("按键帮助"))
+    f.press(.esc)
+    XCTAssertTrue(f.lines[3].hasPrefix("│级别"), f.lines[3])
+    for y in 0..<30 {
+      var screenIsSound = true
+      for x in 0..<100 where f.terminal.screen[x, y].continuation {
+        if x == 0 || DisplayWidth.of(f.terminal.screen[x - 1, y].character) != 2 { screenIsSound = false }
+      }
+      XCTAssertTrue(screenIsSound, "row \(y): \(f.lines[y])")
+    }
+  }
+}

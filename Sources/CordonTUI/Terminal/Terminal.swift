@@ -1,3 +1,5 @@
+import CordonModel
+
 /// What the console needs from a terminal. The ncurses backend is the real
 /// one; `TestTerminal` keeps the screen in memory for tests and benchmarks.
 public protocol Terminal: AnyObject {
@@ -69,10 +71,27 @@ public final class TestTerminal: Terminal {
     screen = ScreenBuffer(width: width, height: height)
   }
 
+  /// Applies the runs as a terminal would, including what a real terminal
+  /// does when half of a wide glyph is overwritten: the other half goes blank,
+  /// so screen tests see the glyphs a user would, not the ones we meant.
   public func present(_ runs: [ScreenBuffer.Run], cursor: (x: Int, y: Int)?) {
     for run in runs {
       for (i, cell) in run.cells.enumerated() where run.x + i < width && run.y < height {
-        screen[run.x + i, run.y] = cell
+        let x = run.x + i
+        let y = run.y
+        if cell.continuation {
+          // The wide character before it was written with it; only its marker changes.
+          screen[x, y] = cell
+          continue
+        }
+        if screen[x, y].continuation, x > 0 { screen[x - 1, y] = Cell(character: " ", style: screen[x - 1, y].style) }
+        let wide = DisplayWidth.of(cell.character) == 2
+        let after = x + (wide ? 2 : 1)
+        if after < width, screen[after, y].continuation {
+          screen[after, y] = Cell(character: " ", style: screen[after, y].style)
+        }
+        screen[x, y] = cell
+        if wide, x + 1 < width { screen[x + 1, y] = Cell(character: " ", style: cell.style, continuation: true) }
         cellsWritten += 1
       }
     }
