@@ -39,8 +39,11 @@ enum DetailView {
       for e in line.ledger {
         let sign = e.delta.milli >= 0 ? "+" : ""
         let other = e.counterparty.map { " <-> " + state.unitName($0, lang) } ?? ""
+        // Stocktake reasons are stored as codes; other reasons are what the user typed.
+        let reason = t.has("adjust.\(e.reason)") ? t("adjust.\(e.reason)") : e.reason
         out.append(
-          "  \(cal.format(e.at))  \(e.kind.rawValue)  \(sign)\(e.delta)  = \(e.balance)\(other)  \(e.reason)  \(e.by)")
+          "  \(cal.format(e.at))  \(t("movement.\(e.kind.rawValue)"))  \(sign)\(e.delta)  = \(e.balance)\(other)  \(reason)  \(e.by)"
+        )
       }
       return (state.itemName(line.item, lang), out)
     case .alerts:
