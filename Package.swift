@@ -41,7 +41,6 @@ let package = Package(
       dependencies: [
         "CordonModel", "CordonStore", "CordonTUI", "CordonServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     .executableTarget(

@@ -1,4 +1,3 @@
-import CordonTUI
 import Foundation
 import TOMLKit
 
@@ -9,17 +8,18 @@ import TOMLKit
 ///     bell = true
 ///     [keys]
 ///     quit = ["q", "F10"]
-struct ConsoleConfig {
-  var theme: String?
-  var lang: String?
-  var bell = false
-  var keymap = KeyMap.defaults
+public struct ConsoleConfig: Sendable {
+  public var theme: String?
+  public var lang: String?
+  public var bell = false
+  public var keymap = KeyMap.defaults
+  public init() {}
 
-  struct Invalid: Error, CustomStringConvertible {
-    var description: String
+  public struct Invalid: Error, CustomStringConvertible {
+    public var description: String
   }
 
-  static func load(path: String?, environment env: [String: String]) throws -> ConsoleConfig {
+  public static func load(path: String?, environment env: [String: String]) throws -> ConsoleConfig {
     let file: String
     if let path {
       file = path
@@ -37,7 +37,7 @@ struct ConsoleConfig {
     return try parse(text, file: file)
   }
 
-  static func parse(_ text: String, file: String) throws -> ConsoleConfig {
+  public static func parse(_ text: String, file: String) throws -> ConsoleConfig {
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch {
       throw Invalid(description: "\(file): \(error)")
