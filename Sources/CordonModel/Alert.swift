@@ -27,6 +27,13 @@ public struct AlertKey: Codable, Sendable, Hashable, Comparable, CustomStringCon
     self.subject = subject
   }
   public var description: String { "\(rule.rawValue)/\(subject)" }
+
+  /// The inverse of `description` ("fever/ht-1/张三"): the rule is everything
+  /// before the first slash. Nil when the rule is unknown.
+  public init?(parsing text: String) {
+    guard let slash = text.firstIndex(of: "/"), let rule = RuleID(rawValue: String(text[..<slash])) else { return nil }
+    self.init(rule: rule, subject: String(text[text.index(after: slash)...]))
+  }
   public static func < (a: AlertKey, b: AlertKey) -> Bool { a.description < b.description }
 }
 

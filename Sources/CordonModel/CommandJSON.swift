@@ -216,11 +216,10 @@ public enum CommandJSON {
       return d
     }
     func alertKey(_ k: String) throws(Refusal) -> AlertKey {
-      let s = try string(k)
-      guard let slash = s.firstIndex(of: "/"), let rule = RuleID(rawValue: String(s[..<slash])) else {
+      guard let key = AlertKey(parsing: try string(k)) else {
         throw Refusal("json.field", [k, "alert such as fever/ht-1/张三"], field: k)
       }
-      return AlertKey(rule: rule, subject: String(s[s.index(after: slash)...]))
+      return key
     }
   }
 }

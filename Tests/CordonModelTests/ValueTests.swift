@@ -40,4 +40,15 @@ final class ValueTests: XCTestCase {
     XCTAssertEqual(UserText.clean("第一行\n第二行", multiline: true), "第一行\n第二行")
     XCTAssertEqual(UserText.clean("第一行\n第二行"), "第一行第二行")
   }
+
+  func testAlertKeysRoundTripThroughTheirText() {
+    for key in [
+      AlertKey(rule: .fever, subject: "ht-1/张三"), AlertKey(rule: .stockLow, subject: "heating/d84"),
+      AlertKey(rule: .directiveUnacknowledged, subject: "d12/jinyuan"),
+    ] {
+      XCTAssertEqual(AlertKey(parsing: key.description), key)
+    }
+    XCTAssertNil(AlertKey(parsing: "meteor/ht-1"))
+    XCTAssertNil(AlertKey(parsing: "fever"))
+  }
 }

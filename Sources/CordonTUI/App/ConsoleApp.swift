@@ -338,8 +338,9 @@ public final class ConsoleApp {
     case .acknowledgeFiltered:
       // Only open alerts among the rows the filter shows.
       let state = state
-      let keys = visibleRows(.alerts).compactMap { row in state.alerts.keys.first { $0.description == row.id } }
-        .filter { state.alerts[$0]?.state == .open }
+      let keys = visibleRows(.alerts).compactMap { AlertKey(parsing: $0.id) }.filter {
+        state.alerts[$0]?.state == .open
+      }
       guard !keys.isEmpty else { return }
       mode = .confirm(
         question: strings("confirm.ackFiltered", String(keys.count)),
@@ -365,7 +366,7 @@ public final class ConsoleApp {
 
   private var selectedAlertKey: AlertKey? {
     guard focus == .alerts, let id = selectedRowID else { return nil }
-    return state.alerts.keys.first { $0.description == id }
+    return AlertKey(parsing: id).flatMap { state.alerts[$0] == nil ? nil : $0 }
   }
 
   /// Keys in a scrollable view (help, details, reports): the new offset, or

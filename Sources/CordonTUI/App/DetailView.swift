@@ -47,7 +47,7 @@ enum DetailView {
       }
       return (state.itemName(line.item, lang), out)
     case .alerts:
-      guard let a = state.alerts.values.first(where: { $0.key.description == rowID }) else {
+      guard let a = AlertKey(parsing: rowID).flatMap({ state.alerts[$0] }) else {
         return (t("detail.title"), [])
       }
       var out = ["#\(a.number) \(a.message(state, t))", "\(t("col.unit")): \(state.unitName(a.unit, lang))"]
