@@ -83,6 +83,12 @@ public struct Site: Codable, Sendable, Equatable, Identifiable {
     (rounds.first?.at ?? registeredAt).adding(minutes: Int64(reportIntervalMinutes))
   }
 
+  /// An open site that has not reported by its due time. Overdue exactly at
+  /// the due time; a closed site, or one with no interval, never is.
+  public func isOverdue(at now: Instant) -> Bool {
+    isOpen && reportIntervalMinutes > 0 && reportDue <= now
+  }
+
   public func disinfections(onDay day: Int, calendar: LocalCalendar) -> Int {
     disinfections.reduce(0) { $0 + (calendar.day(of: $1.at) == day ? 1 : 0) }
   }

@@ -40,7 +40,7 @@ public struct RoundOverdueRule: AlertRule {
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
     state.orderedSites.compactMap { site in
-      guard site.isOpen, site.reportIntervalMinutes > 0, site.reportDue <= now else { return nil }
+      guard site.isOverdue(at: now) else { return nil }
       return AlertCondition(
         key: AlertKey(rule: .roundOverdue, subject: site.id), severity: .warning, unit: site.unit, site: site.id,
         args: [site.id, String(site.reportIntervalMinutes)], occurrence: site.reportDue, autoResolves: true)

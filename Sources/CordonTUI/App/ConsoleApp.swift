@@ -583,17 +583,17 @@ public final class ConsoleApp {
     return ScreenLayout.bodyRows(rect, hasFooter: tableData(pane).data.footer != nil)
   }
 
-  /// Active alerts by severity, counted once per data change and minute.
-  func alertCounts() -> [Severity: Int] {
+  /// The header's and tabs' counts, once per data change and minute.
+  func paneCounts() -> PaneCounts {
     let state = state
     let now = self.now
     let key = CacheKey(seq: state.lastSeq, minute: now.milliseconds / 60_000, language: strings.language, filter: "")
     if let c = countsCache, c.key == key { return c.counts }
-    let counts = AlertPane.counts(state, now: now)
+    let counts = PaneCounts(state: state, now: now)
     countsCache = (key, counts)
     return counts
   }
-  private var countsCache: (key: CacheKey, counts: [Severity: Int])?
+  private var countsCache: (key: CacheKey, counts: PaneCounts)?
 
   /// Tables are rebuilt only when the data, the minute, the language or the
   /// filter changed: a frame only draws the visible rows of what is cached.
@@ -644,7 +644,7 @@ public final class ConsoleApp {
     let state = state
     let info = displayInfo
     let now = self.now
-    let counts = alertCounts()
+    let counts = paneCounts()
     HeaderView.draw(
       state: state, info: info, now: now, counts: counts, strings: strings, newCritical: newCritical,
       in: layout.header, buffer: &buffer)
@@ -718,7 +718,7 @@ public final class ConsoleApp {
     let focused = pane == focus
     var title = "\(pane.rawValue + 1) \(strings(pane.titleKey))"
     if pane == .alerts {
-      let c = alertCounts()
+      let c = paneCounts().bySeverity
       title +=
         " \(strings("severity.short.critical"))\(c[.critical] ?? 0) \(strings("severity.short.warning"))\(c[.warning] ?? 0)"
     }

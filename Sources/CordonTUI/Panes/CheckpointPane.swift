@@ -22,7 +22,7 @@ public enum CheckpointPane {
       state.alerts.values.filter { $0.key.rule == .fever && $0.isActive }.compactMap(\.site))
     var scored: [(Int, Int, TableRow)] = []
     for (order, site) in state.orderedSites.enumerated() {
-      let overdue = site.isOpen && site.reportIntervalMinutes > 0 && site.reportDue <= now
+      let overdue = site.isOverdue(at: now)
       let done = site.disinfections(onDay: today, calendar: cal)
       let short = done < site.disinfectionsPerDay
       let fever = feverSites.contains(site.id)

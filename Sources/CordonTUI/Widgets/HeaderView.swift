@@ -4,9 +4,10 @@ import EventSourcing
 /// The header line, the tab strip of the small layout, and the hint bar.
 enum HeaderView {
   static func draw(
-    state: CordonState, info: SourceInfo, now: Instant, counts: [Severity: Int], strings t: Strings,
+    state: CordonState, info: SourceInfo, now: Instant, counts all: PaneCounts, strings t: Strings,
     newCritical: Bool, in r: Rect, buffer: inout ScreenBuffer
   ) {
+    let counts = all.bySeverity
     buffer.fill(r, style: .header)
     // Alert counts are pinned to the right edge: they survive any width.
     var right =
@@ -43,13 +44,12 @@ enum HeaderView {
 
   /// Tabs naming all four panes with live counts, for the one-pane layout.
   static func drawTabs(
-    state: CordonState, now: Instant, counts: [Severity: Int], focus: PaneKind, strings t: Strings, in r: Rect,
+    state: CordonState, now: Instant, counts all: PaneCounts, focus: PaneKind, strings t: Strings, in r: Rect,
     buffer: inout ScreenBuffer
   ) {
     buffer.fill(r, style: .tabInactive)
-    let gaps = state.alerts.values.filter { $0.key.rule == .roleUncovered && $0.isActive }.count
-    let late = state.sites.values.filter { $0.isOpen && $0.reportIntervalMinutes > 0 && $0.reportDue <= now }.count
-    let low = state.stock.values.filter { $0.level != .ok }.count
+    let counts = all.bySeverity
+    let (gaps, late, low) = (all.gaps, all.overdue, all.lowStock)
     let labels: [(PaneKind, String)] = [
       (.roster, gaps > 0 ? " !\(gaps)" : ""),
       (.checkpoints, late > 0 ? " !\(late)" : ""),
