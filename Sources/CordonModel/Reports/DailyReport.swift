@@ -36,7 +36,11 @@ public struct DailyReport: Sendable, Equatable {
   public var feverCases: [FeverLine]
   public var disinfection: [Disinfection]
   public var ventilations: Int
-  public var stockTotals: [(item: String, total: Quantity)]
+  public struct StockTotal: Sendable, Equatable {
+    public var item: String
+    public var total: Quantity
+  }
+  public var stockTotals: [StockTotal]
   public var lowStock: [StockLineSummary]
   public var requests: [ShortageRequest]
   public var alertsRaised: [Severity: Int]
@@ -44,16 +48,6 @@ public struct DailyReport: Sendable, Equatable {
   public var alertsOpen: [Alert]
   public var directives: [Directive]
   public var handovers: [HandoverNote]
-
-  public static func == (a: DailyReport, b: DailyReport) -> Bool {
-    a.day == b.day && a.people == b.people && a.rounds == b.rounds && a.checked == b.checked && a.fevers == b.fevers
-      && a.feverCases == b.feverCases && a.disinfection == b.disinfection && a.ventilations == b.ventilations
-      && a.stockTotals.map(\.item) == b.stockTotals.map(\.item)
-      && a.stockTotals.map(\.total) == b.stockTotals.map(\.total)
-      && a.lowStock == b.lowStock && a.requests == b.requests && a.alertsRaised == b.alertsRaised
-      && a.alertsResolved == b.alertsResolved && a.alertsOpen == b.alertsOpen && a.directives == b.directives
-      && a.handovers == b.handovers
-  }
 
   /// `records` are the records of the day (any extra are ignored); `end` is
   /// the state at the end of the day (or now, for today).
@@ -134,7 +128,7 @@ public struct DailyReport: Sendable, Equatable {
     stockTotals = end.orderedItems.compactMap { item in
       let lines = end.stock.values.filter { $0.item == item.id && keep($0.unit) }
       guard !lines.isEmpty else { return nil }
-      return (item.id, lines.reduce(Quantity.zero) { $0 + $1.balance })
+      return StockTotal(item: item.id, total: lines.reduce(Quantity.zero) { $0 + $1.balance })
     }
     lowStock = end.stock.values.filter { keep($0.unit) && $0.level != .ok }
       .sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }

@@ -25,7 +25,6 @@ public final class ConsoleApp {
 
   public enum Message: Sendable {
     case dataChanged
-    case submitted(seq: UInt64)
     case refused(StoreFailure, formToken: Int?)
     case saved(seq: UInt64, formToken: Int?)
   }
@@ -136,7 +135,7 @@ public final class ConsoleApp {
         if bellOnCritical { pendingBell = true }
       }
       knownCritical = crit
-    case .submitted(let seq), .saved(let seq, nil):
+    case .saved(let seq, nil):
       status = (strings("status.saved", String(seq)), .ok)
     case .saved(let seq, let token?):
       if case .form(let f) = mode, f.submitting, token == formToken {
