@@ -32,10 +32,10 @@ public enum AlertReconciler {
         out.append(.alertSeverityChanged(key: c.key, severity: c.severity, args: c.args))
       }
     }
-    for key in state.alerts.keys.sorted() where !seen.contains(key) {
-      guard let a = state.alerts[key], a.isActive, a.autoResolves else { continue }
-      out.append(.alertAutoResolved(key: key))
-    }
+    // Filter first, sort only what resolves: the queue may hold thousands of
+    // alerts and this runs for every command. Sorted so replays match.
+    let cleared = state.alerts.values.filter { $0.isActive && $0.autoResolves && !seen.contains($0.key) }.map(\.key)
+    for key in cleared.sorted() { out.append(.alertAutoResolved(key: key)) }
     return out
   }
 
@@ -44,14 +44,13 @@ public enum AlertReconciler {
   public static func escalations(state: CordonState, now: Instant) -> [CordonEvent] {
     let timeout = Int64(state.settings.ackTimeoutMinutes)
     var out: [CordonEvent] = []
-    for key in state.alerts.keys.sorted() {
-      guard let a = state.alerts[key], a.state == .open, a.severity == .critical, !a.isSilenced(at: now),
-        a.escalationLevel < state.settings.maxEscalations
-      else { continue }
-      let since = a.lastEscalation ?? a.lastSeen
-      if since.adding(minutes: timeout) <= now {
-        out.append(.alertEscalated(key: key, level: a.escalationLevel + 1))
-      }
+    let due = state.alerts.values.filter { a in
+      a.state == .open && a.severity == .critical && !a.isSilenced(at: now)
+        && a.escalationLevel < state.settings.maxEscalations
+        && (a.lastEscalation ?? a.lastSeen).adding(minutes: timeout) <= now
+    }
+    for a in due.sorted(by: { $0.key < $1.key }) {
+      out.append(.alertEscalated(key: a.key, level: a.escalationLevel + 1))
     }
     return out
   }
