@@ -37,7 +37,8 @@ final class BackgroundWork: Sendable {
         if demo, store.status.isWritable, let step = DemoFeed.next(state: store.state, now: Instant.now(), rng: &rng) {
           store.submit(step.command, actor: step.actor, unit: step.unit) { _ in }
         }
-        flag.sleep(seconds: demo ? Double.random(in: 1.5...3.5, using: &rng) : 5)
+        // Without the demo, only the watchdog runs: wake when its tick is due, not before.
+        flag.sleep(seconds: demo ? Double.random(in: 1.5...3.5, using: &rng) : 15)
       }
     }
     worker.name = "cordon-background"
