@@ -96,12 +96,7 @@ struct Console: ParsableCommand {
     if let remote {
       source = remote
     } else {
-      let store: EventStore<CordonDomain>
-      do {
-        store = try EventStore<CordonDomain>.open(directory: dir, progress: { progress.update($0) })
-      } catch {
-        throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
-      }
+      let store = try openStore(at: dir, progress: { progress.update($0) })
       opened = store
       let user = currentUser()
       if let at {

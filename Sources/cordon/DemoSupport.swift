@@ -9,14 +9,12 @@ enum DemoSeeder {
     guard store.state.units.isEmpty else { return }
     let cal = store.state.calendar
     let today = cal.day(of: Instant.now())
-    let semaphore = DispatchSemaphore(value: 0)
     // One batch, so the roster exists the moment the units do and no
     // coverage alert is raised and cleared in between.
     let events =
       DemoOrganisation.registration()
       + DemoOrganisation.shifts(fromDay: today - 1, toDay: today + 1, calendar: cal, existing: [])
-    store.submit(.register(events), actor: "demo", unit: "hq", commandID: "demo-seed") { _ in semaphore.signal() }
-    semaphore.wait()
+    _ = submitAndWait(.register(events), to: store, actor: "demo", unit: "hq", commandID: "demo-seed")
   }
 }
 

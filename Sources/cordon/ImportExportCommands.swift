@@ -62,7 +62,7 @@ enum ImportRunner {
     guard let data = FileManager.default.contents(atPath: file) else {
       throw Fatal(description: "cannot read \(file)", code: 1)
     }
-    let store = try openStore(options.location)
+    let store = try options.location.openStore()
     defer { store.close() }
     if options.demo { DemoSeeder.seedIfEmpty(store) }
 
@@ -91,27 +91,10 @@ enum ImportRunner {
     return Fatal(description: strings("csv.failed", file, String(issues.count)), code: 1)
   }
 
-  /// Submits and waits: the CLI has nothing else to do until the batch is durable or refused.
   static func submit(_ command: CordonCommand, to store: EventStore<CordonDomain>) -> Result<
     [EventRecord<CordonEvent>], StoreFailure
   > {
-    let done = DispatchSemaphore(value: 0)
-    let box = ResultBox()
-    store.submit(command, actor: currentUser(), unit: nil) { r in
-      box.set(r)
-      done.signal()
-    }
-    done.wait()
-    return box.get() ?? .failure(.io("no result"))
-  }
-
-  static func openStore(_ location: StoreLocation) throws -> EventStore<CordonDomain> {
-    let dir = location.directory()
-    do {
-      return try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
-    } catch {
-      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
-    }
+    submitAndWait(command, to: store, actor: currentUser(), unit: nil)
   }
 }
 
@@ -182,7 +165,7 @@ enum ExportRunner {
   static func run(
     _ options: Export.Options, bom: Bool, rows: (EventStore<CordonDomain>, Int) throws -> [[String]]
   ) throws {
-    let store = try ImportRunner.openStore(options.location)
+    let store = try options.location.openStore()
     defer { store.close() }
     let cal = store.state.calendar
     let day = options.date.flatMap { cal.parseDay($0) } ?? cal.day(of: Instant.now())

@@ -37,11 +37,7 @@ struct Post: ParsableCommand {
       try runRemote(path)
       return
     }
-    let dir = location.directory()
-    let store: EventStore<CordonDomain>
-    do { store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter()) } catch {
-      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
-    }
+    let store = try location.openStore()
     defer { store.close() }
     let strings = Strings(lang == "zh" ? .zh : .en)
     let user = currentUser()
@@ -83,12 +79,7 @@ struct Post: ParsableCommand {
       case .success(let seq)?: print(PostRunner.json(["line": number, "seq": Int(seq)]))
       case .failure(let f)?:
         failed += 1
-        let refusal: Refusal
-        switch f {
-        case .refused(let r): refusal = r
-        case .storeReadOnly(let reason): refusal = Refusal("store.readOnly", [reason])
-        case .io(let text): refusal = Refusal("other", [text])
-        }
+        let refusal = f.refusal
         print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
       case nil:
         failed += 1
@@ -108,19 +99,9 @@ enum PostRunner {
   > {
     let command: CordonCommand
     do { command = try CommandJSON.decode(line, calendar: store.state.calendar) } catch { return .failure(error) }
-    let done = DispatchSemaphore(value: 0)
-    let box = ResultBox()
-    store.submit(command, actor: actor, unit: unit) { r in
-      box.set(r)
-      done.signal()
-    }
-    done.wait()
-    switch box.get() {
-    case .success(let records)?: return .success(records.last?.seq ?? store.lastSeq)
-    case .failure(.refused(let r))?: return .failure(r)
-    case .failure(.storeReadOnly(let reason))?: return .failure(Refusal("store.readOnly", [reason]))
-    case .failure(.io(let text))?: return .failure(Refusal("other", [text]))
-    case nil: return .failure(Refusal("other", ["no result"]))
+    switch submitAndWait(command, to: store, actor: actor, unit: unit) {
+    case .success(let records): return .success(records.last?.seq ?? store.lastSeq)
+    case .failure(let f): return .failure(f.refusal)
     }
   }
 
@@ -131,11 +112,4 @@ enum PostRunner {
     else { return "{}" }
     return s
   }
-}
-
-/// Carries a completion's result back to the waiting thread.
-final class ResultBox: Sendable {
-  private let value = Mutex<Result<[EventRecord<CordonEvent>], StoreFailure>?>(nil)
-  func set(_ v: Result<[EventRecord<CordonEvent>], StoreFailure>) { value.withLock { $0 = v } }
-  func get() -> Result<[EventRecord<CordonEvent>], StoreFailure>? { value.withLock { $0 } }
 }

@@ -84,10 +84,7 @@ enum JournalReader {
     guard FileManager.default.fileExists(atPath: dir.path) else {
       throw Fatal(description: "no data directory at \(dir.path)", code: 2)
     }
-    let store: EventStore<CordonDomain>
-    do { store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter()) } catch {
-      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
-    }
+    let store = try openStore(at: dir)
     defer { store.close() }
     return try body(store)
   }

@@ -45,12 +45,7 @@ struct Serve: ParsableCommand {
       throw Fatal(description: "\(error)", code: 2)
     }
     let dir = location.directory(environment: env)
-    let store: EventStore<CordonDomain>
-    do {
-      store = try EventStore<CordonDomain>.open(directory: dir, progress: progressPrinter())
-    } catch {
-      throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
-    }
+    let store = try openStore(at: dir)
     defer { store.close() }
     if demo { DemoSeeder.seedIfEmpty(store) }
 
