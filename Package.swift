@@ -21,16 +21,31 @@ let package = Package(
     .target(name: "CordonModel", dependencies: ["EventSourcing"]),
     // Durable event store: journal, snapshots, recovery. Generic over the domain.
     .target(name: "CordonStore", dependencies: ["EventSourcing"]),
+    // What a console reads and sends through: the data-source protocol, the
+    // embedded store's source, and the one wording of store failures.
+    .target(name: "CordonSession", dependencies: ["CordonModel", "CordonStore"]),
+    // The wire protocol of `cordon serve`, and the remote client beside it.
+    .target(
+      name: "CordonWire",
+      dependencies: [
+        "CordonModel", "CordonStore", "CordonSession",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ]
+    ),
     // Everything that touches the terminal.
     .target(
       name: "CordonTUI",
-      dependencies: ["CNcursesw", "CordonModel", "CordonStore", .product(name: "TOMLKit", package: "TOMLKit")]
+      dependencies: [
+        "CNcursesw", "CordonModel", "CordonStore", "CordonSession", .product(name: "TOMLKit", package: "TOMLKit"),
+      ]
     ),
-    // `cordon serve`: the Unix-socket protocol, identity from peer credentials, roles, fan-out; and the client side.
+    // `cordon serve`: identity from peer credentials, roles, fan-out. Store,
+    // model and wire only: never the terminal (a test reads dump-package).
     .target(
       name: "CordonServer",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonTUI",
+        "CordonModel", "CordonStore", "CordonWire",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "TOMLKit", package: "TOMLKit"),
@@ -39,15 +54,15 @@ let package = Package(
     .executableTarget(
       name: "cordon",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonTUI", "CordonServer",
+        "CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonTUI", "CordonServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(
       name: "cordon-bench",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonTUI", "CordonServer",
-        .product(name: "NIOPosix", package: "swift-nio"),
+        "CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonSession", "CordonWire", "CordonTUI",
+        "CordonServer", .product(name: "NIOPosix", package: "swift-nio"),
       ]),
     // Golden report files are read by path, not bundled.
     .testTarget(name: "CordonModelTests", dependencies: ["CordonModel"], exclude: ["Golden"]),
@@ -55,9 +70,11 @@ let package = Package(
     .target(name: "CordonStoreTestSupport", dependencies: ["CordonStore"]),
     .executableTarget(name: "cordon-torture", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
     .testTarget(name: "CordonStoreTests", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
-    .testTarget(name: "CordonTUITests", dependencies: ["CordonTUI", "CordonModel", "CordonStore"]),
+    .testTarget(name: "CordonTUITests", dependencies: ["CordonTUI", "CordonSession", "CordonModel", "CordonStore"]),
     // Real sockets, real OS users (when root): protocol, fuzzing, authorisation matrix.
-    .testTarget(name: "CordonServerTests", dependencies: ["CordonServer", "CordonModel", "CordonStore", "cordon"]),
+    .testTarget(
+      name: "CordonServerTests",
+      dependencies: ["CordonServer", "CordonWire", "CordonSession", "CordonModel", "CordonStore", "cordon"]),
     // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
     .testTarget(name: "CordonE2ETests", dependencies: ["cordon"]),
   ],

@@ -24,93 +24,93 @@ public enum CommandJSON {
     }
     guard case .object(let object) = value else { throw Refusal("json.notObject") }
     let f = Fields(object: object, calendar: calendar)
-    let type = try f.string("type")
+    let type = try f.string(.type)
     switch type {
     case "round":
       return .recordRound(
-        site: try f.string("site"), checked: try f.int("checked"), fevers: try f.int("fevers"),
-        acceptMissingCases: try f.bool("acceptMissingCases", default: false))
+        site: try f.string(.site), checked: try f.int(.checked), fevers: try f.int(.fevers),
+        acceptMissingCases: try f.bool(.acceptMissingCases, default: false))
     case "fever":
       return .recordFever(
-        site: try f.string("site"), personName: try f.string("person"), reading: try f.celsius("reading"))
+        site: try f.string(.site), personName: try f.string(.person), reading: try f.celsius(.reading))
     case "disinfection":
       return .recordDisinfection(
-        site: try f.string("site"), area: try f.string("area"), agent: try f.string("agent"),
-        by: try f.string("by", default: ""))
-    case "ventilation": return .recordVentilation(site: try f.string("site"))
-    case "openSite": return .openSite(site: try f.string("site"), staff: try f.int("staff"))
-    case "closeSite": return .closeSite(site: try f.string("site"))
+        site: try f.string(.site), area: try f.string(.area), agent: try f.string(.agent),
+        by: try f.string(.by, default: ""))
+    case "ventilation": return .recordVentilation(site: try f.string(.site))
+    case "openSite": return .openSite(site: try f.string(.site), staff: try f.int(.staff))
+    case "closeSite": return .closeSite(site: try f.string(.site))
     case "receive":
-      guard let kind = MovementKind(rawValue: try f.string("kind", default: "purchase")) else {
-        throw Refusal("json.field", ["kind", "purchase|donation|cityAllocation"], field: "kind")
+      guard let kind = MovementKind(rawValue: try f.string(.kind, default: "purchase")) else {
+        throw Refusal("json.field", ["kind", "purchase|donation|cityAllocation"], field: .kind)
       }
       return .receiveStock(
-        unit: try f.string("unit"), item: try f.string("item"), quantity: try f.quantity("quantity"), kind: kind,
-        reason: try f.string("reason", default: ""))
+        unit: try f.string(.unit), item: try f.string(.item), quantity: try f.quantity(.quantity), kind: kind,
+        reason: try f.string(.reason, default: ""))
     case "issue":
       return .issueStock(
-        unit: try f.string("unit"), item: try f.string("item"), quantity: try f.quantity("quantity"),
-        reason: try f.string("reason", default: ""))
+        unit: try f.string(.unit), item: try f.string(.item), quantity: try f.quantity(.quantity),
+        reason: try f.string(.reason, default: ""))
     case "transfer":
       return .transferStock(
-        from: try f.string("from"), to: try f.string("to"), item: try f.string("item"),
-        quantity: try f.quantity("quantity"), reason: try f.string("reason", default: ""))
+        from: try f.string(.from), to: try f.string(.to), item: try f.string(.item),
+        quantity: try f.quantity(.quantity), reason: try f.string(.reason, default: ""))
     case "count":
-      guard let reason = AdjustmentReason(rawValue: try f.string("reason")) else {
+      guard let reason = AdjustmentReason(rawValue: try f.string(.reason)) else {
         throw Refusal(
-          "json.field", ["reason", AdjustmentReason.allCases.map(\.rawValue).joined(separator: "|")], field: "reason")
+          "json.field", ["reason", AdjustmentReason.allCases.map(\.rawValue).joined(separator: "|")], field: .reason)
       }
       return .countStock(
-        unit: try f.string("unit"), item: try f.string("item"), counted: try f.quantity("counted"), reason: reason)
+        unit: try f.string(.unit), item: try f.string(.item), counted: try f.quantity(.counted), reason: reason)
     case "minimum":
-      return .setMinimum(unit: try f.string("unit"), item: try f.string("item"), minimum: try f.quantity("minimum"))
+      return .setMinimum(unit: try f.string(.unit), item: try f.string(.item), minimum: try f.quantity(.minimum))
     case "assignShift":
-      guard let role = DutyRole(rawValue: try f.string("role")) else {
-        throw Refusal("json.field", ["role", "officer|manager|leader"], field: "role")
+      guard let role = DutyRole(rawValue: try f.string(.role)) else {
+        throw Refusal("json.field", ["role", "officer|manager|leader"], field: .role)
       }
       return .assignShift(
-        unit: try f.string("unit"), site: try f.optionalString("site"), role: role, person: try f.string("person"),
-        start: try f.time("start"), end: try f.time("end"),
-        confirmShortRest: try f.bool("confirmShortRest", default: false))
-    case "cancelShift": return .cancelShift(shift: try f.string("shift"), reason: try f.string("reason"))
-    case "noShow": return .markNoShow(shift: try f.string("shift"))
-    case "swapShifts": return .swapShifts(try f.string("a"), try f.string("b"))
-    case "handover": return .writeHandover(unit: try f.string("unit"), text: try f.string("text"))
+        unit: try f.string(.unit), site: try f.optionalString(.site), role: role, person: try f.string(.person),
+        start: try f.time(.start), end: try f.time(.end),
+        confirmShortRest: try f.bool(.confirmShortRest, default: false))
+    case "cancelShift": return .cancelShift(shift: try f.string(.shift), reason: try f.string(.reason))
+    case "noShow": return .markNoShow(shift: try f.string(.shift))
+    case "swapShifts": return .swapShifts(try f.string(.a), try f.string(.b))
+    case "handover": return .writeHandover(unit: try f.string(.unit), text: try f.string(.text))
     case "health":
-      guard let category = PersonCategory(rawValue: try f.string("category")) else {
+      guard let category = PersonCategory(rawValue: try f.string(.category)) else {
         throw Refusal(
-          "json.field", ["category", PersonCategory.allCases.map(\.rawValue).joined(separator: "|")], field: "category")
+          "json.field", ["category", PersonCategory.allCases.map(\.rawValue).joined(separator: "|")], field: .category)
       }
       return .registerHealth(
-        person: try f.string("person"), day: try f.day("date"), category: category,
-        morningCheck: f.has("morningCheck") ? try f.celsius("morningCheck") : nil,
-        travellerContact: try f.bool("travellerContact", default: false), remarks: try f.string("remarks", default: ""))
-    case "ack": return .acknowledgeAlert(try f.alertKey("alert"))
-    case "assignAlert": return .assignAlert(try f.alertKey("alert"), to: try f.string("to"))
+        person: try f.string(.person), day: try f.day(.date), category: category,
+        morningCheck: f.has(.morningCheck) ? try f.celsius(.morningCheck) : nil,
+        travellerContact: try f.bool(.travellerContact, default: false), remarks: try f.string(.remarks, default: ""))
+    case "ack": return .acknowledgeAlert(try f.alertKey(.alert))
+    case "assignAlert": return .assignAlert(try f.alertKey(.alert), to: try f.string(.to))
     case "silence":
-      return .silenceAlert(try f.alertKey("alert"), minutes: try f.int("minutes"), reason: try f.string("reason"))
-    case "resolve": return .resolveAlert(try f.alertKey("alert"), note: try f.string("note"))
+      return .silenceAlert(try f.alertKey(.alert), minutes: try f.int(.minutes), reason: try f.string(.reason))
+    case "resolve": return .resolveAlert(try f.alertKey(.alert), note: try f.string(.note))
     case "directive":
       return .issueDirective(
-        text: try f.string("text"), targets: try f.strings("targets"), deadline: try f.time("deadline"))
-    case "ackDirective": return .acknowledgeDirective(id: try f.string("id"), unit: try f.string("unit"))
+        text: try f.string(.text), targets: try f.strings(.targets), deadline: try f.time(.deadline))
+    case "ackDirective": return .acknowledgeDirective(id: try f.string(.id), unit: try f.string(.unit))
     case "request":
-      guard let urgency = ShortageRequest.Urgency(rawValue: try f.string("urgency", default: "routine")) else {
-        throw Refusal("json.field", ["urgency", "routine|urgent|critical"], field: "urgency")
+      guard let urgency = ShortageRequest.Urgency(rawValue: try f.string(.urgency, default: "routine")) else {
+        throw Refusal("json.field", ["urgency", "routine|urgent|critical"], field: .urgency)
       }
       return .submitRequest(
-        unit: try f.string("unit"), item: try f.string("item"), quantity: try f.quantity("quantity"), urgency: urgency,
-        reason: try f.string("reason"))
+        unit: try f.string(.unit), item: try f.string(.item), quantity: try f.quantity(.quantity), urgency: urgency,
+        reason: try f.string(.reason))
     case "approveRequest":
       return .approveRequest(
-        id: try f.string("id"), quantity: try f.quantity("quantity"), note: try f.string("note", default: ""))
-    case "rejectRequest": return .rejectRequest(id: try f.string("id"), note: try f.string("note"))
+        id: try f.string(.id), quantity: try f.quantity(.quantity), note: try f.string(.note, default: ""))
+    case "rejectRequest": return .rejectRequest(id: try f.string(.id), note: try f.string(.note))
     case "forwardRequest":
       return .forwardRequest(
-        id: try f.string("id"), quantity: try f.quantity("quantity"), note: try f.string("note", default: ""))
-    case "receiveForRequest": return .receiveForRequest(id: try f.string("id"), quantity: try f.quantity("quantity"))
+        id: try f.string(.id), quantity: try f.quantity(.quantity), note: try f.string(.note, default: ""))
+    case "receiveForRequest": return .receiveForRequest(id: try f.string(.id), quantity: try f.quantity(.quantity))
     default:
-      throw Refusal("json.type", [type, types.joined(separator: " ")], field: "type")
+      throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
     }
   }
 
@@ -149,75 +149,83 @@ public enum CommandJSON {
     let object: [String: JSONValue]
     let calendar: LocalCalendar
 
-    func has(_ k: String) -> Bool {
-      if let v = object[k], case .null = v { return false }
-      return object[k] != nil
+    func has(_ k: CommandField) -> Bool {
+      if let v = object[k.rawValue], case .null = v { return false }
+      return object[k.rawValue] != nil
     }
 
-    func string(_ k: String, default d: String? = nil) throws(Refusal) -> String {
-      guard has(k), let v = object[k] else {
+    func string(_ k: CommandField, default d: String? = nil) throws(Refusal) -> String {
+      guard has(k), let v = object[k.rawValue] else {
         if let d { return d }
-        throw Refusal("json.missing", [k], field: k)
+        throw Refusal("json.missing", [k.rawValue], field: k.rawValue)
       }
-      guard case .string(let s) = v else { throw Refusal("json.field", [k, "string"], field: k) }
+      guard case .string(let s) = v else { throw Refusal("json.field", [k.rawValue, "string"], field: k.rawValue) }
       return s
     }
-    func optionalString(_ k: String) throws(Refusal) -> String? { has(k) ? try string(k) : nil }
-    func strings(_ k: String) throws(Refusal) -> [String] {
-      guard let v = object[k] else { throw Refusal("json.missing", [k], field: k) }
-      guard case .array(let a) = v else { throw Refusal("json.field", [k, "list of strings"], field: k) }
+    func optionalString(_ k: CommandField) throws(Refusal) -> String? { has(k) ? try string(k) : nil }
+    func strings(_ k: CommandField) throws(Refusal) -> [String] {
+      guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
+      guard case .array(let a) = v else {
+        throw Refusal("json.field", [k.rawValue, "list of strings"], field: k.rawValue)
+      }
       var out: [String] = []
       for e in a {
-        guard case .string(let s) = e else { throw Refusal("json.field", [k, "list of strings"], field: k) }
+        guard case .string(let s) = e else {
+          throw Refusal("json.field", [k.rawValue, "list of strings"], field: k.rawValue)
+        }
         out.append(s)
       }
       return out
     }
-    func int(_ k: String) throws(Refusal) -> Int {
-      guard let v = object[k] else { throw Refusal("json.missing", [k], field: k) }
+    func int(_ k: CommandField) throws(Refusal) -> Int {
+      guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
       guard case .number(let text) = v, let i = Int(text) else {
-        throw Refusal("json.field", [k, "whole number"], field: k)
+        throw Refusal("json.field", [k.rawValue, "whole number"], field: k.rawValue)
       }
       return i
     }
-    func bool(_ k: String, default d: Bool) throws(Refusal) -> Bool {
-      guard has(k), let v = object[k] else { return d }
-      guard case .bool(let b) = v else { throw Refusal("json.field", [k, "true or false"], field: k) }
+    func bool(_ k: CommandField, default d: Bool) throws(Refusal) -> Bool {
+      guard has(k), let v = object[k.rawValue] else { return d }
+      guard case .bool(let b) = v else {
+        throw Refusal("json.field", [k.rawValue, "true or false"], field: k.rawValue)
+      }
       return b
     }
     /// Numbers are read through their decimal text, so 38.2 stays 38.2.
-    private func decimalText(_ k: String) throws(Refusal) -> String {
-      guard let v = object[k] else { throw Refusal("json.missing", [k], field: k) }
+    private func decimalText(_ k: CommandField) throws(Refusal) -> String {
+      guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
       switch v {
       case .number(let t), .string(let t): return t
-      default: throw Refusal("json.field", [k, "number"], field: k)
+      default: throw Refusal("json.field", [k.rawValue, "number"], field: k.rawValue)
       }
     }
-    func quantity(_ k: String) throws(Refusal) -> Quantity {
-      guard let q = Quantity(parsing: try decimalText(k)) else { throw Refusal("json.field", [k, "number"], field: k) }
+    func quantity(_ k: CommandField) throws(Refusal) -> Quantity {
+      guard let q = Quantity(parsing: try decimalText(k)) else {
+        throw Refusal("json.field", [k.rawValue, "number"], field: k.rawValue)
+      }
       return q
     }
-    func celsius(_ k: String) throws(Refusal) -> Celsius {
+    func celsius(_ k: CommandField) throws(Refusal) -> Celsius {
       guard let c = Celsius(parsing: try decimalText(k)) else {
-        throw Refusal("json.field", [k, "temperature such as 37.5"], field: k)
+        throw Refusal("json.field", [k.rawValue, "temperature such as 37.5"], field: k.rawValue)
       }
       return c
     }
-    func time(_ k: String) throws(Refusal) -> Instant {
+    func time(_ k: CommandField) throws(Refusal) -> Instant {
       guard let t = calendar.parse(try string(k)) else {
-        throw Refusal("json.field", [k, "time as YYYY-MM-DD HH:MM"], field: k)
+        throw Refusal("json.field", [k.rawValue, "time as YYYY-MM-DD HH:MM"], field: k.rawValue)
       }
       return t
     }
-    func day(_ k: String) throws(Refusal) -> Int {
+    func day(_ k: CommandField) throws(Refusal) -> Int {
       guard let d = calendar.parseDay(try string(k)) else {
-        throw Refusal("json.field", [k, "date as YYYY-MM-DD"], field: k)
+        throw Refusal("json.field", [k.rawValue, "date as YYYY-MM-DD"], field: k.rawValue)
       }
       return d
     }
-    func alertKey(_ k: String) throws(Refusal) -> AlertKey {
+    func alertKey(_ k: CommandField) throws(Refusal) -> AlertKey {
       guard let key = AlertKey(parsing: try string(k)) else {
-        throw Refusal("json.field", [k, "alert such as fever/ht-1/张三"], field: k)
+        throw Refusal("json.field", [k.rawValue, "alert such as fever/ht-1/张三"], field: k.rawValue)
       }
       return key
     }

@@ -37,23 +37,23 @@ struct CommandValidator {
     case .assignShift(let unit, let site, let role, let person, let start, let end, let confirm):
       try requireUnit(unit)
       if let site { try requireSite(site) }
-      guard let p = state.people[person] else { throw Refusal("person.unknown", [person], field: "person") }
-      guard end > start else { throw Refusal("shift.endNotAfterStart", field: "end") }
+      guard let p = state.people[person] else { throw Refusal("person.unknown", [person], field: .person) }
+      guard end > start else { throw Refusal("shift.endNotAfterStart", field: .end) }
       guard end.milliseconds - start.milliseconds <= 24 * 3_600_000 else {
-        throw Refusal("shift.tooLong", field: "end")
+        throw Refusal("shift.tooLong", field: .end)
       }
       let theirs = state.shifts.values.filter { $0.person == person && $0.counts }
       if let clash = theirs.sorted(by: { $0.id < $1.id }).first(where: { $0.start < end && start < $0.end }) {
         throw Refusal(
           "shift.overlap", [p.name, state.calendar.format(clash.start), state.calendar.format(clash.end)],
-          field: "start")
+          field: .start)
       }
       let minRest = Int64(state.settings.minimumRestHours) * 3_600_000
       if !confirm {
         for s in theirs {
           let gap = s.end <= start ? start.milliseconds - s.end.milliseconds : s.start.milliseconds - end.milliseconds
           if gap < minRest {
-            throw Refusal("shift.shortRest", [p.name, String(gap / 60_000)], field: "confirm")
+            throw Refusal("shift.shortRest", [p.name, String(gap / 60_000)], field: .start)
           }
         }
       }
@@ -66,18 +66,18 @@ struct CommandValidator {
       ]
 
     case .cancelShift(let id, let reason):
-      guard let s = state.shifts[id], !s.cancelled else { throw Refusal("shift.unknown", [id], field: "shift") }
-      return [.shiftCancelled(shift: id, reason: try required(reason, "reason"))]
+      guard let s = state.shifts[id], !s.cancelled else { throw Refusal("shift.unknown", [id], field: .shift) }
+      return [.shiftCancelled(shift: id, reason: try required(reason, .reason))]
 
     case .markNoShow(let id):
-      guard let s = state.shifts[id], s.counts else { throw Refusal("shift.unknown", [id], field: "shift") }
-      guard s.start <= context.now else { throw Refusal("shift.notStarted", field: "shift") }
+      guard let s = state.shifts[id], s.counts else { throw Refusal("shift.unknown", [id], field: .shift) }
+      guard s.start <= context.now else { throw Refusal("shift.notStarted", field: .shift) }
       return [.noShowMarked(shift: id)]
 
     case .swapShifts(let a, let b):
-      guard let sa = state.shifts[a], sa.counts else { throw Refusal("shift.unknown", [a], field: "shift") }
-      guard let sb = state.shifts[b], sb.counts else { throw Refusal("shift.unknown", [b], field: "other") }
-      guard a != b, sa.person != sb.person else { throw Refusal("shift.swapSame", field: "other") }
+      guard let sa = state.shifts[a], sa.counts else { throw Refusal("shift.unknown", [a], field: .a) }
+      guard let sb = state.shifts[b], sb.counts else { throw Refusal("shift.unknown", [b], field: .b) }
+      guard a != b, sa.person != sb.person else { throw Refusal("shift.swapSame", field: .b) }
       // Each person must be free for the other's shift, apart from the two shifts being traded.
       for (person, target) in [(sa.person, sb), (sb.person, sa)] {
         let clash = state.shifts.values.filter {
@@ -87,18 +87,18 @@ struct CommandValidator {
           throw Refusal(
             "shift.overlap",
             [state.personName(person), state.calendar.format(clash.start), state.calendar.format(clash.end)],
-            field: "other")
+            field: .b)
         }
       }
       return [.shiftsSwapped(a, b)]
 
     case .registerHealth(let person, let day, let category, let check, let contact, let remarks):
-      guard state.people[person] != nil else { throw Refusal("person.unknown", [person], field: "person") }
+      guard state.people[person] != nil else { throw Refusal("person.unknown", [person], field: .person) }
       let today = state.calendar.day(of: context.now)
       guard day <= today, day >= today - 7 else {
-        throw Refusal("health.day", [state.calendar.formatDay(day)], field: "day")
+        throw Refusal("health.day", [state.calendar.formatDay(day)], field: .date)
       }
-      if let check { try checkReading(check, field: "morningCheck") }
+      if let check { try checkReading(check, field: .morningCheck) }
       return [
         .healthRegistered(
           HealthEntry(
@@ -107,10 +107,10 @@ struct CommandValidator {
       ]
 
     case .issueDirective(let text, let targets, let deadline):
-      let t = try required(text, "text")
-      guard !targets.isEmpty else { throw Refusal("field.required", field: "targets") }
-      for u in targets { try requireUnit(u) }
-      guard deadline > context.now else { throw Refusal("directive.deadlinePast", field: "deadline") }
+      let t = try required(text, .text)
+      guard !targets.isEmpty else { throw Refusal("field.required", field: .targets) }
+      for u in targets { try requireUnit(u, field: .targets) }
+      guard deadline > context.now else { throw Refusal("directive.deadlinePast", field: .deadline) }
       var seen = Set<String>()
       let unique = targets.filter { seen.insert($0).inserted }
       return [
@@ -121,32 +121,32 @@ struct CommandValidator {
       ]
 
     case .acknowledgeDirective(let id, let unit):
-      guard let d = state.directives[id] else { throw Refusal("directive.unknown", [id], field: "directive") }
-      guard d.targets.contains(unit) else { throw Refusal("directive.notTarget", [id, unit], field: "unit") }
+      guard let d = state.directives[id] else { throw Refusal("directive.unknown", [id], field: .id) }
+      guard d.targets.contains(unit) else { throw Refusal("directive.notTarget", [id, unit], field: .unit) }
       guard !d.isAcknowledged(by: unit) else { throw Refusal("directive.alreadyAcknowledged", [id, unit]) }
       return [.directiveAcknowledged(id: id, unit: unit)]
 
     case .writeHandover(let unit, let text):
       try requireUnit(unit)
       let t = UserText.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
-      guard !t.isEmpty else { throw Refusal("field.required", field: "text") }
+      guard !t.isEmpty else { throw Refusal("field.required", field: .text) }
       return [.handoverWritten(HandoverNote(unit: unit, at: context.now, author: context.actor, text: t))]
 
     case .recordRound(let siteID, let checked, let fevers, let acceptMissing):
       let site = try requireSite(siteID)
-      guard site.isOpen else { throw Refusal("site.closed", [siteID], field: "site") }
+      guard site.isOpen else { throw Refusal("site.closed", [siteID], field: .site) }
       guard checked >= 0, checked <= 100_000 else {
-        throw Refusal("count.invalid", [String(checked)], field: "checked")
+        throw Refusal("count.invalid", [String(checked)], field: .checked)
       }
       guard fevers >= 0, fevers <= checked else {
-        throw Refusal("round.feversExceedChecked", [String(fevers), String(checked)], field: "fevers")
+        throw Refusal("round.feversExceedChecked", [String(fevers), String(checked)], field: .fevers)
       }
       let since = site.lastRound?.at ?? Instant(milliseconds: Int64.min)
       let entered = state.feverCases.filter { $0.site == siteID && $0.at > since }.count
       var toEnter = 0
       if fevers != entered {
         guard fevers > entered, acceptMissing else {
-          throw Refusal("round.feverMismatch", [String(fevers), String(entered)], field: "fevers")
+          throw Refusal("round.feverMismatch", [String(fevers), String(entered)], field: .fevers)
         }
         toEnter = fevers - entered
       }
@@ -159,11 +159,11 @@ struct CommandValidator {
 
     case .recordFever(let siteID, let personName, let reading):
       try requireSite(siteID)
-      let name = try required(personName, "person")
-      try checkReading(reading, field: "reading")
+      let name = try required(personName, .person)
+      try checkReading(reading, field: .reading)
       guard reading >= state.settings.feverThreshold else {
         throw Refusal(
-          "fever.belowThreshold", [reading.description, state.settings.feverThreshold.description], field: "reading")
+          "fever.belowThreshold", [reading.description, state.settings.feverThreshold.description], field: .reading)
       }
       return [
         .feverRecorded(
@@ -176,7 +176,7 @@ struct CommandValidator {
         .disinfectionRecorded(
           site: siteID,
           disinfection: Disinfection(
-            at: context.now, area: try required(area, "area"), agent: try required(agent, "agent"),
+            at: context.now, area: try required(area, .area), agent: try required(agent, .agent),
             by: UserText.clean(by).isEmpty ? context.actor : UserText.clean(by)))
       ]
 
@@ -186,19 +186,19 @@ struct CommandValidator {
 
     case .openSite(let siteID, let staff):
       try requireSite(siteID)
-      guard (0...10_000).contains(staff) else { throw Refusal("count.invalid", [String(staff)], field: "staff") }
+      guard (0...10_000).contains(staff) else { throw Refusal("count.invalid", [String(staff)], field: .staff) }
       return [.siteOpened(site: siteID, staff: staff)]
 
     case .closeSite(let siteID):
       let site = try requireSite(siteID)
-      guard site.isOpen else { throw Refusal("site.closed", [siteID], field: "site") }
+      guard site.isOpen else { throw Refusal("site.closed", [siteID], field: .site) }
       return [.siteClosed(site: siteID)]
 
     case .receiveStock(let unit, let item, let q, let kind, let reason):
       try requireUnit(unit)
       try checkQuantity(q, item: item)
       guard [.purchase, .donation, .cityAllocation].contains(kind) else {
-        throw Refusal("movement.kindInvalid", [kind.rawValue], field: "kind")
+        throw Refusal("movement.kindInvalid", [kind.rawValue], field: .kind)
       }
       return [
         .stockMoved(StockMovement(unit: unit, item: item, kind: kind, delta: q, reason: UserText.clean(reason)))
@@ -215,9 +215,9 @@ struct CommandValidator {
       ]
 
     case .transferStock(let from, let to, let item, let q, let reason):
-      try requireUnit(from)
-      try requireUnit(to)
-      guard from != to else { throw Refusal("transfer.sameUnit", field: "to") }
+      try requireUnit(from, field: .from)
+      try requireUnit(to, field: .to)
+      guard from != to else { throw Refusal("transfer.sameUnit", field: .to) }
       try checkQuantity(q, item: item)
       try checkAvailable(unit: from, item: item, q)
       return [
@@ -227,14 +227,14 @@ struct CommandValidator {
     case .countStock(let unit, let item, let counted, let reason):
       try requireUnit(unit)
       let i = try requireItem(item)
-      guard counted.milli >= 0 else { throw Refusal("quantity.negative", field: "quantity") }
-      guard !i.wholePieces || counted.isWhole else { throw Refusal("quantity.fraction", [item], field: "quantity") }
+      guard counted.milli >= 0 else { throw Refusal("quantity.negative", field: .counted) }
+      guard !i.wholePieces || counted.isWhole else { throw Refusal("quantity.fraction", [item], field: .counted) }
       return [.stockCounted(StockCount(unit: unit, item: item, counted: counted, reason: reason))]
 
     case .setMinimum(let unit, let item, let minimum):
       try requireUnit(unit)
       try requireItem(item)
-      guard minimum.milli >= 0 else { throw Refusal("quantity.negative", field: "minimum") }
+      guard minimum.milli >= 0 else { throw Refusal("quantity.negative", field: .minimum) }
       return [.minimumSet(unit: unit, item: item, minimum: minimum)]
 
     case .submitRequest(let unit, let item, let q, let urgency, let reason):
@@ -244,20 +244,20 @@ struct CommandValidator {
         .requestSubmitted(
           ShortageRequest(
             id: "rq\(state.serial + 1)", unit: unit, item: item, quantity: q, urgency: urgency,
-            reason: try required(reason, "reason"), submittedAt: context.now))
+            reason: try required(reason, .reason), submittedAt: context.now))
       ]
 
     case .approveRequest(let id, let q, let note):
       let r = try requireRequest(id, in: [.submitted])
       try checkQuantity(q, item: r.item)
       guard q <= r.quantity else {
-        throw Refusal("request.moreThanAsked", [q.description, r.quantity.description], field: "quantity")
+        throw Refusal("request.moreThanAsked", [q.description, r.quantity.description], field: .quantity)
       }
       let reserve = DemoOrganisation.headquarters
       let held = state.stock[StockKey(unit: reserve, item: r.item)]?.balance ?? .zero
       guard q <= held else {
         throw Refusal(
-          "request.reserveShort", [held.description, q.description, (q - held).description], field: "quantity")
+          "request.reserveShort", [held.description, q.description, (q - held).description], field: .quantity)
       }
       // Approval allocates at once: both in one durable batch, so an approved
       // request never waits on stock that someone else takes meanwhile.
@@ -269,7 +269,7 @@ struct CommandValidator {
 
     case .rejectRequest(let id, let note):
       _ = try requireRequest(id, in: [.submitted])
-      return [.requestRejected(id: id, note: try required(note, "note"))]
+      return [.requestRejected(id: id, note: try required(note, .note))]
 
     case .forwardRequest(let id, let q, let note):
       let r = try requireRequest(id, in: [.submitted])
@@ -293,44 +293,44 @@ struct CommandValidator {
     case .assignAlert(let key, let to):
       let a = try requireAlert(key)
       guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
-      return [.alertAssigned(key: key, to: try required(to, "assignee"))]
+      return [.alertAssigned(key: key, to: try required(to, .to))]
 
     case .silenceAlert(let key, let minutes, let reason):
       let a = try requireAlert(key)
       guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
-      guard (1...10_080).contains(minutes) else { throw Refusal("silence.duration", field: "duration") }
+      guard (1...10_080).contains(minutes) else { throw Refusal("silence.duration", field: .minutes) }
       return [
         .alertSilenced(
-          key: key, until: context.now.adding(minutes: Int64(minutes)), reason: try required(reason, "reason"))
+          key: key, until: context.now.adding(minutes: Int64(minutes)), reason: try required(reason, .reason))
       ]
 
     case .resolveAlert(let key, let note):
       let a = try requireAlert(key)
       guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
-      return [.alertResolved(key: key, note: try required(note, "note"))]
+      return [.alertResolved(key: key, note: try required(note, .note))]
     }
   }
 
   // MARK: Checks shared by the commands
 
   @discardableResult
-  private func requireUnit(_ id: String) throws(Refusal) -> OrgUnit {
-    guard let u = state.units[id] else { throw Refusal("unit.unknown", [id], field: "unit") }
+  private func requireUnit(_ id: String, field: CommandField = .unit) throws(Refusal) -> OrgUnit {
+    guard let u = state.units[id] else { throw Refusal("unit.unknown", [id], field: field) }
     return u
   }
   @discardableResult
   private func requireSite(_ id: String) throws(Refusal) -> Site {
-    guard let s = state.sites[id] else { throw Refusal("site.unknown", [id], field: "site") }
+    guard let s = state.sites[id] else { throw Refusal("site.unknown", [id], field: .site) }
     return s
   }
   @discardableResult
   private func requireItem(_ id: String) throws(Refusal) -> SupplyItem {
-    guard let i = state.items[id] else { throw Refusal("item.unknown", [id], field: "item") }
+    guard let i = state.items[id] else { throw Refusal("item.unknown", [id], field: .item) }
     return i
   }
   private func requireRequest(_ id: String, in allowed: Set<ShortageRequest.Status>) throws(Refusal) -> ShortageRequest
   {
-    guard let r = state.requests[id] else { throw Refusal("request.unknown", [id], field: "request") }
+    guard let r = state.requests[id] else { throw Refusal("request.unknown", [id], field: .id) }
     guard allowed.contains(r.status) else { throw Refusal("request.state", [id, r.status.rawValue]) }
     return r
   }
@@ -338,13 +338,13 @@ struct CommandValidator {
     guard let a = state.alerts[key] else { throw Refusal("alert.unknown", [key.description]) }
     return a
   }
-  private func required(_ text: String, _ field: String) throws(Refusal) -> String {
+  private func required(_ text: String, _ field: CommandField) throws(Refusal) -> String {
     let t = UserText.clean(text)
     guard !t.isEmpty else { throw Refusal("field.required", field: field) }
     guard t.count <= 500 else { throw Refusal("field.tooLong", ["500"], field: field) }
     return t
   }
-  private func checkReading(_ c: Celsius, field: String) throws(Refusal) {
+  private func checkReading(_ c: Celsius, field: CommandField) throws(Refusal) {
     let r = state.settings.plausibleReadings
     guard r.contains(c) else {
       throw Refusal(
@@ -353,12 +353,12 @@ struct CommandValidator {
   }
   private func checkQuantity(_ q: Quantity, item: String) throws(Refusal) {
     let i = try requireItem(item)
-    guard q.milli > 0 else { throw Refusal("quantity.notPositive", field: "quantity") }
-    guard !i.wholePieces || q.isWhole else { throw Refusal("quantity.fraction", [item], field: "quantity") }
+    guard q.milli > 0 else { throw Refusal("quantity.notPositive", field: .quantity) }
+    guard !i.wholePieces || q.isWhole else { throw Refusal("quantity.fraction", [item], field: .quantity) }
   }
   private func checkAvailable(unit: String, item: String, _ q: Quantity) throws(Refusal) {
     let have = state.stock[StockKey(unit: unit, item: item)]?.balance ?? .zero
-    guard q <= have else { throw Refusal("stock.insufficient", [have.description, q.description], field: "quantity") }
+    guard q <= have else { throw Refusal("stock.insufficient", [have.description, q.description], field: .quantity) }
   }
 
   /// Registrations are checked in order against the state as it would be

@@ -1,5 +1,6 @@
 import CordonModel
 import CordonStore
+import CordonWire
 import EventSourcing
 import Foundation
 import NIOCore

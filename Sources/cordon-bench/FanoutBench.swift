@@ -1,6 +1,7 @@
 import CordonModel
 import CordonServer
 import CordonStore
+import CordonWire
 import EventSourcing
 import Foundation
 import NIOPosix

@@ -1,4 +1,5 @@
 import CordonModel
+import CordonSession
 import CordonStore
 import CordonTUI
 import Foundation

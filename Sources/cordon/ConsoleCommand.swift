@@ -1,8 +1,9 @@
 import ArgumentParser
 import CordonModel
-import CordonServer
+import CordonSession
 import CordonStore
 import CordonTUI
+import CordonWire
 import Foundation
 
 struct Console: ParsableCommand {

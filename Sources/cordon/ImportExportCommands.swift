@@ -1,5 +1,6 @@
 import ArgumentParser
 import CordonModel
+import CordonSession
 import CordonStore
 import Foundation
 
@@ -79,7 +80,8 @@ enum ImportRunner {
     switch submit(command, to: store) {
     case .success: print(plan.summary.text(strings))
     case .failure(.refused(let r)): throw failure([plan.issue(for: r)], file: file, strings: strings)
-    case .failure(let other): throw Fatal(description: "\(file): nothing was imported: \(other)", code: 1)
+    case .failure(let other):
+      throw Fatal(description: "\(file): nothing was imported: \(strings.failure(other))", code: 1)
     }
   }
 

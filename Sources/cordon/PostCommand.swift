@@ -1,7 +1,8 @@
 import ArgumentParser
 import CordonModel
-import CordonServer
+import CordonSession
 import CordonStore
+import CordonWire
 import Foundation
 import Synchronization
 
@@ -79,8 +80,7 @@ struct Post: ParsableCommand {
       case .success(let seq)?: print(PostRunner.json(["line": number, "seq": Int(seq)]))
       case .failure(let f)?:
         failed += 1
-        let refusal = f.refusal
-        print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
+        print(PostRunner.json(["line": number, "error": strings.failure(f), "code": f.refusal.code]))
       case nil:
         failed += 1
         print(PostRunner.json(["line": number, "error": "no result", "code": "other"]))

@@ -1,4 +1,4 @@
-import CordonServer
+import CordonWire
 import Foundation
 
 /// Where the console and `cordon post` look for a server.

@@ -1,4 +1,5 @@
 import CordonModel
+import CordonSession
 import CordonStore
 import Foundation
 import Synchronization
@@ -31,15 +32,4 @@ func submitAndWait(
   }
   done.wait()
   return result.withLock { $0 } ?? .failure(.io("no result"))
-}
-
-extension StoreFailure {
-  /// Every failure as a refusal, so one string table words them all.
-  var refusal: Refusal {
-    switch self {
-    case .refused(let r): r
-    case .storeReadOnly(let reason): Refusal("store.readOnly", [reason])
-    case .io(let text): Refusal("other", [text])
-    }
-  }
 }

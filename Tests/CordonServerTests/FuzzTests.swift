@@ -1,5 +1,6 @@
 import CordonModel
 import CordonServer
+import CordonWire
 import Foundation
 import XCTest
 

@@ -1,7 +1,8 @@
 import CordonModel
 import CordonServer
+import CordonSession
 import CordonStore
-import CordonTUI
+import CordonWire
 import EventSourcing
 import Foundation
 import Synchronization

@@ -1,6 +1,8 @@
 import CordonModel
 import CordonServer
+import CordonSession
 import CordonStore
+import CordonWire
 import EventSourcing
 import Foundation
 import Synchronization

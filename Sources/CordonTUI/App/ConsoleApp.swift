@@ -1,4 +1,5 @@
 import CordonModel
+import CordonSession
 import CordonStore
 import EventSourcing
 import Foundation
@@ -147,7 +148,7 @@ public final class ConsoleApp {
       if let token, case .form(var f) = mode, token == formToken {
         f.submitting = false
         if case .refused(let r) = failure {
-          f.show(refusal: text, field: r.field)
+          f.show(refusal: text, field: r.commandField)
           if FormCatalog.confirmable.contains(r.code) {
             // The store asks for a confirmation: the next Enter saves with the override.
             f.error = text + " · " + strings("form.confirmOverride")
@@ -168,13 +169,7 @@ public final class ConsoleApp {
     return pendingBell
   }
 
-  func describe(_ f: StoreFailure) -> String {
-    switch f {
-    case .refused(let r): strings.refusal(r)
-    case .storeReadOnly(let reason): strings("refusal.store.readOnly", reason)
-    case .io(let text): text
-    }
-  }
+  func describe(_ f: StoreFailure) -> String { strings.failure(f) }
 
   private func criticalKeys(_ s: CordonState) -> Set<AlertKey> {
     Set(s.alerts.values.filter { $0.severity == .critical && $0.state == .open }.map(\.key))

@@ -7,7 +7,7 @@ import EventSourcing
 /// the same things with the same words.
 enum FormCatalog {
   struct FieldError: Error {
-    var field: String
+    var field: CommandField
     var message: String
   }
 
@@ -21,15 +21,15 @@ enum FormCatalog {
     let units = state.orderedUnits.map { Form.Choice(value: $0.id, label: "\($0.name.text(lang)) \($0.id)") }
     let sites = state.orderedSites.map { Form.Choice(value: $0.id, label: "\($0.name.text(lang)) \($0.id)") }
     let items = state.orderedItems.map { Form.Choice(value: $0.id, label: "\($0.name.text(lang)) \($0.id)") }
-    func choice(_ id: String, _ label: String, _ choices: [Form.Choice], selected: String?) -> Form.Field {
+    func choice(_ id: CommandField, _ label: String, _ choices: [Form.Choice], selected: String?) -> Form.Field {
       var f = Form.Field(id: id, label: t(label), kind: .choice(choices))
       if let s = selected, let i = choices.firstIndex(where: { $0.value == s }) { f.choiceIndex = i }
       return f
     }
-    func text(_ id: String, _ label: String, _ initial: String = "") -> Form.Field {
+    func text(_ id: CommandField, _ label: String, _ initial: String = "") -> Form.Field {
       Form.Field(id: id, label: t(label), kind: .text, initial: initial)
     }
-    func number(_ id: String, _ label: String, _ initial: String = "") -> Form.Field {
+    func number(_ id: CommandField, _ label: String, _ initial: String = "") -> Form.Field {
       Form.Field(id: id, label: t(label), kind: .number, initial: initial)
     }
     let parts = selection?.split(separator: "/").map(String.init) ?? []
@@ -40,25 +40,25 @@ enum FormCatalog {
       return Form(
         purpose: purpose, title: t("form.round.title"),
         fields: [
-          choice("site", "form.field.site", sites, selected: selection), number("checked", "form.field.checked"),
-          number("fevers", "form.field.fevers", "0"),
+          choice(.site, "form.field.site", sites, selected: selection), number(.checked, "form.field.checked"),
+          number(.fevers, "form.field.fevers", "0"),
         ])
     case .feverCase:
       return Form(
         purpose: purpose, title: t("form.fever.title"),
         fields: [
-          choice("site", "form.field.site", sites, selected: selection), text("person", "form.field.person"),
-          number("reading", "form.field.reading"),
+          choice(.site, "form.field.site", sites, selected: selection), text(.person, "form.field.person"),
+          number(.reading, "form.field.reading"),
         ])
     case .disinfection:
       return Form(
         purpose: purpose, title: t("form.disinfection.title"),
         fields: [
-          choice("site", "form.field.site", sites, selected: selection), text("area", "form.field.area"),
-          text("agent", "form.field.agent", "84消毒液"), text("by", "form.field.by"),
+          choice(.site, "form.field.site", sites, selected: selection), text(.area, "form.field.area"),
+          text(.agent, "form.field.agent", "84消毒液"), text(.by, "form.field.by"),
         ])
     case .openSite:
-      return Form(purpose: purpose, title: t("form.openSite.title"), fields: [number("staff", "form.field.staff", "2")])
+      return Form(purpose: purpose, title: t("form.openSite.title"), fields: [number(.staff, "form.field.staff", "2")])
     case .assignShift:
       let people = state.people.values.sorted { ($0.unit, $0.id) < ($1.unit, $1.id) }.map {
         Form.Choice(value: $0.id, label: "\($0.name) \(state.unitName($0.unit, lang))")
@@ -68,11 +68,11 @@ enum FormCatalog {
       return Form(
         purpose: purpose, title: t("form.assignShift.title"),
         fields: [
-          choice("unit", "form.field.unit", units, selected: selectedUnit),
-          choice("role", "form.field.role", roles, selected: parts.count > 1 ? parts[1] : nil),
-          choice("person", "form.field.person", people, selected: nil),
-          text("start", "form.field.start", cal.format(start)),
-          text("end", "form.field.end", cal.format(start.adding(minutes: 8 * 60))),
+          choice(.unit, "form.field.unit", units, selected: selectedUnit),
+          choice(.role, "form.field.role", roles, selected: parts.count > 1 ? parts[1] : nil),
+          choice(.person, "form.field.person", people, selected: nil),
+          text(.start, "form.field.start", cal.format(start)),
+          text(.end, "form.field.end", cal.format(start.adding(minutes: 8 * 60))),
         ])
     case .swapShift(let shiftID):
       let mine = state.shifts[shiftID]
@@ -87,33 +87,34 @@ enum FormCatalog {
       }
       return Form(
         purpose: purpose, title: t("form.swapShift.title"),
-        fields: [choice("other", "form.field.other", others, selected: nil)])
+        fields: [choice(.b, "form.field.other", others, selected: nil)])
     case .handover:
       return Form(
         purpose: purpose, title: t("form.handover.title"),
         fields: [
-          choice("unit", "form.field.unit", units, selected: selectedUnit),
-          Form.Field(id: "text", label: t("form.field.text"), kind: .multiline),
+          choice(.unit, "form.field.unit", units, selected: selectedUnit),
+          Form.Field(id: .text, label: t("form.field.text"), kind: .multiline),
         ])
     case .issueStock, .receiveStock, .countStock:
       var fields = [
-        choice("unit", "form.field.unit", units, selected: selectedUnit),
-        choice("item", "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
-        number("quantity", purpose == .countStock ? "form.field.counted" : "form.field.quantity"),
+        choice(.unit, "form.field.unit", units, selected: selectedUnit),
+        choice(.item, "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
+        purpose == .countStock
+          ? number(.counted, "form.field.counted") : number(.quantity, "form.field.quantity"),
       ]
       if purpose == .receiveStock {
         let kinds = [MovementKind.purchase, .donation, .cityAllocation].map {
           Form.Choice(value: $0.rawValue, label: t("movement.\($0.rawValue)"))
         }
-        fields.append(choice("kind", "form.field.kind", kinds, selected: nil))
+        fields.append(choice(.kind, "form.field.kind", kinds, selected: nil))
       }
       if purpose == .countStock {
         let reasons = AdjustmentReason.allCases.map {
           Form.Choice(value: $0.rawValue, label: t("adjust.\($0.rawValue)"))
         }
-        fields.append(choice("reason", "form.field.reason", reasons, selected: nil))
+        fields.append(choice(.reason, "form.field.reason", reasons, selected: nil))
       } else {
-        fields.append(text("reason", "form.field.reason"))
+        fields.append(text(.reason, "form.field.reason"))
       }
       let title =
         purpose == .issueStock
@@ -123,10 +124,10 @@ enum FormCatalog {
       return Form(
         purpose: purpose, title: t("form.transfer.title"),
         fields: [
-          choice("from", "form.field.from", units, selected: selectedUnit),
-          choice("to", "form.field.to", units, selected: nil),
-          choice("item", "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
-          number("quantity", "form.field.quantity"), text("reason", "form.field.reason"),
+          choice(.from, "form.field.from", units, selected: selectedUnit),
+          choice(.to, "form.field.to", units, selected: nil),
+          choice(.item, "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
+          number(.quantity, "form.field.quantity"), text(.reason, "form.field.reason"),
         ])
     case .requestSupplies:
       let urgencies = ShortageRequest.Urgency.allCases.map {
@@ -135,10 +136,10 @@ enum FormCatalog {
       return Form(
         purpose: purpose, title: t("action.requestSupplies"),
         fields: [
-          choice("unit", "form.field.unit", units, selected: selectedUnit),
-          choice("item", "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
-          number("quantity", "form.field.quantity"), choice("urgency", "form.field.urgency", urgencies, selected: nil),
-          text("reason", "form.field.reason"),
+          choice(.unit, "form.field.unit", units, selected: selectedUnit),
+          choice(.item, "form.field.item", items, selected: parts.count > 1 ? parts[1] : nil),
+          number(.quantity, "form.field.quantity"), choice(.urgency, "form.field.urgency", urgencies, selected: nil),
+          text(.reason, "form.field.reason"),
         ])
     case .healthRegister:
       let people = state.people.values.sorted { ($0.unit, $0.id) < ($1.unit, $1.id) }.map {
@@ -151,28 +152,29 @@ enum FormCatalog {
       return Form(
         purpose: purpose, title: t("form.health.title"),
         fields: [
-          choice("person", "form.field.person", people, selected: nil),
-          choice("category", "form.field.category", categories, selected: nil),
-          number("reading", "form.field.morningCheck"), choice("contact", "form.field.contact", yesNo, selected: nil),
-          text("remarks", "form.field.remarks"),
+          choice(.person, "form.field.person", people, selected: nil),
+          choice(.category, "form.field.category", categories, selected: nil),
+          number(.morningCheck, "form.field.morningCheck"),
+          choice(.travellerContact, "form.field.contact", yesNo, selected: nil),
+          text(.remarks, "form.field.remarks"),
         ])
     case .resolveAlert:
       return Form(
         purpose: purpose, title: t("action.resolve"),
-        fields: [Form.Field(id: "note", label: t("form.field.note"), kind: .multiline)])
+        fields: [Form.Field(id: .note, label: t("form.field.note"), kind: .multiline)])
     case .silenceAlert:
       return Form(
         purpose: purpose, title: t("action.silence"),
-        fields: [number("minutes", "form.field.minutes", "60"), text("reason", "form.field.reason")])
+        fields: [number(.minutes, "form.field.minutes", "60"), text(.reason, "form.field.reason")])
     case .assignAlert:
-      return Form(purpose: purpose, title: t("action.assignAlert"), fields: [text("to", "form.field.assignee")])
+      return Form(purpose: purpose, title: t("action.assignAlert"), fields: [text(.to, "form.field.assignee")])
     case .issueDirective:
       return Form(
         purpose: purpose, title: t("form.directive.title"),
         fields: [
-          Form.Field(id: "text", label: t("form.field.text"), kind: .multiline),
-          text("targets", "form.field.targets", "all"),
-          text("deadline", "form.field.deadline", cal.format(now.adding(minutes: 120))),
+          Form.Field(id: .text, label: t("form.field.text"), kind: .multiline),
+          text(.targets, "form.field.targets", "all"),
+          text(.deadline, "form.field.deadline", cal.format(now.adding(minutes: 120))),
         ])
     }
   }
@@ -181,87 +183,87 @@ enum FormCatalog {
     -> CordonCommand
   {
     let cal = state.calendar
-    func int(_ id: String) throws(FieldError) -> Int {
+    func int(_ id: CommandField) throws(FieldError) -> Int {
       guard let n = Int(f.value(id).trimmingCharacters(in: .whitespaces)) else {
         throw FieldError(field: id, message: t("form.invalidNumber"))
       }
       return n
     }
-    func quantity(_ id: String) throws(FieldError) -> Quantity {
+    func quantity(_ id: CommandField) throws(FieldError) -> Quantity {
       guard let q = Quantity(parsing: f.value(id)) else {
         throw FieldError(field: id, message: t("form.invalidNumber"))
       }
       return q
     }
-    func time(_ id: String) throws(FieldError) -> Instant {
+    func time(_ id: CommandField) throws(FieldError) -> Instant {
       guard let v = cal.parse(f.value(id)) else { throw FieldError(field: id, message: t("form.invalidTime")) }
       return v
     }
     switch f.purpose {
     case .temperatureRound:
       return .recordRound(
-        site: f.value("site"), checked: try int("checked"), fevers: try int("fevers"), acceptMissingCases: f.override)
+        site: f.value(.site), checked: try int(.checked), fevers: try int(.fevers), acceptMissingCases: f.override)
     case .feverCase:
-      guard let reading = Celsius(parsing: f.value("reading")) else {
-        throw FieldError(field: "reading", message: t("form.invalidReading"))
+      guard let reading = Celsius(parsing: f.value(.reading)) else {
+        throw FieldError(field: .reading, message: t("form.invalidReading"))
       }
-      return .recordFever(site: f.value("site"), personName: f.value("person"), reading: reading)
+      return .recordFever(site: f.value(.site), personName: f.value(.person), reading: reading)
     case .disinfection:
       return .recordDisinfection(
-        site: f.value("site"), area: f.value("area"), agent: f.value("agent"), by: f.value("by"))
+        site: f.value(.site), area: f.value(.area), agent: f.value(.agent), by: f.value(.by))
     case .openSite(let site):
-      return .openSite(site: site, staff: try int("staff"))
+      return .openSite(site: site, staff: try int(.staff))
     case .assignShift:
-      guard let role = DutyRole(rawValue: f.value("role")) else {
-        throw FieldError(field: "role", message: t("refusal.field.required"))
+      guard let role = DutyRole(rawValue: f.value(.role)) else {
+        throw FieldError(field: .role, message: t("refusal.field.required"))
       }
       return .assignShift(
-        unit: f.value("unit"), site: nil, role: role, person: f.value("person"), start: try time("start"),
-        end: try time("end"), confirmShortRest: f.override)
+        unit: f.value(.unit), site: nil, role: role, person: f.value(.person), start: try time(.start),
+        end: try time(.end), confirmShortRest: f.override)
     case .swapShift(let shift):
-      return .swapShifts(shift, f.value("other"))
+      return .swapShifts(shift, f.value(.b))
     case .handover:
-      return .writeHandover(unit: f.value("unit"), text: f.value("text"))
+      return .writeHandover(unit: f.value(.unit), text: f.value(.text))
     case .issueStock:
       return .issueStock(
-        unit: f.value("unit"), item: f.value("item"), quantity: try quantity("quantity"), reason: f.value("reason"))
+        unit: f.value(.unit), item: f.value(.item), quantity: try quantity(.quantity), reason: f.value(.reason))
     case .receiveStock:
       return .receiveStock(
-        unit: f.value("unit"), item: f.value("item"), quantity: try quantity("quantity"),
-        kind: MovementKind(rawValue: f.value("kind")) ?? .purchase, reason: f.value("reason"))
+        unit: f.value(.unit), item: f.value(.item), quantity: try quantity(.quantity),
+        kind: MovementKind(rawValue: f.value(.kind)) ?? .purchase, reason: f.value(.reason))
     case .countStock:
       return .countStock(
-        unit: f.value("unit"), item: f.value("item"), counted: try quantity("quantity"),
-        reason: AdjustmentReason(rawValue: f.value("reason")) ?? .countingError)
+        unit: f.value(.unit), item: f.value(.item), counted: try quantity(.counted),
+        reason: AdjustmentReason(rawValue: f.value(.reason)) ?? .countingError)
     case .transferStock:
       return .transferStock(
-        from: f.value("from"), to: f.value("to"), item: f.value("item"), quantity: try quantity("quantity"),
-        reason: f.value("reason"))
+        from: f.value(.from), to: f.value(.to), item: f.value(.item), quantity: try quantity(.quantity),
+        reason: f.value(.reason))
     case .requestSupplies:
       return .submitRequest(
-        unit: f.value("unit"), item: f.value("item"), quantity: try quantity("quantity"),
-        urgency: ShortageRequest.Urgency(rawValue: f.value("urgency")) ?? .routine, reason: f.value("reason"))
+        unit: f.value(.unit), item: f.value(.item), quantity: try quantity(.quantity),
+        urgency: ShortageRequest.Urgency(rawValue: f.value(.urgency)) ?? .routine, reason: f.value(.reason))
     case .healthRegister:
-      let raw = f.value("reading").trimmingCharacters(in: .whitespaces)
+      let raw = f.value(.morningCheck).trimmingCharacters(in: .whitespaces)
       var reading: Celsius? = nil
       if !raw.isEmpty {
         guard let c = Celsius(parsing: raw) else {
-          throw FieldError(field: "reading", message: t("form.invalidReading"))
+          throw FieldError(field: .morningCheck, message: t("form.invalidReading"))
         }
         reading = c
       }
       return .registerHealth(
-        person: f.value("person"), day: state.calendar.day(of: now),
-        category: PersonCategory(rawValue: f.value("category")) ?? .other,
-        morningCheck: reading, travellerContact: f.value("contact") == "yes", remarks: f.value("remarks"))
+        person: f.value(.person), day: state.calendar.day(of: now),
+        category: PersonCategory(rawValue: f.value(.category)) ?? .other,
+        morningCheck: reading, travellerContact: f.value(.travellerContact) == "yes", remarks: f.value(.remarks))
     case .resolveAlert(let key):
-      return .resolveAlert(key, note: f.value("note"))
+      return .resolveAlert(key, note: f.value(.note))
     case .silenceAlert(let key):
-      return .silenceAlert(key, minutes: try int("minutes"), reason: f.value("reason"))
+      return .silenceAlert(key, minutes: try int(.minutes), reason: f.value(.reason))
     case .assignAlert(let key):
-      return .assignAlert(key, to: f.value("to"))
+      return .assignAlert(key, to: f.value(.to))
     case .issueDirective:
-      let raw = f.value("targets").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " || $0 == "、" }).map(
+      let raw = f.value(.targets).split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " || $0 == "、" }).map(
         String.init)
       var targets: [String] = []
       for r in raw {
@@ -270,10 +272,10 @@ enum FormCatalog {
         } else if let u = state.orderedUnits.first(where: { $0.id == r || $0.name.zh == r || $0.name.en == r }) {
           targets.append(u.id)
         } else {
-          throw FieldError(field: "targets", message: t("refusal.unit.unknown", r))
+          throw FieldError(field: .targets, message: t("refusal.unit.unknown", r))
         }
       }
-      return .issueDirective(text: f.value("text"), targets: targets, deadline: try time("deadline"))
+      return .issueDirective(text: f.value(.text), targets: targets, deadline: try time(.deadline))
     }
   }
 }

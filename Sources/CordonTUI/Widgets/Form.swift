@@ -22,13 +22,14 @@ public struct Form: Sendable, Equatable {
   }
 
   public struct Field: Sendable, Equatable {
-    public var id: String
+    /// The command field this is, in the vocabulary the validator names faults in.
+    public var id: CommandField
     public var label: String
     public var kind: FieldKind
     public var editor: LineEditor
     public var choiceIndex = 0
     public var error: String?
-    public init(id: String, label: String, kind: FieldKind, initial: String = "") {
+    public init(id: CommandField, label: String, kind: FieldKind, initial: String = "") {
       self.id = id
       self.label = label
       self.kind = kind
@@ -76,7 +77,7 @@ public struct Form: Sendable, Equatable {
   /// Whether anything was typed since the form opened.
   public var isDirty: Bool { fields.map(\.editor.text) != initialTexts }
 
-  public func value(_ id: String) -> String { fields.first { $0.id == id }?.value ?? "" }
+  public func value(_ id: CommandField) -> String { fields.first { $0.id == id }?.value ?? "" }
 
   public enum Outcome: Sendable, Equatable { case none, submit, cancel }
 
@@ -118,7 +119,7 @@ public struct Form: Sendable, Equatable {
   }
 
   /// Puts a refusal where it belongs: under its field, or on the form.
-  public mutating func show(refusal message: String, field: String?) {
+  public mutating func show(refusal message: String, field: CommandField?) {
     if let field, let i = fields.firstIndex(where: { $0.id == field }) {
       fields[i].error = message
       focus = i

@@ -1,4 +1,5 @@
 import CordonModel
+import CordonSession
 import EventSourcing
 
 /// The header line, the tab strip of the small layout, and the hint bar.

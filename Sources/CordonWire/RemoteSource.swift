@@ -1,6 +1,6 @@
 import CordonModel
+import CordonSession
 import CordonStore
-import CordonTUI
 import EventSourcing
 import Foundation
 import NIOCore

@@ -98,6 +98,19 @@ public struct Welcome: Codable, Sendable, Equatable {
   public var demo: Bool
   public var readOnlyReason: String?
   public var warnings: [String]
+  public init(
+    version: Int, principal: WirePrincipal, seq: UInt64, state: CordonState?, records: [CordonRecord]?, demo: Bool,
+    readOnlyReason: String?, warnings: [String]
+  ) {
+    self.version = version
+    self.principal = principal
+    self.seq = seq
+    self.state = state
+    self.records = records
+    self.demo = demo
+    self.readOnlyReason = readOnlyReason
+    self.warnings = warnings
+  }
 }
 
 /// Why a command was not saved, on the wire.

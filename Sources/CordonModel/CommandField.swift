@@ -1,0 +1,25 @@
+import EventSourcing
+
+/// The one vocabulary of command fields. The raw value is the key in a
+/// `cordon post` JSON line; the validator names the field at fault with it,
+/// the JSON decoder reads its keys by it and the console's forms name their
+/// fields with it, so a refusal always lands under the field that caused it.
+public enum CommandField: String, CaseIterable, Sendable, Codable {
+  case type
+  case site, checked, fevers, acceptMissingCases, person, reading, area, agent, by, staff
+  case unit, item, quantity, counted, minimum, kind, reason, from, to, urgency
+  case role, start, end, confirmShortRest, shift, a, b, text
+  case category, date, morningCheck, travellerContact, remarks
+  case alert, minutes, note
+  case targets, deadline, id
+}
+
+extension Refusal {
+  /// A refusal naming the field at fault in the shared vocabulary.
+  public init(_ code: String, _ args: [String] = [], field: CommandField, batchIndex: Int? = nil) {
+    self.init(code, args, field: field.rawValue, batchIndex: batchIndex)
+  }
+
+  /// The field at fault, when it is one of the vocabulary's.
+  public var commandField: CommandField? { field.flatMap(CommandField.init(rawValue:)) }
+}
