@@ -49,13 +49,17 @@ final class ScreenFixture {
 
   var lines: [String] { terminal.screen.lines }
 
+  /// Presses keys as a user would, then lets what they started (a history
+  /// read, a file written, a command sent) come back before the next frame.
   func press(_ keys: Key...) {
     for k in keys { app.handle(k) }
+    app.settleEffects()
     renderer.draw(app)
   }
 
   func type(_ text: String) {
     for c in text { app.handle(.char(c)) }
+    app.settleEffects()
     renderer.draw(app)
   }
 

@@ -1,9 +1,9 @@
 /// Where everything goes for a terminal size. Pure, so every size is tested.
 public struct ScreenLayout: Sendable, Equatable {
   public enum Mode: Sendable, Equatable {
-    /// 120x36 and larger: all four panes at once.
+    /// 120x36 and larger: the first four panes at once.
     case grid
-    /// Smaller: one pane at full size under a tab strip.
+    /// Smaller, or a pane beyond the first four in focus: one pane at full size under a tab strip.
     case single
     /// Below 60x15: only a message saying what size is needed.
     case tooSmall
@@ -19,7 +19,8 @@ public struct ScreenLayout: Sendable, Equatable {
   public var prompt: Rect
   public var hints: Rect
 
-  public init(width: Int, height: Int, focus: PaneKind) {
+  /// `panes`: every pane in tab order; the first four make the grid.
+  public init(width: Int, height: Int, focus: PaneKind, panes kinds: [PaneKind] = PaneKind.allCases) {
     let full = Rect(x: 0, y: 0, width: width, height: height)
     guard width >= Self.minimum.width, height >= Self.minimum.height else {
       self.mode = .tooSmall
@@ -33,19 +34,21 @@ public struct ScreenLayout: Sendable, Equatable {
     header = Rect(x: 0, y: 0, width: width, height: 1)
     prompt = Rect(x: 0, y: height - 2, width: width, height: 1)
     hints = Rect(x: 0, y: height - 1, width: width, height: 1)
-    if width >= Self.gridMinimum.width && height >= Self.gridMinimum.height {
+    let grid = Array(kinds.prefix(4))
+    if width >= Self.gridMinimum.width && height >= Self.gridMinimum.height && grid.contains(focus) {
       mode = .grid
       tabs = nil
       let top = 1
       let bodyHeight = height - 3
       let leftWidth = width / 2
       let topHeight = bodyHeight / 2
-      panes = [
-        .roster: Rect(x: 0, y: top, width: leftWidth, height: topHeight),
-        .checkpoints: Rect(x: leftWidth, y: top, width: width - leftWidth, height: topHeight),
-        .stock: Rect(x: 0, y: top + topHeight, width: leftWidth, height: bodyHeight - topHeight),
-        .alerts: Rect(x: leftWidth, y: top + topHeight, width: width - leftWidth, height: bodyHeight - topHeight),
+      let cells = [
+        Rect(x: 0, y: top, width: leftWidth, height: topHeight),
+        Rect(x: leftWidth, y: top, width: width - leftWidth, height: topHeight),
+        Rect(x: 0, y: top + topHeight, width: leftWidth, height: bodyHeight - topHeight),
+        Rect(x: leftWidth, y: top + topHeight, width: width - leftWidth, height: bodyHeight - topHeight),
       ]
+      panes = Dictionary(uniqueKeysWithValues: zip(grid, cells).map { ($0, $1) })
     } else {
       mode = .single
       tabs = Rect(x: 0, y: 1, width: width, height: 1)

@@ -1,55 +1,5 @@
 import CordonModel
 
-/// Every action the console's keys can trigger.
-public enum Action: String, CaseIterable, Sendable, Codable {
-  case nextPane, prevPane, focus1, focus2, focus3, focus4
-  case up, down, pageUp, pageDown, home, end
-  case open, back, filter, command, help, quit
-  // Time travel: an hour back, an hour forward, back to live.
-  case timeBack, timeForward, timeLive
-  // Duty roster
-  case assignShift, swapShift, writeHandover, markNoShow
-  // Checkpoints
-  case recordRound, recordFever, recordDisinfection, recordVentilation, toggleSite, groupByUnit
-  // Supply stock
-  case issueStock, receiveStock, transferStock, countStock, requestSupplies
-  // Alerts
-  case acknowledge, acknowledgeFiltered, resolve, silence, assignAlert
-
-  /// Actions that change data: hidden in read-only mode (and refused by the store regardless).
-  public var changesData: Bool {
-    switch self {
-    case .assignShift, .swapShift, .writeHandover, .markNoShow, .recordRound, .recordFever, .recordDisinfection,
-      .recordVentilation, .toggleSite, .issueStock, .receiveStock, .transferStock, .countStock, .requestSupplies,
-      .acknowledge,
-      .acknowledgeFiltered, .resolve, .silence, .assignAlert:
-      true
-    default: false
-    }
-  }
-
-  /// Where the action applies; nil means everywhere.
-  public var pane: PaneKind? {
-    switch self {
-    case .assignShift, .swapShift, .writeHandover, .markNoShow: .roster
-    case .recordRound, .recordFever, .recordDisinfection, .recordVentilation, .toggleSite, .groupByUnit: .checkpoints
-    case .issueStock, .receiveStock, .transferStock, .countStock, .requestSupplies: .stock
-    case .acknowledge, .acknowledgeFiltered, .resolve, .silence, .assignAlert: .alerts
-    default: nil
-    }
-  }
-
-  /// Shown in the hint bar (the rest are in the `?` help).
-  public var inHintBar: Bool {
-    switch self {
-    case .nextPane, .open, .filter, .command, .help, .quit, .assignShift, .writeHandover, .recordRound, .recordFever,
-      .issueStock, .receiveStock, .acknowledge, .resolve:
-      true
-    default: false
-    }
-  }
-}
-
 /// The one key-action table: it drives dispatch, the hint bar and the help.
 public struct KeyMap: Sendable, Equatable {
   public private(set) var bindings: [(key: Key, action: Action)]
@@ -58,21 +8,10 @@ public struct KeyMap: Sendable, Equatable {
     a.bindings.map { "\($0.key)=\($0.action)" } == b.bindings.map { "\($0.key)=\($0.action)" }
   }
 
-  public static let defaults = KeyMap(bindings: [
-    (.tab, .nextPane), (.backTab, .prevPane),
-    (.char("1"), .focus1), (.char("2"), .focus2), (.char("3"), .focus3), (.char("4"), .focus4),
-    (.up, .up), (.char("k"), .up), (.down, .down), (.char("j"), .down),
-    (.pageUp, .pageUp), (.pageDown, .pageDown), (.home, .home), (.char("g"), .home), (.end, .end), (.char("G"), .end),
-    (.enter, .open), (.esc, .back), (.char("/"), .filter), (.char(":"), .command),
-    (.char("?"), .help), (.function(1), .help), (.char("q"), .quit),
-    (.char("a"), .assignShift), (.char("s"), .swapShift), (.char("h"), .writeHandover), (.char("m"), .markNoShow),
-    (.char("r"), .recordRound), (.char("f"), .recordFever), (.char("d"), .recordDisinfection),
-    (.char("v"), .recordVentilation), (.char("o"), .toggleSite), (.char("u"), .groupByUnit),
-    (.char("i"), .issueStock), (.char("e"), .receiveStock), (.char("t"), .transferStock), (.char("c"), .countStock),
-    (.char("p"), .requestSupplies), (.char("<"), .timeBack), (.char(">"), .timeForward), (.char("L"), .timeLive),
-    (.char("a"), .acknowledge), (.char("A"), .acknowledgeFiltered), (.char("x"), .resolve), (.char("s"), .silence),
-    (.char("n"), .assignAlert),
-  ])
+  /// Each action's keys from its literal, in the order of the actions.
+  public static let defaults = KeyMap(bindings: ConsoleActions.all.flatMap { a in a.keys.map { ($0, a.id) } })
+
+  public init(bindings: [(key: Key, action: Action)]) { self.bindings = bindings }
 
   /// The action a key triggers on a pane: pane-specific bindings reuse letters across panes.
   public func action(for key: Key, on pane: PaneKind) -> Action? {
@@ -90,7 +29,7 @@ public struct KeyMap: Sendable, Equatable {
   public func overriding(_ overrides: [String: [String]], file: String) throws(ConfigError) -> KeyMap {
     var result = self
     for name in overrides.keys.sorted() {
-      guard let action = Action(rawValue: name) else {
+      guard let action = Action.named(name) else {
         throw ConfigError(message: "\(file): unknown action 'keys.\(name)'")
       }
       var keys: [Key] = []

@@ -2,7 +2,9 @@ import CordonModel
 import EventSourcing
 
 /// The alert queue: active alerts first, then by severity, then the oldest.
-public enum AlertPane {
+public struct AlertPane: ConsolePane {
+  public init() {}
+
   public static func sorted(_ state: CordonState, now: Instant) -> [Alert] {
     func stateRank(_ a: Alert) -> Int {
       if a.state == .resolved { return 3 }
@@ -55,5 +57,97 @@ public enum AlertPane {
       return TableRow(id: a.key.description, cells: cells, searchText: search)
     }
     return TableData(columns: columns, rows: rows)
+  }
+}
+
+extension PaneKind {
+  public static let alerts = PaneKind("alerts")
+}
+
+extension Action {
+  public static let acknowledge = Action("acknowledge")
+  public static let acknowledgeFiltered = Action("acknowledgeFiltered")
+  public static let resolve = Action("resolve")
+  public static let silence = Action("silence")
+  public static let assignAlert = Action("assignAlert")
+}
+
+extension AlertPane {
+  public var kind: PaneKind { .alerts }
+
+  public func table(_ c: PaneContext) -> TableData { Self.table(state: c.state, now: c.now, strings: c.strings) }
+
+  /// Active, unsilenced critical and warning alerts.
+  public func counts(state: CordonState, now: Instant) -> [Int] {
+    let c = Self.counts(state, now: now)
+    return [c[.critical] ?? 0, c[.warning] ?? 0]
+  }
+  public func badge(_ counts: [Int], _ t: Strings) -> String { titleSuffix(counts, t) }
+  public func titleSuffix(_ counts: [Int], _ t: Strings) -> String {
+    let (critical, warning) = (counts.first ?? 0, counts.dropFirst().first ?? 0)
+    return " \(t("severity.short.critical"))\(critical) \(t("severity.short.warning"))\(warning)"
+  }
+  public var pinnedTab: Bool { true }
+  public func alarming(_ counts: [Int]) -> Bool { (counts.first ?? 0) > 0 }
+
+  public var actions: [ConsoleAction] {
+    [
+      ConsoleAction(.acknowledge, pane: .alerts, keys: [.char("a")], changesData: true, hint: true) { m in
+        guard let key = m.selectedAlertKey else { return [] }
+        return m.send(.acknowledgeAlert(key))
+      },
+      ConsoleAction(.acknowledgeFiltered, pane: .alerts, keys: [.char("A")], changesData: true) { m in
+        // Only open alerts among the rows the filter shows.
+        let state = m.state
+        let keys = m.visibleRows(.alerts).compactMap { AlertKey(parsing: $0.id) }.filter {
+          state.alerts[$0]?.state == .open
+        }
+        guard !keys.isEmpty else { return [] }
+        m.mode = .confirm(
+          question: m.strings("confirm.ackFiltered", String(keys.count)),
+          command: .batch(keys.map { .acknowledgeAlert($0) }))
+        return []
+      },
+      ConsoleAction(.resolve, pane: .alerts, keys: [.char("x")], changesData: true, hint: true) { m in
+        guard let key = m.selectedAlertKey else { return [] }
+        return m.openForm(.resolveAlert(key))
+      },
+      ConsoleAction(.silence, pane: .alerts, keys: [.char("s")], changesData: true) { m in
+        guard let key = m.selectedAlertKey else { return [] }
+        return m.openForm(.silenceAlert(key))
+      },
+      ConsoleAction(.assignAlert, pane: .alerts, keys: [.char("n")], changesData: true) { m in
+        guard let key = m.selectedAlertKey else { return [] }
+        return m.openForm(.assignAlert(key))
+      },
+    ]
+  }
+
+  /// The alert's history: who did what when.
+  public func detail(rowID: String, _ c: PaneContext) -> (String, [String]) {
+    let (state, t) = (c.state, c.strings)
+    let cal = state.calendar
+    guard let a = AlertKey(parsing: rowID).flatMap({ state.alerts[$0] }) else { return (t("detail.title"), []) }
+    var out = ["#\(a.number) \(a.message(state, t))", "\(t("col.unit")): \(state.unitName(a.unit, t.language))"]
+    if let who = a.acknowledgedBy { out.append("\(t("state.acknowledged")): \(who)") }
+    if let who = a.assignee { out.append(t("history.assigned", who)) }
+    for h in a.history { out.append("  \(cal.format(h.at))  \(h.actor)  \(Self.describe(h.action, t))") }
+    return ("#\(a.number)", out)
+  }
+
+  static func describe(_ a: AlertAction, _ t: Strings) -> String {
+    switch a {
+    case .raised: t("history.raised")
+    case .repeated: t("history.repeated")
+    case .reopened: t("history.reopened")
+    case .acknowledged: t("history.acknowledged")
+    case .assigned(let to): t("history.assigned", to)
+    case .escalated(let level): t("history.escalated", String(level))
+    case .silenced(let until, let reason): t("history.silenced", until.description, reason)
+    case .resolved(let note): t("history.resolved", note)
+    case .autoResolved: t("history.autoResolved")
+    case .severityChanged(let s):
+      t("history.severity", t("severity.\(s == .critical ? "critical" : s == .warning ? "warning" : "info")"))
+    }
   }
 }

@@ -2,7 +2,9 @@ import CordonModel
 import EventSourcing
 
 /// Checkpoint status: one row per site, the most urgent first.
-public enum CheckpointPane {
+public struct CheckpointPane: ConsolePane {
+  public init() {}
+
   /// Most urgent first; grouped, units in registration order and the most urgent first within each.
   public static func table(state: CordonState, now: Instant, strings t: Strings, groupByUnit: Bool = false) -> TableData
   {
@@ -62,5 +64,92 @@ public enum CheckpointPane {
       return (a.0, -a.1) > (b.0, -b.1)
     }.map(\.2)
     return TableData(columns: columns, rows: rows)
+  }
+}
+
+extension PaneKind {
+  public static let checkpoints = PaneKind("checkpoints")
+}
+
+extension Action {
+  public static let recordRound = Action("recordRound")
+  public static let recordFever = Action("recordFever")
+  public static let recordDisinfection = Action("recordDisinfection")
+  public static let recordVentilation = Action("recordVentilation")
+  public static let toggleSite = Action("toggleSite")
+  public static let groupByUnit = Action("groupByUnit")
+}
+
+extension CheckpointPane {
+  public var kind: PaneKind { .checkpoints }
+
+  public func table(_ c: PaneContext) -> TableData {
+    Self.table(state: c.state, now: c.now, strings: c.strings, groupByUnit: c.options.groupCheckpointsByUnit)
+  }
+
+  /// Open sites past their report time.
+  public func counts(state: CordonState, now: Instant) -> [Int] {
+    [state.sites.values.reduce(0) { $0 + ($1.isOverdue(at: now) ? 1 : 0) }]
+  }
+  public func badge(_ counts: [Int], _ t: Strings) -> String {
+    let late = counts.first ?? 0
+    return late > 0 ? " !\(late)" : ""
+  }
+
+  public var actions: [ConsoleAction] {
+    [
+      ConsoleAction(.recordRound, pane: .checkpoints, keys: [.char("r")], changesData: true, hint: true) { m in
+        m.openForm(.temperatureRound)
+      },
+      ConsoleAction(.recordFever, pane: .checkpoints, keys: [.char("f")], changesData: true, hint: true) { m in
+        m.openForm(.feverCase)
+      },
+      ConsoleAction(.recordDisinfection, pane: .checkpoints, keys: [.char("d")], changesData: true) { m in
+        m.openForm(.disinfection)
+      },
+      ConsoleAction(.recordVentilation, pane: .checkpoints, keys: [.char("v")], changesData: true) { m in
+        guard let site = m.selectedRowID else { return [] }
+        return m.send(.recordVentilation(site: site))
+      },
+      ConsoleAction(.toggleSite, pane: .checkpoints, keys: [.char("o")], changesData: true) { m in
+        guard let id = m.selectedRowID, let site = m.state.sites[id] else { return [] }
+        if site.isOpen {
+          m.mode = .confirm(
+            question: m.strings("confirm.closeSite", site.name.text(m.strings.language)), command: .closeSite(site: id))
+          return []
+        }
+        return m.openForm(.openSite(id))
+      },
+      ConsoleAction(.groupByUnit, pane: .checkpoints, keys: [.char("u")]) { m in
+        m.options.groupCheckpointsByUnit.toggle()
+        return []
+      },
+    ]
+  }
+
+  /// The site's day: rounds per hour, the latest rounds, disinfections and fever cases.
+  public func detail(rowID: String, _ c: PaneContext) -> (String, [String]) {
+    let (state, t) = (c.state, c.strings)
+    let lang = t.language
+    let cal = state.calendar
+    guard let site = state.sites[rowID] else { return (t("detail.title"), []) }
+    var out: [String] = []
+    out.append("\(site.name.text(lang)) · \(state.unitName(site.unit, lang)) · \(t("kind.\(site.kind.rawValue)"))")
+    let today = cal.day(of: c.now)
+    var perHour = Array(repeating: Int64(0), count: 24)
+    for r in site.rounds where cal.day(of: r.at) == today { perHour[cal.minuteOfDay(r.at) / 60] += Int64(r.checked) }
+    out.append("0-23h " + Fmt.sparkline(perHour))
+    out.append("")
+    out.append(t("col.lastRound") + ":")
+    for r in site.rounds.prefix(12) {
+      let pending = r.casesToEnter > 0 ? " (+\(r.casesToEnter)?)" : ""
+      out.append("  \(cal.format(r.at))  \(r.checked) / \(r.fevers)\(pending)  \(r.by)")
+    }
+    out.append(t("col.disinfection") + ":")
+    for d in site.disinfections.prefix(8) { out.append("  \(cal.format(d.at))  \(d.area)  \(d.agent)  \(d.by)") }
+    for f in state.feverCases where f.site == site.id {
+      out.append("  !! \(cal.format(f.at))  \(f.personName)  \(f.reading)")
+    }
+    return (site.name.text(lang), out)
   }
 }

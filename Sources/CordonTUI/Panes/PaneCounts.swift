@@ -4,20 +4,16 @@ import EventSourcing
 /// The live counts the header, tab strip and pane titles show. Computed once
 /// per data change and minute, not per frame: they walk every alert, site
 /// and stock line.
-struct PaneCounts: Equatable {
-  /// Active, unsilenced alerts by severity.
+struct PaneCounts {
+  /// Active, unsilenced alerts by severity, for the header.
   var bySeverity: [Severity: Int]
-  /// Key-unit roles uncovered (active coverage alerts).
-  var gaps: Int
-  /// Open sites past their report time.
-  var overdue: Int
-  /// Stock lines below their minimum.
-  var lowStock: Int
+  /// Each pane's own numbers (`ConsolePane.counts`).
+  var byPane: [PaneKind: [Int]]
 
   init(state: CordonState, now: Instant) {
     bySeverity = AlertPane.counts(state, now: now)
-    gaps = state.alerts.values.reduce(0) { $0 + ($1.key.rule == .roleUncovered && $1.isActive ? 1 : 0) }
-    overdue = state.sites.values.reduce(0) { $0 + ($1.isOverdue(at: now) ? 1 : 0) }
-    lowStock = state.stock.values.reduce(0) { $0 + ($1.level != .ok ? 1 : 0) }
+    byPane = Dictionary(uniqueKeysWithValues: Panes.all.map { ($0.kind, $0.counts(state: state, now: now)) })
   }
+
+  subscript(_ pane: PaneKind) -> [Int] { byPane[pane] ?? [] }
 }

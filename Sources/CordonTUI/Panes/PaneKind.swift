@@ -1,13 +1,14 @@
-/// The four live panes, in tab order.
-public enum PaneKind: Int, CaseIterable, Sendable, Codable {
-  case roster = 0, checkpoints, stock, alerts
+/// A pane's identity. Each pane declares its own in its file; the order of
+/// panes (tab order, number keys, the grid) is the order of `Panes.all`.
+public struct PaneKind: Hashable, Sendable, CustomStringConvertible {
+  /// Also the pane's `:` command and the key of its title (`pane.<id>`).
+  public let id: String
+  public init(_ id: String) { self.id = id }
+  public var description: String { id }
 
-  public var titleKey: String {
-    switch self {
-    case .roster: "pane.roster"
-    case .checkpoints: "pane.checkpoints"
-    case .stock: "pane.stock"
-    case .alerts: "pane.alerts"
-    }
-  }
+  public var titleKey: String { "pane.\(id)" }
+  /// Every pane, in tab order.
+  public static var allCases: [PaneKind] { Panes.kinds }
+  /// 0-based place in the tab order.
+  public var index: Int { Panes.index(of: self) }
 }

@@ -3,7 +3,9 @@ import EventSourcing
 
 /// Duty roster: per unit and role, who is on now, how long is left, who is
 /// next, and a 24-hour bar so a gap shows at a glance.
-public enum RosterPane {
+public struct RosterPane: ConsolePane {
+  public init() {}
+
   public static func table(state: CordonState, now: Instant, strings t: Strings) -> TableData {
     let lang = t.language
     let cal = state.calendar
@@ -80,5 +82,78 @@ public enum RosterPane {
       }
     }
     return s
+  }
+}
+
+extension PaneKind {
+  public static let roster = PaneKind("roster")
+}
+
+extension Action {
+  public static let assignShift = Action("assignShift")
+  public static let swapShift = Action("swapShift")
+  public static let writeHandover = Action("writeHandover")
+  public static let markNoShow = Action("markNoShow")
+}
+
+extension RosterPane {
+  public var kind: PaneKind { .roster }
+
+  public func table(_ c: PaneContext) -> TableData { Self.table(state: c.state, now: c.now, strings: c.strings) }
+
+  /// Key-unit roles uncovered (active coverage alerts).
+  public func counts(state: CordonState, now: Instant) -> [Int] {
+    [state.alerts.values.reduce(0) { $0 + ($1.key.rule == .roleUncovered && $1.isActive ? 1 : 0) }]
+  }
+  public func badge(_ counts: [Int], _ t: Strings) -> String {
+    let gaps = counts.first ?? 0
+    return gaps > 0 ? " !\(gaps)" : ""
+  }
+
+  public var actions: [ConsoleAction] {
+    [
+      ConsoleAction(.assignShift, pane: .roster, keys: [.char("a")], changesData: true, hint: true) { m in
+        m.openForm(.assignShift)
+      },
+      ConsoleAction(.swapShift, pane: .roster, keys: [.char("s")], changesData: true) { m in
+        guard let shift = m.currentShiftOfSelectedRow else { return m.warn("status.noShift") }
+        return m.openForm(.swapShift(shift.id))
+      },
+      ConsoleAction(.writeHandover, pane: .roster, keys: [.char("h")], changesData: true, hint: true) { m in
+        m.openForm(.handover)
+      },
+      ConsoleAction(.markNoShow, pane: .roster, keys: [.char("m")], changesData: true) { m in
+        guard let shift = m.currentShiftOfSelectedRow else { return m.warn("status.noShift") }
+        m.mode = .confirm(
+          question: m.strings("confirm.noShow", m.state.personName(shift.person)),
+          command: .markNoShow(shift: shift.id))
+        return []
+      },
+    ]
+  }
+
+  /// The unit's roster of the day and its handovers.
+  public func detail(rowID: String, _ c: PaneContext) -> (String, [String]) {
+    let (state, t) = (c.state, c.strings)
+    let lang = t.language
+    let cal = state.calendar
+    let unitID = String(rowID.split(separator: "/").first ?? "")
+    let day = cal.day(of: c.now)
+    let shifts = state.shifts.values.filter {
+      $0.unit == unitID && cal.day(of: $0.start) <= day && cal.day(of: $0.end) >= day
+    }
+    .sorted { ($0.role.rawValue, $0.start) < ($1.role.rawValue, $1.start) }
+    var out = [state.unitName(unitID, lang) + " · " + cal.formatDay(day)]
+    for s in shifts {
+      let mark = s.cancelled ? " (x)" : (s.noShow ? " (!)" : "")
+      out.append(
+        "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)"
+      )
+    }
+    for n in state.handovers where n.unit == unitID {
+      out.append("  \(cal.format(n.at)) \(n.author):")
+      for l in n.text.split(separator: "\n") { out.append("    " + l) }
+    }
+    return (state.unitName(unitID, lang), out)
   }
 }

@@ -2,7 +2,9 @@ import CordonModel
 import EventSourcing
 
 /// Supply stock: item × unit with balance, burn rate, days of cover and status.
-public enum StockPane {
+public struct StockPane: ConsolePane {
+  public init() {}
+
   public static func table(state: CordonState, now: Instant, strings t: Strings) -> TableData {
     let lang = t.language
     let today = state.calendar.day(of: now)
@@ -44,5 +46,72 @@ public enum StockPane {
       .joined(separator: "  ")
     let footer = TableRow(id: "total", cells: [TableCell("Σ", .title), TableCell(summary, .title)], searchText: "")
     return TableData(columns: columns, rows: rows, footer: footer)
+  }
+}
+
+extension PaneKind {
+  public static let stock = PaneKind("stock")
+}
+
+extension Action {
+  public static let issueStock = Action("issueStock")
+  public static let receiveStock = Action("receiveStock")
+  public static let transferStock = Action("transferStock")
+  public static let countStock = Action("countStock")
+  public static let requestSupplies = Action("requestSupplies")
+}
+
+extension StockPane {
+  public var kind: PaneKind { .stock }
+
+  public func table(_ c: PaneContext) -> TableData { Self.table(state: c.state, now: c.now, strings: c.strings) }
+
+  /// Stock lines below their minimum.
+  public func counts(state: CordonState, now: Instant) -> [Int] {
+    [state.stock.values.reduce(0) { $0 + ($1.level != .ok ? 1 : 0) }]
+  }
+  public func badge(_ counts: [Int], _ t: Strings) -> String {
+    let low = counts.first ?? 0
+    return low > 0 ? " !\(low)" : ""
+  }
+
+  public var actions: [ConsoleAction] {
+    [
+      ConsoleAction(.issueStock, pane: .stock, keys: [.char("i")], changesData: true, hint: true) { m in
+        m.openForm(.issueStock)
+      },
+      ConsoleAction(.receiveStock, pane: .stock, keys: [.char("e")], changesData: true, hint: true) { m in
+        m.openForm(.receiveStock)
+      },
+      ConsoleAction(.transferStock, pane: .stock, keys: [.char("t")], changesData: true) { m in
+        m.openForm(.transferStock)
+      },
+      ConsoleAction(.countStock, pane: .stock, keys: [.char("c")], changesData: true) { m in m.openForm(.countStock) },
+      ConsoleAction(.requestSupplies, pane: .stock, keys: [.char("p")], changesData: true) { m in
+        m.openForm(.requestSupplies)
+      },
+    ]
+  }
+
+  /// The stock card: every movement with its running balance.
+  public func detail(rowID: String, _ c: PaneContext) -> (String, [String]) {
+    let (state, t) = (c.state, c.strings)
+    let lang = t.language
+    let cal = state.calendar
+    let parts = rowID.split(separator: "/").map(String.init)
+    guard parts.count == 2, let line = state.stock[StockKey(unit: parts[0], item: parts[1])] else {
+      return (t("detail.title"), [])
+    }
+    var out = ["\(state.unitName(line.unit, lang)) · \(state.itemName(line.item, lang)) = \(line.balance)"]
+    for e in line.ledger {
+      let sign = e.delta.milli >= 0 ? "+" : ""
+      let other = e.counterparty.map { " <-> " + state.unitName($0, lang) } ?? ""
+      // Stocktake reasons are stored as codes; other reasons are what the user typed.
+      let reason = t.has("adjust.\(e.reason)") ? t("adjust.\(e.reason)") : e.reason
+      out.append(
+        "  \(cal.format(e.at))  \(t("movement.\(e.kind.rawValue)"))  \(sign)\(e.delta)  = \(e.balance)\(other)  \(reason)  \(e.by)"
+      )
+    }
+    return (state.itemName(line.item, lang), out)
   }
 }

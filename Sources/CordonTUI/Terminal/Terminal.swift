@@ -23,6 +23,7 @@ public final class Renderer {
   public init(terminal: Terminal) { self.terminal = terminal }
 
   public func draw(_ app: ConsoleApp) {
+    app.prepareFrame(width: terminal.width, height: terminal.height)
     var buffer = ScreenBuffer(width: terminal.width, height: terminal.height)
     let cursor = app.render(into: &buffer)
     present(buffer, cursor: cursor)

@@ -43,37 +43,31 @@ enum HeaderView {
     }
   }
 
-  /// Tabs naming all four panes with live counts, for the one-pane layout.
-  static func drawTabs(
-    state: CordonState, now: Instant, counts all: PaneCounts, focus: PaneKind, strings t: Strings, in r: Rect,
-    buffer: inout ScreenBuffer
-  ) {
+  /// Tabs naming every pane with its live counts, for the one-pane layout.
+  /// Pinned tabs (the alert queue) are drawn last and right-aligned, so
+  /// their counts always show; the others are cut from the right.
+  static func drawTabs(counts: PaneCounts, focus: PaneKind, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer)
+  {
     buffer.fill(r, style: .tabInactive)
-    let counts = all.bySeverity
-    let (gaps, late, low) = (all.gaps, all.overdue, all.lowStock)
-    let labels: [(PaneKind, String)] = [
-      (.roster, gaps > 0 ? " !\(gaps)" : ""),
-      (.checkpoints, late > 0 ? " !\(late)" : ""),
-      (.stock, low > 0 ? " !\(low)" : ""),
-      (
-        .alerts,
-        " \(t("severity.short.critical"))\(counts[.critical] ?? 0) \(t("severity.short.warning"))\(counts[.warning] ?? 0)"
-      ),
-    ]
-    // The alerts tab is drawn last and right-aligned so its counts always show.
-    let alertText = " 4 \(t(PaneKind.alerts.titleKey))\(labels[3].1) "
-    let alertWidth = DisplayWidth.of(alertText)
-    var x = r.x
-    for (pane, extra) in labels.prefix(3) {
-      let text = " \(pane.rawValue + 1) \(t(pane.titleKey))\(extra) "
-      let avail = r.maxX - alertWidth - x
-      guard avail > 0 else { break }
-      x += buffer.put(text, x: x, y: r.y, maxWidth: avail, style: pane == focus ? .tabActive : .tabInactive)
+    func label(_ i: Int, _ p: any ConsolePane) -> String {
+      " \(i + 1) \(t(p.kind.titleKey))\(p.badge(counts[p.kind], t)) "
     }
-    let ax = max(x, r.maxX - alertWidth)
-    buffer.put(
-      alertText, x: ax, y: r.y, maxWidth: r.maxX - ax,
-      style: focus == .alerts ? .tabActive : ((counts[.critical] ?? 0) > 0 ? .critical : .tabInactive))
+    let panes = Array(Panes.all.enumerated())
+    let pinned = panes.filter { $0.element.pinnedTab }.map { (label($0.offset, $0.element), $0.element) }
+    let pinnedWidth = pinned.reduce(0) { $0 + DisplayWidth.of($1.0) }
+    var x = r.x
+    for (i, pane) in panes where !pane.pinnedTab {
+      let avail = r.maxX - pinnedWidth - x
+      guard avail > 0 else { break }
+      x += buffer.put(
+        label(i, pane), x: x, y: r.y, maxWidth: avail, style: pane.kind == focus ? .tabActive : .tabInactive)
+    }
+    var px = max(x, r.maxX - pinnedWidth)
+    for (text, pane) in pinned {
+      let style: StyleToken =
+        pane.kind == focus ? .tabActive : (pane.alarming(counts[pane.kind]) ? .critical : .tabInactive)
+      px += buffer.put(text, x: px, y: r.y, maxWidth: r.maxX - px, style: style)
+    }
   }
 
   /// The hint bar: the most useful keys for where the user is, from the key table.

@@ -22,7 +22,7 @@ enum OverlayView {
       lines.append(DisplayWidth.fit(keys, to: 14) + " " + t("action.\(b.action.rawValue)"))
     }
     lines.append("")
-    lines.append(DisplayWidth.fit(":" + ConsoleApp.commands.joined(separator: " "), to: 200))
+    lines.append(DisplayWidth.fit(":" + LineCommands.completions.joined(separator: " "), to: 200))
     drawText(title: t("help.title"), lines: lines, footer: t("help.close"), scroll: scroll, in: body, buffer: &buffer)
   }
 
