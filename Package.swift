@@ -12,6 +12,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
+    .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
   ],
   targets: [
     .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -19,8 +20,10 @@ let package = Package(
     .target(name: "EventSourcing"),
     // Pure domain: entities, events, commands, rules. No I/O.
     .target(name: "CordonModel", dependencies: ["EventSourcing"]),
-    // Durable event store: journal, snapshots, recovery. Generic over the domain.
-    .target(name: "CordonStore", dependencies: ["EventSourcing"]),
+    // Durable event store: journal, snapshots, recovery, compressed archives of history. Generic over the domain.
+    .target(
+      name: "CordonStore",
+      dependencies: ["EventSourcing", .product(name: "CompressNIO", package: "compress-nio")]),
     // What a console reads and sends through: the data-source protocol, the
     // embedded store's source, and the one wording of store failures.
     .target(name: "CordonSession", dependencies: ["CordonModel", "CordonStore"]),

@@ -12,6 +12,11 @@ public struct SubscriptionID: Sendable, Hashable {
 /// Thread-safe: the console calls it from a plain thread, tests from async code.
 /// Completions and subscribers run on the journal's acknowledgement queue, in
 /// seq order; they must be quick and must not call `close()`.
+/// Only a record's time, for archive headers: decoding it skips the event.
+private struct RecordTime: Decodable {
+  var time: Instant
+}
+
 public final class EventStore<M: EventSourcedModel>: Sendable {
   public typealias Record = EventRecord<M.Event>
   public typealias Completion = @Sendable (Result<[Record], StoreFailure>) -> Void
@@ -326,36 +331,73 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
 
   // MARK: History
 
-  /// Durable records with `from ≤ seq ≤ through`, read back from the journal files.
+  /// Durable records with `from ≤ seq ≤ through`, read back from the journal
+  /// files, archived or plain.
   public func records(from: UInt64, through: UInt64? = nil) throws -> [Record] {
-    let last = lastSeq
-    let upper = min(through ?? last, last)
+    let upper = min(through ?? lastSeq, lastSeq)
     guard from <= upper else { return [] }
-    let files = journal.files
-    let decoder = JSONDecoder()
     var out: [Record] = []
     out.reserveCapacity(Int(min(upper - from + 1, 1 << 20)))
-    for (i, seg) in files.enumerated() {
-      let segEnd = i + 1 < files.count ? files[i + 1].firstSeq - 1 : UInt64.max
-      guard segEnd >= from, seg.firstSeq <= upper else { continue }
-      let bytes: [UInt8]
-      do { bytes = try io.readFile(seg.path) } catch { throw StoreError.io("\(error)") }
-      _ = try bytes.withUnsafeBytes { buffer in
-        try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
-          guard seq >= from && seq <= upper else { return }
-          do {
-            out.append(try decoder.decode(Record.self, from: Data(payload)))
-          } catch {
-            throw StoreError.corrupt(file: "journal/" + seg.name, offset: UInt64(offset), reason: "\(error)")
-          }
-        }
-      }
+    try forEachRecord(from: from, through: upper) {
+      out.append($0)
+      return true
     }
     guard out.first?.seq == from, out.count == Int(upper - from + 1) else {
       throw StoreError.unavailable(
-        "events \(from)...\(upper) are no longer in the journal (compacted after a snapshot); found \(out.count)")
+        "events \(from)...\(upper) are no longer in the journal (deleted by retention); found \(out.count)")
     }
     return out
+  }
+
+  /// Durable records whose time is in `since ..< until` (until nil: to the
+  /// end), in seq order. Archives entirely outside the period are not read.
+  public func records(since: Instant, until: Instant? = nil) throws -> [Record] {
+    var out: [Record] = []
+    try forEachRecord(
+      from: 1, through: lastSeq,
+      skip: { h in h.maxTime < since.milliseconds || until.map { h.minTime >= $0.milliseconds } == true }
+    ) { r in
+      if r.time >= since && until.map({ r.time < $0 }) != false { out.append(r) }
+      return true
+    }
+    return out
+  }
+
+  /// The first seq still on disk (1 unless retention deleted older history).
+  public var firstSeqOnDisk: UInt64 { journal.files.first?.firstSeq ?? lastSeq + 1 }
+
+  /// Visits durable records `from ≤ seq ≤ through` in order until `body`
+  /// returns false. `skip` may rule out an archive by its header alone.
+  private func forEachRecord(
+    from: UInt64, through upper: UInt64, skip: (ArchiveFile.Header) -> Bool = { _ in false },
+    _ body: (Record) throws -> Bool
+  ) throws {
+    guard from <= upper else { return }
+    let files = journal.files
+    let decoder = JSONDecoder()
+    for (i, seg) in files.enumerated() {
+      let segEnd = i + 1 < files.count ? files[i + 1].firstSeq - 1 : UInt64.max
+      guard segEnd >= from, seg.firstSeq <= upper else { continue }
+      if let h = try seg.archiveHeader(io: io), skip(h) { continue }
+      let bytes: [UInt8]
+      do { bytes = try seg.read(io: io) } catch let e as StoreError { throw e } catch {
+        throw StoreError.io("\(error)")
+      }
+      var stop = false
+      _ = try bytes.withUnsafeBytes { buffer in
+        try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
+          guard !stop, seq >= from && seq <= upper else { return }
+          let record: Record
+          do {
+            record = try decoder.decode(Record.self, from: Data(payload))
+          } catch {
+            throw StoreError.corrupt(file: "journal/" + seg.name, offset: UInt64(offset), reason: "\(error)")
+          }
+          if try !body(record) { stop = true }
+        }
+      }
+      if stop { return }
+    }
   }
 
   /// The state just after event `seq`, rebuilt from the nearest older snapshot and the journal.
@@ -363,29 +405,33 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
     guard seq <= last else { throw StoreError.unavailable("seq \(seq) is beyond the last event \(last)") }
     if seq == last { return committed }
-    var base = try nearestSnapshot { $0.seq <= seq }
+    var base = try nearestSnapshot(atOrBefore: seq)
     for r in try records(from: base.seq + 1, through: seq) { M.apply(r, to: &base.state) }
     return base.state
   }
 
-  /// The state as it was at `instant`: every event whose time is ≤ `instant`.
+  /// The state as it was at `instant`: every event up to the first one whose
+  /// time is after `instant`. Only the archive holding that moment is inflated.
   public func state(at instant: Instant) throws -> M.State {
-    var base = try nearestSnapshot { ($0.lastTime ?? Instant(milliseconds: .min)) <= instant }
-    let last = lastSeq
-    guard base.seq < last else { return base.state }
-    for r in try records(from: base.seq + 1, through: last) {
-      if r.time > instant { break }
-      M.apply(r, to: &base.state)
+    var cut: UInt64? = nil
+    try forEachRecord(from: 1, through: lastSeq, skip: { $0.maxTime <= instant.milliseconds }) { r in
+      if r.time > instant {
+        cut = r.seq
+        return false
+      }
+      return true
     }
-    return base.state
+    guard let cut else { return state }
+    return try state(atSeq: cut - 1)
   }
 
-  private func nearestSnapshot(_ accept: (Recovery<M>.Base) -> Bool) throws -> Recovery<M>.Base {
+  /// The newest readable snapshot at or before `seq`, chosen by file name so
+  /// that only the one used is decoded.
+  private func nearestSnapshot(atOrBefore seq: UInt64) throws -> Recovery<M>.Base {
     let refs: [SnapshotRef]
     do { refs = try SnapshotRef.all(in: layout.snapshots, io: io) } catch { throw StoreError.io("\(error)") }
-    for ref in refs.reversed() {
-      guard let base = try? Recovery<M>.loadSnapshot(ref, io: io, capacity: 1) else { continue }
-      if accept(base) { return base }
+    for ref in refs.reversed() where ref.seq <= seq {
+      if let base = try? Recovery<M>.loadSnapshot(ref, io: io, capacity: 1) { return base }
     }
     return Recovery<M>.Base(ids: CommandIDWindow(capacity: 1))
   }
@@ -445,16 +491,75 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     }
   }
 
-  /// Keeps the newest two snapshots and deletes journal segments the older of
-  /// them covers, unless a remembered command id still needs them for a reply.
+  /// Keeps the newest two snapshots and, thinned to `historySnapshotEvents`
+  /// apart, older ones; archives the sealed segments that the older of the
+  /// newest two covers (unless a remembered command id still needs them
+  /// plain for a quick reply); applies retention when one is set.
   private func compact(keepingIDsFrom oldestID: UInt64?) throws {
     let refs = try SnapshotRef.all(in: layout.snapshots, io: io)
     guard refs.count >= 2 else { return }
-    for ref in refs.dropLast(2) { try io.remove(ref.path) }
-    if refs.count > 2 { try io.syncDirectory(layout.snapshots) }
-    var cutoff = refs[refs.count - 2].seq
-    if let oldestID { cutoff = min(cutoff, oldestID - 1) }
-    _ = try journal.removeSegments(coveredThrough: cutoff)
+    let cutoff = refs[refs.count - 2].seq
+    let retainFrom = options.retainDays.map { clock().adding(minutes: -Int64($0) * 24 * 60) }
+    var removed = false
+    var lastKept: UInt64 = 0
+    for ref in refs.dropLast(2) {
+      let spaced = options.historySnapshotEvents > 0 && ref.seq - lastKept >= UInt64(options.historySnapshotEvents)
+      var keep = spaced
+      if keep, let retainFrom, let base = try? Recovery<M>.loadSnapshot(ref, io: io, capacity: 1),
+        let t = base.lastTime, t < retainFrom
+      {
+        keep = false
+      }
+      if keep {
+        lastKept = ref.seq
+      } else {
+        try io.remove(ref.path)
+        removed = true
+      }
+    }
+    if removed { try io.syncDirectory(layout.snapshots) }
+    if options.compressArchives {
+      let archiveCutoff = oldestID.map { min(cutoff, $0 - 1) } ?? cutoff
+      for (seg, nextFirst) in journal.plainSegments(coveredThrough: archiveCutoff) {
+        try archive(seg, through: nextFirst - 1)
+      }
+    }
+    if let retainFrom {
+      _ = try journal.removeArchived { seg, nextFirst in
+        guard nextFirst - 1 <= cutoff, let h = try seg.archiveHeader(io: io) else { return false }
+        return h.maxTime < retainFrom.milliseconds
+      }
+    }
+  }
+
+  /// Compresses one sealed segment into its archive: temp file, fsync, rename,
+  /// fsync of the directory, and only then the plain file is removed. A crash
+  /// at any step leaves the plain file or a complete archive (or both, and
+  /// recovery then drops the archive to be made again).
+  private func archive(_ seg: SegmentFile, through lastSeq: UInt64) throws {
+    let plain = try io.readFile(seg.path)
+    let decoder = JSONDecoder()
+    var minTime = Int64.max
+    var maxTime = Int64.min
+    let scan = try plain.withUnsafeBytes { buffer in
+      try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { _, payload, _ in
+        let t = try decoder.decode(RecordTime.self, from: Data(payload)).time.milliseconds
+        minTime = min(minTime, t)
+        maxTime = max(maxTime, t)
+      }
+    }
+    guard scan.problem == nil, scan.lastSeq == lastSeq else {
+      // Never archive what fsck would not pass: the plain file stays for repair.
+      throw StoreError.corrupt(
+        file: "journal/" + seg.name, offset: UInt64(scan.problem?.offset ?? scan.validEnd),
+        reason: scan.problem?.reason ?? "ends at seq \(scan.lastSeq ?? 0), the next segment starts at \(lastSeq + 1)")
+    }
+    let header = ArchiveFile.Header(
+      firstSeq: seg.firstSeq, lastSeq: lastSeq, minTime: minTime == .max ? 0 : minTime,
+      maxTime: maxTime == .min ? 0 : maxTime, plainLength: UInt64(plain.count), plainCRC: 0)
+    let bytes = try ArchiveFile.encode(plain: plain, header: header)
+    try io.writeAtomically(seg.archivePath, bytes)
+    try journal.archived(firstSeq: seg.firstSeq)
   }
 
   // MARK: Closing

@@ -49,6 +49,8 @@ public protocol FileIO: Sendable {
   func sync(_ handle: IOHandle) throws
   func close(_ handle: IOHandle)
   func readFile(_ path: String) throws -> [UInt8]
+  /// The first `count` bytes (fewer when the file is shorter).
+  func readPrefix(_ path: String, count: Int) throws -> [UInt8]
   func fileSize(_ path: String) throws -> UInt64
   func rename(_ from: String, to: String) throws
   func syncDirectory(_ path: String) throws
@@ -65,6 +67,8 @@ public protocol FileIO: Sendable {
 }
 
 extension FileIO {
+  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { Array(try readFile(path).prefix(count)) }
+
   func write(_ handle: IOHandle, _ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { try write(handle, $0) }
   }

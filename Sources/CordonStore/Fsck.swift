@@ -17,6 +17,10 @@ public struct FsckReport: Sendable, Equatable {
 
   public var directory: String
   public var segments = 0
+  /// Of `segments`, how many are compressed archives, and their bytes on disk.
+  public var archives = 0
+  public var archiveBytes: UInt64 = 0
+  /// Bytes on disk (archives compressed).
   public var journalBytes: UInt64 = 0
   public var frames = 0
   public var firstSeq: UInt64?
@@ -32,6 +36,7 @@ public struct FsckReport: Sendable, Equatable {
     var lines = ["data directory: \(directory)"]
     let range = firstSeq.map { f in "seq \(f)...\(lastSeq ?? f)" } ?? "no events"
     lines.append("journal: \(segments) segment(s), \(journalBytes) bytes, \(frames) frame(s), \(range)")
+    if archives > 0 { lines.append("archived: \(archives) segment(s), \(archiveBytes) bytes compressed") }
     let snaps =
       validSnapshots.isEmpty ? "none valid" : "valid at seq " + validSnapshots.map(String.init).joined(separator: ", ")
     lines.append("snapshots: \(snaps)\(invalidSnapshots > 0 ? ", \(invalidSnapshots) invalid" : "")")
@@ -109,18 +114,29 @@ public func fsck(directory: URL, repair: Bool, io: FileIO = PosixFileIO()) -> Fs
       problem(file, 0, "segment starts at seq \(seg.firstSeq) but the one before it ends at \(e - 1)")
     }
     let bytes: [UInt8]
-    do { bytes = try io.readFile(seg.path) } catch {
+    do {
+      bytes = try seg.read(io: io)
+      let onDisk = seg.archived ? try io.fileSize(seg.path) : UInt64(bytes.count)
+      report.journalBytes += onDisk
+      if seg.archived {
+        report.archives += 1
+        report.archiveBytes += onDisk
+      }
+    } catch let StoreError.corrupt(_, offset, reason) {
+      problem(file, offset, reason)
+      expected = nil
+      continue
+    } catch {
       problem(file, 0, "\(error)")
       expected = nil
       continue
     }
-    report.journalBytes += UInt64(bytes.count)
     let scan = bytes.withUnsafeBytes { SegmentScanner.scan($0, expectedFirst: seg.firstSeq) { _, _, _ in } }
     report.frames += scan.frames
     if report.firstSeq == nil { report.firstSeq = scan.firstSeq }
     if let l = scan.lastSeq { report.lastSeq = l }
     if let p = scan.problem {
-      let torn = isLast && p.isTornTail
+      let torn = isLast && p.isTornTail && !seg.archived
       problem(
         file, UInt64(p.offset), p.reason + (torn ? " (torn tail)" : isLast ? "" : " (in a sealed segment)"),
         repairable: torn)

@@ -110,22 +110,56 @@ final class Journal<Ticket: Sendable>: Sendable {
     segments.withLock { s in s.sealed + (s.active.map { [$0.file] } ?? []) }
   }
 
-  /// Deletes sealed segments whose every frame has seq ≤ `seq`. The active
-  /// segment is never touched. Returns the deleted file names.
-  func removeSegments(coveredThrough seq: UInt64) throws -> [String] {
-    let doomed = segments.withLock { s -> [SegmentFile] in
-      var doomed: [SegmentFile] = []
+  /// Sealed plain segments whose every frame has seq ≤ `seq`, oldest first,
+  /// each with the seq its successor starts at. The active segment is never one.
+  func plainSegments(coveredThrough seq: UInt64) -> [(file: SegmentFile, nextFirst: UInt64)] {
+    segments.withLock { s in
+      var out: [(SegmentFile, UInt64)] = []
       for (i, seg) in s.sealed.enumerated() {
         let nextFirst = i + 1 < s.sealed.count ? s.sealed[i + 1].firstSeq : s.active?.file.firstSeq
         guard let nextFirst, nextFirst > 0, nextFirst - 1 <= seq else { break }
-        doomed.append(seg)
+        if !seg.archived { out.append((seg, nextFirst)) }
       }
-      s.sealed.removeFirst(doomed.count)
-      return doomed
+      return out
     }
-    for seg in doomed { try io.remove(seg.path) }
-    if !doomed.isEmpty { try io.syncDirectory(directory) }
-    return doomed.map(\.name)
+  }
+
+  /// Replaces the plain segment starting at `firstSeq` with its archive, which
+  /// must already be durable; then removes the plain file and makes that durable.
+  func archived(firstSeq: UInt64) throws {
+    let plain = segments.withLock { s -> SegmentFile? in
+      guard let i = s.sealed.firstIndex(where: { $0.firstSeq == firstSeq && !$0.archived }) else { return nil }
+      let old = s.sealed[i]
+      s.sealed[i] = old.asArchived()
+      return old
+    }
+    guard let plain else { return }
+    try io.remove(plain.path)
+    try io.syncDirectory(directory)
+  }
+
+  /// Deletes the oldest archived segments while `doomed` says so (retention),
+  /// never a plain one and never past the first one it spares. Returns their names.
+  func removeArchived(while doomed: (SegmentFile, _ nextFirst: UInt64) throws -> Bool) throws -> [String] {
+    let candidates = segments.withLock { s -> [(SegmentFile, UInt64)] in
+      var out: [(SegmentFile, UInt64)] = []
+      for (i, seg) in s.sealed.enumerated() {
+        guard seg.archived, let next = i + 1 < s.sealed.count ? s.sealed[i + 1].firstSeq : s.active?.file.firstSeq
+        else { break }
+        out.append((seg, next))
+      }
+      return out
+    }
+    var gone: [SegmentFile] = []
+    for (seg, next) in candidates {
+      guard try doomed(seg, next) else { break }
+      gone.append(seg)
+    }
+    guard !gone.isEmpty else { return [] }
+    segments.withLock { s in s.sealed.removeFirst(gone.count) }
+    for seg in gone { try io.remove(seg.path) }
+    try io.syncDirectory(directory)
+    return gone.map(\.name)
   }
 
   private func run(_ onDurable: Durable, _ onFailure: Failed) {

@@ -55,14 +55,18 @@ public struct PosixFileIO: FileIO {
 
   public func close(_ handle: IOHandle) { _ = Glibc.close(handle.raw) }
 
-  public func readFile(_ path: String) throws -> [UInt8] {
+  public func readFile(_ path: String) throws -> [UInt8] { try read(path, limit: nil) }
+
+  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { try read(path, limit: count) }
+
+  private func read(_ path: String, limit: Int?) throws -> [UInt8] {
     var fd: Int32
     repeat { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
     guard fd >= 0 else { throw fail("open", path) }
     defer { _ = Glibc.close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw fail("stat", path) }
-    var out = [UInt8](repeating: 0, count: Int(st.st_size))
+    var out = [UInt8](repeating: 0, count: min(Int(st.st_size), limit ?? .max))
     var got = 0
     try out.withUnsafeMutableBytes { buf in
       guard let base = buf.baseAddress else { return }

@@ -68,9 +68,17 @@ struct Recovery<M: EventSourcedModel> {
     }
     let snapshotSeq = base.seq
 
+    // An archiving step cut short leaves a temp file or an archive beside
+    // its still-present plain segment: the plain file is the original.
+    let leftovers = try JournalLayout.leftovers(in: layout.journal, io: io)
+    for path in leftovers { try io.remove(path) }
+    if !leftovers.isEmpty { try io.syncDirectory(layout.journal) }
+
     let segments = try JournalLayout.segments(in: layout.journal, io: io)
+    // Segments wholly covered by the snapshot are history: not read to open.
+    func covered(_ i: Int) -> Bool { i + 1 < segments.count && segments[i + 1].firstSeq - 1 <= base.seq }
     var total: UInt64 = 0
-    for s in segments { total += try io.fileSize(s.path) }
+    for (i, s) in segments.enumerated() where !covered(i) { total += try io.fileSize(s.path) }
     var done: UInt64 = 0
     progress?(OpenProgress(bytesDone: 0, bytesTotal: total))
 
@@ -91,7 +99,12 @@ struct Recovery<M: EventSourcedModel> {
             "the journal starts at seq \(seg.firstSeq) but no usable snapshot covers seq \(base.seq + 1)...\(seg.firstSeq - 1)"
         )
       }
-      let bytes = try io.readFile(seg.path)
+      if covered(i) {
+        result.sealed.append(seg)
+        expected = segments[i + 1].firstSeq
+        continue
+      }
+      let bytes = try seg.read(io: io)
       var lastReported = done
       let scan = try bytes.withUnsafeBytes { buffer in
         try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
@@ -129,7 +142,7 @@ struct Recovery<M: EventSourcedModel> {
         removed = p.offset < SegmentHeader.size
       }
       expected = scan.lastSeq.map { $0 + 1 } ?? seg.firstSeq
-      if isLast {
+      if isLast && !seg.archived {
         if !removed {
           result.active = seg
           result.activeSize = validEnd

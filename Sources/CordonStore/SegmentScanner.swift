@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Walks the frames of one segment file, checking CRCs and seq continuity,
 /// and classifies where and why it stops. Shared by recovery, reads and fsck so
 /// they can never disagree about what is valid.
@@ -81,19 +87,72 @@ enum SegmentScanner {
   }
 }
 
-/// One segment file as found in the journal directory.
+/// One segment file as found in the journal directory: plain (`.seg`, the
+/// active one and sealed ones not yet archived) or archived (`.segz`).
 struct SegmentFile: Sendable, Equatable {
   var firstSeq: UInt64
   var name: String
   var path: String
+  var archived = false
+
+  /// Where this segment's archive lives (or will), beside the plain file.
+  var archivePath: String { parentDirectory(of: path) + "/" + ArchiveFile.fileName(firstSeq: firstSeq) }
+  var plainPath: String { parentDirectory(of: path) + "/" + SegmentHeader.fileName(firstSeq: firstSeq) }
+
+  func asArchived() -> SegmentFile {
+    SegmentFile(firstSeq: firstSeq, name: ArchiveFile.fileName(firstSeq: firstSeq), path: archivePath, archived: true)
+  }
+
+  /// The segment's plain bytes, inflating an archive (verified byte-exact by its
+  /// CRC). A plain file archived and removed between listing and reading is
+  /// read from its archive instead.
+  func read(io: FileIO) throws -> [UInt8] {
+    if !archived {
+      do { return try io.readFile(path) } catch let e as FileIOError where e.code == ENOENT {
+        guard io.fileExists(archivePath) else { throw e }
+        return try asArchived().read(io: io)
+      }
+    }
+    switch ArchiveFile.decode(try io.readFile(path)) {
+    case .success(let (_, plain)): return plain
+    case .failure(let p): throw StoreError.corrupt(file: "journal/" + name, offset: p.offset, reason: p.reason)
+    }
+  }
+
+  /// The archive's header (nil for a plain segment), read without inflating.
+  func archiveHeader(io: FileIO) throws -> ArchiveFile.Header? {
+    guard archived else { return nil }
+    switch ArchiveFile.header(try io.readPrefix(path, count: ArchiveFile.headerSize)[...]) {
+    case .success(let h): return h
+    case .failure(let p): throw StoreError.corrupt(file: "journal/" + name, offset: p.offset, reason: p.reason)
+    }
+  }
 }
 
 enum JournalLayout {
+  /// Every segment, oldest first. A seq with both a plain file and an archive
+  /// (a crash between archiving and removing the plain file) is listed once,
+  /// as the plain file: it is the original; recovery removes the archive.
   static func segments(in journalDir: String, io: FileIO) throws -> [SegmentFile] {
-    try io.list(journalDir).compactMap { name in
-      SegmentHeader.firstSeq(fromFileName: name).map {
-        SegmentFile(firstSeq: $0, name: name, path: journalDir + "/" + name)
+    var bySeq: [UInt64: SegmentFile] = [:]
+    for name in try io.list(journalDir) {
+      if let seq = SegmentHeader.firstSeq(fromFileName: name) {
+        bySeq[seq] = SegmentFile(firstSeq: seq, name: name, path: journalDir + "/" + name)
+      } else if let seq = ArchiveFile.firstSeq(fromFileName: name), bySeq[seq] == nil {
+        bySeq[seq] = SegmentFile(firstSeq: seq, name: name, path: journalDir + "/" + name, archived: true)
       }
-    }.sorted { $0.firstSeq < $1.firstSeq }
+    }
+    return bySeq.values.sorted { $0.firstSeq < $1.firstSeq }
+  }
+
+  /// Leftovers of an archiving step cut short: temp files, and archives whose
+  /// plain segment is still there. Both are safe to delete.
+  static func leftovers(in journalDir: String, io: FileIO) throws -> [String] {
+    let names = Set(try io.list(journalDir))
+    return names.filter { name in
+      if name.hasSuffix(ArchiveFile.suffix + ".tmp") { return true }
+      guard let seq = ArchiveFile.firstSeq(fromFileName: name) else { return false }
+      return names.contains(SegmentHeader.fileName(firstSeq: seq))
+    }.sorted().map { journalDir + "/" + $0 }
   }
 }

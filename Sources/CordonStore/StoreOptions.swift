@@ -11,14 +11,32 @@ public struct StoreOptions: Sendable {
   /// How many recent command ids are remembered, across restarts, to apply a
   /// retried command once.
   public var commandIDWindow: Int
+  /// Sealed segments that recovery no longer needs (the older of the two
+  /// newest snapshots covers them) are compressed into `.segz` archives; with
+  /// false they stay plain. Either way they are kept: history is never
+  /// deleted unless `retainDays` says so.
+  public var compressArchives: Bool
+  /// Besides the newest two snapshots, older ones are kept at least this many
+  /// events apart, so time travel and past reports start near the moment
+  /// asked for instead of replaying from the beginning (0: keep only two).
+  public var historySnapshotEvents: Int
+  /// Retention, off (nil) by default: archived segments whose every event is
+  /// older than this many days are deleted, and with them the audit trail,
+  /// reports and time travel for those days. Only segments that a kept
+  /// snapshot already covers are ever deleted, so the current state is intact.
+  public var retainDays: Int?
 
   public init(
     segmentBytes: Int = 64 << 20, snapshotEveryEvents: Int = 100_000, snapshotEveryMinutes: Int = 10,
-    commandIDWindow: Int = 100_000
+    commandIDWindow: Int = 100_000, compressArchives: Bool = true, historySnapshotEvents: Int = 200_000,
+    retainDays: Int? = nil
   ) {
     self.segmentBytes = segmentBytes
     self.snapshotEveryEvents = snapshotEveryEvents
     self.snapshotEveryMinutes = snapshotEveryMinutes
     self.commandIDWindow = commandIDWindow
+    self.compressArchives = compressArchives
+    self.historySnapshotEvents = historySnapshotEvents
+    self.retainDays = retainDays
   }
 }

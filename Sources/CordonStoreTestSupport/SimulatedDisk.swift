@@ -61,6 +61,7 @@ public final class SimulatedDisk: FileIO {
     var faults: [Fault] = []
     var dead = false
     var capacity: Int?
+    var crashCountdown: Int?
     var calls: [Operation: Int] = [:]
   }
 
@@ -84,6 +85,10 @@ public final class SimulatedDisk: FileIO {
 
   /// Every later operation fails with EIO until `powerLoss`.
   public func crash() { state.withLock { $0.dead = true } }
+
+  /// The machine goes down at the `n`-th file operation from now (0: the
+  /// next one fails), whatever it is: a test walks `n` up to crash at every step.
+  public func crash(afterOperations n: Int) { state.withLock { $0.crashCountdown = n } }
 
   /// How many times an operation was called.
   public func calls(_ op: Operation) -> Int { state.withLock { $0.calls[op] ?? 0 } }
@@ -114,6 +119,7 @@ public final class SimulatedDisk: FileIO {
       s.lastWrite = nil
       s.faults = []
       s.dead = false
+      s.crashCountdown = nil
       s.capacity = nil
     }
   }
@@ -142,6 +148,14 @@ public final class SimulatedDisk: FileIO {
   // MARK: FileIO
 
   private func check(_ s: inout State, _ op: Operation, _ path: String) throws {
+    if let n = s.crashCountdown {
+      if n == 0 {
+        s.dead = true
+        s.crashCountdown = nil
+      } else {
+        s.crashCountdown = n - 1
+      }
+    }
     if s.dead { throw FileIOError(code: EIO, operation: "\(op.callName) (machine down)", path: path) }
     s.calls[op, default: 0] += 1
     for (i, f) in s.faults.enumerated() where f.operation == op {

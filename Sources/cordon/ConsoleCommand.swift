@@ -97,7 +97,7 @@ struct Console: ParsableCommand {
     if let remote {
       source = remote
     } else {
-      let store = try openStore(at: dir, progress: { progress.update($0) })
+      let store = try openStore(at: dir, options: location.options, progress: { progress.update($0) })
       opened = store
       let user = currentUser()
       if let at {

@@ -33,6 +33,29 @@ struct Cordon: ParsableCommand {
 struct StoreLocation: ParsableArguments {
   @Option(name: .long, help: "Data directory (default: $CORDON_DATA, else ~/.local/share/cordon).")
   var data: String?
+  @Option(
+    name: .customLong("segment-mb"),
+    help: "Seal a journal segment at this many MiB (1-1024, default 64); smaller files suit backup and rsync.")
+  var segmentMB: Int = 64
+  @Option(
+    name: .customLong("retain-days"),
+    help:
+      "Delete archived history older than this many days (default: keep everything). Deleted days lose their audit trail, reports and time travel."
+  )
+  var retainDays: Int?
+
+  func validate() throws {
+    guard (1...1024).contains(segmentMB) else {
+      throw ValidationError("--segment-mb must be between 1 and 1024, got \(segmentMB)")
+    }
+    if let d = retainDays, !(1...36_500).contains(d) {
+      throw ValidationError("--retain-days must be between 1 and 36500, got \(d)")
+    }
+  }
+
+  var options: StoreOptions {
+    StoreOptions(segmentBytes: segmentMB << 20, retainDays: retainDays)
+  }
 
   func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
     if let d = data { return URL(fileURLWithPath: d) }

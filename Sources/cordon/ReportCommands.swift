@@ -36,7 +36,7 @@ struct Report: ParsableCommand {
         // The state at the end of that day; today's is the current one.
         let end = day < today ? try store.state(at: cal.startOfDay(day + 1)) : store.state
         if let unit, end.units[unit] == nil { throw Fatal(description: "--unit: no such unit \(unit)", code: 2) }
-        let records = try store.records(from: 1)
+        let records = try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
         let report = DailyReport(day: day, unit: unit, records: records, end: end)
         return ReportRenderer.render(report, state: end, format: fmt, strings: Strings(lang == "en" ? .en : .zh))
       }
@@ -70,7 +70,8 @@ struct Audit: ParsableCommand {
       let filter = AuditTrail.Filter(
         actor: actor, unit: unit, since: try time(since, "--since"), until: try time(until, "--until"))
       let strings = Strings(lang == "en" ? .en : .zh)
-      return AuditTrail.select(try store.records(from: 1), filter, state: state)
+      let records = try store.records(since: filter.since ?? Instant(milliseconds: .min), until: filter.until)
+      return AuditTrail.select(records, filter, state: state)
         .map { AuditTrail.line($0, state: state, strings: strings) }.joined(separator: "\n")
     }
     if !text.isEmpty { print(text) }
@@ -84,7 +85,7 @@ enum JournalReader {
     guard FileManager.default.fileExists(atPath: dir.path) else {
       throw Fatal(description: "no data directory at \(dir.path)", code: 2)
     }
-    let store = try openStore(at: dir)
+    let store = try openStore(at: dir, options: location.options)
     defer { store.close() }
     return try body(store)
   }

@@ -45,7 +45,7 @@ struct Serve: ParsableCommand {
       throw Fatal(description: "\(error)", code: 2)
     }
     let dir = location.directory(environment: env)
-    let store = try openStore(at: dir)
+    let store = try openStore(at: dir, options: location.options)
     defer { store.close() }
     if demo { DemoSeeder.seedIfEmpty(store) }
 

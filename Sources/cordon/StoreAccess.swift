@@ -5,17 +5,18 @@ import Foundation
 import Synchronization
 
 /// Opens the store for a command; a failure is one clear line and exit 1.
-func openStore(at dir: URL, progress: ((OpenProgress) -> Void)? = progressPrinter()) throws -> EventStore<CordonDomain>
-{
+func openStore(
+  at dir: URL, options: StoreOptions, progress: ((OpenProgress) -> Void)? = progressPrinter()
+) throws -> EventStore<CordonDomain> {
   do {
-    return try EventStore<CordonDomain>.open(directory: dir, progress: progress)
+    return try EventStore<CordonDomain>.open(directory: dir, options: options, progress: progress)
   } catch {
     throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
   }
 }
 
 extension StoreLocation {
-  func openStore() throws -> EventStore<CordonDomain> { try cordon.openStore(at: directory()) }
+  func openStore() throws -> EventStore<CordonDomain> { try cordon.openStore(at: directory(), options: options) }
 }
 
 /// Submits and waits: a command-line tool has nothing else to do until the
