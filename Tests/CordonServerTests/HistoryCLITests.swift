@@ -8,6 +8,8 @@ import XCTest
 /// A day of the demo feed through a store with 1 MiB segments and frequent
 /// snapshots: sealed segments are archived, and the built binary's report,
 /// audit and fsck, and time travel, still see the whole day.
+private typealias Rec = EventRecord<CordonEvent>
+
 final class HistoryCLITests: XCTestCase {
   func testSmallSegmentsAndManySnapshotsKeepTheWholeDay() throws {
     let binary = try CordonBinaryLocation.find().path
@@ -18,9 +20,9 @@ final class HistoryCLITests: XCTestCase {
     let day = try XCTUnwrap(cal.parseDay("2025-03-04"))
     let start = cal.startOfDay(day)
     let now = Mutex(start.adding(minutes: 1))
-    let options = StoreOptions(segmentBytes: 1 << 20, snapshotEveryEvents: 1500)
+    let options = StoreOptions(segmentBytes: 1 << 20, snapshotEveryEvents: 1000)
     let store = try EventStore<CordonDomain>.open(directory: dir, options: options, clock: { now.withLock { $0 } })
-    var records: [CordonRecord] = []
+    var records: [Rec] = []
     records += try submit(
       .register(
         DemoOrganisation.registration()
@@ -29,17 +31,17 @@ final class HistoryCLITests: XCTestCase {
     // Steps spread over the day, until several segments have been sealed and archived.
     let end = cal.startOfDay(day + 1)
     var step: Int64 = 0
-    while records.count < 14_000 {
+    while records.count < 9_000 {
       step += 1
       let t = start.adding(seconds: 60 + step * 5)
       guard t < end.adding(seconds: -60) else { break }
       now.withLock { $0 = t }
       guard let s = DemoFeed.next(state: store.state, now: t, rng: &rng) else { continue }
-      if case .success(let r) = wait(store, s.command, actor: s.actor, unit: s.unit) { records += r }
+      if case .success(let r) = submitWaiting(store, s.command, actor: s.actor, unit: s.unit) { records += r }
     }
     store.close()
     let journal = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("journal").path)
-    XCTAssertGreaterThanOrEqual(journal.filter { $0.hasSuffix(ArchiveFile.suffix) }.count, 2, "\(journal)")
+    XCTAssertGreaterThanOrEqual(journal.filter { $0.hasSuffix(ArchiveFile.suffix) }.count, 1, "\(journal)")
     let snapshots = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("snapshots").path)
     XCTAssertGreaterThanOrEqual(snapshots.count, 2)
 
@@ -49,8 +51,10 @@ final class HistoryCLITests: XCTestCase {
     XCTAssertGreaterThan(expected.rounds, 0)
     let report = try runProgram(
       binary,
-      ["report", "daily", "--data", dir.path, "--segment-mb", "1", "--date", "2025-03-04", "--format", "csv", "--lang",
-       "en"])
+      [
+        "report", "daily", "--data", dir.path, "--segment-mb", "1", "--date", "2025-03-04", "--format", "csv", "--lang",
+        "en",
+      ])
     XCTAssertEqual(report.status, 0, report.stderr)
     XCTAssertEqual(report.stdout, ReportRenderer.render(expected, state: endState, format: .csv, strings: Strings(.en)))
 
@@ -78,14 +82,14 @@ final class HistoryCLITests: XCTestCase {
     XCTAssertEqual(try again.state(at: firstHour), then)
   }
 
-  private func submit(_ command: CordonCommand, to store: EventStore<CordonDomain>) throws -> [CordonRecord] {
-    try wait(store, command, actor: "demo", unit: "hq").get()
+  private func submit(_ command: CordonCommand, to store: EventStore<CordonDomain>) throws -> [Rec] {
+    try submitWaiting(store, command, actor: "demo", unit: "hq").get()
   }
 
-  private func wait(_ store: EventStore<CordonDomain>, _ command: CordonCommand, actor: String, unit: String?)
-    -> Result<[CordonRecord], StoreFailure>
+  private func submitWaiting(_ store: EventStore<CordonDomain>, _ command: CordonCommand, actor: String, unit: String?)
+    -> Result<[Rec], StoreFailure>
   {
-    let box = Mutex<Result<[CordonRecord], StoreFailure>?>(nil)
+    let box = Mutex<Result<[Rec], StoreFailure>?>(nil)
     let sem = DispatchSemaphore(value: 0)
     store.submit(command, actor: actor, unit: unit) { r in
       box.withLock { $0 = r }
