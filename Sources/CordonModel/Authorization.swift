@@ -28,6 +28,10 @@ public struct Principal: Sendable, Equatable {
 public enum Authorization {
   /// Nil when `principal` may run `command` against `state`; else the refusal.
   public static func check(_ command: CordonCommand, by principal: Principal, in state: CordonState) -> Refusal? {
+    // The organisation itself is the duty room's to change.
+    if command.isAdministration, principal.role != .command {
+      return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
+    }
     switch principal.role {
     case .command: return nil
     case .viewer: return Refusal("auth.readOnly", [principal.user])
@@ -80,7 +84,17 @@ public enum Authorization {
     case .issueDirective(_, let targets, _): return targets
     case .submitRequest(let unit, _, _, _, _): return [unit]
     // Deciding on requests moves the office's reserve: only the command role holds HQ.
-    case .approveRequest, .rejectRequest, .forwardRequest, .receiveForRequest: return [DemoOrganisation.headquarters]
+    case .approveRequest, .rejectRequest, .forwardRequest, .receiveForRequest: return [state.reserveUnit ?? "reserve:"]
+    case .addUnit(let u): return [u.id]
+    case .updateUnit(let id, _), .retireUnit(let id): return [id]
+    case .addSite(let s, _): return [s.unit]
+    case .updateSite(let id, let c): return [site(id)] + (c.unit.map { [$0] } ?? [])
+    case .retireSite(let id): return [site(id)]
+    case .addPerson(let p): return [p.unit]
+    case .updatePerson(let id, let c, _):
+      return [state.people[id]?.unit ?? "person:\(id)"] + (c.unit.map { [$0] } ?? [])
+    case .retirePerson(let id, _): return [state.people[id]?.unit ?? "person:\(id)"]
+    case .addItem, .updateItem, .retireItem, .changeSettings: return [state.headquarters ?? "org:"]
     case .acknowledgeDirective(_, let unit): return [unit]
     }
   }

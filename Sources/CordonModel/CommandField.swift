@@ -12,6 +12,12 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case category, date, morningCheck, travellerContact, remarks
   case alert, minutes, note
   case targets, deadline, id
+  // The organisation's commands (and the keys of an organisation file).
+  case name, nameEn, key, headquarters, parent, reserve
+  case roundsPerDay, disinfectionsPerDay, reportIntervalMinutes, open
+  case measure, measureEn, fractions, phone, categories, confirm
+  case feverThreshold, plausibleMin, plausibleMax, ackTimeoutMinutes, maxEscalations, restHours
+  case coverageLeadMinutes, lowCoverDays
 }
 
 extension Refusal {

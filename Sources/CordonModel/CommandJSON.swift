@@ -12,7 +12,8 @@ public enum CommandJSON {
     "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
     "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "handover", "health", "ack", "assignAlert",
     "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
-    "receiveForRequest",
+    "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
+    "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings",
   ]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
@@ -77,7 +78,7 @@ public enum CommandJSON {
     case "swapShifts": return .swapShifts(try f.string(.a), try f.string(.b))
     case "handover": return .writeHandover(unit: try f.string(.unit), text: try f.string(.text))
     case "health":
-      guard let category = PersonCategory(rawValue: try f.string(.category)) else {
+      guard let category = PersonCategory(word: try f.string(.category)) else {
         throw Refusal(
           "json.field", ["category", PersonCategory.allCases.map(\.rawValue).joined(separator: "|")], field: .category)
       }
@@ -109,8 +110,91 @@ public enum CommandJSON {
       return .forwardRequest(
         id: try f.string(.id), quantity: try f.quantity(.quantity), note: try f.string(.note, default: ""))
     case "receiveForRequest": return .receiveForRequest(id: try f.string(.id), quantity: try f.quantity(.quantity))
+    case "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem", "updateItem",
+      "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings":
+      return try administration(type, f)
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
+    }
+  }
+
+  /// The organisation's commands; an update names only the fields it changes.
+  static func administration(_ type: String, _ f: Fields) throws(Refusal) -> CordonCommand {
+    switch type {
+    case "addUnit":
+      return .addUnit(
+        OrgUnit(
+          id: try f.string(.id),
+          name: LocalizedName(zh: try f.string(.name), en: try f.string(.nameEn, default: "")),
+          isKey: try f.bool(.key, default: false), isHeadquarters: try f.bool(.headquarters, default: false),
+          parent: try f.optionalString(.parent), holdsReserve: try f.bool(.reserve, default: false)))
+    case "updateUnit":
+      return .updateUnit(
+        id: try f.string(.id),
+        UnitChanges(
+          name: try f.optionalString(.name), nameEn: try f.optionalString(.nameEn), isKey: try f.optionalBool(.key),
+          isHeadquarters: try f.optionalBool(.headquarters), parent: try f.optionalString(.parent),
+          holdsReserve: try f.optionalBool(.reserve)))
+    case "retireUnit": return .retireUnit(id: try f.string(.id))
+    case "addSite":
+      let kind = try f.siteKind(.kind)
+      return .addSite(
+        SiteSpec(
+          id: try f.string(.id), unit: try f.string(.unit),
+          name: LocalizedName(zh: try f.string(.name), en: try f.string(.nameEn, default: "")), kind: kind,
+          roundsPerDay: try f.optionalInt(.roundsPerDay) ?? 2,
+          disinfectionsPerDay: try f.optionalInt(.disinfectionsPerDay),
+          reportIntervalMinutes: try f.optionalInt(.reportIntervalMinutes) ?? 240,
+          staffOnPost: try f.optionalInt(.staff) ?? 2), open: try f.bool(.open, default: true))
+    case "updateSite":
+      return .updateSite(
+        id: try f.string(.id),
+        SiteChanges(
+          name: try f.optionalString(.name), nameEn: try f.optionalString(.nameEn),
+          unit: try f.optionalString(.unit),
+          kind: f.has(.kind) ? try f.siteKind(.kind) : nil, roundsPerDay: try f.optionalInt(.roundsPerDay),
+          disinfectionsPerDay: try f.optionalInt(.disinfectionsPerDay),
+          reportIntervalMinutes: try f.optionalInt(.reportIntervalMinutes)))
+    case "retireSite": return .retireSite(id: try f.string(.id))
+    case "addItem":
+      return .addItem(
+        SupplyItem(
+          id: try f.string(.id),
+          name: LocalizedName(zh: try f.string(.name), en: try f.string(.nameEn, default: "")),
+          unitOfMeasure: LocalizedName(zh: try f.string(.measure), en: try f.string(.measureEn, default: "")),
+          wholePieces: !(try f.bool(.fractions, default: false)),
+          defaultMinimum: f.has(.minimum) ? try f.quantity(.minimum) : .zero))
+    case "updateItem":
+      return .updateItem(
+        id: try f.string(.id),
+        ItemChanges(
+          name: try f.optionalString(.name), nameEn: try f.optionalString(.nameEn),
+          measure: try f.optionalString(.measure), measureEn: try f.optionalString(.measureEn),
+          wholePieces: try f.optionalBool(.fractions).map { !$0 },
+          defaultMinimum: f.has(.minimum) ? try f.quantity(.minimum) : nil))
+    case "retireItem": return .retireItem(id: try f.string(.id))
+    case "addPerson":
+      return .addPerson(
+        Person(
+          id: try f.string(.id, default: ""), name: try f.string(.name), unit: try f.string(.unit),
+          phone: try f.string(.phone, default: ""), categories: try f.categories(.categories) ?? []))
+    case "updatePerson":
+      return .updatePerson(
+        id: try f.string(.id),
+        PersonChanges(
+          name: try f.optionalString(.name), phone: try f.optionalString(.phone), unit: try f.optionalString(.unit),
+          categories: try f.categories(.categories)), confirm: try f.bool(.confirm, default: false))
+    case "retirePerson": return .retirePerson(id: try f.string(.id), confirm: try f.bool(.confirm, default: false))
+    default:
+      return .changeSettings(
+        SettingsChanges(
+          feverThreshold: f.has(.feverThreshold) ? try f.celsius(.feverThreshold) : nil,
+          plausibleMin: f.has(.plausibleMin) ? try f.celsius(.plausibleMin) : nil,
+          plausibleMax: f.has(.plausibleMax) ? try f.celsius(.plausibleMax) : nil,
+          ackTimeoutMinutes: try f.optionalInt(.ackTimeoutMinutes),
+          maxEscalations: try f.optionalInt(.maxEscalations),
+          restHours: try f.optionalInt(.restHours), coverageLeadMinutes: try f.optionalInt(.coverageLeadMinutes),
+          lowCoverDays: try f.optionalInt(.lowCoverDays)))
     }
   }
 
@@ -183,6 +267,29 @@ public enum CommandJSON {
         throw Refusal("json.field", [k.rawValue, "whole number"], field: k.rawValue)
       }
       return i
+    }
+    func optionalInt(_ k: CommandField) throws(Refusal) -> Int? { has(k) ? try int(k) : nil }
+    func optionalBool(_ k: CommandField) throws(Refusal) -> Bool? { has(k) ? try bool(k, default: false) : nil }
+    func siteKind(_ k: CommandField) throws(Refusal) -> SiteKind {
+      guard let kind = SiteKind(word: try string(k)) else {
+        throw Refusal(
+          "json.field", [k.rawValue, SiteKind.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
+      }
+      return kind
+    }
+    /// A list of category words (值班值守人员, onDuty, …); nil when absent.
+    func categories(_ k: CommandField) throws(Refusal) -> [PersonCategory]? {
+      guard has(k) else { return nil }
+      var out: [PersonCategory] = []
+      for w in try strings(k) {
+        guard let c = PersonCategory(word: w) else {
+          throw Refusal(
+            "json.field", [k.rawValue, PersonCategory.allCases.map(\.rawValue).joined(separator: "|")],
+            field: k.rawValue)
+        }
+        out.append(c)
+      }
+      return out
     }
     func bool(_ k: CommandField, default d: Bool) throws(Refusal) -> Bool {
       guard has(k), let v = object[k.rawValue] else { return d }

@@ -68,8 +68,88 @@ extension CommandJSON {
       o.add("type", "forwardRequest").add("id", id).add("quantity", .number(quantity.description)).add("note", note)
     case .receiveForRequest(let id, let quantity):
       o.add("type", "receiveForRequest").add("id", id).add("quantity", .number(quantity.description))
+    default:
+      encodeAdministration(command, o)
     }
     return o.text
+  }
+}
+
+extension CommandJSON {
+  /// The organisation's commands, with the field names `decode` reads; an
+  /// update writes only the fields it changes.
+  static func encodeAdministration(_ command: CordonCommand, _ o: JSONLine) {
+    func opt(_ k: String, _ v: String?) { if let v { o.add(k, v) } }
+    func opt(_ k: String, _ v: Bool?) { if let v { o.add(k, .bool(v)) } }
+    func opt(_ k: String, _ v: Int?) { if let v { o.add(k, .number(String(v))) } }
+    func opt(_ k: String, _ v: Celsius?) { if let v { o.add(k, .number(v.description)) } }
+    switch command {
+    case .addUnit(let u):
+      o.add("type", "addUnit").add("id", u.id).add("name", u.name.zh).add("nameEn", u.name.en)
+        .add("key", .bool(u.isKey)).add("headquarters", .bool(u.isHeadquarters)).add("reserve", .bool(u.holdsReserve))
+      opt("parent", u.parent)
+    case .updateUnit(let id, let c):
+      o.add("type", "updateUnit").add("id", id)
+      opt("name", c.name)
+      opt("nameEn", c.nameEn)
+      opt("key", c.isKey)
+      opt("headquarters", c.isHeadquarters)
+      opt("parent", c.parent)
+      opt("reserve", c.holdsReserve)
+    case .retireUnit(let id): o.add("type", "retireUnit").add("id", id)
+    case .addSite(let s, let open):
+      o.add("type", "addSite").add("id", s.id).add("unit", s.unit).add("name", s.name.zh).add("nameEn", s.name.en)
+        .add("kind", s.kind.rawValue).add("roundsPerDay", .number(String(s.roundsPerDay)))
+        .add("disinfectionsPerDay", .number(String(s.disinfectionsPerDay)))
+        .add("reportIntervalMinutes", .number(String(s.reportIntervalMinutes)))
+        .add("staff", .number(String(s.staffOnPost))).add("open", .bool(open))
+    case .updateSite(let id, let c):
+      o.add("type", "updateSite").add("id", id)
+      opt("name", c.name)
+      opt("nameEn", c.nameEn)
+      opt("unit", c.unit)
+      opt("kind", c.kind?.rawValue)
+      opt("roundsPerDay", c.roundsPerDay)
+      opt("disinfectionsPerDay", c.disinfectionsPerDay)
+      opt("reportIntervalMinutes", c.reportIntervalMinutes)
+    case .retireSite(let id): o.add("type", "retireSite").add("id", id)
+    case .addItem(let i):
+      o.add("type", "addItem").add("id", i.id).add("name", i.name.zh).add("nameEn", i.name.en)
+        .add("measure", i.unitOfMeasure.zh).add("measureEn", i.unitOfMeasure.en).add("fractions", .bool(!i.wholePieces))
+        .add("minimum", .number(i.defaultMinimum.description))
+    case .updateItem(let id, let c):
+      o.add("type", "updateItem").add("id", id)
+      opt("name", c.name)
+      opt("nameEn", c.nameEn)
+      opt("measure", c.measure)
+      opt("measureEn", c.measureEn)
+      opt("fractions", c.wholePieces.map { !$0 })
+      if let m = c.defaultMinimum { o.add("minimum", .number(m.description)) }
+    case .retireItem(let id): o.add("type", "retireItem").add("id", id)
+    case .addPerson(let p):
+      o.add("type", "addPerson").add("id", p.id).add("name", p.name).add("unit", p.unit).add("phone", p.phone)
+        .add("categories", .strings(p.categories.map(\.rawValue)))
+    case .updatePerson(let id, let c, let confirm):
+      o.add("type", "updatePerson").add("id", id)
+      opt("name", c.name)
+      opt("phone", c.phone)
+      opt("unit", c.unit)
+      if let cats = c.categories { o.add("categories", .strings(cats.map(\.rawValue))) }
+      o.add("confirm", .bool(confirm))
+    case .retirePerson(let id, let confirm):
+      o.add("type", "retirePerson").add("id", id).add("confirm", .bool(confirm))
+    case .changeSettings(let c):
+      o.add("type", "changeSettings")
+      opt("feverThreshold", c.feverThreshold)
+      opt("plausibleMin", c.plausibleMin)
+      opt("plausibleMax", c.plausibleMax)
+      opt("ackTimeoutMinutes", c.ackTimeoutMinutes)
+      opt("maxEscalations", c.maxEscalations)
+      opt("restHours", c.restHours)
+      opt("coverageLeadMinutes", c.coverageLeadMinutes)
+      opt("lowCoverDays", c.lowCoverDays)
+    default: break
+    }
   }
 }
 

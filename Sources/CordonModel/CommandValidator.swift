@@ -253,7 +253,7 @@ struct CommandValidator {
       guard q <= r.quantity else {
         throw Refusal("request.moreThanAsked", [q.description, r.quantity.description], field: .quantity)
       }
-      let reserve = DemoOrganisation.headquarters
+      guard let reserve = state.reserveUnit else { throw Refusal("org.noReserve", field: "quantity") }
       let held = state.stock[StockKey(unit: reserve, item: r.item)]?.balance ?? .zero
       guard q <= held else {
         throw Refusal(
@@ -308,6 +308,10 @@ struct CommandValidator {
       let a = try requireAlert(key)
       guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
       return [.alertResolved(key: key, note: try required(note, .note))]
+
+    case .addUnit, .updateUnit, .retireUnit, .addSite, .updateSite, .retireSite, .addItem, .updateItem, .retireItem,
+      .addPerson, .updatePerson, .retirePerson, .changeSettings:
+      return try administration(command)
     }
   }
 

@@ -49,4 +49,35 @@ public enum CordonCommand: Sendable, Equatable {
 
   case issueDirective(text: String, targets: [String], deadline: Instant)
   case acknowledgeDirective(id: String, unit: String)
+
+  // Administration (see `Administration.swift`): the organisation as data.
+  case addUnit(OrgUnit)
+  case updateUnit(id: String, UnitChanges)
+  case retireUnit(id: String)
+  case addSite(SiteSpec, open: Bool)
+  case updateSite(id: String, SiteChanges)
+  case retireSite(id: String)
+  case addItem(SupplyItem)
+  case updateItem(id: String, ItemChanges)
+  case retireItem(id: String)
+  /// An empty id is generated as `p-<unit>-<n>`.
+  case addPerson(Person)
+  /// Moving a person with open shifts in the old unit needs `confirm`, and cancels those shifts.
+  case updatePerson(id: String, PersonChanges, confirm: Bool)
+  /// Left the group: refused while shifts are open unless `confirm`, which cancels them.
+  case retirePerson(id: String, confirm: Bool)
+  case changeSettings(SettingsChanges)
+}
+
+extension CordonCommand {
+  /// Changes to the organisation itself: the `command` role only.
+  public var isAdministration: Bool {
+    switch self {
+    case .addUnit, .updateUnit, .retireUnit, .addSite, .updateSite, .retireSite, .addItem, .updateItem, .retireItem,
+      .addPerson, .updatePerson, .retirePerson, .changeSettings:
+      true
+    case .batch(let commands): commands.contains { $0.isAdministration }
+    default: false
+    }
+  }
 }

@@ -10,6 +10,16 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case siteRegistered(SiteSpec)
   case itemRegistered(SupplyItem)
   case settingsChanged(Settings)
+  /// Administration: what a unit, site, item or person is changes; retiring
+  /// keeps the entity (and its name for the history) but takes it out of use.
+  case unitUpdated(OrgUnit)
+  case unitRetired(id: String)
+  case siteUpdated(SiteSpec)
+  case siteRetired(id: String)
+  case itemUpdated(SupplyItem)
+  case itemRetired(id: String)
+  case personUpdated(Person)
+  case personRetired(id: String)
 
   // Duty roster
   case shiftAssigned(Shift)

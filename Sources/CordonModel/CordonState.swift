@@ -38,9 +38,22 @@ public struct CordonState: Codable, Sendable, Equatable {
   public func siteName(_ id: String, _ lang: Language) -> String { sites[id]?.name.text(lang) ?? id }
   public func itemName(_ id: String, _ lang: Language) -> String { items[id]?.name.text(lang) ?? id }
   public func personName(_ id: String) -> String { people[id]?.name ?? id }
-  public var orderedUnits: [OrgUnit] { unitOrder.compactMap { units[$0] } }
-  public var orderedSites: [Site] { siteOrder.compactMap { sites[$0] } }
-  public var orderedItems: [SupplyItem] { itemOrder.compactMap { items[$0] } }
+  /// The organisation as it stands: retired units, sites and items are left
+  /// out (their names stay for the history, through `unitName` and friends).
+  public var orderedUnits: [OrgUnit] { unitOrder.compactMap { units[$0] }.filter { !$0.isRetired } }
+  public var orderedSites: [Site] { siteOrder.compactMap { sites[$0] }.filter { $0.retiredAt == nil } }
+  public var orderedItems: [SupplyItem] { itemOrder.compactMap { items[$0] }.filter { !$0.isRetired } }
+  /// Every unit, site and item ever registered, retired ones included, in registration order.
+  public var allUnits: [OrgUnit] { unitOrder.compactMap { units[$0] } }
+  public var allSites: [Site] { siteOrder.compactMap { sites[$0] } }
+  public var allItems: [SupplyItem] { itemOrder.compactMap { items[$0] } }
+
+  /// A store with no units has no organisation yet: `cordon init` or `--demo` gives it one.
+  public var hasOrganisation: Bool { !unitOrder.isEmpty }
+  /// The headquarters, from the organisation (exactly one unit is marked so).
+  public var headquarters: String? { orderedUnits.first { $0.isHeadquarters }?.id }
+  /// The unit whose stock approvals draw from: the one marked as holding the reserve, else headquarters.
+  public var reserveUnit: String? { orderedUnits.first { $0.holdsReserve }?.id ?? headquarters }
 
   public mutating func apply(_ record: EventRecord<CordonEvent>) {
     lastSeq = record.seq
@@ -50,8 +63,31 @@ public struct CordonState: Codable, Sendable, Equatable {
     case .unitRegistered(let u):
       if units[u.id] == nil { unitOrder.append(u.id) }
       units[u.id] = u
-    case .personRegistered(let p):
+    case .personRegistered(let p), .personUpdated(let p):
       people[p.id] = p
+    case .personRetired(let id):
+      people[id]?.retiredAt = now
+    case .unitUpdated(let u):
+      if units[u.id] == nil { unitOrder.append(u.id) }
+      units[u.id] = u
+    case .unitRetired(let id):
+      units[id]?.retiredAt = now
+    case .siteUpdated(let s):
+      // What the site is changes; what happened there (rounds, open or closed) stays.
+      sites[s.id]?.unit = s.unit
+      sites[s.id]?.name = s.name
+      sites[s.id]?.kind = s.kind
+      sites[s.id]?.roundsPerDay = s.roundsPerDay
+      sites[s.id]?.disinfectionsPerDay = s.disinfectionsPerDay
+      sites[s.id]?.reportIntervalMinutes = s.reportIntervalMinutes
+    case .siteRetired(let id):
+      sites[id]?.retiredAt = now
+      sites[id]?.isOpen = false
+      sites[id]?.staffOnPost = 0
+    case .itemUpdated(let i):
+      items[i.id] = i
+    case .itemRetired(let id):
+      items[id]?.retiredAt = now
     case .siteRegistered(let s):
       if sites[s.id] == nil { siteOrder.append(s.id) }
       sites[s.id] = Site(
@@ -239,7 +275,7 @@ public struct CordonState: Codable, Sendable, Equatable {
     _ record: EventRecord<CordonEvent>
   ) {
     let key = StockKey(unit: unit, item: item)
-    var line = stock[key] ?? StockLine(unit: unit, item: item)
+    var line = stock[key] ?? newLine(unit: unit, item: item)
     line.balance = line.balance + delta
     let day = calendar.day(of: record.time)
     if kind == .issued {
@@ -257,6 +293,13 @@ public struct CordonState: Codable, Sendable, Equatable {
       line.belowMinimumSince = nil
     }
     stock[key] = line
+  }
+
+  /// A unit's first line of an item starts at the item's default minimum.
+  private func newLine(unit: String, item: String) -> StockLine {
+    var line = StockLine(unit: unit, item: item)
+    line.minimum = items[item]?.defaultMinimum ?? .zero
+    return line
   }
 
   /// Drops what is older than the retention window, measured from the newest

@@ -1,7 +1,9 @@
 import EventSourcing
+import Foundation
 
 /// A unit of the group: HQ or one of the subsidiaries. The office's central
-/// supply reserve is held by HQ.
+/// supply reserve, which approvals draw from, is held by the unit marked
+/// `holdsReserve`, else by headquarters.
 public struct OrgUnit: Codable, Sendable, Equatable, Identifiable {
   public var id: String
   public var name: LocalizedName
@@ -10,19 +12,65 @@ public struct OrgUnit: Codable, Sendable, Equatable, Identifiable {
   public var isHeadquarters: Bool
   /// Invented for the demo organisation, not named in the source report.
   public var isDemo: Bool
+  /// The unit this one reports to, if the group keeps more than two levels.
+  public var parent: String?
+  public var holdsReserve: Bool
+  /// Set when the unit left the organisation; its history stays.
+  public var retiredAt: Instant?
 
-  public init(id: String, name: LocalizedName, isKey: Bool, isHeadquarters: Bool = false, isDemo: Bool = false) {
+  public init(
+    id: String, name: LocalizedName, isKey: Bool, isHeadquarters: Bool = false, isDemo: Bool = false,
+    parent: String? = nil, holdsReserve: Bool = false
+  ) {
     self.id = id
     self.name = name
     self.isKey = isKey
     self.isHeadquarters = isHeadquarters
     self.isDemo = isDemo
+    self.parent = parent
+    self.holdsReserve = holdsReserve
+  }
+
+  public var isRetired: Bool { retiredAt != nil }
+
+  // Journals written before `holdsReserve` existed decode with it false.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    id = try c.decode(String.self, forKey: .id)
+    name = try c.decode(LocalizedName.self, forKey: .name)
+    isKey = try c.decode(Bool.self, forKey: .isKey)
+    isHeadquarters = try c.decode(Bool.self, forKey: .isHeadquarters)
+    isDemo = try c.decodeIfPresent(Bool.self, forKey: .isDemo) ?? false
+    parent = try c.decodeIfPresent(String.self, forKey: .parent)
+    holdsReserve = try c.decodeIfPresent(Bool.self, forKey: .holdsReserve) ?? false
+    retiredAt = try c.decodeIfPresent(Instant.self, forKey: .retiredAt)
   }
 }
 
 /// Categories of the daily personnel register (清单式管理).
 public enum PersonCategory: String, Codable, Sendable, CaseIterable {
   case onDuty, onPost, partyMemberOnPost, volunteer, underObservation, other
+
+  /// The words duty rooms write: the report's own list (值班值守人员 …), the
+  /// short forms (值班值守 …) and the English names (any case).
+  public init?(word: String) {
+    let w = word.trimmingCharacters(in: .whitespaces)
+    let lower = w.lowercased()
+    guard
+      let c = Self.allCases.first(where: { $0.rawValue.lowercased() == lower || Self.words[$0]?.contains(w) == true })
+    else { return nil }
+    self = c
+  }
+
+  /// Register words first (the label files are written with), then short forms.
+  public static let words: [PersonCategory: [String]] = [
+    .onDuty: ["值班值守人员", "值班值守", "值班"],
+    .onPost: ["在岗上班人员", "在岗", "在岗上班"],
+    .partyMemberOnPost: ["党员在岗", "党员在岗情况", "党员"],
+    .volunteer: ["志愿者在岗", "志愿者", "志愿者在岗情况"],
+    .underObservation: ["留观特护人员", "留观", "留观特护", "留观特保人员"],
+    .other: ["其余在职人员", "其他", "其余", "其他人员"],
+  ]
 }
 
 public struct Person: Codable, Sendable, Equatable, Identifiable {
@@ -31,6 +79,8 @@ public struct Person: Codable, Sendable, Equatable, Identifiable {
   public var unit: String
   public var phone: String
   public var categories: [PersonCategory]
+  /// Set when the person left the group; their shifts and entries stay in the history.
+  public var retiredAt: Instant?
   public init(id: String, name: String, unit: String, phone: String, categories: [PersonCategory]) {
     self.id = id
     self.name = name

@@ -1,13 +1,30 @@
 import EventSourcing
 
 public enum SiteKind: String, Codable, Sendable, CaseIterable {
-  case compoundCheckpoint, heatStation, office, vehicleFleet, dutyRoom
+  case compoundCheckpoint, heatStation, office, vehicleFleet, dutyRoom, other
+
+  /// A kind by its name or its Chinese label (热力站, 小区检查点, 办公区, 车队, 执勤大队/值班室, 其他).
+  public init?(word: String) {
+    let w = word.trimmingCharacters(in: .whitespaces)
+    let lower = w.lowercased()
+    let aliases: [String: SiteKind] = [
+      "compound": .compoundCheckpoint, "小区": .compoundCheckpoint, "小区检查点": .compoundCheckpoint,
+      "检查点": .compoundCheckpoint, "热力站": .heatStation, "办公区": .office, "办公": .office, "车队": .vehicleFleet,
+      "勤务车队": .vehicleFleet, "fleet": .vehicleFleet, "dutybrigade": .dutyRoom, "brigade": .dutyRoom,
+      "执勤大队": .dutyRoom, "值班室": .dutyRoom, "其他": .other,
+    ]
+    if let k = Self.allCases.first(where: { $0.rawValue.lowercased() == lower }) ?? aliases[lower] ?? aliases[w] {
+      self = k
+    } else {
+      return nil
+    }
+  }
 
   /// The seed: offices and heat stations are disinfected twice a day.
   public var defaultDisinfectionsPerDay: Int {
     switch self {
     case .office, .heatStation: 2
-    case .compoundCheckpoint, .vehicleFleet, .dutyRoom: 1
+    case .compoundCheckpoint, .vehicleFleet, .dutyRoom, .other: 1
     }
   }
 }
@@ -68,6 +85,8 @@ public struct Site: Codable, Sendable, Equatable, Identifiable {
   public var isOpen: Bool
   public var staffOnPost: Int
   public var registeredAt: Instant
+  /// Set when the site was retired: closed for good, its history kept.
+  public var retiredAt: Instant?
   /// Most recent first, bounded: the pane and the rules need the last day or
   /// two; the journal keeps the whole history.
   public var rounds: [TemperatureRound] = []

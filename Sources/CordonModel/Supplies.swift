@@ -6,11 +6,30 @@ public struct SupplyItem: Codable, Sendable, Equatable, Identifiable {
   public var unitOfMeasure: LocalizedName
   /// Masks come in pieces; disinfectant in litres, where fractions are fine.
   public var wholePieces: Bool
-  public init(id: String, name: LocalizedName, unitOfMeasure: LocalizedName, wholePieces: Bool) {
+  /// The minimum a unit's stock line starts with until the unit sets its own.
+  public var defaultMinimum: Quantity
+  public var retiredAt: Instant?
+  public init(
+    id: String, name: LocalizedName, unitOfMeasure: LocalizedName, wholePieces: Bool, defaultMinimum: Quantity = .zero
+  ) {
     self.id = id
     self.name = name
     self.unitOfMeasure = unitOfMeasure
     self.wholePieces = wholePieces
+    self.defaultMinimum = defaultMinimum
+  }
+
+  public var isRetired: Bool { retiredAt != nil }
+
+  // Journals written before `defaultMinimum` existed decode with zero.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    id = try c.decode(String.self, forKey: .id)
+    name = try c.decode(LocalizedName.self, forKey: .name)
+    unitOfMeasure = try c.decode(LocalizedName.self, forKey: .unitOfMeasure)
+    wholePieces = try c.decode(Bool.self, forKey: .wholePieces)
+    defaultMinimum = try c.decodeIfPresent(Quantity.self, forKey: .defaultMinimum) ?? .zero
+    retiredAt = try c.decodeIfPresent(Instant.self, forKey: .retiredAt)
   }
 }
 

@@ -9,7 +9,10 @@ struct Cordon: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cordon",
     abstract: "Epidemic-prevention command console for duty rooms.",
-    subcommands: [Console.self, Serve.self, Fsck.self, Post.self, Import.self, Export.self, Report.self, Audit.self],
+    subcommands: [
+      Console.self, Serve.self, Init.self, Org.self, Fsck.self, Post.self, Import.self, Export.self, Report.self,
+      Audit.self,
+    ],
     defaultSubcommand: Console.self
   )
 

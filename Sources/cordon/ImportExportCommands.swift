@@ -9,13 +9,13 @@ import Foundation
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "import",
-    abstract: "Load people, shifts or opening stock from a CSV file, all or nothing.",
+    abstract: "Load people, shifts, opening stock, units, sites or items from a CSV file, all or nothing.",
     discussion: """
       Files as Excel and WPS save them: UTF-8 with or without BOM, CRLF or LF. Header names in Chinese \
       or English, in any order. A bad row fails the whole file with FILE:LINE: column COL: reason, and \
       nothing is applied (exit status 1).
       """,
-    subcommands: [People.self, Shifts.self, Stock.self]
+    subcommands: [People.self, Shifts.self, Stock.self, Units.self, Sites.self, Items.self]
   )
 
   struct Options: ParsableArguments {
@@ -50,6 +50,33 @@ struct Import: ParsableCommand {
       abstract: "Opening stock: 单位/unit, 物资/item, 数量/quantity, optional 下限/minimum.")
     @OptionGroup var options: Options
     func run() throws { try ImportRunner.run(options, plan: CSVImport.stock) }
+  }
+}
+
+extension Import {
+  struct Units: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Units: 编号/id, 名称/name, optional 英文名称/name_en, 重点单位/key, 集团机关/headquarters, 上级单位/parent, 储备/reserve (是/否).")
+    @OptionGroup var options: Import.Options
+    func run() throws { try ImportRunner.run(options, plan: CSVImport.units) }
+  }
+
+  struct Sites: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Sites: 编号/id, 名称/name, 单位/unit, 类型/kind, optional 每日测温/rounds_per_day, 每日消毒/disinfections_per_day, 报告间隔分钟/report_interval_minutes, 开放/open, 在岗人数/staff."
+    )
+    @OptionGroup var options: Import.Options
+    func run() throws { try ImportRunner.run(options, plan: CSVImport.sites) }
+  }
+
+  struct Items: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Items: 编号/id, 名称/name, 计量单位/measure, optional 英文名称/name_en, 英文计量单位/measure_en, 可拆分/fractions, 默认下限/minimum.")
+    @OptionGroup var options: Import.Options
+    func run() throws { try ImportRunner.run(options, plan: CSVImport.items) }
   }
 }
 

@@ -71,7 +71,7 @@ final class CSVImportTests: XCTestCase {
       found.map { $0.text(file: "people.csv", strings: zh) },
       [
         "people.csv:3: 列 单位：没有这个单位：不存在",
-        "people.csv:4: 列 类别：未知类别 放假（可用：值班值守/onDuty, 在岗/onPost, 党员在岗/partyMemberOnPost, 志愿者/volunteer, 留观/underObservation, 其他/other）",
+        "people.csv:4: 列 类别：未知类别 放假（可用：值班值守人员/值班值守/onDuty, 在岗上班人员/在岗/onPost, 党员在岗/partyMemberOnPost, 志愿者在岗/志愿者/volunteer, 留观特护人员/留观/underObservation, 其余在职人员/其他/other）",
         "people.csv:5: 列 姓名：必填",
         "people.csv:6: 列 姓名：与第 2 行重复",
       ])

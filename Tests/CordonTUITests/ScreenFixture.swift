@@ -21,7 +21,7 @@ final class ScreenFixture {
 
   init(
     width: Int, height: Int, language: Language = .zh, colors: Int = 256, theme: Theme = .builtinDefault,
-    unit: String? = "hq"
+    unit: String? = "hq", organisation: CordonCommand? = nil
   ) throws {
     dir = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-screen-\(UUID().uuidString)")
     let moment = Self.moment
@@ -33,9 +33,11 @@ final class ScreenFixture {
       DemoOrganisation.registration()
       + DemoOrganisation.shifts(fromDay: day - 1, toDay: day + 1, calendar: cal, existing: [])
     let done = DispatchSemaphore(value: 0)
-    store.submit(.register(events), actor: "demo", unit: "hq") { _ in done.signal() }
+    // An organisation file's batch instead of the demo: the console as a new group first sees it.
+    store.submit(organisation ?? .register(events), actor: "demo", unit: "hq") { _ in done.signal() }
     done.wait()
-    let source = EmbeddedSource(store: store, path: dir.path, isDemo: true, actor: "duty", unit: unit)
+    let source = EmbeddedSource(
+      store: store, path: dir.path, isDemo: organisation == nil, actor: "duty", unit: unit)
     app = ConsoleApp(source: source, language: language, clock: { clock.now })
     terminal = TestTerminal(width: width, height: height, colors: colors, theme: theme)
     renderer = Renderer(terminal: terminal)

@@ -63,14 +63,18 @@ public enum CSVFormat {
   static func role(_ text: String) -> DutyRole? {
     DutyRole.allCases.first { $0.rawValue.lowercased() == text.lowercased() || roleLabels[$0] == text }
   }
-  static func category(_ text: String) -> PersonCategory? {
-    PersonCategory.allCases.first { $0.rawValue.lowercased() == text.lowercased() || categoryLabels[$0] == text }
-  }
+  static func category(_ text: String) -> PersonCategory? { PersonCategory(word: text) }
   static func knownRoles() -> String {
     DutyRole.allCases.map { "\(roleLabels[$0] ?? "")/\($0.rawValue)" }.joined(separator: ", ")
   }
   static func knownCategories() -> String {
-    PersonCategory.allCases.map { "\(categoryLabels[$0] ?? "")/\($0.rawValue)" }.joined(separator: ", ")
+    PersonCategory.allCases.map { c in
+      var words: [String] = []
+      for w in [PersonCategory.words[c]?.first, categoryLabels[c], c.rawValue] {
+        if let w, !words.contains(w) { words.append(w) }
+      }
+      return words.joined(separator: "/")
+    }.joined(separator: ", ")
   }
 
   /// A unit by id, Chinese name or English name (any case).

@@ -16,8 +16,8 @@ public enum DemoFeed {
     let existing = Set(state.shifts.keys)
     let missing = DemoOrganisation.shifts(
       fromDay: today, toDay: today + 1, calendar: state.calendar, existing: existing)
-    if !missing.isEmpty, state.units[DemoOrganisation.headquarters] != nil {
-      return Step(command: .register(missing), actor: "demo", unit: DemoOrganisation.headquarters)
+    if !missing.isEmpty, let hq = state.headquarters {
+      return Step(command: .register(missing), actor: "demo", unit: hq)
     }
     let sites = state.orderedSites.filter(\.isOpen)
     guard !sites.isEmpty else { return nil }
@@ -50,10 +50,10 @@ public enum DemoFeed {
         command: .issueStock(unit: line.unit, item: line.item, quantity: q, reason: "日常领用"), actor: "demo-\(line.unit)",
         unit: line.unit)
     case 92..<97:
+      guard let reserve = state.reserveUnit, let item = state.orderedItems.first?.id else { return nil }
       return Step(
-        command: .receiveStock(
-          unit: DemoOrganisation.headquarters, item: "mask", quantity: Quantity(500), kind: .donation, reason: "社会捐赠"),
-        actor: "demo-hq", unit: DemoOrganisation.headquarters)
+        command: .receiveStock(unit: reserve, item: item, quantity: Quantity(500), kind: .donation, reason: "社会捐赠"),
+        actor: "demo-\(reserve)", unit: reserve)
     default:
       let names = ["张伟", "李娜", "王强", "刘洋", "陈静"]
       let name = names[Int.random(in: 0..<names.count, using: &rng)]

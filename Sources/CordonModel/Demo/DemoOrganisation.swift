@@ -1,6 +1,7 @@
 import EventSourcing
 
-/// The demo organisation from ../shared/DOMAIN.md: HQ and 12 subsidiaries,
+/// The demo organisation: the same group as `deploy/org.example.toml` (a test
+/// keeps the two equal), from ../shared/DOMAIN.md: HQ and 12 subsidiaries,
 /// 12 compounds, 13 heat stations, a vehicle fleet, supplies and a day of
 /// shifts either side of `now`. Units the source report does not name are
 /// marked `isDemo`.
@@ -12,7 +13,8 @@ public enum DemoOrganisation {
     OrgUnit(id: "jindun", name: .init(zh: "金盾护卫", en: "Jindun Security"), isKey: true),
     OrgUnit(id: "jinyuan", name: .init(zh: "金源物业", en: "Jinyuan Property"), isKey: true),
     OrgUnit(id: "jinmu", name: .init(zh: "产投金钼", en: "CIG Molybdenum"), isKey: true),
-    OrgUnit(id: "jinmu-wn", name: .init(zh: "金钼物业渭南分公司", en: "Jinmu Property Weinan"), isKey: false),
+    OrgUnit(
+      id: "jinmu-wn", name: .init(zh: "金钼物业渭南分公司", en: "Jinmu Property Weinan"), isKey: false, parent: "jinmu"),
     OrgUnit(id: "heating", name: .init(zh: "热力总公司", en: "Heating Company"), isKey: true),
     OrgUnit(id: "consult", name: .init(zh: "咨询中心", en: "Consulting Centre"), isKey: false),
     OrgUnit(id: "party", name: .init(zh: "产投直属党支部", en: "CIG Party Branch"), isKey: false),
@@ -72,25 +74,29 @@ public enum DemoOrganisation {
 
   public static let items: [SupplyItem] = [
     SupplyItem(
-      id: "mask", name: .init(zh: "口罩", en: "Masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true),
+      id: "mask", name: .init(zh: "口罩", en: "Masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true,
+      defaultMinimum: Quantity(500)),
     SupplyItem(
-      id: "n95", name: .init(zh: "N95口罩", en: "N95 masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true),
+      id: "n95", name: .init(zh: "N95口罩", en: "N95 masks"), unitOfMeasure: .init(zh: "只", en: "pcs"), wholePieces: true,
+      defaultMinimum: Quantity(100)),
     SupplyItem(
-      id: "gloves", name: .init(zh: "手套", en: "Gloves"), unitOfMeasure: .init(zh: "副", en: "pairs"), wholePieces: true),
+      id: "gloves", name: .init(zh: "手套", en: "Gloves"), unitOfMeasure: .init(zh: "副", en: "pairs"), wholePieces: true,
+      defaultMinimum: Quantity(100)),
     SupplyItem(
       id: "d84", name: .init(zh: "84消毒液", en: "84 disinfectant"), unitOfMeasure: .init(zh: "升", en: "L"),
-      wholePieces: false),
+      wholePieces: false, defaultMinimum: Quantity(20)),
     SupplyItem(
       id: "alcohol", name: .init(zh: "医用酒精", en: "Medical alcohol"), unitOfMeasure: .init(zh: "升", en: "L"),
-      wholePieces: false),
+      wholePieces: false, defaultMinimum: Quantity(10)),
     SupplyItem(
       id: "thermo", name: .init(zh: "电子测温枪", en: "Thermometer guns"), unitOfMeasure: .init(zh: "把", en: "pcs"),
-      wholePieces: true),
+      wholePieces: true, defaultMinimum: Quantity(2)),
     SupplyItem(
       id: "suit", name: .init(zh: "防护服", en: "Protective suits"), unitOfMeasure: .init(zh: "套", en: "sets"),
-      wholePieces: true),
+      wholePieces: true, defaultMinimum: Quantity(20)),
     SupplyItem(
-      id: "goggles", name: .init(zh: "护目镜", en: "Goggles"), unitOfMeasure: .init(zh: "副", en: "pcs"), wholePieces: true),
+      id: "goggles", name: .init(zh: "护目镜", en: "Goggles"), unitOfMeasure: .init(zh: "副", en: "pcs"), wholePieces: true,
+      defaultMinimum: Quantity(10)),
   ]
 
   static let surnames = Array("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗")

@@ -69,7 +69,16 @@ public enum AuditTrail {
     case .requestRejected(let id, _), .requestAllocated(let id): detail = id
     case .directiveIssued(let d): detail = "\(d.id) \(d.targets.count)"
     case .directiveAcknowledged(let id, let unit): detail = "\(id) \(state.unitName(unit, lang))"
-    case .settingsChanged: detail = ""
+    case .settingsChanged(let s):
+      detail = "\(s.feverThreshold) \(s.plausibleReadings.lowerBound)–\(s.plausibleReadings.upperBound)"
+    case .unitUpdated(let u): detail = "\(u.id) \(u.name.text(lang))"
+    case .siteUpdated(let s): detail = "\(s.id) \(s.name.text(lang)) \(state.unitName(s.unit, lang))"
+    case .itemUpdated(let i): detail = "\(i.id) \(i.name.text(lang))"
+    case .personUpdated(let p): detail = "\(p.name) \(state.unitName(p.unit, lang))"
+    case .unitRetired(let id): detail = "\(id) \(state.unitName(id, lang))"
+    case .siteRetired(let id): detail = "\(id) \(state.siteName(id, lang))"
+    case .itemRetired(let id): detail = "\(id) \(state.itemName(id, lang))"
+    case .personRetired(let id): detail = "\(id) \(state.personName(id))"
     default:
       if let k = e.alertKey {
         detail = state.alerts[k].map { "#\($0.number) \($0.message(state, t))" } ?? k.description
@@ -83,9 +92,12 @@ public enum AuditTrail {
   /// Units an event concerns, for the unit filter.
   static func units(of e: CordonEvent, _ state: CordonState) -> [String] {
     switch e {
-    case .unitRegistered(let u): [u.id]
-    case .personRegistered(let p): [p.unit]
-    case .siteRegistered(let s): [s.unit]
+    case .unitRegistered(let u), .unitUpdated(let u): [u.id]
+    case .personRegistered(let p), .personUpdated(let p): [p.unit]
+    case .siteRegistered(let s), .siteUpdated(let s): [s.unit]
+    case .unitRetired(let id): [id]
+    case .siteRetired(let id): [state.sites[id]?.unit].compactMap { $0 }
+    case .personRetired(let id): [state.people[id]?.unit].compactMap { $0 }
     case .shiftAssigned(let s): [s.unit]
     case .shiftCancelled(let id, _), .noShowMarked(let id): [state.shifts[id]?.unit].compactMap { $0 }
     case .shiftsSwapped(let a, _): [state.shifts[a]?.unit].compactMap { $0 }

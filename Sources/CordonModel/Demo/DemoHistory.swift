@@ -1,0 +1,290 @@
+import EventSourcing
+
+/// Fourteen days of a duty room's past for the demo, generated from a seed:
+/// rounds on time at every open site, a few fevers (acknowledged, then
+/// resolved), disinfection and ventilation, stock issued and received,
+/// requests approved, forwarded and received, handovers, directives and their
+/// acknowledgements, and the alerts housekeeping raises on the way.
+///
+/// Pure: it simulates the days against its own copy of the state with the
+/// real `decide`, `apply` and `housekeeping`, and returns the steps, so a
+/// store that replays them at their times (a clock that reads each step's
+/// time) arrives at exactly the same journal.
+public enum DemoHistory {
+  public enum Step: Sendable {
+    case command(at: Instant, actor: String, unit: String?, CordonCommand)
+    /// Housekeeping at that moment (overdue rounds, low stock, escalations).
+    case tick(at: Instant)
+    public var time: Instant {
+      switch self {
+      case .command(let t, _, _, _), .tick(let t): t
+      }
+    }
+  }
+
+  /// The demo's registration and roster for the whole span, then its history
+  /// from `start` (local midnight, `days` before `now`'s day) up to `now`.
+  public static func steps(now: Instant, days: Int = 14, seed: UInt64 = 2020_0207) -> [Step] {
+    var sim = Simulation(now: now, days: days, seed: seed)
+    sim.run()
+    return sim.steps
+  }
+
+  struct Simulation {
+    var state = CordonState()
+    var steps: [Step] = []
+    var rng: SeededRandom
+    let now: Instant
+    let firstDay: Int
+    let cal: LocalCalendar
+
+    init(now: Instant, days: Int, seed: UInt64) {
+      self.now = now
+      cal = CordonState().calendar
+      firstDay = cal.day(of: now) - days
+      rng = SeededRandom(seed: seed)
+    }
+
+    /// The journal's time never goes back: a step proposed for an earlier
+    /// minute than the last one happens at the last one's time.
+    var lastTime = Instant(milliseconds: Int64.min)
+
+    /// Runs a command as the store would; a refusal is simply not a step.
+    @discardableResult
+    mutating func run(_ c: CordonCommand, at proposed: Instant, actor: String, unit: String?) -> Bool {
+      let t = max(proposed, lastTime)
+      guard t <= now else { return false }
+      lastTime = t
+      let events: [CordonEvent]
+      do {
+        events = try CordonDomain.decide(c, context: CommandContext(actor: actor, unit: unit, now: t), state: state)
+      } catch { return false }
+      append(events, at: t, actor: actor, unit: unit)
+      steps.append(.command(at: t, actor: actor, unit: unit, c))
+      return true
+    }
+
+    mutating func tick(at proposed: Instant) {
+      let t = max(proposed, lastTime)
+      guard t <= now else { return }
+      lastTime = t
+      append(CordonDomain.housekeeping(state: state, now: t), at: t, actor: "system", unit: nil)
+      steps.append(.tick(at: t))
+    }
+
+    mutating func append(_ events: [CordonEvent], at t: Instant, actor: String, unit: String?) {
+      for e in events {
+        state.apply(EventRecord(seq: state.lastSeq + 1, time: t, actor: actor, unit: unit, commandID: nil, event: e))
+      }
+    }
+
+    mutating func roll(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+
+    mutating func run() {
+      let start = cal.startOfDay(firstDay)
+      let today = cal.day(of: now)
+      run(
+        .register(
+          DemoOrganisation.registration()
+            + DemoOrganisation.shifts(fromDay: firstDay - 1, toDay: today + 1, calendar: cal, existing: [])),
+        at: start, actor: "demo", unit: "hq")
+      for day in firstDay...today {
+        runDay(day)
+      }
+    }
+
+    /// One day in quarter hours: each slot does what falls due in it, then housekeeping.
+    mutating func runDay(_ day: Int) {
+      let midnight = cal.startOfDay(day)
+      let dayIndex = day - firstDay
+      for slot in 0..<96 {
+        let t = midnight.adding(minutes: Int64(slot * 15))
+        guard t <= now else { return }
+        let minute = slot * 15
+        rounds(at: t, slot: slot)
+        if minute == 8 * 60 { handovers(at: t.adding(minutes: 5)) }
+        if minute == 9 * 60 || minute == 15 * 60 { disinfections(at: t.adding(minutes: 7), afternoon: minute > 720) }
+        if minute == 10 * 60 { ventilations(at: t.adding(minutes: 3)) }
+        if minute == 11 * 60 { issues(at: t.adding(minutes: 9)) }
+        if minute == 7 * 60 + 30 { health(day: day, at: t) }
+        if minute == 14 * 60, dayIndex % 3 == 1 { receipts(at: t.adding(minutes: 4)) }
+        if minute == 16 * 60, dayIndex % 2 == 0 { request(at: t.adding(minutes: 6), dayIndex: dayIndex) }
+        if minute == 10 * 60 + 30 { decideRequests(at: t.adding(minutes: 2)) }
+        if minute == 9 * 60 + 30, dayIndex % 3 == 0 { directive(at: t.adding(minutes: 1)) }
+        acknowledgeDirectives(at: t.adding(minutes: 11))
+        if minute == 13 * 60, dayIndex % 2 == 1 { fever(at: t.adding(minutes: 8)) }
+        handleAlerts(at: t.adding(minutes: 14))
+        tick(at: t.adding(minutes: 14))
+      }
+    }
+
+    /// Every open site reports before its interval runs out, a little early.
+    mutating func rounds(at t: Instant, slot: Int) {
+      for site in state.orderedSites where site.isOpen && site.reportIntervalMinutes > 0 {
+        // Due within the next half hour: report now, at a minute of its own.
+        guard site.reportDue.milliseconds - t.milliseconds <= 30 * 60_000 else { continue }
+        let at = t.adding(minutes: Int64(abs(site.id.hashValueStable) % 12))
+        let entered = state.feverCases.filter {
+          $0.site == site.id && $0.at > (site.lastRound?.at ?? .init(milliseconds: 0))
+        }
+        .count
+        let checked = max(entered, site.staffOnPost * roll(2...6) + roll(0...9))
+        run(
+          .recordRound(site: site.id, checked: checked, fevers: entered, acceptMissingCases: false), at: at,
+          actor: "demo-\(site.unit)", unit: site.unit)
+      }
+    }
+
+    mutating func disinfections(at t: Instant, afternoon: Bool) {
+      let areas = ["值班室", "大门岗亭", "办公区", "电梯间", "楼道", "车厢"]
+      for site in state.orderedSites where site.isOpen {
+        guard afternoon ? site.disinfectionsPerDay >= 2 : site.disinfectionsPerDay >= 1 else { continue }
+        let area = areas[roll(0...(areas.count - 1))]
+        run(
+          .recordDisinfection(site: site.id, area: area, agent: "84消毒液", by: ""),
+          at: t.adding(minutes: Int64(roll(0...20))), actor: "demo-\(site.unit)", unit: site.unit)
+      }
+    }
+
+    mutating func ventilations(at t: Instant) {
+      for site in state.orderedSites where site.isOpen && (site.kind == .office || site.kind == .heatStation) {
+        run(.recordVentilation(site: site.id), at: t, actor: "demo-\(site.unit)", unit: site.unit)
+      }
+    }
+
+    mutating func handovers(at t: Instant) {
+      let notes = ["交接：夜间各检查点测温正常，无异常情况。", "交接：消毒液已补领，测温枪一把待修。", "交接：上级通知已传达，待各点位回复。"]
+      for unit in state.orderedUnits where unit.isKey || unit.isHeadquarters {
+        run(
+          .writeHandover(unit: unit.id, text: notes[roll(0...(notes.count - 1))]), at: t, actor: "demo-\(unit.id)",
+          unit: unit.id)
+      }
+    }
+
+    /// Daily use: each stock line issues a share of what it holds.
+    mutating func issues(at t: Instant) {
+      let lines = state.stock.values.filter { $0.balance.milli > 0 }.sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
+      for line in lines {
+        guard let item = state.items[line.item], line.unit != state.reserveUnit || roll(0...2) == 0 else { continue }
+        let share = max(1, line.balance.milli / 1000 / Int64(roll(25...60)))
+        let q =
+          item.wholePieces ? Quantity(share) : Quantity(milli: max(500, line.balance.milli / Int64(roll(25...60))))
+        guard q <= line.balance else { continue }
+        run(
+          .issueStock(unit: line.unit, item: line.item, quantity: q, reason: "日常领用"), at: t, actor: "demo-\(line.unit)",
+          unit: line.unit)
+      }
+    }
+
+    /// Donations and purchases arrive at the reserve.
+    mutating func receipts(at t: Instant) {
+      guard let reserve = state.reserveUnit else { return }
+      run(
+        .receiveStock(
+          unit: reserve, item: "mask", quantity: Quantity(Int64(roll(20...40)) * 100), kind: .donation,
+          reason: "社会捐赠"), at: t, actor: "demo-\(reserve)", unit: reserve)
+      run(
+        .receiveStock(
+          unit: reserve, item: "d84", quantity: Quantity(Int64(roll(4...10)) * 10), kind: .purchase,
+          reason: "采购"), at: t, actor: "demo-\(reserve)", unit: reserve)
+    }
+
+    /// A unit short of something asks upward.
+    mutating func request(at t: Instant, dayIndex: Int) {
+      let asks: [(String, String, Int64, ShortageRequest.Urgency)] = [
+        ("heating", "thermo", 6, .urgent), ("jinyuan", "mask", 800, .routine), ("jindun", "d84", 30, .routine),
+        ("heating", "d84", 40, .critical), ("jinmu", "mask", 300, .routine),
+      ]
+      let (unit, item, q, urgency) = asks[(dayIndex / 2) % asks.count]
+      run(
+        .submitRequest(unit: unit, item: item, quantity: Quantity(q), urgency: urgency, reason: "库存不足，申请调拨"), at: t,
+        actor: "demo-\(unit)", unit: unit)
+    }
+
+    /// The office decides the next morning: approve from the reserve when it can, else ask the city.
+    mutating func decideRequests(at t: Instant) {
+      let open = state.requests.values.filter { $0.status == .submitted }.sorted { $0.id < $1.id }
+      for r in open {
+        let held = state.reserveUnit.flatMap { state.stock[StockKey(unit: $0, item: r.item)]?.balance } ?? .zero
+        if r.quantity <= held {
+          run(.approveRequest(id: r.id, quantity: r.quantity, note: "同意调拨"), at: t, actor: "demo-office", unit: "hq")
+        } else {
+          run(.forwardRequest(id: r.id, quantity: r.quantity, note: "报市市场监管局"), at: t, actor: "demo-office", unit: "hq")
+        }
+      }
+      for r in state.requests.values.filter({ $0.status == .forwarded }).sorted(by: { $0.id < $1.id })
+      where t.milliseconds - r.submittedAt.milliseconds > 36 * 3_600_000 {
+        run(.receiveForRequest(id: r.id, quantity: r.approved ?? r.quantity), at: t, actor: "demo-office", unit: "hq")
+      }
+    }
+
+    mutating func directive(at t: Instant) {
+      let texts = ["各单位加强晨检，发热人员立即上报。", "落实办公场所每天两次消毒通风。", "核查防疫物资库存，缺口当日上报。"]
+      let targets = state.orderedUnits.filter(\.isKey).map(\.id)
+      run(
+        .issueDirective(text: texts[roll(0...(texts.count - 1))], targets: targets, deadline: t.adding(minutes: 180)),
+        at: t, actor: "demo-hq", unit: "hq")
+    }
+
+    /// Target units acknowledge within a couple of hours; the last one sometimes late.
+    mutating func acknowledgeDirectives(at t: Instant) {
+      for d in state.directives.values.sorted(by: { $0.id < $1.id }) {
+        for (i, unit) in d.pendingUnits.sorted().enumerated() {
+          let after = Int64(40 + i * 70)
+          guard t.milliseconds - d.issuedAt.milliseconds >= after * 60_000 else { continue }
+          run(.acknowledgeDirective(id: d.id, unit: unit), at: t, actor: "demo-\(unit)", unit: unit)
+        }
+      }
+    }
+
+    mutating func fever(at t: Instant) {
+      let sites = state.orderedSites.filter(\.isOpen)
+      guard !sites.isEmpty else { return }
+      let site = sites[roll(0...(sites.count - 1))]
+      let names = ["张伟", "李娜", "王强", "刘洋", "陈静", "杨帆"]
+      run(
+        .recordFever(
+          site: site.id, personName: names[roll(0...(names.count - 1))], reading: Celsius(tenths: roll(374...386))),
+        at: t, actor: "demo-\(site.unit)", unit: site.unit)
+    }
+
+    /// The duty room acknowledges what is raised and resolves fevers and missed disinfections.
+    mutating func handleAlerts(at t: Instant) {
+      for a in state.alerts.values.sorted(by: { $0.number < $1.number }) where a.isActive {
+        let age = t.milliseconds - a.firstSeen.milliseconds
+        if a.state == .open, age >= 2 * 60_000 {
+          run(.acknowledgeAlert(a.key), at: t, actor: "demo-duty", unit: "hq")
+        }
+        let manual: [RuleID] = [.fever, .disinfectionShort, .noShow, .directiveUnacknowledged]
+        if manual.contains(a.key.rule), age >= 45 * 60_000 {
+          let note = a.key.rule == .fever ? "复测体温正常，已通知社区" : "已督促整改"
+          run(.resolveAlert(a.key, note: note), at: t, actor: "demo-duty", unit: "hq")
+        }
+      }
+    }
+
+    /// The personnel register each morning, for the people on the rosters.
+    mutating func health(day: Int, at t: Instant) {
+      for p in state.people.values.sorted(by: { $0.id < $1.id }) {
+        let category = p.categories.first ?? .onPost
+        let reading = Celsius(tenths: roll(358...369))
+        run(
+          .registerHealth(
+            person: p.id, day: day, category: category, morningCheck: reading, travellerContact: false,
+            remarks: ""), at: t.adding(minutes: Int64(roll(0...25))), actor: "demo-\(p.unit)", unit: p.unit)
+      }
+    }
+  }
+}
+
+extension String {
+  /// A hash that is the same in every run (Swift's `hashValue` is seeded per process).
+  var hashValueStable: Int {
+    var h: UInt64 = 1_469_598_103_934_665_603
+    for b in utf8 {
+      h ^= UInt64(b)
+      h = h &* 1_099_511_628_211
+    }
+    return Int(truncatingIfNeeded: h >> 1)
+  }
+}

@@ -1,0 +1,109 @@
+import EventSourcing
+
+/// The organisation as it stands, written back as an organisation file
+/// (`cordon org export`): what `cordon init --org` reads. Deterministic:
+/// exporting, initialising a fresh store from the export and exporting again
+/// gives the same bytes. Retired units, sites, items and people are left out.
+public enum OrganisationExport {
+  public static func toml(_ state: CordonState) -> String {
+    var out = """
+      # Cordon organisation file: `cordon init --org FILE` reads it.
+      # Written by `cordon org export`; see deploy/org.example.toml for every key explained.
+
+      """
+    let s = SettingsChanges(state.settings)
+    out += "\n[settings]\n"
+    out += "feverThreshold = \(number(s.feverThreshold))\n"
+    out += "plausibleMin = \(number(s.plausibleMin))\n"
+    out += "plausibleMax = \(number(s.plausibleMax))\n"
+    out += "ackTimeoutMinutes = \(s.ackTimeoutMinutes ?? 0)\n"
+    out += "maxEscalations = \(s.maxEscalations ?? 0)\n"
+    out += "restHours = \(s.restHours ?? 0)\n"
+    out += "coverageLeadMinutes = \(s.coverageLeadMinutes ?? 0)\n"
+    out += "lowCoverDays = \(s.lowCoverDays ?? 0)\n"
+    for u in unitsParentsFirst(state) {
+      out += "\n[[units]]\nid = \(quote(u.id))\nname = \(quote(u.name.zh))\n"
+      if !u.name.en.isEmpty { out += "nameEn = \(quote(u.name.en))\n" }
+      out += "key = \(u.isKey)\n"
+      if u.isHeadquarters { out += "headquarters = true\n" }
+      if let p = u.parent { out += "parent = \(quote(p))\n" }
+      if u.holdsReserve { out += "reserve = true\n" }
+    }
+    for site in state.orderedSites {
+      out += "\n[[sites]]\nid = \(quote(site.id))\nname = \(quote(site.name.zh))\n"
+      if !site.name.en.isEmpty { out += "nameEn = \(quote(site.name.en))\n" }
+      out += "unit = \(quote(site.unit))\nkind = \(quote(site.kind.rawValue))\n"
+      out += "roundsPerDay = \(site.roundsPerDay)\ndisinfectionsPerDay = \(site.disinfectionsPerDay)\n"
+      out += "reportIntervalMinutes = \(site.reportIntervalMinutes)\n"
+      out += "open = \(site.isOpen)\nstaff = \(site.staffOnPost)\n"
+    }
+    for i in state.orderedItems {
+      out += "\n[[items]]\nid = \(quote(i.id))\nname = \(quote(i.name.zh))\n"
+      if !i.name.en.isEmpty { out += "nameEn = \(quote(i.name.en))\n" }
+      out += "measure = \(quote(i.unitOfMeasure.zh))\n"
+      if !i.unitOfMeasure.en.isEmpty { out += "measureEn = \(quote(i.unitOfMeasure.en))\n" }
+      out += "fractions = \(!i.wholePieces)\nminimum = \(i.defaultMinimum.description)\n"
+    }
+    for p in people(state) {
+      out += "\n[[people]]\nid = \(quote(p.id))\nname = \(quote(p.name))\nunit = \(quote(p.unit))\n"
+      if !p.phone.isEmpty { out += "phone = \(quote(p.phone))\n" }
+      if !p.categories.isEmpty {
+        out +=
+          "categories = ["
+          + p.categories.map { quote(PersonCategory.words[$0]?.first ?? $0.rawValue) }
+          .joined(separator: ", ") + "]\n"
+      }
+    }
+    return out
+  }
+
+  /// The units in the organisation's order, except that a parent always comes
+  /// before its children (as `cordon init` registers them), so a round trip keeps the order.
+  public static func unitsParentsFirst(_ state: CordonState) -> [OrgUnit] {
+    let units = state.orderedUnits
+    let ids = Set(units.map(\.id))
+    var placed = Set<String>()
+    var out: [OrgUnit] = []
+    var progress = true
+    while progress && out.count < units.count {
+      progress = false
+      for u in units where !placed.contains(u.id) {
+        guard u.parent.map({ !ids.contains($0) || placed.contains($0) }) ?? true else { continue }
+        placed.insert(u.id)
+        out.append(u)
+        progress = true
+      }
+    }
+    // A cycle cannot be entered (a parent must exist first); keep any such unit anyway.
+    return out + units.filter { !placed.contains($0.id) }
+  }
+
+  /// The people still in the group, by unit in the organisation's order, then by id.
+  public static func people(_ state: CordonState) -> [Person] {
+    var rank: [String: Int] = [:]
+    for (i, u) in state.allUnits.enumerated() { rank[u.id] = i }
+    return state.people.values.filter { $0.retiredAt == nil }.sorted {
+      (rank[$0.unit] ?? Int.max, $0.id) < (rank[$1.unit] ?? Int.max, $1.id)
+    }
+  }
+
+  /// "37.3": always with the tenth, so TOML reads a float.
+  static func number(_ c: Celsius?) -> String { c?.description ?? "0.0" }
+
+  /// A TOML basic string. Names were cleaned of control characters when they
+  /// were entered; any left are escaped, never written raw.
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case _ where u.value < 0x20 || u.value == 0x7F:
+        let hex = String(u.value, radix: 16, uppercase: true)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out + "\""
+  }
+}

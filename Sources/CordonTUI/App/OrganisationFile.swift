@@ -1,0 +1,417 @@
+import CordonModel
+import EventSourcing
+import Foundation
+import TOMLKit
+
+/// An organisation file (`cordon init --org FILE`, `deploy/org.example.toml`):
+/// `[settings]`, then `[[units]]`, `[[sites]]`, `[[items]]` and `[[people]]`
+/// entries. Reading it only parses: it becomes one all-or-nothing batch of
+/// the administration commands, which `CommandValidator` checks like any
+/// other, and a refusal is turned back into the file's line and key.
+public struct OrganisationFile: Sendable {
+  /// One mistake: `FILE:LINE: KEY: reason`.
+  public struct Issue: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+    public var description: String {
+      var s = file
+      if let line { s += ":\(line)" }
+      s += ": "
+      if let key { s += "\(key): " }
+      return s + message
+    }
+  }
+
+  /// The batch: settings first, then units (parents before children), sites, items, people.
+  public var command: CordonCommand
+  /// Where each entry of the batch was written.
+  var entries: [Entry]
+  public var file: String
+  public var counts: (units: Int, sites: Int, items: Int, people: Int)
+
+  struct Entry: Sendable {
+    var section: String
+    var index: Int
+    var header: Int?
+    var keys: [String: Int]
+  }
+
+  /// The refused entry's line and the key at fault (the refusal's field).
+  public func issue(for refusal: Refusal, strings t: Strings) -> Issue {
+    let entry = refusal.batchIndex.flatMap { entries.indices.contains($0) ? entries[$0] : nil }
+    guard let entry else { return Issue(file: file, line: nil, key: nil, message: t.refusal(refusal)) }
+    let field = refusal.field
+    let line = field.flatMap { entry.keys[$0] } ?? entry.header
+    let key = entry.index < 0 ? entry.section : "\(entry.section)[\(entry.index + 1)]"
+    let named = field.flatMap { entry.keys[$0] != nil ? $0 : nil }
+    return Issue(file: file, line: line, key: named.map { "\(key).\($0)" } ?? key, message: t.refusal(refusal))
+  }
+
+  // MARK: Reading
+
+  static let sections: [String: Set<String>] = [
+    "settings": [
+      "feverThreshold", "plausibleMin", "plausibleMax", "ackTimeoutMinutes", "maxEscalations", "restHours",
+      "coverageLeadMinutes", "lowCoverDays",
+    ],
+    "units": ["id", "name", "nameEn", "key", "headquarters", "parent", "reserve"],
+    "sites": [
+      "id", "name", "nameEn", "unit", "kind", "roundsPerDay", "disinfectionsPerDay", "reportIntervalMinutes", "open",
+      "staff",
+    ],
+    "items": ["id", "name", "nameEn", "measure", "measureEn", "fractions", "minimum"],
+    "people": ["id", "name", "unit", "phone", "categories"],
+  ]
+
+  public static func load(path: String, strings t: Strings) throws(IssueList) -> OrganisationFile {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+      throw IssueList([
+        Issue(file: path, line: nil, key: nil, message: t("orgfile.unreadable", "\(error.localizedDescription)"))
+      ])
+    }
+    return try parse(text, file: path, strings: t)
+  }
+
+  /// Every mistake the file's shape shows (unknown keys, wrong types, missing
+  /// keys, no headquarters), in line order; a file without any gives the batch.
+  public static func parse(_ text: String, file: String, strings t: Strings) throws(IssueList) -> OrganisationFile {
+    let table: TOMLTable
+    do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
+      throw IssueList([Issue(file: file, line: e.source.begin.line, key: nil, message: e.description)])
+    } catch {
+      throw IssueList([Issue(file: file, line: nil, key: nil, message: "\(error)")])
+    }
+    let lines = LineMap(text)
+    var reader = Reader(file: file, lines: lines, t: t)
+    for key in table.keys.sorted(by: { (lines.topLevel[$0] ?? 0) < (lines.topLevel[$1] ?? 0) }) {
+      guard let known = sections[key] else {
+        reader.issue(
+          line: lines.topLevel[key], key: key,
+          t("orgfile.unknownSection", key, sections.keys.sorted().joined(separator: ", ")))
+        continue
+      }
+      guard let value = table[key] else { continue }
+      if key == "settings" {
+        guard let s = value.table else {
+          reader.issue(line: lines.topLevel[key], key: key, t("orgfile.notTable", key))
+          continue
+        }
+        reader.settings(s, known: known)
+      } else {
+        guard let array = value.array else {
+          reader.issue(line: lines.topLevel[key], key: key, t("orgfile.notEntries", key))
+          continue
+        }
+        for (i, element) in array.enumerated() {
+          guard let entry = element.table else {
+            reader.issue(line: lines.header(key, i), key: "\(key)[\(i + 1)]", t("orgfile.notTable", key))
+            continue
+          }
+          reader.entry(key, i, entry, known: known)
+        }
+      }
+    }
+    reader.finish()
+    if !reader.issues.isEmpty {
+      throw IssueList(reader.issues.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+    }
+    let batch = reader.commands.map(\.0)
+    return OrganisationFile(
+      command: .batch(batch), entries: reader.commands.map(\.1), file: file,
+      counts: (reader.unitCount, reader.siteCount, reader.itemCount, reader.peopleCount))
+  }
+
+  public struct IssueList: Error, Sendable, CustomStringConvertible {
+    public var issues: [Issue]
+    init(_ issues: [Issue]) { self.issues = issues }
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+  }
+
+  /// Where keys are written: `[[section]]` headers by occurrence, and the first
+  /// line of each `key =` in each entry. TOMLKit gives values, not positions.
+  struct LineMap {
+    var topLevel: [String: Int] = [:]
+    var headers: [String: [Int]] = [:]
+    var keys: [String: [[String: Int]]] = [:]
+    var tableLine: [String: Int] = [:]
+    var tableKeys: [String: [String: Int]] = [:]
+
+    init(_ text: String) {
+      var section: String?
+      var isArray = false
+      for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = n + 1
+        let s = raw.trimmingCharacters(in: .whitespaces)
+        if s.hasPrefix("#") || s.isEmpty { continue }
+        if s.hasPrefix("[[") {
+          let name = Self.name(s.dropFirst(2).prefix { $0 != "]" })
+          section = name
+          isArray = true
+          headers[name, default: []].append(line)
+          keys[name, default: []].append([:])
+          if topLevel[name] == nil { topLevel[name] = line }
+        } else if s.hasPrefix("[") {
+          let name = Self.name(s.dropFirst().prefix { $0 != "]" })
+          section = name
+          isArray = false
+          tableLine[name] = line
+          if topLevel[name] == nil { topLevel[name] = line }
+        } else if let eq = s.firstIndex(of: "=") {
+          let key = Self.name(s[..<eq])
+          if let section {
+            if isArray {
+              if keys[section]?.last?[key] == nil, let last = keys[section]?.indices.last {
+                keys[section]?[last][key] = line
+              }
+            } else if tableKeys[section]?[key] == nil {
+              tableKeys[section, default: [:]][key] = line
+            }
+          } else if topLevel[key] == nil {
+            topLevel[key] = line
+          }
+        }
+      }
+    }
+
+    static func name<S: StringProtocol>(_ s: S) -> String {
+      s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+    }
+    func header(_ section: String, _ i: Int) -> Int? {
+      headers[section].flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? topLevel[section]
+    }
+    func key(_ section: String, _ i: Int, _ key: String) -> Int? {
+      keys[section].flatMap { $0.indices.contains(i) ? $0[i][key] : nil }
+    }
+  }
+
+  /// Reads entries into commands, collecting every issue.
+  struct Reader {
+    let file: String
+    let lines: LineMap
+    let t: Strings
+    var issues: [Issue] = []
+    var commands: [(CordonCommand, Entry)] = []
+    var settingsCommand: (CordonCommand, Entry)?
+    var units: [(OrgUnit, Entry)] = []
+    var sites: [(CordonCommand, Entry)] = []
+    var items: [(CordonCommand, Entry)] = []
+    var people: [(CordonCommand, Entry)] = []
+    var unitCount: Int { units.count }
+    var siteCount: Int { sites.count }
+    var itemCount: Int { items.count }
+    var peopleCount: Int { people.count }
+
+    mutating func issue(line: Int?, key: String?, _ message: String) {
+      issues.append(Issue(file: file, line: line, key: key, message: message))
+    }
+
+    /// Typed access to one entry; a wrong type or a missing key is an issue.
+    struct Fields {
+      let table: TOMLTable
+      let entry: Entry
+      let name: String
+      var issues: [(Int?, String, String)] = []
+      let t: Strings
+
+      func line(_ k: String) -> Int? { entry.keys[k] ?? entry.header }
+      mutating func wrong(_ k: String, _ expected: String) {
+        issues.append((line(k), "\(name).\(k)", t("orgfile.wrongType", expected)))
+      }
+      mutating func string(_ k: String, required: Bool = false) -> String? {
+        guard let v = table[k] else {
+          if required { issues.append((entry.header, "\(name).\(k)", t("orgfile.missing", k))) }
+          return nil
+        }
+        guard let s = v.string else {
+          wrong(k, "string")
+          return nil
+        }
+        return s
+      }
+      mutating func bool(_ k: String) -> Bool? {
+        guard let v = table[k] else { return nil }
+        guard let b = v.bool else {
+          wrong(k, "true/false")
+          return nil
+        }
+        return b
+      }
+      mutating func int(_ k: String) -> Int? {
+        guard let v = table[k] else { return nil }
+        guard let i = v.int else {
+          wrong(k, "whole number")
+          return nil
+        }
+        return i
+      }
+      /// A TOML float or integer, read through its decimal text.
+      private func decimal(_ k: String) -> String? {
+        guard let v = table[k] else { return nil }
+        if let i = v.int { return String(i) }
+        if let d = v.double { return String(d) }
+        return v.string
+      }
+      mutating func celsius(_ k: String) -> Celsius? {
+        guard table[k] != nil else { return nil }
+        guard let text = decimal(k), let c = Celsius(parsing: text) else {
+          wrong(k, "temperature such as 37.3")
+          return nil
+        }
+        return c
+      }
+      mutating func quantity(_ k: String) -> Quantity? {
+        guard table[k] != nil else { return nil }
+        guard let text = decimal(k), let q = Quantity(parsing: text) else {
+          wrong(k, "number")
+          return nil
+        }
+        return q
+      }
+      mutating func strings(_ k: String) -> [String]? {
+        guard let v = table[k] else { return nil }
+        if let one = v.string { return [one] }
+        guard let a = v.array else {
+          wrong(k, "list of strings")
+          return nil
+        }
+        var out: [String] = []
+        for e in a {
+          guard let s = e.string else {
+            wrong(k, "list of strings")
+            return nil
+          }
+          out.append(s)
+        }
+        return out
+      }
+    }
+
+    mutating func fields(_ section: String, _ i: Int, _ table: TOMLTable, known: Set<String>) -> Fields {
+      var keys: [String: Int] = [:]
+      for k in table.keys { keys[k] = i < 0 ? lines.tableKeys[section]?[k] : lines.key(section, i, k) }
+      let header = i < 0 ? lines.tableLine[section] : lines.header(section, i)
+      let entry = Entry(section: section, index: i, header: header, keys: keys)
+      let name = i < 0 ? section : "\(section)[\(i + 1)]"
+      for k in table.keys.sorted() where !known.contains(k) {
+        issue(
+          line: keys[k] ?? header, key: "\(name).\(k)",
+          t("orgfile.unknownKey", k, known.sorted().joined(separator: ", ")))
+      }
+      return Fields(table: table, entry: entry, name: name, t: t)
+    }
+
+    mutating func collect(_ f: Fields) {
+      for (line, key, message) in f.issues { issue(line: line, key: key, message) }
+    }
+
+    mutating func settings(_ table: TOMLTable, known: Set<String>) {
+      var f = fields("settings", -1, table, known: known)
+      let c = SettingsChanges(
+        feverThreshold: f.celsius("feverThreshold"), plausibleMin: f.celsius("plausibleMin"),
+        plausibleMax: f.celsius("plausibleMax"), ackTimeoutMinutes: f.int("ackTimeoutMinutes"),
+        maxEscalations: f.int("maxEscalations"), restHours: f.int("restHours"),
+        coverageLeadMinutes: f.int("coverageLeadMinutes"), lowCoverDays: f.int("lowCoverDays"))
+      collect(f)
+      settingsCommand = (.changeSettings(c), f.entry)
+    }
+
+    mutating func entry(_ section: String, _ i: Int, _ table: TOMLTable, known: Set<String>) {
+      var f = fields(section, i, table, known: known)
+      switch section {
+      case "units":
+        let u = OrgUnit(
+          id: f.string("id", required: true) ?? "",
+          name: LocalizedName(zh: f.string("name", required: true) ?? "", en: f.string("nameEn") ?? ""),
+          isKey: f.bool("key") ?? false, isHeadquarters: f.bool("headquarters") ?? false, parent: f.string("parent"),
+          holdsReserve: f.bool("reserve") ?? false)
+        units.append((u, f.entry))
+      case "sites":
+        let kindText = f.string("kind", required: true)
+        var kind = SiteKind.other
+        if let kindText {
+          if let k = SiteKind(word: kindText) {
+            kind = k
+          } else {
+            f.issues.append(
+              (
+                f.line("kind"), "\(f.name).kind",
+                t("orgfile.unknownKind", kindText, SiteKind.allCases.map(\.rawValue).joined(separator: ", "))
+              ))
+          }
+        }
+        let spec = SiteSpec(
+          id: f.string("id", required: true) ?? "", unit: f.string("unit", required: true) ?? "",
+          name: LocalizedName(zh: f.string("name", required: true) ?? "", en: f.string("nameEn") ?? ""), kind: kind,
+          roundsPerDay: f.int("roundsPerDay") ?? 2, disinfectionsPerDay: f.int("disinfectionsPerDay"),
+          reportIntervalMinutes: f.int("reportIntervalMinutes") ?? 240, staffOnPost: f.int("staff") ?? 2)
+        sites.append((.addSite(spec, open: f.bool("open") ?? true), f.entry))
+      case "items":
+        let item = SupplyItem(
+          id: f.string("id", required: true) ?? "",
+          name: LocalizedName(zh: f.string("name", required: true) ?? "", en: f.string("nameEn") ?? ""),
+          unitOfMeasure: LocalizedName(zh: f.string("measure", required: true) ?? "", en: f.string("measureEn") ?? ""),
+          wholePieces: !(f.bool("fractions") ?? false), defaultMinimum: f.quantity("minimum") ?? .zero)
+        items.append((.addItem(item), f.entry))
+      default:
+        var categories: [PersonCategory] = []
+        for w in f.strings("categories") ?? [] {
+          if let c = PersonCategory(word: w) {
+            categories.append(c)
+          } else {
+            f.issues.append(
+              (
+                f.line("categories"), "\(f.name).categories",
+                t(
+                  "orgfile.unknownCategory", w,
+                  PersonCategory.allCases.map { PersonCategory.words[$0]?.first ?? $0.rawValue }.joined(separator: ", ")
+                )
+              ))
+          }
+        }
+        let p = Person(
+          id: f.string("id") ?? "", name: f.string("name", required: true) ?? "",
+          unit: f.string("unit", required: true) ?? "", phone: f.string("phone") ?? "", categories: categories)
+        people.append((.addPerson(p), f.entry))
+      }
+      collect(f)
+    }
+
+    /// Headquarters (exactly one: the validator refuses a second), and the
+    /// units in an order where each parent comes before its children.
+    mutating func finish() {
+      if !units.isEmpty, !units.contains(where: { $0.0.isHeadquarters }) {
+        issue(line: lines.topLevel["units"], key: "units.headquarters", t("orgfile.noHeadquarters"))
+      }
+      if units.isEmpty { issue(line: nil, key: "units", t("orgfile.noUnits")) }
+      // In file order, each unit once its parent is placed; by entry, not by
+      // id, so a duplicate id still reaches the validator, which names it.
+      var placed = Set<String>()
+      var done = Set<Int>()
+      var ordered: [(OrgUnit, Entry)] = []
+      let ids = Set(units.map(\.0.id))
+      var progress = true
+      while progress && done.count < units.count {
+        progress = false
+        for i in units.indices where !done.contains(i) {
+          guard units[i].0.parent.map({ !ids.contains($0) || placed.contains($0) }) ?? true else { continue }
+          placed.insert(units[i].0.id)
+          done.insert(i)
+          ordered.append(units[i])
+          progress = true
+        }
+      }
+      for i in units.indices where !done.contains(i) {
+        let e = units[i].1
+        issue(
+          line: e.keys["parent"] ?? e.header, key: "units[\(e.index + 1)].parent",
+          t("orgfile.parentCycle", units[i].0.id))
+      }
+      if let s = settingsCommand { commands.append(s) }
+      commands += ordered.map { (.addUnit($0.0), $0.1) }
+      commands += sites + items + people
+    }
+  }
+}
