@@ -31,6 +31,15 @@ struct Init: ParsableCommand {
     do { file = try OrganisationFile.load(path: org, strings: t) } catch {
       throw OrgRunner.failure(error.issues, strings: t)
     }
+    // Only an empty store is initialised, so the batch is checked against an
+    // empty state first: a refused file leaves no data directory behind.
+    do {
+      _ = try CordonDomain.decide(
+        file.command, context: CommandContext(actor: currentUser(), unit: nil, now: Instant.now()), state: CordonState()
+      )
+    } catch {
+      throw OrgRunner.failure([file.issue(for: error, strings: t)], strings: t)
+    }
     let store = try location.openStore()
     defer { store.close() }
     let state = store.state

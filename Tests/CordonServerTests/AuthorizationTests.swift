@@ -174,6 +174,40 @@ final class AuthorizationTests: XCTestCase {
     XCTAssertEqual(hq.status, 0)
     XCTAssertEqual(h.store.state.directives.values.first?.issuedBy, names.hq)
 
+    // The organisation's commands: the duty room only, through the server too.
+    let admin = [
+      #"{"type":"addUnit","id":"lab","name":"检测中心"}"#,
+      #"{"type":"updateUnit","id":"consult","name":"咨询服务中心"}"#,
+      #"{"type":"addSite","id":"lab-1","unit":"heating","name":"检测点","kind":"other"}"#,
+      #"{"type":"updateSite","id":"\#(heatingSite)","roundsPerDay":3}"#,
+      #"{"type":"addItem","id":"soap","name":"肥皂","measure":"块","minimum":5}"#,
+      #"{"type":"updateItem","id":"mask","nameEn":"Face masks"}"#,
+      #"{"type":"addPerson","name":"新人","unit":"heating","categories":["志愿者在岗"]}"#,
+      #"{"type":"changeSettings","restHours":10}"#,
+      #"{"type":"retireItem","id":"soap"}"#,
+    ]
+    for user in [names.op, names.inspector, names.viewer] {
+      let before = h.store.lastSeq
+      let r = try post(user, admin)
+      XCTAssertEqual(r.results.map(code), Array(repeating: "auth.notPermitted", count: admin.count), "\(user): \(r)")
+      XCTAssertEqual(h.store.lastSeq, before, "\(user) changed nothing")
+    }
+    let adminBySeq = try post(names.hq, admin)
+    XCTAssertEqual(adminBySeq.status, 0, "\(adminBySeq)")
+    XCTAssertTrue(adminBySeq.results.allSatisfy { $0["seq"] != nil }, "\(adminBySeq)")
+    let after = h.store.state
+    XCTAssertEqual(after.units["lab"]?.name.zh, "检测中心")
+    XCTAssertEqual(after.unitName("consult", .zh), "咨询服务中心")
+    XCTAssertEqual(after.sites[heatingSite]?.roundsPerDay, 3)
+    XCTAssertNotNil(after.items["soap"]?.retiredAt)
+    XCTAssertEqual(after.settings.minimumRestHours, 10)
+    XCTAssertTrue(after.people.values.contains { $0.name == "新人" && $0.categories == [.volunteer] })
+    let adminRecords = try h.store.records(from: 1).filter { $0.actor == names.hq }
+    let audit = adminRecords.map { AuditTrail.line($0, state: after, strings: Strings(.zh)) }
+    for word in ["登记单位", "修改单位", "修改点位", "停用物资", "修改设置"] {
+      XCTAssertTrue(audit.contains { $0.contains(word) && $0.contains(names.hq) }, "\(word) in the audit: \(audit)")
+    }
+
     // A stranger: refused at hello, with a clear message, and nothing runs.
     let stranger = try post(names.stranger, [#"{"type":"ventilation","site":"\#(heatingSite)"}"#])
     XCTAssertNotEqual(stranger.status, 0)
