@@ -77,7 +77,7 @@ let package = Package(
     // Real sockets, real OS users (when root): protocol, fuzzing, authorisation matrix.
     .testTarget(
       name: "CordonServerTests",
-      dependencies: ["CordonServer", "CordonWire", "CordonSession", "CordonModel", "CordonStore", "cordon"]),
+      dependencies: ["CordonServer", "CordonWire", "CordonSession", "CordonTUI", "CordonModel", "CordonStore", "cordon"]),
     // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
     .testTarget(name: "CordonE2ETests", dependencies: ["cordon"]),
   ],

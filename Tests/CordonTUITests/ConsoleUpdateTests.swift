@@ -156,3 +156,37 @@ final class ConsoleUpdateTests: XCTestCase {
     XCTAssertTrue(a.lines[0].contains("Cordon"))
   }
 }
+
+/// The layout comes from the list of panes: the first four make the grid,
+/// a fifth is shown full size under the tab strip when it has the focus.
+final class PaneListLayoutTests: XCTestCase {
+  func testAFifthPaneIsReachedThroughTheTabStripAtEverySize() {
+    let fifth = PaneKind("org")
+    let kinds = PaneKind.allCases + [fifth]
+    let grid = ScreenLayout(width: 200, height: 50, focus: .alerts, panes: kinds)
+    XCTAssertEqual(grid.mode, .grid)
+    XCTAssertEqual(Set(grid.panes.keys), [.roster, .checkpoints, .stock, .alerts])
+    XCTAssertEqual(grid, ScreenLayout(width: 200, height: 50, focus: .alerts), "four panes: as before")
+    let big = ScreenLayout(width: 200, height: 50, focus: fifth, panes: kinds)
+    XCTAssertEqual(big.mode, .single)
+    XCTAssertNotNil(big.tabs)
+    XCTAssertEqual(big.panes, [fifth: Rect(x: 0, y: 2, width: 200, height: 46)])
+    let small = ScreenLayout(width: 80, height: 24, focus: fifth, panes: kinds)
+    XCTAssertEqual(small.panes, [fifth: Rect(x: 0, y: 2, width: 80, height: 20)])
+  }
+
+  func testEveryPaneHasItsNumberKeyItsCommandAndItsTitle() {
+    let t = Strings(.zh)
+    for (i, kind) in PaneKind.allCases.enumerated() {
+      XCTAssertEqual(KeyMap.defaults.action(for: .char(Character(String(i + 1))), on: .roster), .focus(i + 1))
+      XCTAssertTrue(LineCommands.completions.contains(kind.id), kind.id)
+      XCTAssertTrue(t.has(kind.titleKey), kind.titleKey)
+      for a in Panes.pane(kind).actions {
+        XCTAssertEqual(a.pane, kind, "\(a.id) is registered by \(kind) for another pane")
+        XCTAssertTrue(t.has("action.\(a.id)"), "action.\(a.id) has no words for the help")
+        if a.hint { XCTAssertTrue(t.has("hint.\(a.id)"), "hint.\(a.id)") }
+      }
+    }
+    XCTAssertEqual(Set(Action.allCases).count, Action.allCases.count, "one literal per action")
+  }
+}
