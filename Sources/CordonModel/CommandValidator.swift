@@ -253,7 +253,7 @@ struct CommandValidator {
       guard q <= r.quantity else {
         throw Refusal("request.moreThanAsked", [q.description, r.quantity.description], field: .quantity)
       }
-      guard let reserve = state.reserveUnit else { throw Refusal("org.noReserve", field: "quantity") }
+      guard let reserve = state.reserveUnit else { throw Refusal("org.noReserve", field: .quantity) }
       let held = state.stock[StockKey(unit: reserve, item: r.item)]?.balance ?? .zero
       guard q <= held else {
         throw Refusal(

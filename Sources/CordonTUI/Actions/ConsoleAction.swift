@@ -35,7 +35,7 @@ public struct ConsoleAction: Sendable {
   let handler: @Sendable (inout ConsoleModel) -> [ConsoleEffect]
 
   init(
-    _ id: Action, pane: PaneKind? = nil, keys: [Key], changesData: Bool = false, hint: Bool = false,
+    _ id: Action, pane: PaneKind? = nil, keys: [Key], changesData: Bool, hint: Bool = false,
     _ handler: @escaping @Sendable (inout ConsoleModel) -> [ConsoleEffect]
   ) {
     self.id = id

@@ -26,49 +26,57 @@ extension Action {
 enum GlobalActions {
   static let all: [ConsoleAction] =
     [
-      ConsoleAction(.nextPane, keys: [.tab], hint: true) { m in
+      ConsoleAction(.nextPane, keys: [.tab], changesData: false, hint: true) { m in
         m.focus(Panes.neighbour(of: m.focus, by: 1))
       },
-      ConsoleAction(.prevPane, keys: [.backTab]) { m in m.focus(Panes.neighbour(of: m.focus, by: -1)) },
+      ConsoleAction(.prevPane, keys: [.backTab], changesData: false) { m in
+        m.focus(Panes.neighbour(of: m.focus, by: -1))
+      },
     ]
     // One number key per pane, in tab order.
     + Panes.kinds.enumerated().map { i, kind in
-      ConsoleAction(.focus(i + 1), keys: i < 9 ? [.char(Character(String(i + 1)))] : []) { m in m.focus(kind) }
+      ConsoleAction(.focus(i + 1), keys: i < 9 ? [.char(Character(String(i + 1)))] : [], changesData: false) { m in
+        m.focus(kind)
+      }
     }
     + [
-      ConsoleAction(.up, keys: [.up, .char("k")]) { m in m.moveSelection(by: -1) },
-      ConsoleAction(.down, keys: [.down, .char("j")]) { m in m.moveSelection(by: 1) },
-      ConsoleAction(.pageUp, keys: [.pageUp]) { m in m.moveSelection(by: -m.pageSize(m.focus)) },
-      ConsoleAction(.pageDown, keys: [.pageDown]) { m in m.moveSelection(by: m.pageSize(m.focus)) },
-      ConsoleAction(.home, keys: [.home, .char("g")]) { m in m.moveSelection(by: -m.visibleRows(m.focus).count) },
-      ConsoleAction(.end, keys: [.end, .char("G")]) { m in m.moveSelection(by: m.visibleRows(m.focus).count) },
-      ConsoleAction(.open, keys: [.enter], hint: true) { m in
+      ConsoleAction(.up, keys: [.up, .char("k")], changesData: false) { m in m.moveSelection(by: -1) },
+      ConsoleAction(.down, keys: [.down, .char("j")], changesData: false) { m in m.moveSelection(by: 1) },
+      ConsoleAction(.pageUp, keys: [.pageUp], changesData: false) { m in m.moveSelection(by: -m.pageSize(m.focus)) },
+      ConsoleAction(.pageDown, keys: [.pageDown], changesData: false) { m in m.moveSelection(by: m.pageSize(m.focus)) },
+      ConsoleAction(.home, keys: [.home, .char("g")], changesData: false) { m in
+        m.moveSelection(by: -m.visibleRows(m.focus).count)
+      },
+      ConsoleAction(.end, keys: [.end, .char("G")], changesData: false) { m in
+        m.moveSelection(by: m.visibleRows(m.focus).count)
+      },
+      ConsoleAction(.open, keys: [.enter], changesData: false, hint: true) { m in
         if let id = m.selectedRowID { m.mode = .detail(pane: m.focus, rowID: id, scroll: 0) }
         return []
       },
-      ConsoleAction(.back, keys: [.esc]) { m in
+      ConsoleAction(.back, keys: [.esc], changesData: false) { m in
         m.tables[m.focus, default: TableState()].filter = ""
         return []
       },
-      ConsoleAction(.filter, keys: [.char("/")], hint: true) { m in
+      ConsoleAction(.filter, keys: [.char("/")], changesData: false, hint: true) { m in
         m.mode = .filter(LineEditor(m.tables[m.focus]?.filter ?? ""))
         return []
       },
-      ConsoleAction(.command, keys: [.char(":")], hint: true) { m in
+      ConsoleAction(.command, keys: [.char(":")], changesData: false, hint: true) { m in
         m.mode = .command(LineEditor())
         return []
       },
-      ConsoleAction(.help, keys: [.char("?"), .function(1)], hint: true) { m in
+      ConsoleAction(.help, keys: [.char("?"), .function(1)], changesData: false, hint: true) { m in
         m.mode = .help(scroll: 0)
         return []
       },
-      ConsoleAction(.quit, keys: [.char("q")], hint: true) { m in
+      ConsoleAction(.quit, keys: [.char("q")], changesData: false, hint: true) { m in
         m.wantsQuit = true
         return [.quit]
       },
-      ConsoleAction(.timeBack, keys: [.char("<")]) { m in m.travel(hours: -1) },
-      ConsoleAction(.timeForward, keys: [.char(">")]) { m in m.travel(hours: 1) },
-      ConsoleAction(.timeLive, keys: [.char("L")]) { m in
+      ConsoleAction(.timeBack, keys: [.char("<")], changesData: false) { m in m.travel(hours: -1) },
+      ConsoleAction(.timeForward, keys: [.char(">")], changesData: false) { m in m.travel(hours: 1) },
+      ConsoleAction(.timeLive, keys: [.char("L")], changesData: false) { m in
         m.goLive()
         return []
       },

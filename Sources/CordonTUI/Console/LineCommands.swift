@@ -14,7 +14,7 @@ struct LineCommand: Sendable {
   let run: @Sendable (inout ConsoleModel, _ words: [String], _ text: String) -> [ConsoleEffect]
 
   init(
-    _ name: String, aliases: [String] = [], completions: [String]? = nil, changesData: Bool = false,
+    _ name: String, aliases: [String] = [], completions: [String]? = nil, changesData: Bool,
     takesArguments: Bool = false,
     _ run: @escaping @Sendable (inout ConsoleModel, _ words: [String], _ text: String) -> [ConsoleEffect]
   ) {
@@ -32,15 +32,16 @@ struct LineCommand: Sendable {
 enum LineCommands {
   static let all: [LineCommand] =
     [
-      LineCommand("quit", aliases: ["q"]) { m, _, _ in
+      LineCommand("quit", aliases: ["q"], changesData: false) { m, _, _ in
         m.wantsQuit = true
         return [.quit]
       },
-      LineCommand("help") { m, _, _ in
+      LineCommand("help", changesData: false) { m, _, _ in
         m.mode = .help(scroll: 0)
         return []
       },
-      LineCommand("lang", completions: ["lang zh", "lang en"], takesArguments: true) { m, words, _ in
+      LineCommand("lang", completions: ["lang zh", "lang en"], changesData: false, takesArguments: true) {
+        m, words, _ in
         switch words.dropFirst().first {
         case "zh" where words.count == 2: m.strings = Strings(.zh)
         case "en" where words.count == 2: m.strings = Strings(.en)
@@ -57,14 +58,14 @@ enum LineCommands {
         return m.openForm(.feverCase)
       },
       LineCommand("health", changesData: true) { m, _, _ in m.openForm(.healthRegister) },
-      LineCommand("register") { m, _, _ in
+      LineCommand("register", changesData: false) { m, _, _ in
         m.mode = .overlay(
           title: m.strings("view.register"),
           lines: InfoViews.register(m.state, day: m.state.calendar.day(of: m.now), strings: m.strings), scroll: 0)
         return []
       },
       LineCommand("directive", changesData: true) { m, _, _ in m.openForm(.issueDirective) },
-      LineCommand("directives") { m, _, _ in
+      LineCommand("directives", changesData: false) { m, _, _ in
         m.mode = .overlay(
           title: m.strings("view.directives"), lines: InfoViews.directives(m.state, strings: m.strings), scroll: 0)
         return []
@@ -73,7 +74,7 @@ enum LineCommands {
         guard words.count == 2, let unit = m.info.unit else { return m.warn("status.ackdirNeedsUnit") }
         return m.send(.acknowledgeDirective(id: words[1], unit: unit))
       },
-      LineCommand("requests") { m, _, _ in
+      LineCommand("requests", changesData: false) { m, _, _ in
         m.mode = .overlay(
           title: m.strings("view.requests"), lines: InfoViews.requests(m.state, strings: m.strings), scroll: 0)
         return []
@@ -92,20 +93,20 @@ enum LineCommands {
           wholePieces: all.count < 5 || all[4] != "fraction")
         return m.send(.register([.itemRegistered(item)]))
       },
-      LineCommand("report") { _, _, _ in [.loadRecords(.report)] },
-      LineCommand("export") { _, _, _ in [.loadRecords(.export)] },
+      LineCommand("report", changesData: false) { _, _, _ in [.loadRecords(.report)] },
+      LineCommand("export", changesData: false) { _, _, _ in [.loadRecords(.export)] },
       // Words after `:audit` narrow it (actor, unit, site, anything in the line).
-      LineCommand("audit", takesArguments: true) { _, _, text in
+      LineCommand("audit", changesData: false, takesArguments: true) { _, _, text in
         [.loadRecords(.audit(filter: String(text.dropFirst(5)).trimmingCharacters(in: .whitespaces)))]
       },
-      LineCommand("live") { m, _, _ in
+      LineCommand("live", changesData: false) { m, _, _ in
         m.goLive()
         return []
       },
     ]
     // Each pane by its name and its number.
     + Panes.kinds.enumerated().map { i, kind in
-      LineCommand(kind.id, aliases: [String(i + 1)]) { m, _, _ in m.focus(kind) }
+      LineCommand(kind.id, aliases: [String(i + 1)], changesData: false) { m, _, _ in m.focus(kind) }
     }
 
   /// What Tab completes to and the help lists, in order.

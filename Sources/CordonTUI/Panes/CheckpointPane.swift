@@ -120,7 +120,7 @@ extension CheckpointPane {
         }
         return m.openForm(.openSite(id))
       },
-      ConsoleAction(.groupByUnit, pane: .checkpoints, keys: [.char("u")]) { m in
+      ConsoleAction(.groupByUnit, pane: .checkpoints, keys: [.char("u")], changesData: false) { m in
         m.options.groupCheckpointsByUnit.toggle()
         return []
       },
