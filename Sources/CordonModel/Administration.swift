@@ -389,8 +389,8 @@ extension CommandValidator {
     let z = UserText.clean(zh)
     let e = UserText.clean(en)
     guard !z.isEmpty else { throw Refusal("field.required", field: .name) }
-    guard z.count <= OrgLimits.name else { throw Refusal("field.tooLong", [String(OrgLimits.name)], field: .name) }
-    guard e.count <= OrgLimits.name else { throw Refusal("field.tooLong", [String(OrgLimits.name)], field: .nameEn) }
+    try Limits.check(z, max: OrgLimits.name, field: .name)
+    try Limits.check(e, max: OrgLimits.name, field: .nameEn)
     return LocalizedName(zh: z, en: e)
   }
 
@@ -398,19 +398,15 @@ extension CommandValidator {
     let z = UserText.clean(zh)
     let e = UserText.clean(en)
     guard !z.isEmpty else { throw Refusal("field.required", field: .measure) }
-    guard z.count <= OrgLimits.measure else {
-      throw Refusal("field.tooLong", [String(OrgLimits.measure)], field: .measure)
-    }
-    guard e.count <= OrgLimits.measure else {
-      throw Refusal("field.tooLong", [String(OrgLimits.measure)], field: .measureEn)
-    }
+    try Limits.check(z, max: OrgLimits.measure, field: .measure)
+    try Limits.check(e, max: OrgLimits.measure, field: .measureEn)
     return LocalizedName(zh: z, en: e)
   }
 
   private func personName(_ name: String) throws(Refusal) -> String {
     let n = UserText.clean(name)
     guard !n.isEmpty else { throw Refusal("field.required", field: .name) }
-    guard n.count <= OrgLimits.name else { throw Refusal("field.tooLong", [String(OrgLimits.name)], field: .name) }
+    try Limits.check(n, max: OrgLimits.name, field: .name)
     return n
   }
 

@@ -45,11 +45,15 @@ public struct Celsius: Codable, Sendable, Hashable, Comparable, CustomStringConv
 public struct Quantity: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
   public var milli: Int64
   public init(milli: Int64) { self.milli = milli }
-  public init(_ whole: Int64) { self.milli = whole * 1000 }
+  public init(_ whole: Int64) { self.milli = whole.clampedMultiplied(by: 1000) }
   public static let zero = Quantity(milli: 0)
   public static func < (a: Quantity, b: Quantity) -> Bool { a.milli < b.milli }
-  public static func + (a: Quantity, b: Quantity) -> Quantity { Quantity(milli: a.milli + b.milli) }
-  public static func - (a: Quantity, b: Quantity) -> Quantity { Quantity(milli: a.milli - b.milli) }
+  /// Sums and differences hold at the bounds of Int64 instead of trapping:
+  /// the validator keeps new values far inside them (`Limits`), and a
+  /// journal written before it did must still open, show and report.
+  public static func + (a: Quantity, b: Quantity) -> Quantity { Quantity(milli: a.milli.clampedAdding(b.milli)) }
+  public static func - (a: Quantity, b: Quantity) -> Quantity { Quantity(milli: a.milli.clampedSubtracting(b.milli)) }
+  public static prefix func - (a: Quantity) -> Quantity { Quantity(milli: Int64(0).clampedSubtracting(a.milli)) }
   public var isWhole: Bool { milli % 1000 == 0 }
 
   /// "12", "12.5", "-3", "0.125"; at most three decimals; nil otherwise.
@@ -63,7 +67,7 @@ public struct Quantity: Codable, Sendable, Hashable, Comparable, CustomStringCon
       s = s.dropFirst()
     }
     let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count <= 2, let intPart = parts.first, !intPart.isEmpty, intPart.count <= 12,
+    guard parts.count <= 2, let intPart = parts.first, !intPart.isEmpty, intPart.count <= 13,
       intPart.allSatisfy({ $0.isASCII && $0.isNumber }), let whole = Int64(intPart)
     else { return nil }
     var frac: Int64 = 0
@@ -78,7 +82,7 @@ public struct Quantity: Codable, Sendable, Hashable, Comparable, CustomStringCon
 
   public var description: String {
     let sign = milli < 0 ? "-" : ""
-    let a = abs(milli)
+    let a = milli.magnitude
     let whole = a / 1000
     var frac = a % 1000
     if frac == 0 { return "\(sign)\(whole)" }
@@ -105,18 +109,18 @@ public struct LocalCalendar: Codable, Sendable, Hashable {
   public var utcOffsetMinutes: Int
   public init(utcOffsetMinutes: Int = 480) { self.utcOffsetMinutes = utcOffsetMinutes }
 
-  private var offsetMs: Int64 { Int64(utcOffsetMinutes) * 60_000 }
+  private var offsetMs: Int64 { Int64(utcOffsetMinutes).clampedMultiplied(by: 60_000) }
 
   /// Days since 1970-01-01 in local time.
   public func day(of t: Instant) -> Int {
-    Int(floorDiv(t.milliseconds + offsetMs, 86_400_000))
+    Int(floorDiv(t.milliseconds.clampedAdding(offsetMs), 86_400_000))
   }
   public func startOfDay(_ day: Int) -> Instant {
-    Instant(milliseconds: Int64(day) * 86_400_000 - offsetMs)
+    Instant(milliseconds: Int64(day).clampedMultiplied(by: 86_400_000).clampedSubtracting(offsetMs))
   }
   /// Minutes since local midnight.
   public func minuteOfDay(_ t: Instant) -> Int {
-    Int((t.milliseconds + offsetMs - Int64(day(of: t)) * 86_400_000) / 60_000)
+    Int(t.milliseconds.clampedAdding(offsetMs).clampedSubtracting(Int64(day(of: t)) * 86_400_000) / 60_000)
   }
 
   public struct Parts: Sendable, Equatable {

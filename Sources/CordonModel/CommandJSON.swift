@@ -17,6 +17,10 @@ public enum CommandJSON {
   ]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
+    let bytes = line.utf8.count
+    guard bytes <= Limits.jsonLineBytes else {
+      throw Refusal("json.tooLong", [String(bytes), String(Limits.jsonLineBytes)])
+    }
     let value: JSONValue
     do {
       value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
@@ -29,7 +33,8 @@ public enum CommandJSON {
     switch type {
     case "round":
       return .recordRound(
-        site: try f.string(.site), checked: try f.int(.checked), fevers: try f.int(.fevers),
+        site: try f.string(.site), checked: try f.int(.checked, in: Limits.checked),
+        fevers: try f.int(.fevers, in: Limits.checked),
         acceptMissingCases: try f.bool(.acceptMissingCases, default: false))
     case "fever":
       return .recordFever(
@@ -39,7 +44,7 @@ public enum CommandJSON {
         site: try f.string(.site), area: try f.string(.area), agent: try f.string(.agent),
         by: try f.string(.by, default: ""))
     case "ventilation": return .recordVentilation(site: try f.string(.site))
-    case "openSite": return .openSite(site: try f.string(.site), staff: try f.int(.staff))
+    case "openSite": return .openSite(site: try f.string(.site), staff: try f.int(.staff, in: Limits.staff))
     case "closeSite": return .closeSite(site: try f.string(.site))
     case "receive":
       guard let kind = MovementKind(rawValue: try f.string(.kind, default: "purchase")) else {
@@ -89,7 +94,8 @@ public enum CommandJSON {
     case "ack": return .acknowledgeAlert(try f.alertKey(.alert))
     case "assignAlert": return .assignAlert(try f.alertKey(.alert), to: try f.string(.to))
     case "silence":
-      return .silenceAlert(try f.alertKey(.alert), minutes: try f.int(.minutes), reason: try f.string(.reason))
+      return .silenceAlert(
+        try f.alertKey(.alert), minutes: try f.int(.minutes, in: Limits.silenceMinutes), reason: try f.string(.reason))
     case "resolve": return .resolveAlert(try f.alertKey(.alert), note: try f.string(.note))
     case "directive":
       return .issueDirective(
@@ -209,6 +215,8 @@ public enum CommandJSON {
   /// NSNumber on Linux lets 0 pass for false) and numbers as written.
   enum JSONValue: Decodable {
     case null, bool(Bool), number(String), string(String), array([JSONValue]), object([String: JSONValue])
+    /// A number no Swift type holds (1e400): still a number, so the field's own range is named.
+    static let unrepresentable = JSONValue.number("out of range")
 
     init(from decoder: Decoder) throws {
       let c = try decoder.singleValueContainer()
@@ -218,12 +226,18 @@ public enum CommandJSON {
         self = .bool(b)
       } else if let d = try? c.decode(Decimal.self) {
         self = .number(d.description)
+      } else if let d = try? c.decode(Double.self) {
+        // Beyond Decimal's range (1e308): kept as a number, refused by the field's range.
+        self = .number(d.description)
       } else if let s = try? c.decode(String.self) {
         self = .string(s)
       } else if let a = try? c.decode([JSONValue].self) {
         self = .array(a)
+      } else if let o = try? c.decode([String: JSONValue].self) {
+        self = .object(o)
       } else {
-        self = .object(try c.decode([String: JSONValue].self))
+        // The document parsed, and this is neither null, a boolean, a string, an array nor an object.
+        self = .unrepresentable
       }
     }
   }
@@ -268,6 +282,19 @@ public enum CommandJSON {
       }
       return i
     }
+    /// A whole number in `range`; anything else names the field and the range.
+    func int(_ k: CommandField, in range: ClosedRange<Int>) throws(Refusal) -> Int {
+      guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
+      guard case .number(let text) = v else {
+        throw Refusal("json.field", [k.rawValue, "whole number"], field: k.rawValue)
+      }
+      guard let i = Int(text), range.contains(i) else {
+        throw Refusal(
+          "json.range", [k.rawValue, text, String(range.lowerBound), String(range.upperBound), "whole number"],
+          field: k.rawValue)
+      }
+      return i
+    }
     func optionalInt(_ k: CommandField) throws(Refusal) -> Int? { has(k) ? try int(k) : nil }
     func optionalBool(_ k: CommandField) throws(Refusal) -> Bool? { has(k) ? try bool(k, default: false) : nil }
     func siteKind(_ k: CommandField) throws(Refusal) -> SiteKind {
@@ -307,8 +334,11 @@ public enum CommandJSON {
       }
     }
     func quantity(_ k: CommandField) throws(Refusal) -> Quantity {
-      guard let q = Quantity(parsing: try decimalText(k)) else {
-        throw Refusal("json.field", [k.rawValue, "number"], field: k.rawValue)
+      let text = try decimalText(k)
+      guard let q = Quantity(parsing: text) else {
+        throw Refusal(
+          "json.range", [k.rawValue, text, "0", Limits.balance.description, "number with at most three decimals"],
+          field: k.rawValue)
       }
       return q
     }

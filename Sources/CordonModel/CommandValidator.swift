@@ -12,6 +12,9 @@ struct CommandValidator {
       return try register(events)
 
     case .batch(let commands):
+      guard commands.count <= Limits.batchCommands else {
+        throw Refusal("field.outOfRange", ["lines", String(commands.count), "1", String(Limits.batchCommands)])
+      }
       var scratch = state
       var out: [CordonEvent] = []
       for (i, c) in commands.enumerated() {
@@ -37,9 +40,9 @@ struct CommandValidator {
     case .assignShift(let unit, let site, let role, let person, let start, let end, let confirm):
       try requireUnit(unit)
       if let site { try requireSite(site) }
-      guard let p = state.people[person] else { throw Refusal("person.unknown", [person], field: .person) }
+      let p = try requirePerson(person)
       guard end > start else { throw Refusal("shift.endNotAfterStart", field: .end) }
-      guard end.milliseconds - start.milliseconds <= 24 * 3_600_000 else {
+      guard end.milliseconds(since: start) <= 24 * 3_600_000 else {
         throw Refusal("shift.tooLong", field: .end)
       }
       let theirs = state.shifts.values.filter { $0.person == person && $0.counts }
@@ -48,10 +51,10 @@ struct CommandValidator {
           "shift.overlap", [p.name, state.calendar.format(clash.start), state.calendar.format(clash.end)],
           field: .start)
       }
-      let minRest = Int64(state.settings.minimumRestHours) * 3_600_000
+      let minRest = Int64(state.settings.minimumRestHours).clampedMultiplied(by: 3_600_000)
       if !confirm {
         for s in theirs {
-          let gap = s.end <= start ? start.milliseconds - s.end.milliseconds : s.start.milliseconds - end.milliseconds
+          let gap = s.end <= start ? start.milliseconds(since: s.end) : s.start.milliseconds(since: end)
           if gap < minRest {
             throw Refusal("shift.shortRest", [p.name, String(gap / 60_000)], field: .start)
           }
@@ -66,15 +69,19 @@ struct CommandValidator {
       ]
 
     case .cancelShift(let id, let reason):
+      try Limits.check(id, max: Limits.identifier, field: .shift)
       guard let s = state.shifts[id], !s.cancelled else { throw Refusal("shift.unknown", [id], field: .shift) }
       return [.shiftCancelled(shift: id, reason: try required(reason, .reason))]
 
     case .markNoShow(let id):
+      try Limits.check(id, max: Limits.identifier, field: .shift)
       guard let s = state.shifts[id], s.counts else { throw Refusal("shift.unknown", [id], field: .shift) }
       guard s.start <= context.now else { throw Refusal("shift.notStarted", field: .shift) }
       return [.noShowMarked(shift: id)]
 
     case .swapShifts(let a, let b):
+      try Limits.check(a, max: Limits.identifier, field: .a)
+      try Limits.check(b, max: Limits.identifier, field: .b)
       guard let sa = state.shifts[a], sa.counts else { throw Refusal("shift.unknown", [a], field: .a) }
       guard let sb = state.shifts[b], sb.counts else { throw Refusal("shift.unknown", [b], field: .b) }
       guard a != b, sa.person != sb.person else { throw Refusal("shift.swapSame", field: .b) }
@@ -93,7 +100,7 @@ struct CommandValidator {
       return [.shiftsSwapped(a, b)]
 
     case .registerHealth(let person, let day, let category, let check, let contact, let remarks):
-      guard state.people[person] != nil else { throw Refusal("person.unknown", [person], field: .person) }
+      try requirePerson(person)
       let today = state.calendar.day(of: context.now)
       guard day <= today, day >= today - 7 else {
         throw Refusal("health.day", [state.calendar.formatDay(day)], field: .date)
@@ -103,12 +110,13 @@ struct CommandValidator {
         .healthRegistered(
           HealthEntry(
             person: person, day: day, category: category, morningCheck: check, travellerContact: contact,
-            remarks: UserText.clean(remarks)))
+            remarks: try optional(remarks, .remarks)))
       ]
 
     case .issueDirective(let text, let targets, let deadline):
-      let t = try required(text, .text)
+      let t = try required(text, .text, max: Limits.text)
       guard !targets.isEmpty else { throw Refusal("field.required", field: .targets) }
+      try Limits.check(targets.count, in: 1...Limits.directiveTargets, field: .targets)
       for u in targets { try requireUnit(u, field: .targets) }
       guard deadline > context.now else { throw Refusal("directive.deadlinePast", field: .deadline) }
       var seen = Set<String>()
@@ -121,6 +129,8 @@ struct CommandValidator {
       ]
 
     case .acknowledgeDirective(let id, let unit):
+      try Limits.check(id, max: Limits.identifier, field: .id)
+      try Limits.check(unit, max: Limits.identifier, field: .unit)
       guard let d = state.directives[id] else { throw Refusal("directive.unknown", [id], field: .id) }
       guard d.targets.contains(unit) else { throw Refusal("directive.notTarget", [id, unit], field: .unit) }
       guard !d.isAcknowledged(by: unit) else { throw Refusal("directive.alreadyAcknowledged", [id, unit]) }
@@ -130,14 +140,13 @@ struct CommandValidator {
       try requireUnit(unit)
       let t = UserText.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
       guard !t.isEmpty else { throw Refusal("field.required", field: .text) }
+      try Limits.check(t, max: Limits.text, field: .text)
       return [.handoverWritten(HandoverNote(unit: unit, at: context.now, author: context.actor, text: t))]
 
     case .recordRound(let siteID, let checked, let fevers, let acceptMissing):
       let site = try requireSite(siteID)
       guard site.isOpen else { throw Refusal("site.closed", [siteID], field: .site) }
-      guard checked >= 0, checked <= 100_000 else {
-        throw Refusal("count.invalid", [String(checked)], field: .checked)
-      }
+      try Limits.check(checked, in: Limits.checked, field: .checked)
       guard fevers >= 0, fevers <= checked else {
         throw Refusal("round.feversExceedChecked", [String(fevers), String(checked)], field: .fevers)
       }
@@ -159,7 +168,7 @@ struct CommandValidator {
 
     case .recordFever(let siteID, let personName, let reading):
       try requireSite(siteID)
-      let name = try required(personName, .person)
+      let name = try required(personName, .person, max: Limits.name)
       try checkReading(reading, field: .reading)
       guard reading >= state.settings.feverThreshold else {
         throw Refusal(
@@ -176,8 +185,9 @@ struct CommandValidator {
         .disinfectionRecorded(
           site: siteID,
           disinfection: Disinfection(
-            at: context.now, area: try required(area, .area), agent: try required(agent, .agent),
-            by: UserText.clean(by).isEmpty ? context.actor : UserText.clean(by)))
+            at: context.now, area: try required(area, .area, max: Limits.name),
+            agent: try required(agent, .agent, max: Limits.name),
+            by: try optional(by, .by, max: Limits.name).isEmpty ? context.actor : UserText.clean(by)))
       ]
 
     case .recordVentilation(let siteID):
@@ -186,7 +196,7 @@ struct CommandValidator {
 
     case .openSite(let siteID, let staff):
       try requireSite(siteID)
-      guard (0...10_000).contains(staff) else { throw Refusal("count.invalid", [String(staff)], field: .staff) }
+      try Limits.check(staff, in: Limits.staff, field: .staff)
       return [.siteOpened(site: siteID, staff: staff)]
 
     case .closeSite(let siteID):
@@ -200,8 +210,9 @@ struct CommandValidator {
       guard [.purchase, .donation, .cityAllocation].contains(kind) else {
         throw Refusal("movement.kindInvalid", [kind.rawValue], field: .kind)
       }
+      try checkRoom(unit: unit, item: item, q)
       return [
-        .stockMoved(StockMovement(unit: unit, item: item, kind: kind, delta: q, reason: UserText.clean(reason)))
+        .stockMoved(StockMovement(unit: unit, item: item, kind: kind, delta: q, reason: try optional(reason, .reason)))
       ]
 
     case .issueStock(let unit, let item, let q, let reason):
@@ -211,7 +222,7 @@ struct CommandValidator {
       return [
         .stockMoved(
           StockMovement(
-            unit: unit, item: item, kind: .issued, delta: Quantity(milli: -q.milli), reason: UserText.clean(reason)))
+            unit: unit, item: item, kind: .issued, delta: -q, reason: try optional(reason, .reason)))
       ]
 
     case .transferStock(let from, let to, let item, let q, let reason):
@@ -220,14 +231,17 @@ struct CommandValidator {
       guard from != to else { throw Refusal("transfer.sameUnit", field: .to) }
       try checkQuantity(q, item: item)
       try checkAvailable(unit: from, item: item, q)
+      try checkRoom(unit: to, item: item, q)
       return [
-        .stockTransferred(StockTransfer(from: from, to: to, item: item, quantity: q, reason: UserText.clean(reason)))
+        .stockTransferred(
+          StockTransfer(from: from, to: to, item: item, quantity: q, reason: try optional(reason, .reason)))
       ]
 
     case .countStock(let unit, let item, let counted, let reason):
       try requireUnit(unit)
       let i = try requireItem(item)
       guard counted.milli >= 0 else { throw Refusal("quantity.negative", field: .counted) }
+      try checkAtMost(counted, Limits.balance, field: .counted)
       guard !i.wholePieces || counted.isWhole else { throw Refusal("quantity.fraction", [item], field: .counted) }
       return [.stockCounted(StockCount(unit: unit, item: item, counted: counted, reason: reason))]
 
@@ -235,6 +249,7 @@ struct CommandValidator {
       try requireUnit(unit)
       try requireItem(item)
       guard minimum.milli >= 0 else { throw Refusal("quantity.negative", field: .minimum) }
+      try checkAtMost(minimum, Limits.balance, field: .minimum)
       return [.minimumSet(unit: unit, item: item, minimum: minimum)]
 
     case .submitRequest(let unit, let item, let q, let urgency, let reason):
@@ -262,7 +277,7 @@ struct CommandValidator {
       // Approval allocates at once: both in one durable batch, so an approved
       // request never waits on stock that someone else takes meanwhile.
       return [
-        .requestApproved(id: id, quantity: q, note: UserText.clean(note)),
+        .requestApproved(id: id, quantity: q, note: try optional(note, .note)),
         .stockTransferred(StockTransfer(from: reserve, to: r.unit, item: r.item, quantity: q, reason: "request \(id)")),
         .requestAllocated(id: id),
       ]
@@ -274,11 +289,12 @@ struct CommandValidator {
     case .forwardRequest(let id, let q, let note):
       let r = try requireRequest(id, in: [.submitted])
       try checkQuantity(q, item: r.item)
-      return [.requestForwarded(id: id, quantity: q, note: UserText.clean(note))]
+      return [.requestForwarded(id: id, quantity: q, note: try optional(note, .note))]
 
     case .receiveForRequest(let id, let q):
       let r = try requireRequest(id, in: [.forwarded])
       try checkQuantity(q, item: r.item)
+      try checkRoom(unit: r.unit, item: r.item, q)
       return [
         .stockMoved(
           StockMovement(unit: r.unit, item: r.item, kind: .cityAllocation, delta: q, reason: "request \(id)")),
@@ -293,12 +309,12 @@ struct CommandValidator {
     case .assignAlert(let key, let to):
       let a = try requireAlert(key)
       guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
-      return [.alertAssigned(key: key, to: try required(to, .to))]
+      return [.alertAssigned(key: key, to: try required(to, .to, max: Limits.name))]
 
     case .silenceAlert(let key, let minutes, let reason):
       let a = try requireAlert(key)
       guard a.isActive else { throw Refusal("alert.resolved", [String(a.number)]) }
-      guard (1...10_080).contains(minutes) else { throw Refusal("silence.duration", field: .minutes) }
+      guard Limits.silenceMinutes.contains(minutes) else { throw Refusal("silence.duration", field: .minutes) }
       return [
         .alertSilenced(
           key: key, until: context.now.adding(minutes: Int64(minutes)), reason: try required(reason, .reason))
@@ -318,35 +334,49 @@ struct CommandValidator {
   // MARK: Checks shared by the commands
 
   @discardableResult
+  // Ids are bounded before they are looked up, so a refusal never echoes a megabyte.
   private func requireUnit(_ id: String, field: CommandField = .unit) throws(Refusal) -> OrgUnit {
+    try Limits.check(id, max: Limits.identifier, field: field)
     guard let u = state.units[id] else { throw Refusal("unit.unknown", [id], field: field) }
     return u
   }
   @discardableResult
   private func requireSite(_ id: String) throws(Refusal) -> Site {
+    try Limits.check(id, max: Limits.identifier, field: .site)
     guard let s = state.sites[id] else { throw Refusal("site.unknown", [id], field: .site) }
     return s
   }
   @discardableResult
   private func requireItem(_ id: String) throws(Refusal) -> SupplyItem {
+    try Limits.check(id, max: Limits.identifier, field: .item)
     guard let i = state.items[id] else { throw Refusal("item.unknown", [id], field: .item) }
     return i
   }
+  @discardableResult
+  private func requirePerson(_ id: String) throws(Refusal) -> Person {
+    try Limits.check(id, max: Limits.identifier, field: .person)
+    guard let p = state.people[id] else { throw Refusal("person.unknown", [id], field: .person) }
+    return p
+  }
   private func requireRequest(_ id: String, in allowed: Set<ShortageRequest.Status>) throws(Refusal) -> ShortageRequest
   {
+    try Limits.check(id, max: Limits.identifier, field: .id)
     guard let r = state.requests[id] else { throw Refusal("request.unknown", [id], field: .id) }
     guard allowed.contains(r.status) else { throw Refusal("request.state", [id, r.status.rawValue]) }
     return r
   }
   private func requireAlert(_ key: AlertKey) throws(Refusal) -> Alert {
+    try Limits.check(key.description, max: Limits.alertKey, field: .alert)
     guard let a = state.alerts[key] else { throw Refusal("alert.unknown", [key.description]) }
     return a
   }
-  private func required(_ text: String, _ field: CommandField) throws(Refusal) -> String {
+  private func required(_ text: String, _ field: CommandField, max: Int = Limits.line) throws(Refusal) -> String {
     let t = UserText.clean(text)
     guard !t.isEmpty else { throw Refusal("field.required", field: field) }
-    guard t.count <= 500 else { throw Refusal("field.tooLong", ["500"], field: field) }
-    return t
+    return try Limits.check(t, max: max, field: field)
+  }
+  private func optional(_ text: String, _ field: CommandField, max: Int = Limits.line) throws(Refusal) -> String {
+    try Limits.check(UserText.clean(text), max: max, field: field)
   }
   private func checkReading(_ c: Celsius, field: CommandField) throws(Refusal) {
     let r = state.settings.plausibleReadings
@@ -358,7 +388,21 @@ struct CommandValidator {
   private func checkQuantity(_ q: Quantity, item: String) throws(Refusal) {
     let i = try requireItem(item)
     guard q.milli > 0 else { throw Refusal("quantity.notPositive", field: .quantity) }
+    try checkAtMost(q, Limits.quantity, field: .quantity)
     guard !i.wholePieces || q.isWhole else { throw Refusal("quantity.fraction", [item], field: .quantity) }
+  }
+  private func checkAtMost(_ q: Quantity, _ limit: Quantity, field: CommandField) throws(Refusal) {
+    guard q <= limit else {
+      throw Refusal("quantity.tooLarge", [field.rawValue, q.description, limit.description], field: field)
+    }
+  }
+  /// A unit's balance of one item stays within `Limits.balance`.
+  private func checkRoom(unit: String, item: String, _ q: Quantity) throws(Refusal) {
+    let have = state.stock[StockKey(unit: unit, item: item)]?.balance ?? .zero
+    guard have + q <= Limits.balance else {
+      throw Refusal(
+        "stock.balanceTooLarge", [have.description, q.description, Limits.balance.description], field: .quantity)
+    }
   }
   private func checkAvailable(unit: String, item: String, _ q: Quantity) throws(Refusal) {
     let have = state.stock[StockKey(unit: unit, item: item)]?.balance ?? .zero
@@ -369,38 +413,50 @@ struct CommandValidator {
   /// after the earlier ones, so a batch may register a unit and then its sites.
   private func register(_ events: [CordonEvent]) throws(Refusal) -> [CordonEvent] {
     var s = state
+    func fits(_ n: LocalizedName) -> Bool { Self.fits(n.zh, Limits.name) && Self.fits(n.en, Limits.name) }
     for (i, e) in events.enumerated() {
       switch e {
       case .unitRegistered(let u):
-        guard Self.isIdentifier(u.id), !u.name.zh.isEmpty else {
+        guard Self.isIdentifier(u.id), !u.name.zh.isEmpty, fits(u.name) else {
           throw Refusal("register.invalid", [String(i + 1), "unit"])
         }
       case .personRegistered(let p):
-        guard Self.isIdentifier(p.id), !p.name.isEmpty, s.units[p.unit] != nil else {
+        guard Self.isIdentifier(p.id), !p.name.isEmpty, Self.fits(p.name, Limits.name), Self.fits(p.phone, Limits.name),
+          s.units[p.unit] != nil
+        else {
           throw Refusal("register.invalid", [String(i + 1), "person"])
         }
       case .siteRegistered(let site):
-        guard Self.isIdentifier(site.id), s.units[site.unit] != nil, site.reportIntervalMinutes >= 0,
-          site.disinfectionsPerDay >= 0
+        guard Self.isIdentifier(site.id), s.units[site.unit] != nil, fits(site.name),
+          Limits.reportIntervalMinutes.contains(site.reportIntervalMinutes),
+          Limits.perDay.contains(site.disinfectionsPerDay), Limits.perDay.contains(site.roundsPerDay),
+          Limits.staff.contains(site.staffOnPost)
         else { throw Refusal("register.invalid", [String(i + 1), "site"]) }
       case .itemRegistered(let item):
-        guard Self.isIdentifier(item.id), !item.name.zh.isEmpty else {
+        guard Self.isIdentifier(item.id), !item.name.zh.isEmpty, fits(item.name), fits(item.unitOfMeasure) else {
           throw Refusal("register.invalid", [String(i + 1), "item"])
         }
       case .settingsChanged(let st):
-        guard st.plausibleReadings.contains(st.feverThreshold), st.ackTimeoutMinutes > 0, st.maxEscalations >= 0 else {
+        guard st.plausibleReadings.contains(st.feverThreshold), (1...1440).contains(st.ackTimeoutMinutes),
+          (0...100).contains(st.maxEscalations), (0...48).contains(st.minimumRestHours),
+          (0...10_080).contains(st.coverageLookaheadMinutes), (-720...840).contains(st.calendar.utcOffsetMinutes),
+          st.coverWarningDays.isFinite, (0...365).contains(st.coverWarningDays)
+        else {
           throw Refusal("register.invalid", [String(i + 1), "settings"])
         }
       case .minimumSet(let unit, let item, let m):
-        guard s.units[unit] != nil, s.items[item] != nil, m.milli >= 0 else {
+        guard s.units[unit] != nil, s.items[item] != nil, m.milli >= 0, m <= Limits.balance else {
           throw Refusal("register.invalid", [String(i + 1), "minimum"])
         }
       case .stockMoved(let m):
         guard s.units[m.unit] != nil, let item = s.items[m.item], m.delta.milli > 0, m.kind != .issued,
-          !item.wholePieces || m.delta.isWhole
+          !item.wholePieces || m.delta.isWhole, m.delta <= Limits.quantity, Self.fits(m.reason, Limits.line),
+          (s.stock[StockKey(unit: m.unit, item: m.item)]?.balance ?? .zero) + m.delta <= Limits.balance
         else { throw Refusal("register.invalid", [String(i + 1), "stock"]) }
       case .shiftAssigned(let sh):
-        guard s.units[sh.unit] != nil, s.people[sh.person] != nil, sh.end > sh.start, s.shifts[sh.id] == nil else {
+        guard Self.isIdentifier(sh.id), s.units[sh.unit] != nil, s.people[sh.person] != nil, sh.end > sh.start,
+          sh.end.milliseconds(since: sh.start) <= 24 * 3_600_000, s.shifts[sh.id] == nil
+        else {
           throw Refusal("register.invalid", [String(i + 1), "shift"])
         }
       default:
@@ -412,8 +468,10 @@ struct CommandValidator {
     return events
   }
 
+  static func fits(_ s: String, _ max: Int) -> Bool { (try? Limits.check(s, max: max, field: "")) != nil }
+
   static func isIdentifier(_ s: String) -> Bool {
-    !s.isEmpty && s.count <= 64
+    !s.isEmpty && s.utf8.count <= Limits.identifier
       && s.unicodeScalars.allSatisfy {
         $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == ".")
       }

@@ -182,7 +182,7 @@ public struct CordonState: Codable, Sendable, Equatable {
       post(unit: m.unit, item: m.item, kind: m.kind, delta: m.delta, counterparty: nil, reason: m.reason, record)
     case .stockTransferred(let t):
       post(
-        unit: t.from, item: t.item, kind: .transferOut, delta: Quantity(milli: -t.quantity.milli), counterparty: t.to,
+        unit: t.from, item: t.item, kind: .transferOut, delta: -t.quantity, counterparty: t.to,
         reason: t.reason, record)
       post(
         unit: t.to, item: t.item, kind: .transferIn, delta: t.quantity, counterparty: t.from, reason: t.reason, record)

@@ -82,7 +82,7 @@ public struct StockLine: Codable, Sendable, Equatable {
   /// Average issued per day over the 7 full days before `day` plus `day` so far.
   public func burnPerDay(asOf day: Int) -> Quantity {
     var total: Int64 = 0
-    for d in (day - 6)...day { total += issuedByDay[d]?.milli ?? 0 }
+    for d in (day - 6)...day { total = total.clampedAdding(issuedByDay[d]?.milli ?? 0) }
     return Quantity(milli: total / 7)
   }
 
@@ -96,7 +96,7 @@ public struct StockLine: Codable, Sendable, Equatable {
   public enum Level: Sendable, Equatable { case ok, low, critical }
   public var level: Level {
     guard minimum.milli > 0 else { return .ok }
-    if balance.milli * 2 < minimum.milli { return .critical }
+    if balance.milli.clampedMultiplied(by: 2) < minimum.milli { return .critical }
     if balance < minimum { return .low }
     return .ok
   }

@@ -361,10 +361,17 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       warnings: status.warnings.map(\.description))
     sentThrough = seq
     phase = .active(principal)
+    // The welcome carries the whole state: it counts against the client's
+    // budget like any batch, so clients that never read cannot pile them up.
+    let welcomeFrame: ByteBuffer
+    do { welcomeFrame = try Frame.encode(ServerMessage.welcome(w)) } catch {
+      fail(code: WireError.malformed, message: "cannot encode the welcome: \(error)")
+      return
+    }
     server.options.log(
       "connected \(principal.user) as \(principal.role.rawValue)\(principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ","))"
         + " (pid \(cred.pid)); \(records.map { "resync of \($0.count) events" } ?? "full state") at seq \(seq)")
-    send(.welcome(w))
+    send(counted: welcomeFrame)
   }
 
   /// A batch from the fan-out. Skips what the welcome already covered, so a
@@ -373,6 +380,16 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let size = batch.frame.readableBytes
     guard case .active = phase, let context, batch.last > sentThrough else {
       link?.queued.subtract(size, ordering: .relaxed)
+      return
+    }
+    // The welcome was counted on this loop after the batch was enqueued: check the budget again here.
+    if let link, link.queued.load(ordering: .relaxed) > link.limit {
+      link.queued.subtract(size, ordering: .relaxed)
+      fail(
+        code: WireError.tooSlow,
+        message:
+          "this console fell too far behind (\(link.queued.load(ordering: .relaxed)) bytes unsent); it will reconnect and catch up"
+      )
       return
     }
     var frame = batch.frame
@@ -397,6 +414,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     var commands: [CordonCommand] = []
     do throws(Refusal) {
       guard !lines.isEmpty else { throw Refusal("json.missing", ["lines"], field: "lines") }
+      if let commandID { try Limits.check(commandID, max: Limits.commandID, field: "commandID") }
       for line in lines { commands.append(try CommandJSON.decode(line, calendar: state.calendar)) }
     } catch {
       send(.result(id: id, seq: nil, failure: .refused(error)))
@@ -423,6 +441,17 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       }
       loop.execute { me.value.send(message) }
     }
+  }
+
+  /// Writes `frame` with its size counted in the client's queued bytes until it is written.
+  private func send(counted frame: ByteBuffer) {
+    guard let context else { return }
+    let size = frame.readableBytes
+    link?.queued.add(size, ordering: .relaxed)
+    let promise = context.eventLoop.makePromise(of: Void.self)
+    let link = self.link
+    promise.futureResult.whenComplete { _ in link?.queued.subtract(size, ordering: .relaxed) }
+    context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
   }
 
   private func send(_ message: ServerMessage) {

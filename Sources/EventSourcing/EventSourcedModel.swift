@@ -36,8 +36,21 @@ public struct Instant: Codable, Sendable, Hashable, Comparable, CustomStringConv
     Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
   }
   public static func < (a: Instant, b: Instant) -> Bool { a.milliseconds < b.milliseconds }
-  public func adding(minutes: Int64) -> Instant { Instant(milliseconds: milliseconds + minutes * 60_000) }
-  public func adding(seconds: Int64) -> Instant { Instant(milliseconds: milliseconds + seconds * 1000) }
+  /// Held at the bounds of Int64 instead of trapping: intervals read from
+  /// state are bounded when entered, not necessarily in an old journal.
+  public func adding(minutes: Int64) -> Instant { adding(milliseconds: minutes, times: 60_000) }
+  public func adding(seconds: Int64) -> Instant { adding(milliseconds: seconds, times: 1000) }
+  /// Milliseconds from `other` to `self`, held at the bounds of Int64.
+  public func milliseconds(since other: Instant) -> Int64 {
+    let (d, overflow) = milliseconds.subtractingReportingOverflow(other.milliseconds)
+    return overflow ? (other.milliseconds > 0 ? .min : .max) : d
+  }
+  private func adding(milliseconds n: Int64, times unit: Int64) -> Instant {
+    let (step, o1) = n.multipliedReportingOverflow(by: unit)
+    let (sum, o2) = milliseconds.addingReportingOverflow(step)
+    if o1 || o2 { return Instant(milliseconds: n < 0 ? .min : .max) }
+    return Instant(milliseconds: sum)
+  }
   public var description: String { "\(milliseconds)ms" }
   public init(from decoder: Decoder) throws {
     milliseconds = try decoder.singleValueContainer().decode(Int64.self)

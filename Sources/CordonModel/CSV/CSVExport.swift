@@ -126,7 +126,9 @@ public enum CSVExport {
       let key = StockKey(unit: unit, item: item)
       touch(key)
       balance[key] = (balance[key] ?? .zero) + delta
-      if kind == .issued && d > day - 7 { issuedByDay[key, default: [:]][d, default: 0] -= delta.milli }
+      if kind == .issued && d > day - 7 {
+        issuedByDay[key, default: [:]][d, default: 0] = (issuedByDay[key]?[d] ?? 0).clampedSubtracting(delta.milli)
+      }
       guard d == day, var row = rows[key] else { return }
       switch kind {
       case .purchase, .donation, .cityAllocation: row.received = row.received + delta
@@ -151,7 +153,7 @@ public enum CSVExport {
       switch r.event {
       case .stockMoved(let m): post(m.unit, m.item, m.kind, m.delta, d)
       case .stockTransferred(let t):
-        post(t.from, t.item, .transferOut, Quantity(milli: -t.quantity.milli), d)
+        post(t.from, t.item, .transferOut, -t.quantity, d)
         post(t.to, t.item, .transferIn, t.quantity, d)
       case .stockCounted(let c):
         let key = StockKey(unit: c.unit, item: c.item)

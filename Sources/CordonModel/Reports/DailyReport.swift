@@ -85,8 +85,8 @@ public struct DailyReport: Sendable, Equatable {
       switch r.event {
       case .roundRecorded(let site, let round) where keep(siteUnit(site)):
         rounds += 1
-        checked += round.checked
-        fevers += round.fevers
+        checked = checked.clampedAdding(round.checked)
+        fevers = fevers.clampedAdding(round.fevers)
       case .feverRecorded(let c) where keep(siteUnit(c.site)):
         cases.append(FeverLine(at: c.at, site: c.site, person: c.personName, reading: c.reading))
       case .ventilationRecorded(let site) where keep(siteUnit(site)):
@@ -122,8 +122,10 @@ public struct DailyReport: Sendable, Equatable {
       let sites = end.orderedSites.filter { $0.unit == u.id }
       guard !sites.isEmpty else { return nil }
       return Disinfection(
-        unit: u.id, required: sites.reduce(0) { $0 + $1.disinfectionsPerDay },
-        done: sites.reduce(0) { $0 + min($1.disinfectionsPerDay, $1.disinfections(onDay: day, calendar: cal)) })
+        unit: u.id, required: sites.reduce(0) { $0.clampedAdding($1.disinfectionsPerDay) },
+        done: sites.reduce(0) {
+          $0.clampedAdding(min($1.disinfectionsPerDay, $1.disinfections(onDay: day, calendar: cal)))
+        })
     }
     stockTotals = end.orderedItems.compactMap { item in
       let lines = end.stock.values.filter { $0.item == item.id && keep($0.unit) }

@@ -61,7 +61,7 @@ public enum ReportRenderer {
     var totals = Array(repeating: 0, count: cats.count + 1)
     for u in r.people {
       let counts = cats.map { u.byCategory[$0] ?? 0 } + [u.missing]
-      for i in counts.indices { totals[i] += counts[i] }
+      for i in counts.indices { totals[i] = totals[i].clampedAdding(counts[i]) }
       row([state.unitName(u.unit, lang)] + counts.map(String.init))
     }
     row([t("register.total")] + totals.map(String.init))
@@ -76,7 +76,7 @@ public enum ReportRenderer {
     heading(t("report.disinfection"), level: 2)
     header([t("col.unit"), t("report.required"), t("report.done"), t("report.compliance")])
     for d in r.disinfection {
-      let pct = d.required == 0 ? 100 : d.done * 100 / d.required
+      let pct = d.required <= 0 ? 100 : d.done.clampedMultiplied(by: 100) / d.required
       row([state.unitName(d.unit, lang), String(d.required), String(d.done), "\(pct)%"])
     }
     item(t("report.ventilations", String(r.ventilations)))

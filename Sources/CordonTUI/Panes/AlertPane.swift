@@ -51,7 +51,7 @@ public struct AlertPane: ConsolePane {
         sev, TableCell(String(a.number), .muted),
         TableCell(stateText + escalation, a.state == .open ? .normal : .muted),
         TableCell(state.unitName(a.unit, lang), .muted), TableCell(message, a.isActive ? .normal : .muted),
-        TableCell(Fmt.age(now.milliseconds - a.firstSeen.milliseconds)), TableCell("×\(a.count)", .muted),
+        TableCell(Fmt.age(now.milliseconds(since: a.firstSeen))), TableCell("×\(a.count)", .muted),
       ]
       let search = "\(message) \(state.unitName(a.unit, .zh)) \(state.unitName(a.unit, .en)) \(a.key) #\(a.number)"
       return TableRow(id: a.key.description, cells: cells, searchText: search)

@@ -35,14 +35,14 @@ public struct CheckpointPane: ConsolePane {
       let round: TableCell
       if let r = site.lastRound {
         let text = t(
-          "round.summary", String(r.checked), String(r.fevers), Fmt.age(now.milliseconds - r.at.milliseconds))
+          "round.summary", String(r.checked), String(r.fevers), Fmt.age(now.milliseconds(since: r.at)))
         round = TableCell(text, r.fevers > 0 ? .critical : .normal)
       } else {
         round = TableCell(t("round.never"), .muted)
       }
       let overdueCell =
         overdue
-        ? TableCell("!! " + t("overdue.by", Fmt.age(now.milliseconds - site.reportDue.milliseconds)), .warning)
+        ? TableCell("!! " + t("overdue.by", Fmt.age(now.milliseconds(since: site.reportDue))), .warning)
         : (fever ? TableCell("!! " + t("severity.short.critical"), .critical) : TableCell(""))
       let cells = [
         status, TableCell(site.name.text(lang)), TableCell(state.unitName(site.unit, lang), .muted),

@@ -27,6 +27,7 @@ enum Fmt {
     let bars = Array("▁▂▃▄▅▆▇█")
     let top = values.max() ?? 0
     guard top > 0 else { return String(repeating: "▁", count: values.count) }
-    return String(values.map { bars[Int(($0 * 7 + top / 2) / top)] })
+    // In Double: a journal may hold amounts whose Int64 product would overflow.
+    return String(values.map { bars[min(7, max(0, Int((Double($0) * 7 / Double(top)).rounded())))] })
   }
 }

@@ -37,7 +37,7 @@ public struct RosterPane: ConsolePane {
         ]
         if let c = current {
           cells.append(TableCell(state.personName(c.person)))
-          cells.append(TableCell(Fmt.age(c.end.milliseconds - now.milliseconds)))
+          cells.append(TableCell(Fmt.age(c.end.milliseconds(since: now))))
           cells.append(TableCell(state.people[c.person]?.phone ?? "", .muted))
         } else {
           cells.append(TableCell("!! " + t("roster.gap"), unit.isKey ? .critical : .warning))

@@ -1,0 +1,100 @@
+import EventSourcing
+
+/// Every bound on what may enter the state, in one table. The validator, the
+/// JSON decoder, the CSV importers and the server read their limits here, and
+/// every refusal names the field and the limit it hit. Texts are counted in
+/// characters as the user sees them; wire sizes in bytes.
+public enum Limits {
+  // MARK: Texts
+
+  /// Ids of units, people, sites, items, shifts, requests and directives.
+  public static let identifier = 64
+  /// A name: a person, a unit, a site, an item, an area, an agent, an assignee.
+  public static let name = 100
+  /// One-line free text: reasons, notes, remarks.
+  public static let line = 500
+  /// Multi-line text: a handover note, a directive.
+  public static let text = 4_000
+  /// An alert key as text ("fever/ht-1/张三"): a rule, a site and a name.
+  public static let alertKey = 2 * identifier + name
+  /// A client's command id (bytes).
+  public static let commandID = 128
+  /// One JSON command line (bytes), through `cordon post` or the server.
+  public static let jsonLineBytes = 64 << 10
+  /// Commands in one batch (an import's rows, a multi-line submission).
+  public static let batchCommands = 20_000
+  /// Units one directive may be sent to.
+  public static let directiveTargets = 200
+
+  // MARK: Numbers
+
+  /// The most one receipt, issue, transfer, request or approval may move: a
+  /// billion of the item's unit of measure.
+  public static let quantity = Quantity(1_000_000_000)
+  /// The most one unit may hold of one item, and the most a stocktake or a
+  /// minimum may say: a trillion. Far above any real stock and far below
+  /// where sums of every unit's balance could overflow.
+  public static let balance = Quantity(1_000_000_000_000)
+  /// People checked in one round, fevers in it.
+  public static let checked = 0...100_000
+  /// Staff on post at one site.
+  public static let staff = 0...10_000
+  /// A silence, in minutes (at most a week).
+  public static let silenceMinutes = 1...10_080
+  /// A site's reporting interval, in minutes (0: no interval).
+  public static let reportIntervalMinutes = 0...10_080
+  /// Rounds or disinfections a site owes per day.
+  public static let perDay = 0...100
+
+  // MARK: Checks
+
+  /// `text` unchanged when it fits in `max` characters; else the refusal
+  /// naming the field, the limit and the length.
+  @discardableResult
+  public static func check(_ text: String, max: Int, field: String) throws(Refusal) -> String {
+    // Bytes bound characters from above: most texts are decided without counting.
+    if text.utf8.count <= max { return text }
+    let n = text.count
+    guard n <= max else { throw Refusal("field.tooLong", [field, String(max), String(n)], field: field) }
+    return text
+  }
+
+  /// `value` when it lies in `range`; else the refusal naming the field and the range.
+  @discardableResult
+  public static func check(_ value: Int, in range: ClosedRange<Int>, field: String) throws(Refusal) -> Int {
+    guard range.contains(value) else {
+      throw Refusal(
+        "field.outOfRange", [field, String(value), String(range.lowerBound), String(range.upperBound)], field: field)
+    }
+    return value
+  }
+}
+
+extension Limits {
+  /// The same checks, naming a field of the shared vocabulary.
+  @discardableResult
+  public static func check(_ text: String, max: Int, field: CommandField) throws(Refusal) -> String {
+    try check(text, max: max, field: field.rawValue)
+  }
+  @discardableResult
+  public static func check(_ value: Int, in range: ClosedRange<Int>, field: CommandField) throws(Refusal) -> Int {
+    try check(value, in: range, field: field.rawValue)
+  }
+}
+
+extension FixedWidthInteger {
+  /// `self + other`, held at the type's bounds instead of trapping: state
+  /// read from a journal written before the bounds existed stays viewable.
+  public func clampedAdding(_ other: Self) -> Self {
+    let (r, overflow) = addingReportingOverflow(other)
+    return overflow ? (other > 0 ? .max : .min) : r
+  }
+  public func clampedSubtracting(_ other: Self) -> Self {
+    let (r, overflow) = subtractingReportingOverflow(other)
+    return overflow ? (other > 0 ? .min : .max) : r
+  }
+  public func clampedMultiplied(by other: Self) -> Self {
+    let (r, overflow) = multipliedReportingOverflow(by: other)
+    return overflow ? ((self < 0) != (other < 0) ? .min : .max) : r
+  }
+}
