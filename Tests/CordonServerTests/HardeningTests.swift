@@ -137,7 +137,7 @@ final class OverflowTests: XCTestCase {
     let data = dir.appendingPathComponent("data")
     do {
       let store = try EventStore<UncheckedDomain>.open(directory: data)
-      _ = try ServerHarness.waitAny(store) { done in
+      _ = try ServerHarness.wait(store) { done in
         store.submit(DemoOrganisation.registration(), actor: "demo", unit: nil, completion: done)
       }
       let huge = Quantity(milli: 999_999_999_999_000)
@@ -160,7 +160,7 @@ final class OverflowTests: XCTestCase {
           round: TemperatureRound(at: Instant.now(), checked: .max, fevers: .max, casesToEnter: 0, by: "x")
         ),
       ]
-      _ = try ServerHarness.waitAny(store) { done in
+      _ = try ServerHarness.wait(store) { done in
         store.submit(events, actor: "attacker", unit: nil, completion: done)
       }
       store.close()
@@ -207,23 +207,6 @@ final class OverflowTests: XCTestCase {
     }
     usleep(500_000)
     XCTAssertEqual(spawnAndWait(tmux, ["-L", sock, "has-session", "-t", "=s"]).status, 0, "console died:\n\(screen)")
-  }
-}
-
-extension ServerHarness {
-  static func waitAny<M: EventSourcedModel>(
-    _ store: EventStore<M>, _ body: (@escaping @Sendable (Result<[EventRecord<M.Event>], StoreFailure>) -> Void) -> Void
-  ) throws -> [EventRecord<M.Event>] {
-    let box = Mutex<Result<[EventRecord<M.Event>], StoreFailure>?>(nil)
-    let sem = DispatchSemaphore(value: 0)
-    body { r in
-      box.withLock { $0 = r }
-      sem.signal()
-    }
-    guard sem.wait(timeout: .now() + 30) == .success, let r = box.withLock({ $0 }) else {
-      throw HarnessError(description: "the store did not answer within 30 s")
-    }
-    return try r.get()
   }
 }
 

@@ -70,18 +70,18 @@ final class ServerHarness: @unchecked Sendable {
     try Self.wait(store) { done in store.submit(command, actor: actor, unit: unit, completion: done) }
   }
 
-  static func wait(
-    _ store: EventStore<CordonDomain>,
-    _ body: (@escaping @Sendable (Result<[CordonRecord], StoreFailure>) -> Void) -> Void
-  ) throws -> [CordonRecord] {
-    let box = Mutex<Result<[CordonRecord], StoreFailure>?>(nil)
+  static func wait<M: EventSourcedModel>(
+    _ store: EventStore<M>,
+    _ body: (@escaping @Sendable (Result<[EventRecord<M.Event>], StoreFailure>) -> Void) -> Void
+  ) throws -> [EventRecord<M.Event>] {
+    let box = Mutex<Result<[EventRecord<M.Event>], StoreFailure>?>(nil)
     let sem = DispatchSemaphore(value: 0)
     body { r in
       box.withLock { $0 = r }
       sem.signal()
     }
-    guard sem.wait(timeout: .now() + 10) == .success, let r = box.withLock({ $0 }) else {
-      throw HarnessError(description: "the store did not answer within 10 s")
+    guard sem.wait(timeout: .now() + 30) == .success, let r = box.withLock({ $0 }) else {
+      throw HarnessError(description: "the store did not answer within 30 s")
     }
     return try r.get()
   }

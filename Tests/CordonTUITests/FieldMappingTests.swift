@@ -110,7 +110,7 @@ final class FieldMappingTests: XCTestCase {
     let all = reached.values.reduce(into: Set<String>()) { $0.formUnion($1) }
     for code in [
       "silence.duration", "field.required", "reading.outOfRange", "fever.belowThreshold", "round.feversExceedChecked",
-      "count.invalid", "quantity.notPositive", "quantity.negative", "stock.insufficient", "transfer.sameUnit",
+      "field.outOfRange", "quantity.notPositive", "quantity.negative", "stock.insufficient", "transfer.sameUnit",
       "shift.endNotAfterStart", "shift.tooLong", "directive.deadlinePast", "field.tooLong", "alert.resolved",
       "alert.unknown", "site.closed", "unit.unknown",
     ] {
