@@ -183,6 +183,20 @@ if $tm has-session -t "=a" 2>/dev/null || $tm has-session -t "=b" 2>/dev/null; t
   fail "a console did not quit"
 fi
 
+# Gateways: the same pinned login runs `post` when the client asks for it,
+# and nothing else.
+ssh_batch() {
+  ssh -p "$port" -i "$work/key_$1" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR -o BatchMode=yes "$1@127.0.0.1" "${@:2}"
+}
+posted=$(echo '{"type":"fever","site":"ht-1","person":"网关'"$tag"'","reading":38.6}' | ssh_batch "$ua" post) ||
+  fail "ssh post failed: $posted"
+echo "$posted" | grep -q '"seq"' || fail "ssh post did not save: $posted"
+say "ssh $ua post saved: $posted"
+if denied=$(ssh_batch "$ua" 'sh -c id' 2>&1 </dev/null); then fail "an arbitrary command ran over ssh: $denied"; fi
+echo "$denied" | grep -q 'runs `post`' || fail "no clear refusal of another command: $denied"
+say "ssh $ua 'sh -c id' refused: $denied"
+
 # sshd and the server stop by their pids.
 kill "$(cat "$work/sshd.pid")"
 kill "$server_pid"

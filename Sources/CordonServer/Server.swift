@@ -33,12 +33,17 @@ public final class CordonServer: Sendable {
     public var threads = 2
     /// Connection log (who connected, who was cut off and why).
     public var log: @Sendable (String) -> Void = { _ in }
+    /// Told in `status` to the server's own account and root only, so a backup
+    /// run as that account knows what to copy.
+    public var dataDirectory: String?
     public init() {}
   }
 
   public let socketPath: String
   let store: EventStore<CordonDomain>
-  let access: AccessConfig
+  private let accessBox: Mutex<AccessConfig>
+  /// Who may connect as what; replaced whole by `replaceAccess` (SIGHUP).
+  var access: AccessConfig { accessBox.withLock { $0 } }
   let options: Options
   let group: MultiThreadedEventLoopGroup
   let hub = Hub()
@@ -47,7 +52,7 @@ public final class CordonServer: Sendable {
 
   public init(store: EventStore<CordonDomain>, access: AccessConfig, socketPath: String, options: Options = .init()) {
     self.store = store
-    self.access = access
+    self.accessBox = Mutex(access)
     self.socketPath = socketPath
     self.options = options
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
@@ -112,6 +117,33 @@ public final class CordonServer: Sendable {
   }
 
   public var connectedClients: Int { hub.count }
+
+  /// Swaps in a new access config (already validated). New connections get it
+  /// at once; a connected console whose role or units it changes is told and
+  /// disconnected, so a revoked user does not keep a session.
+  public func replaceAccess(_ new: AccessConfig) {
+    accessBox.withLock { $0 = new }
+    for link in hub.all() { link.recheckAccess(new) }
+  }
+
+  private let started = Date()
+
+  /// The server's health now. `privileged`: the asker is this server's own
+  /// account or root, and may learn the data directory.
+  public func status(privileged: Bool) -> ServerStatus {
+    let st = store.status
+    let health = store.health
+    let queues = hub.all().map { $0.queued.load(ordering: .relaxed) }
+    var reason: String? = nil
+    if case .readOnly(let r) = st.mode { reason = r }
+    return ServerStatus(
+      version: WireProtocol.version, seq: store.lastSeq, clients: queues.count,
+      store: st.isWritable ? "writable" : "read-only", readOnlyReason: reason, lastSnapshotSeq: health.lastSnapshotSeq,
+      lastSnapshotTime: health.lastSnapshotWritten?.milliseconds, journalQueue: health.journalQueue,
+      clientQueuedBytes: queues.reduce(0, +), maxClientQueuedBytes: queues.max() ?? 0,
+      uptimeSeconds: Int64(Date().timeIntervalSince(started)),
+      dataDirectory: privileged ? options.dataDirectory : nil, warnings: st.warnings.map(\.description))
+  }
 
   static func isListening(_ path: String) -> Bool {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -212,6 +244,11 @@ final class ClientLink: Sendable {
   func fail(code: String, message: String) {
     let handler = self.handler
     channel.eventLoop.execute { handler.value.fail(code: code, message: message) }
+  }
+
+  func recheckAccess(_ access: AccessConfig) {
+    let handler = self.handler
+    channel.eventLoop.execute { handler.value.recheckAccess(access) }
   }
 }
 
@@ -320,10 +357,26 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
           self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
         }
       }
+    case (.awaitingHello, .status):
+      helloTimer?.cancel()
+      guard let peer else {
+        fail(code: WireError.unknownUser, message: "cannot read the peer's credentials")
+        return
+      }
+      peer.whenComplete { [weak self] result in
+        guard let self else { return }
+        switch result {
+        case .success(let cred): self.answerStatus(cred)
+        case .failure(let e):
+          self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
+        }
+      }
     case (.awaitingHello, _):
       fail(code: WireError.unexpected, message: "the first message must be hello")
     case (.active(let principal), .command(let id, let commandID, let lines)):
       execute(id: id, commandID: commandID, lines: lines, as: principal)
+    case (.active, .status):
+      fail(code: WireError.unexpected, message: "status is asked instead of hello, on a connection of its own")
     case (.active, .hello):
       fail(code: WireError.unexpected, message: "hello was already said")
     case (.closing, _):
@@ -372,6 +425,41 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       "connected \(principal.user) as \(principal.role.rawValue)\(principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ","))"
         + " (pid \(cred.pid)); \(records.map { "resync of \($0.count) events" } ?? "full state") at seq \(seq)")
     send(counted: welcomeFrame)
+  }
+
+  /// After a reload: a principal the new config no longer grants, or grants
+  /// differently, is disconnected with the reason (it may reconnect).
+  func recheckAccess(_ access: AccessConfig) {
+    guard case .active(let principal) = phase, let identity else { return }
+    switch access.resolve(identity) {
+    case .success(let p) where p == principal: return
+    case .success(let p):
+      fail(
+        code: WireError.accessChanged,
+        message: "your access changed to \(p.role.rawValue) (access reloaded); reconnect to continue")
+    case .failure(let denied):
+      fail(code: WireError.accessChanged, message: "access reloaded: \(denied.message)")
+    }
+  }
+
+  /// A status request: anyone the access config admits may ask; the data
+  /// directory only goes to the server's own account and root. Then closes.
+  private func answerStatus(_ cred: UCred) {
+    guard case .awaitingHello = phase, let context else { return }
+    let identity = PeerIdentity.lookup(uid: cred.uid, pid: cred.pid)
+    if case .failure(let denied) = server.access.resolve(identity) {
+      server.options.log("refused status to \(identity.displayName) (pid \(cred.pid)): \(denied.message)")
+      fail(code: WireError.unknownUser, message: denied.message)
+      return
+    }
+    phase = .closing
+    let privileged = cred.uid == 0 || cred.uid == getuid()
+    let channel = self.channel
+    guard let frame = try? Frame.encode(ServerMessage.status(server.status(privileged: privileged))) else {
+      channel.close(promise: nil)
+      return
+    }
+    context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
   }
 
   /// A batch from the fan-out. Skips what the welcome already covered, so a

@@ -55,6 +55,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     var encoder = JSONEncoder()
     var lastSnapshotSeq: UInt64
     var lastSnapshotTime: Instant
+    /// When this process last wrote a snapshot (nil: not yet).
+    var lastSnapshotWritten: Instant?
     var snapshotRunning = false
     var closed = false
   }
@@ -158,6 +160,13 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   public var state: M.State { core.withLock { $0.committed } }
   public var lastSeq: UInt64 { core.withLock { $0.lastSeq } }
   public var status: StoreStatus { core.withLock { StoreStatus(mode: $0.mode, warnings: $0.warnings) } }
+
+  /// For a server's status: the newest snapshot (and when this process wrote
+  /// it, if it did) and how many batches wait for the journal writer.
+  public var health: (lastSnapshotSeq: UInt64, lastSnapshotWritten: Instant?, journalQueue: Int) {
+    let (seq, at) = core.withLock { ($0.lastSnapshotSeq, $0.lastSnapshotWritten) }
+    return (seq, at, journal.queued)
+  }
 
   // MARK: Writing
 
@@ -475,6 +484,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       let oldestID = core.withLock { c -> UInt64? in
         c.lastSnapshotSeq = job.seq
         c.lastSnapshotTime = now
+        c.lastSnapshotWritten = now
         c.snapshotRunning = false
         c.warnings.removeAll { $0.message.hasPrefix("snapshot failed") }
         return c.ids.oldestSeq

@@ -104,6 +104,7 @@ final class Journal<Ticket: Sendable>: Sendable {
   }
 
   var failure: String? { queue.withLock { $0.failure } }
+  var queued: Int { queue.withLock { $0.entries.count } }
 
   /// All segment files, oldest first.
   var files: [SegmentFile] {

@@ -111,7 +111,9 @@ public struct PosixFileIO: FileIO {
   }
 
   public func remove(_ path: String) throws {
-    guard unlink(path) == 0 || errno == ENOENT else { throw fail("remove", path) }
+    if unlink(path) == 0 || errno == ENOENT { return }
+    // An (empty) directory: backup removes the ones it made.
+    guard (errno == EISDIR || errno == EPERM) && rmdir(path) == 0 else { throw fail("remove", path) }
   }
 
   public func list(_ directory: String) throws -> [String] {

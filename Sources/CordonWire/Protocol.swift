@@ -39,6 +39,9 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   /// applied all-or-nothing. `commandID` makes a resend after a reconnect
   /// apply once. `id` matches the result to the request.
   case command(id: UInt64, commandID: String?, lines: [String])
+  /// Instead of hello: the server's health (`cordon status`, backups,
+  /// monitoring), answered with `status` and then the connection closes.
+  case status
 
   private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines }
 
@@ -52,6 +55,7 @@ public enum ClientMessage: Codable, Sendable, Equatable {
       self = .command(
         id: try c.decode(UInt64.self, forKey: .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
         lines: try c.decode([String].self, forKey: .lines))
+    case "status": self = .status
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
@@ -69,6 +73,8 @@ public enum ClientMessage: Codable, Sendable, Equatable {
       try c.encode(id, forKey: .id)
       try c.encodeIfPresent(commandID, forKey: .commandID)
       try c.encode(lines, forKey: .lines)
+    case .status:
+      try c.encode("status", forKey: .type)
     }
   }
 }
@@ -126,8 +132,9 @@ public enum ServerMessage: Codable, Sendable, Equatable {
   case records([CordonRecord])
   case result(id: UInt64, seq: UInt64?, failure: WireFailure?)
   case error(code: String, message: String)
+  case status(ServerStatus)
 
-  private enum CodingKeys: String, CodingKey { case type, welcome, records, id, seq, failure, code, message }
+  private enum CodingKeys: String, CodingKey { case type, welcome, records, id, seq, failure, code, message, status }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -141,6 +148,7 @@ public enum ServerMessage: Codable, Sendable, Equatable {
     case "error":
       self = .error(
         code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message))
+    case "status": self = .status(try c.decode(ServerStatus.self, forKey: .status))
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
@@ -164,7 +172,53 @@ public enum ServerMessage: Codable, Sendable, Equatable {
       try c.encode("error", forKey: .type)
       try c.encode(code, forKey: .code)
       try c.encode(message, forKey: .message)
+    case .status(let st):
+      try c.encode("status", forKey: .type)
+      try c.encode(st, forKey: .status)
     }
+  }
+}
+
+/// What `cordon status` shows: the server's health at one moment.
+public struct ServerStatus: Codable, Sendable, Equatable {
+  public var version: Int
+  /// Last durable event.
+  public var seq: UInt64
+  public var clients: Int
+  /// "writable" or "read-only".
+  public var store: String
+  public var readOnlyReason: String?
+  /// Seq and time (ms since 1970) of the last snapshot this server wrote, if any.
+  public var lastSnapshotSeq: UInt64
+  public var lastSnapshotTime: Int64?
+  /// Batches waiting for the journal writer.
+  public var journalQueue: Int
+  /// Bytes queued to consoles, in total and for the one furthest behind.
+  public var clientQueuedBytes: Int
+  public var maxClientQueuedBytes: Int
+  public var uptimeSeconds: Int64
+  /// The data directory; only told to the server's own account and root (backups).
+  public var dataDirectory: String?
+  public var warnings: [String]
+
+  public init(
+    version: Int, seq: UInt64, clients: Int, store: String, readOnlyReason: String?, lastSnapshotSeq: UInt64,
+    lastSnapshotTime: Int64?, journalQueue: Int, clientQueuedBytes: Int, maxClientQueuedBytes: Int,
+    uptimeSeconds: Int64, dataDirectory: String?, warnings: [String]
+  ) {
+    self.version = version
+    self.seq = seq
+    self.clients = clients
+    self.store = store
+    self.readOnlyReason = readOnlyReason
+    self.lastSnapshotSeq = lastSnapshotSeq
+    self.lastSnapshotTime = lastSnapshotTime
+    self.journalQueue = journalQueue
+    self.clientQueuedBytes = clientQueuedBytes
+    self.maxClientQueuedBytes = maxClientQueuedBytes
+    self.uptimeSeconds = uptimeSeconds
+    self.dataDirectory = dataDirectory
+    self.warnings = warnings
   }
 }
 
@@ -178,6 +232,8 @@ public enum WireError {
   public static let unexpected = "unexpected"
   public static let helloTimeout = "helloTimeout"
   public static let shuttingDown = "shuttingDown"
+  /// The server reloaded its access config and this connection's role changed.
+  public static let accessChanged = "accessChanged"
 }
 
 /// Length-prefixed frames, and JSON in them.

@@ -259,6 +259,8 @@ public final class RemoteSource: ConsoleSource {
       }
     case .error(let code, let message):
       inner.withLock { $0.lastError = ServerErrorMessage(code: code, message: message) }
+    case .status:
+      break  // only ever sent in answer to a status request, which a console does not make
     }
   }
 

@@ -31,6 +31,14 @@ struct Console: ParsableCommand {
 
   func run() throws {
     let env = ProcessInfo.processInfo.environment
+    // Under sshd's ForceCommand the command the client asked for is in
+    // SSH_ORIGINAL_COMMAND: `post` (gateways, scripts) is the one thing
+    // allowed besides the console itself.
+    if let asked = env["SSH_ORIGINAL_COMMAND"], !asked.trimmingCharacters(in: .whitespaces).isEmpty {
+      let post = try Post.parse(try Self.allowedOverSSH(asked, socket: socket))
+      try post.run()
+      return
+    }
     // Refuse early and clearly: ncurses would print "Error opening terminal" and exit.
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
       throw Fatal(description: "needs a terminal: stdin and stdout must be a tty (over ssh, use ssh -t)", code: 2)
@@ -122,6 +130,24 @@ struct Console: ParsableCommand {
     let app = ConsoleApp(source: source, language: language, keymap: settings.keymap, wake: { waker() })
     app.bellOnCritical = bell || settings.bell
     ConsoleLoop(app: app, terminal: terminal, wakePipe: pipe).run()
+  }
+
+  /// The `cordon post` arguments for an SSH_ORIGINAL_COMMAND of `post`,
+  /// `post --lang zh|en` (optionally after `cordon`); anything else is refused.
+  static func allowedOverSSH(_ asked: String, socket: String?) throws -> [String] {
+    var words = asked.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    if let first = words.first, first == "cordon" || first.hasSuffix("/cordon") { words.removeFirst() }
+    let socketArgs = socket.map { ["--socket", $0] } ?? []
+    switch words {
+    case ["post"]: return ["--lang", "en"] + socketArgs
+    case ["post", "--lang", "zh"], ["post", "--lang", "en"]: return Array(words.dropFirst()) + socketArgs
+    default:
+      let shown = String(UserText.clean(asked).prefix(80))
+      throw Fatal(
+        description:
+          "this login opens the console (ssh -t) or runs `post` (ssh host post < commands.jsonl); not \"\(shown)\"",
+        code: 2)
+    }
   }
 
   /// zh unless the flag or the locale says otherwise: Chinese first.

@@ -2,6 +2,7 @@ import ArgumentParser
 import CordonModel
 import CordonServer
 import CordonStore
+import CordonWire
 import Foundation
 
 #if canImport(Glibc)
@@ -66,13 +67,57 @@ struct Serve: ParsableCommand {
     var options = CordonServer.Options()
     options.isDemo = demo
     options.maxQueuedBytes = maxQueuedBytes
+    options.dataDirectory = dir.path
     options.log = { line in FileHandle.standardError.write(Data("cordon serve: \(line)\n".utf8)) }
+    let log = options.log
     let server = CordonServer(store: store, access: access, socketPath: path, options: options)
     do { try server.start() } catch { throw Fatal(description: "\(error)", code: 1) }
     let background = BackgroundWork(store: store, demo: demo)
-    options.log("serving \(dir.path) on \(path) (access: \(access.source))")
+
+    // SIGHUP reloads the access config: validated first, a bad file keeps
+    // the one in force and the log says why.
+    signal(SIGHUP, SIG_IGN)
+    let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    hangup.setEventHandler { [config] in
+      guard let config else {
+        log("SIGHUP: nothing to reload (started without --config)")
+        return
+      }
+      do {
+        let fresh = try AccessConfig.load(path: config)
+        server.replaceAccess(fresh)
+        log("SIGHUP: reloaded \(config): \(fresh.users.count) user(s), \(fresh.groups.count) group(s)")
+      } catch {
+        log("SIGHUP: kept the access config in force; \(config) is not valid: \(error)")
+      }
+    }
+    hangup.resume()
+    defer { hangup.cancel() }
+
+    // systemd: READY once the socket listens; the watchdog is fed only while
+    // the server answers a status request on its own socket.
+    let notify = SystemdNotify()
+    var watchdog: DispatchSourceTimer? = nil
+    if let interval = notify.watchdogInterval {
+      let timer = DispatchSource.makeTimerSource(queue: .global())
+      timer.schedule(deadline: .now() + interval / 3, repeating: interval / 3)
+      timer.setEventHandler {
+        do {
+          _ = try StatusProbe.fetch(socketPath: path, timeoutSeconds: max(1, Int(interval / 3)))
+          notify.send("WATCHDOG=1")
+        } catch {
+          log("watchdog: the server does not answer on its own socket: \(error)")
+        }
+      }
+      timer.resume()
+      watchdog = timer
+    }
+    defer { watchdog?.cancel() }
+    notify.send("READY=1\nSTATUS=serving \(path)")
+    log("serving \(dir.path) on \(path) (access: \(access.source))")
     stop.wait()
-    options.log("stopping")
+    notify.send("STOPPING=1")
+    log("stopping")
     background.stop()
     server.stop()
   }
