@@ -345,32 +345,10 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
         )
         return
       }
-      guard let peer else {
-        fail(code: WireError.unknownUser, message: "cannot read the peer's credentials")
-        return
-      }
-      peer.whenComplete { [weak self] result in
-        guard let self else { return }
-        switch result {
-        case .success(let cred): self.welcome(cred, since: since)
-        case .failure(let e):
-          self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
-        }
-      }
+      withPeer { $0.welcome($1, since: since) }
     case (.awaitingHello, .status):
       helloTimer?.cancel()
-      guard let peer else {
-        fail(code: WireError.unknownUser, message: "cannot read the peer's credentials")
-        return
-      }
-      peer.whenComplete { [weak self] result in
-        guard let self else { return }
-        switch result {
-        case .success(let cred): self.answerStatus(cred)
-        case .failure(let e):
-          self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
-        }
-      }
+      withPeer { $0.answerStatus($1) }
     case (.awaitingHello, _):
       fail(code: WireError.unexpected, message: "the first message must be hello")
     case (.active(let principal), .command(let id, let commandID, let lines)):
@@ -425,6 +403,22 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       "connected \(principal.user) as \(principal.role.rawValue)\(principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ","))"
         + " (pid \(cred.pid)); \(records.map { "resync of \($0.count) events" } ?? "full state") at seq \(seq)")
     send(counted: welcomeFrame)
+  }
+
+  /// Runs `body` with the kernel's word on who connected, or refuses the connection.
+  private func withPeer(_ body: @escaping @Sendable (ServerConnection, UCred) -> Void) {
+    guard let peer else {
+      fail(code: WireError.unknownUser, message: "cannot read the peer's credentials")
+      return
+    }
+    peer.whenComplete { [weak self] result in
+      guard let self else { return }
+      switch result {
+      case .success(let cred): body(self, cred)
+      case .failure(let e):
+        self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
+      }
+    }
   }
 
   /// After a reload: a principal the new config no longer grants, or grants
