@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
     .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -43,12 +44,21 @@ let package = Package(
         "CNcursesw", "CordonModel", "CordonStore", "CordonSession", .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
+    // Delivers the journalled outbox: webhooks (AsyncHTTPClient) and exec
+    // receivers. Only the server and the executable link it.
+    .target(
+      name: "CordonNotify",
+      dependencies: [
+        "CordonModel", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     // `cordon serve`: identity from peer credentials, roles, fan-out. Store,
     // model and wire only: never the terminal (a test reads dump-package).
     .target(
       name: "CordonServer",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonWire",
+        "CordonModel", "CordonStore", "CordonWire", "CordonNotify",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "TOMLKit", package: "TOMLKit"),
@@ -79,6 +89,9 @@ let package = Package(
       name: "CordonServerTests",
       dependencies: ["CordonServer", "CordonWire", "CordonSession", "CordonTUI", "CordonModel", "CordonStore", "cordon"]),
     // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
+    // A real HTTP receiver on loopback; the server and `cordon serve` killed mid-delivery.
+    .testTarget(
+      name: "CordonNotifyTests", dependencies: ["CordonNotify", "CordonModel", "CordonServer", "CordonStore", "cordon"]),
     .testTarget(name: "CordonE2ETests", dependencies: ["cordon"]),
   ],
   swiftLanguageModes: [.v6]

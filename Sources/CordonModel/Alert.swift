@@ -16,6 +16,7 @@ public enum RuleID: String, Codable, Sendable, CaseIterable {
   case stockLow
   case coverLow
   case directiveUnacknowledged
+  case receiverFailing
 }
 
 /// The identity that deduplicates: the same rule on the same subject is one alert.

@@ -14,6 +14,7 @@ extension Alert {
         name(1) { state.siteName($0, lang) }
       }
     case .directiveUnacknowledged: name(0) { state.unitName($0, lang) }
+    case .receiverFailing: break
     case .roundOverdue, .disinfectionShort: name(0) { state.siteName($0, lang) }
     case .roleUncovered:
       name(0) { state.unitName($0, lang) }

@@ -28,6 +28,7 @@ public struct Principal: Sendable, Equatable {
 public enum Authorization {
   /// Nil when `principal` may run `command` against `state`; else the refusal.
   public static func check(_ command: CordonCommand, by principal: Principal, in state: CordonState) -> Refusal? {
+    if command.isServerOnly { return Refusal("auth.serverOnly", [principal.user]) }
     // The organisation itself is the duty room's to change.
     if command.isAdministration, principal.role != .command {
       return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
@@ -46,6 +47,9 @@ public enum Authorization {
       if case .batch(let commands) = command {
         for c in commands { if let r = check(c, by: principal, in: state) { return r } }
         return nil
+      }
+      if case .testNotification = command {
+        return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
       }
       if case .issueDirective = command {
         return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
@@ -96,6 +100,21 @@ public enum Authorization {
     case .retirePerson(let id, _): return [state.people[id]?.unit ?? "person:\(id)"]
     case .addItem, .updateItem, .retireItem, .changeSettings: return [state.headquarters ?? "org:"]
     case .acknowledgeDirective(_, let unit): return [unit]
+    case .testNotification: return [state.headquarters ?? "org:"]
+    case .configureNotifications, .recordDelivery: return []
+    }
+  }
+}
+
+extension CordonCommand {
+  /// Commands only the server itself submits (its configuration, its sender's
+  /// outcomes): a client sending one is refused whatever its role, or a
+  /// duty-room user could mark an undelivered page as delivered.
+  public var isServerOnly: Bool {
+    switch self {
+    case .configureNotifications, .recordDelivery: true
+    case .batch(let commands): commands.contains { $0.isServerOnly }
+    default: false
     }
   }
 }

@@ -18,6 +18,7 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case measure, measureEn, fractions, phone, categories, confirm
   case feverThreshold, plausibleMin, plausibleMax, ackTimeoutMinutes, maxEscalations, restHours
   case coverageLeadMinutes, lowCoverDays
+  case receiver
 }
 
 extension Refusal {

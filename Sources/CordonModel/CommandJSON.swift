@@ -13,7 +13,7 @@ public enum CommandJSON {
     "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "handover", "health", "ack", "assignAlert",
     "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
     "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
-    "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings",
+    "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
   ]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
@@ -119,6 +119,7 @@ public enum CommandJSON {
     case "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem", "updateItem",
       "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings":
       return try administration(type, f)
+    case "notifyTest": return .testNotification(receiver: try f.string(.receiver))
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
     }

@@ -9,7 +9,9 @@ extension CommandJSON {
     let o = JSONLine()
     func time(_ t: Instant) -> JSONLine.Value { .string(calendar.format(t)) }
     switch command {
-    case .register, .batch: return nil
+    // The server's own commands never travel: a client sending one is refused.
+    case .register, .batch, .configureNotifications, .recordDelivery: return nil
+    case .testNotification(let receiver): o.add("type", "notifyTest").add("receiver", receiver)
     case .recordRound(let site, let checked, let fevers, let accept):
       o.add("type", "round").add("site", site).add("checked", .number(String(checked)))
         .add("fevers", .number(String(fevers))).add("acceptMissingCases", .bool(accept))

@@ -128,6 +128,33 @@ struct CommandValidator {
             issuedAt: context.now))
       ]
 
+    case .testNotification(let receiver):
+      guard state.notify.routing.receivers.contains(receiver) else {
+        throw Refusal(
+          "notify.unknownReceiver", [receiver, state.notify.routing.receivers.joined(separator: ", ")],
+          field: .receiver)
+      }
+      return [Notifier.test(receiver: receiver, actor: context.actor, state: state, now: context.now)]
+
+    case .configureNotifications(let routing):
+      return routing == state.notify.routing ? [] : [.notificationsConfigured(routing)]
+
+    case .recordDelivery(let outcome):
+      switch outcome {
+      case .delivered(let id, let receiver, let attempt):
+        // A second report of the same delivery (a retried commit) changes nothing.
+        guard state.notify.pending[id]?.remaining.contains(receiver) == true else { return [] }
+        return [.notificationDelivered(id: id, receiver: receiver, attempt: attempt)]
+      case .failed(let id, let receiver, let attempt, let error):
+        guard state.notify.pending[id]?.remaining.contains(receiver) == true,
+          DeliveryOutcome.journals(failedAttempt: attempt)
+        else { return [] }
+        return [
+          .notificationFailed(
+            id: id, receiver: receiver, attempt: attempt, error: String(error.prefix(DeliveryOutcome.maxErrorLength)))
+        ]
+      }
+
     case .acknowledgeDirective(let id, let unit):
       try Limits.check(id, max: Limits.identifier, field: .id)
       try Limits.check(unit, max: Limits.identifier, field: .unit)

@@ -67,6 +67,13 @@ public enum CordonCommand: Sendable, Equatable {
   /// Left the group: refused while shifts are open unless `confirm`, which cancels them.
   case retirePerson(id: String, confirm: Bool)
   case changeSettings(SettingsChanges)
+
+  /// `cordon notify test RECEIVER`: one test notification through the outbox.
+  case testNotification(receiver: String)
+  /// The server's own, from its configuration file; refused to every client.
+  case configureNotifications(NotifyRouting)
+  /// The server's sender reporting a delivery's outcome; refused to every client.
+  case recordDelivery(DeliveryOutcome)
 }
 
 extension CordonCommand {

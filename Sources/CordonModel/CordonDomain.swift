@@ -31,7 +31,22 @@ public enum CordonDomain: EventSourcedModel {
     }
     let before = AlertReconciler.events(state: state, now: context.now)
     let caused = AlertReconciler.events(state: after, now: context.now).filter { !before.contains($0) }
-    return events + caused
+    return events + caused + notifications(caused: events + caused, applied: events.count, to: after, context.now)
+  }
+
+  /// The notifications `events` cause, decided against the state they leave;
+  /// the first `applied` of them are already in `state`.
+  static func notifications(caused events: [CordonEvent], applied: Int, to state: CordonState, _ now: Instant)
+    -> [CordonEvent]
+  {
+    guard !state.notify.routing.routes.isEmpty else { return [] }
+    var after = state
+    for (i, e) in events.dropFirst(applied).enumerated() {
+      after.apply(
+        EventRecord(
+          seq: state.lastSeq + UInt64(i) + 1, time: now, actor: "cordon", unit: nil, commandID: nil, event: e))
+    }
+    return Notifier.events(caused: events, after: after, now: now)
   }
 
   public static func housekeeping(state: CordonState, now: Instant) -> [CordonEvent] {
@@ -42,7 +57,17 @@ public enum CordonDomain: EventSourcedModel {
       guard let k = $0.alertKey else { return true }
       return !touched.contains(k)
     }
-    return reconciled + escalations
+    let due = reconciled + escalations
+    let caused = notifications(caused: due, applied: 0, to: state, now)
+    guard !state.notify.routing.routes.isEmpty else { return due }
+    // Repeats and handoffs are decided against the state the batch leaves.
+    var after = state
+    for (i, e) in (due + caused).enumerated() {
+      after.apply(
+        EventRecord(
+          seq: state.lastSeq + UInt64(i) + 1, time: now, actor: "cordon", unit: nil, commandID: nil, event: e))
+    }
+    return due + caused + Notifier.housekeeping(state: after, now: now)
   }
 }
 

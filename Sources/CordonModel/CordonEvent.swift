@@ -66,6 +66,14 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   // Directives
   case directiveIssued(Directive)
   case directiveAcknowledged(id: String, unit: String)
+
+  // Notifications: the durable outbox
+  /// The server's routes changed (names only: no receiver's address or secret).
+  case notificationsConfigured(NotifyRouting)
+  case notificationQueued(Notice)
+  case notificationDelivered(id: String, receiver: String, attempt: Int)
+  /// A failed attempt, journalled for attempts 1, 2, 4, 8, …; the error is redacted.
+  case notificationFailed(id: String, receiver: String, attempt: Int, error: String)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {

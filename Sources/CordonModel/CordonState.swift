@@ -21,6 +21,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var alerts: [AlertKey: Alert] = [:]
   public var directives: [String: Directive] = [:]
   public var requests: [String: ShortageRequest] = [:]
+  /// Routes, the outbox and each receiver's health.
+  public var notify = NotifyState()
   /// Time of the newest event: the model's own notion of "now" for pruning,
   /// so pruning replays identically.
   public var latest = Instant(milliseconds: 0)
@@ -257,7 +259,11 @@ public struct CordonState: Codable, Sendable, Equatable {
         $0.state = .resolved
         $0.resolvedAt = now
       }
+    case .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed:
+      notify.apply(record.event, at: now)
     }
+    if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
+    if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }
     prune()
   }
 

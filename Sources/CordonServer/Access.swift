@@ -1,4 +1,5 @@
 import CordonModel
+import CordonNotify
 import Foundation
 import TOMLKit
 
@@ -83,6 +84,8 @@ public struct AccessConfig: Sendable, Equatable {
 
   public var users: [String: Grant] = [:]
   public var groups: [String: Grant] = [:]
+  /// `[notify]`, `[[receivers]]` and `[[routes]]` (see `NotifyConfigLoader`).
+  public var notify = NotifyConfig()
   /// Where it came from, for messages.
   public var source: String
   public var serverUID: UInt32
@@ -113,7 +116,8 @@ public struct AccessConfig: Sendable, Equatable {
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw Invalid(description: "\(file): \(error)") }
     var config = AccessConfig(source: file)
-    for key in table.keys {
+    config.notify = try NotifyConfigLoader.parse(table, file: file)
+    for key in table.keys where !NotifyConfigLoader.sections.contains(key) {
       guard let section = table[key]?.table else {
         throw Invalid(description: "\(file): '\(key)' must be a table ([users] or [groups])")
       }
@@ -125,7 +129,10 @@ public struct AccessConfig: Sendable, Equatable {
       switch key {
       case "users": config.users = grants
       case "groups": config.groups = grants
-      default: throw Invalid(description: "\(file): unknown section [\(key)] (expected [users] or [groups])")
+      default:
+        throw Invalid(
+          description:
+            "\(file): unknown section [\(key)] (expected [users], [groups], [notify], [[receivers]], [[routes]])")
       }
     }
     return config

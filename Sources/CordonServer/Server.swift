@@ -1,4 +1,5 @@
 import CordonModel
+import CordonNotify
 import CordonStore
 import CordonWire
 import EventSourcing
@@ -49,6 +50,8 @@ public final class CordonServer: Sendable {
   let hub = Hub()
   private let serverChannel = Mutex<Channel?>(nil)
   private let subscription = Mutex<SubscriptionID?>(nil)
+  /// Delivers the outbox when the config names receivers.
+  let sender: NotificationSender?
 
   public init(store: EventStore<CordonDomain>, access: AccessConfig, socketPath: String, options: Options = .init()) {
     self.store = store
@@ -56,6 +59,35 @@ public final class CordonServer: Sendable {
     self.socketPath = socketPath
     self.options = options
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
+    sender =
+      access.notify.receivers.isEmpty
+      ? nil
+      : NotificationSender(
+        config: access.notify,
+        hooks: .init(
+          state: { [store] in store.state },
+          record: { [store] outcome in
+            _ = try? await store.submit(.recordDelivery(outcome), actor: Self.notifyActor, unit: nil)
+          }, log: options.log))
+  }
+
+  /// The actor of the server's own notification events in the audit trail.
+  public static let notifyActor = "cordon-notify"
+
+  /// Journals the config's routes when they differ from the journal's, so
+  /// what notifies is decided (and replayed) from the journal alone.
+  func configureNotifications() throws {
+    guard store.state.notify.routing != access.notify.routing else { return }
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<Result<[EventRecord<CordonEvent>], StoreFailure>?>(nil)
+    store.submit(.configureNotifications(access.notify.routing), actor: Self.notifyActor, unit: nil) { r in
+      result.withLock { $0 = r }
+      done.signal()
+    }
+    done.wait()
+    if case .failure(let f)? = result.withLock({ $0 }) {
+      throw StartError(description: "cannot record the notification routes: \(f)")
+    }
   }
 
   public struct StartError: Error, CustomStringConvertible {
@@ -71,8 +103,10 @@ public final class CordonServer: Sendable {
       }
       unlink(socketPath)
     }
+    try configureNotifications()
     let sub = store.subscribe { [hub] records, _ in hub.broadcast(records) }
     subscription.withLock { $0 = sub }
+    sender?.start()
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
       .childChannelInitializer { [self] channel in
@@ -113,6 +147,14 @@ public final class CordonServer: Sendable {
       unlink(socketPath)
     }
     for link in hub.all() { link.fail(code: WireError.shuttingDown, message: "the server is shutting down") }
+    if let sender {
+      let done = DispatchSemaphore(value: 0)
+      Task {
+        await sender.stop()
+        done.signal()
+      }
+      done.wait()
+    }
     try? group.syncShutdownGracefully()
   }
 

@@ -1,0 +1,216 @@
+import AsyncHTTPClient
+import CordonModel
+import EventSourcing
+import Foundation
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Delivers the journalled outbox. The journal is the queue: each receiver's
+/// worker reads what the state says it still owes, sends the head, and reports
+/// the outcome as a command, so after a crash the next server resumes from the
+/// journal (nothing lost; only the send in flight may arrive twice, with the
+/// same id). One worker per receiver: a hung receiver only delays itself.
+/// Sending runs on its own tasks; commits never wait for it.
+public final class NotificationSender: Sendable {
+  public struct Hooks: Sendable {
+    /// The store's committed state.
+    public var state: @Sendable () -> CordonState
+    /// Journals an outcome (the server submits `.recordDelivery`); returns once committed or refused.
+    public var record: @Sendable (DeliveryOutcome) async -> Void
+    /// One line per failure, already redacted.
+    public var log: @Sendable (String) -> Void
+    public init(
+      state: @escaping @Sendable () -> CordonState, record: @escaping @Sendable (DeliveryOutcome) async -> Void,
+      log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+      self.state = state
+      self.record = record
+      self.log = log
+    }
+  }
+
+  public let config: NotifyConfig
+  let hooks: Hooks
+  let client: HTTPClient
+  private let tasks = Mutex<[Task<Void, Never>]>([])
+  /// How often an idle worker looks at the outbox again.
+  public static let idlePollMilliseconds = 100
+  /// At most this many grouped notifications in one message.
+  public static let maxGroup = 20
+
+  public init(config: NotifyConfig, hooks: Hooks) {
+    self.config = config
+    self.hooks = hooks
+    var c = HTTPClient.Configuration()
+    // A webhook that redirects elsewhere would carry its body (and headers) there: refuse.
+    c.redirectConfiguration = .disallow
+    c.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
+    client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+  }
+
+  public func start() {
+    // An exec receiver that exits without reading its stdin must not kill the server.
+    signal(SIGPIPE, SIG_IGN)
+    let started = config.receivers.map { r in Task { [self] in await self.run(r) } }
+    tasks.withLock { $0 += started }
+  }
+
+  /// Stops the workers (a send in flight is abandoned: it is still pending in
+  /// the journal and goes again next start) and the HTTP client.
+  public func stop() async {
+    let running = tasks.withLock { t -> [Task<Void, Never>] in
+      defer { t = [] }
+      return t
+    }
+    running.forEach { $0.cancel() }
+    for t in running { await t.value }
+    try? await client.shutdown()
+  }
+
+  func run(_ r: Receiver) async {
+    var failures = 0
+    var head: String?
+    // Delivered and reported, until the state stops listing them for this receiver.
+    var sent = Set<String>()
+    while !Task.isCancelled {
+      let state = hooks.state()
+      sent = sent.filter { state.notify.pending[$0]?.remaining.contains(r.name) == true }
+      let queue = state.notify.queue(for: r.name).filter { !sent.contains($0.id) }
+      guard let first = queue.first else {
+        await Self.sleep(milliseconds: Self.idlePollMilliseconds)
+        continue
+      }
+      let now = Instant.now()
+      if first.due > now {
+        await Self.sleep(milliseconds: min(Int(first.due.milliseconds - now.milliseconds), Self.idlePollMilliseconds))
+        continue
+      }
+      // What waited for a group goes together; a critical goes alone, at once.
+      let group =
+        first.due > first.queuedAt
+        ? Array(queue.prefix { $0.route == first.route && $0.due == first.due }.prefix(Self.maxGroup)) : [first]
+      if head != first.id {
+        head = first.id
+        failures = state.notify.pending[first.id]?.attempts[r.name] ?? 0
+      }
+      let attempt = failures + 1
+      let message = Message(group, templates: config.templates, calendar: state.calendar)
+      switch await deliver(message, to: r) {
+      case .success:
+        for n in group {
+          sent.insert(n.id)
+          await hooks.record(.delivered(id: n.id, receiver: r.name, attempt: attempt))
+        }
+        failures = 0
+        head = nil
+      case .failure(let error):
+        if Task.isCancelled { return }
+        failures = attempt
+        let text = Redactor.redact(error.message, secrets: r.secrets)
+        hooks.log("receiver \(r.name): attempt \(attempt) for \(message.ids.joined(separator: ",")) failed: \(text)")
+        if DeliveryOutcome.journals(failedAttempt: attempt) {
+          for n in group { await hooks.record(.failed(id: n.id, receiver: r.name, attempt: attempt, error: text)) }
+        }
+        await Self.sleep(milliseconds: r.backoffMilliseconds(afterFailures: failures))
+      }
+    }
+  }
+
+  public struct Failure: Error, Sendable {
+    public var message: String
+  }
+
+  /// One attempt, bounded by the receiver's timeout.
+  public func deliver(_ message: Message, to r: Receiver) async -> Result<Void, Failure> {
+    switch r.kind {
+    case .webhook(let url, let format, let type, let headers):
+      return await post(message, url: url, format: format, type: type, headers: headers, timeout: r.timeoutMilliseconds)
+    case .exec(let command):
+      return await Self.exec(message, command: command, timeout: r.timeoutMilliseconds)
+    }
+  }
+
+  func post(
+    _ message: Message, url: String, format: Receiver.Format, type: Receiver.MessageType, headers: [String: String],
+    timeout: Int
+  ) async -> Result<Void, Failure> {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+    request.headers.add(name: "User-Agent", value: "cordon-notify")
+    // Receivers de-duplicate by this: a resend after a crash carries the same ids.
+    request.headers.add(name: "X-Cordon-Notice-Id", value: message.ids.joined(separator: ","))
+    for (k, v) in headers.sorted(by: { $0.key < $1.key }) { request.headers.replaceOrAdd(name: k, value: v) }
+    request.body = .bytes(ByteBuffer(bytes: message.body(format, type)))
+    do {
+      let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout)))
+      let body = try await response.body.collect(upTo: 64 << 10)
+      guard (200..<300).contains(response.status.code) else {
+        return .failure(Failure(message: "HTTP \(response.status.code)"))
+      }
+      // WeCom and DingTalk answer 200 with {"errcode":N,"errmsg":…}: anything but 0 failed.
+      if format != .json,
+        let o = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+        let code = o["errcode"] as? Int, code != 0
+      {
+        return .failure(Failure(message: "errcode \(code): \(o["errmsg"] as? String ?? "")"))
+      }
+      return .success(())
+    } catch {
+      return .failure(Failure(message: Self.describe(error)))
+    }
+  }
+
+  static func describe(_ error: Error) -> String {
+    if let e = error as? HTTPClientError {
+      if e == .deadlineExceeded || e == .readTimeout { return "timed out" }
+      if e == .connectTimeout { return "connect timed out" }
+      return "\(e)"
+    }
+    return "\(error)"
+  }
+
+  /// Runs the command with the message's JSON on stdin, never through a shell.
+  /// Exit status 0 is delivered; anything else, or the timeout, failed.
+  static func exec(_ message: Message, command: [String], timeout: Int) async -> Result<Void, Failure> {
+    guard let path = command.first else { return .failure(Failure(message: "no command")) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = message.arguments(Array(command.dropFirst()))
+    let input = Pipe()
+    let errors = Pipe()
+    p.standardInput = input
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = errors
+    do { try p.run() } catch { return .failure(Failure(message: "cannot run \(path): \(error.localizedDescription)")) }
+    try? input.fileHandleForWriting.write(contentsOf: message.json)
+    try? input.fileHandleForWriting.close()
+    let deadline = Instant.now().milliseconds + Int64(timeout)
+    while p.isRunning && Instant.now().milliseconds < deadline && !Task.isCancelled { await sleep(milliseconds: 20) }
+    if p.isRunning {
+      p.terminate()
+      await sleep(milliseconds: 200)
+      if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+      p.waitUntilExit()
+      return .failure(Failure(message: Task.isCancelled ? "stopped" : "timed out"))
+    }
+    let fd = errors.fileHandleForReading.fileDescriptor
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    var buffer = [UInt8](repeating: 0, count: 512)
+    let n = read(fd, &buffer, buffer.count)
+    let stderr = n > 0 ? String(decoding: buffer.prefix(n), as: UTF8.self) : ""
+    guard p.terminationReason == .exit, p.terminationStatus == 0 else {
+      let how = p.terminationReason == .exit ? "exit \(p.terminationStatus)" : "signal \(p.terminationStatus)"
+      return .failure(Failure(message: stderr.isEmpty ? how : "\(how): \(stderr)"))
+    }
+    return .success(())
+  }
+
+  static func sleep(milliseconds: Int) async {
+    try? await Task.sleep(for: .milliseconds(max(1, milliseconds)))
+  }
+}
