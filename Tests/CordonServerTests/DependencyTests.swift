@@ -14,7 +14,8 @@ final class DependencyTests: XCTestCase {
   func testServerDependsOnStoreModelAndWireOnlyNeverTheTerminal() throws {
     let graph = try Self.dumpPackage()
     let server = try XCTUnwrap(graph["CordonServer"])
-    XCTAssertEqual(Set(server.targets), ["CordonModel", "CordonStore", "CordonWire"], "the server's own modules")
+    XCTAssertEqual(
+      Set(server.targets), ["CordonModel", "CordonStore", "CordonWire", "CordonNotify"], "the server's own modules")
     XCTAssertEqual(Set(server.products), ["NIOCore", "NIOPosix", "TOMLKit"])
     for name in ["CordonServer", "CordonWire", "CordonSession"] {
       let reach = Self.closure(of: name, in: graph)
@@ -25,6 +26,16 @@ final class DependencyTests: XCTestCase {
     XCTAssertEqual(Set(try XCTUnwrap(graph["CordonSession"]).targets), ["CordonModel", "CordonStore"])
     XCTAssertTrue(try XCTUnwrap(graph["CordonWire"]).targets.contains("CordonSession"))
     XCTAssertFalse(Self.closure(of: "CordonModel", in: graph).contains("CordonStore"), "the model has no I/O")
+    // The HTTP client is the sender's alone: never in the model, the store, the terminal or the wire.
+    let notify = try XCTUnwrap(graph["CordonNotify"])
+    XCTAssertEqual(Set(notify.targets), ["CordonModel"])
+    XCTAssertTrue(notify.products.contains("AsyncHTTPClient"))
+    for (name, target) in graph where name != "CordonNotify" && !target.products.isEmpty {
+      XCTAssertFalse(target.products.contains("AsyncHTTPClient"), "\(name) links AsyncHTTPClient directly")
+    }
+    for name in ["CordonModel", "CordonStore", "CordonTUI", "CordonSession", "CordonWire"] {
+      XCTAssertFalse(Self.closure(of: name, in: graph).contains("CordonNotify"), "\(name) reaches CordonNotify")
+    }
   }
 
   /// Every target reachable from `name` through target dependencies.
