@@ -44,16 +44,10 @@ struct NotifyTest: ParsableCommand {
     defer { source.close() }
     let before = source.state.notify.receivers[receiver] ?? ReceiverHealth()
     let line = CommandJSON.encode(.testNotification(receiver: receiver), calendar: source.state.calendar) ?? ""
-    let done = DispatchSemaphore(value: 0)
-    let box = Mutex<Result<UInt64, StoreFailure>?>(nil)
-    source.submit(lines: [line]) { r in
-      box.withLock { $0 = r }
-      done.signal()
-    }
-    done.wait()
-    guard case .success = box.withLock({ $0 }) else {
-      if case .failure(let f)? = box.withLock({ $0 }) { throw Fatal(description: strings.failure(f), code: 1) }
-      throw Fatal(description: "no result", code: 1)
+    switch source.submitAndWait(lines: [line]) {
+    case .success?: break
+    case .failure(let f)?: throw Fatal(description: strings.failure(f), code: 1)
+    case nil: throw Fatal(description: "no result", code: 1)
     }
     let deadline = Date().addingTimeInterval(TimeInterval(wait))
     while Date() < deadline {

@@ -69,14 +69,7 @@ struct Post: ParsableCommand {
     while let line = readLine(strippingNewline: true) {
       number += 1
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-      let done = DispatchSemaphore(value: 0)
-      let box = Mutex<Result<UInt64, StoreFailure>?>(nil)
-      source.submit(lines: [line]) { r in
-        box.withLock { $0 = r }
-        done.signal()
-      }
-      done.wait()
-      switch box.withLock({ $0 }) {
+      switch source.submitAndWait(lines: [line]) {
       case .success(let seq)?: print(PostRunner.json(["line": number, "seq": Int(seq)]))
       case .failure(let f)?:
         failed += 1

@@ -1,5 +1,7 @@
+import CordonStore
 import CordonWire
 import Foundation
+import Synchronization
 
 /// Where the console and `cordon post` look for a server.
 enum SocketPath {
@@ -34,5 +36,19 @@ enum SocketPath {
       throw Fatal(description: "server \(path): \(e.message)", code: e.code == nil ? 1 : 3)
     }
     return source
+  }
+}
+
+extension RemoteSource {
+  /// Sends JSON lines (one command, or an all-or-nothing batch) and waits for the server's result.
+  func submitAndWait(lines: [String]) -> Result<UInt64, StoreFailure>? {
+    let done = DispatchSemaphore(value: 0)
+    let box = Mutex<Result<UInt64, StoreFailure>?>(nil)
+    submit(lines: lines) { r in
+      box.withLock { $0 = r }
+      done.signal()
+    }
+    done.wait()
+    return box.withLock { $0 }
   }
 }
