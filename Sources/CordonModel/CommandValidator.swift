@@ -129,6 +129,7 @@ struct CommandValidator {
       ]
 
     case .testNotification(let receiver):
+      _ = try Limits.check(receiver, max: Limits.identifier, field: .receiver)
       guard state.notify.routing.receivers.contains(receiver) else {
         throw Refusal(
           "notify.unknownReceiver", [receiver, state.notify.routing.receivers.joined(separator: ", ")],

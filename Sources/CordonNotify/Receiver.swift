@@ -112,7 +112,9 @@ public enum Redactor {
       rest = rest[end...]
     }
     out += rest
-    let clean = String(out.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) })
+    // Never a control character (an answer's errmsg is a stranger's text): it reaches screens.
+    let clean = String(
+      out.unicodeScalars.map { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? " " : Character($0) })
     return clean.count > limit ? String(clean.prefix(limit - 1)) + "…" : clean
   }
 }

@@ -233,6 +233,9 @@ final class NotifierTests: XCTestCase {
     let r = try XCTUnwrap(h.refusal(.testNotification(receiver: "nope")))
     XCTAssertEqual(r.code, "notify.unknownReceiver")
     XCTAssertEqual(r.commandField, .receiver)
+    let long = try XCTUnwrap(h.refusal(.testNotification(receiver: String(repeating: "x", count: 65))))
+    XCTAssertEqual(long.code, "field.tooLong")
+    XCTAssertEqual(long.commandField, .receiver)
     XCTAssertEqual(
       try CommandJSON.decode(#"{"type":"notifyTest","receiver":"sms"}"#, calendar: h.state.calendar),
       .testNotification(receiver: "sms"))

@@ -17,6 +17,28 @@ enum InfoViews {
     } + ["", t("view.requestsHelp")]
   }
 
+  /// Each notification receiver: what it still owes, its last delivery, and
+  /// since when it has been failing with which (already redacted) error.
+  static func notify(_ state: CordonState, strings t: Strings) -> [String] {
+    let n = state.notify
+    guard !n.routing.receivers.isEmpty else { return [t("view.notifyNone")] }
+    let cal = state.calendar
+    var out: [String] = []
+    for name in n.routing.receivers {
+      let h = n.receivers[name] ?? ReceiverHealth()
+      let status = h.failingSince != nil ? t("notify.state.failing") : t("notify.state.ok")
+      let last = h.lastDelivered.map { cal.format($0) } ?? "-"
+      out.append(
+        DisplayWidth.fit(name, to: 20) + DisplayWidth.fit(status, to: 8)
+          + t("notify.row", String(n.queue(for: name).count), String(h.delivered), last))
+      if let since = h.failingSince {
+        out.append("    " + t("notify.failing", cal.format(since), h.lastError ?? ""))
+      }
+    }
+    let routes = n.routing.routes.map { r in "\(r.name) → \(r.receivers.joined(separator: ", "))" }
+    return out + [""] + routes
+  }
+
   static func directives(_ state: CordonState, strings t: Strings) -> [String] {
     let lang = t.language
     let cal = state.calendar

@@ -70,6 +70,11 @@ enum LineCommands {
           title: m.strings("view.directives"), lines: InfoViews.directives(m.state, strings: m.strings), scroll: 0)
         return []
       },
+      LineCommand("notify", changesData: false) { m, _, _ in
+        m.mode = .overlay(
+          title: m.strings("view.notify"), lines: InfoViews.notify(m.state, strings: m.strings), scroll: 0)
+        return []
+      },
       LineCommand("ackdir", changesData: true, takesArguments: true) { m, words, _ in
         guard words.count == 2, let unit = m.info.unit else { return m.warn("status.ackdirNeedsUnit") }
         return m.send(.acknowledgeDirective(id: words[1], unit: unit))
