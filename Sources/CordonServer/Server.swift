@@ -164,6 +164,13 @@ public final class CordonServer: Sendable {
   /// at once; a connected console whose role or units it changes is told and
   /// disconnected, so a revoked user does not keep a session.
   public func replaceAccess(_ new: AccessConfig) {
+    var new = new
+    // Receivers and routes are read at start (the sender's workers and the
+    // journalled routes go together); a reload keeps the ones in force.
+    if new.notify != access.notify {
+      new.notify = access.notify
+      options.log("notification receivers and routes changed in the config: they apply at the next restart")
+    }
     accessBox.withLock { $0 = new }
     for link in hub.all() { link.recheckAccess(new) }
   }
