@@ -67,15 +67,18 @@ public enum Authorization {
   public static func units(touchedBy command: CordonCommand, in state: CordonState) -> [String] {
     func site(_ id: String) -> String { state.sites[id]?.unit ?? "site:\(id)" }
     func shift(_ id: String) -> String { state.shifts[id]?.unit ?? "shift:\(id)" }
+    func person(_ id: String) -> String { state.people[id]?.unit ?? "person:\(id)" }
     func alert(_ k: AlertKey) -> String { state.alerts[k]?.unit ?? "alert:\(k)" }
     switch command {
     case .register: return []
     case .batch(let commands): return commands.flatMap { units(touchedBy: $0, in: state) }
-    case .assignShift(let unit, _, _, _, _, _, _): return [unit]
+    // Every reference counts, not only the unit named: a shift at another
+    // unit's site or for another unit's person would change their roster.
+    case .assignShift(let unit, let s, _, let p, _, _, _): return [unit, person(p)] + (s.map { [site($0)] } ?? [])
     case .cancelShift(let id, _), .markNoShow(let id): return [shift(id)]
     case .swapShifts(let a, let b): return [shift(a), shift(b)]
     case .writeHandover(let unit, _): return [unit]
-    case .registerHealth(let person, _, _, _, _, _): return [state.people[person]?.unit ?? "person:\(person)"]
+    case .registerHealth(let p, _, _, _, _, _): return [person(p)]
     case .recordRound(let s, _, _, _), .recordFever(let s, _, _), .recordDisinfection(let s, _, _, _),
       .recordVentilation(let s), .openSite(let s, _), .closeSite(let s):
       return [site(s)]

@@ -486,6 +486,8 @@ public struct Strings: Sendable {
     "refusal.field.tooLong": "{0} 太长：{2} 字，最多 {1} 字",
     "refusal.json.range": "字段 {0} 为 {1}，应为 {2} 到 {3} 之间的{4}",
     "refusal.json.tooLong": "这一行有 {0} 字节，最多 {1} 字节",
+    "refusal.clock.skew": "本机时钟为 {0}，系统时钟为 {1}（相差 {2} 秒，允许 {3} 秒）：未保存。请先校正时钟",
+    "refusal.json.notUTF8": "这一行不是 UTF-8（第 {0} 字节为 0x{1}）：输入可能是 GBK 编码，请先转换：iconv -f GBK -t UTF-8",
     "refusal.quantity.tooLarge": "{0} 为 {1}，超过上限 {2}",
     "refusal.stock.balanceTooLarge": "现有 {0}，再加 {1} 会超过单个库存上限 {2}",
     "refusal.quantity.notPositive": "数量必须大于 0",
@@ -975,6 +977,10 @@ public struct Strings: Sendable {
     "refusal.field.tooLong": "{0} is too long: {2} characters, at most {1}",
     "refusal.json.range": "Field {0} is {1}: it must be a {4} from {2} to {3}",
     "refusal.json.tooLong": "This line is {0} bytes; at most {1} are allowed",
+    "refusal.clock.skew":
+      "This process's clock reads {0} but the system clock reads {1} ({2} s apart, {3} s allowed): not saved. Correct the clock first",
+    "refusal.json.notUTF8":
+      "This line is not UTF-8 (byte {0} is 0x{1}): the input may be GBK; convert it first with iconv -f GBK -t UTF-8",
     "refusal.quantity.tooLarge": "{0} is {1}, above the limit of {2}",
     "refusal.stock.balanceTooLarge": "The balance is {0}; adding {1} would pass the limit of {2} for one stock line",
     "refusal.quantity.notPositive": "The quantity must be more than 0",

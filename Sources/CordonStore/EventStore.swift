@@ -75,6 +75,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   private let options: StoreOptions
   private let clock: @Sendable () -> Instant
   private let lockHandle: IOHandle
+  private let kernelClock: KernelClock?
   private let snapshotQueue = DispatchQueue(label: "cordon-snapshot", qos: .utility)
 
   // MARK: Opening
@@ -142,6 +143,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     self.options = options
     self.clock = clock
     self.lockHandle = lock
+    self.kernelClock = options.clockToleranceSeconds == nil ? nil : KernelClock()
     journal.start(
       onDurable: { [weak self] in self?.durable($0) },
       onFailure: { [weak self] reason, tickets in self?.failed(reason, tickets) })
@@ -177,6 +179,10 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     _ command: M.Command, actor: String, unit: String?, commandID: String? = nil,
     completion: @escaping Completion
   ) {
+    if let skew = clockSkew() {
+      completion(.failure(.refused(skew)))
+      return
+    }
     let action = core.withLock { c -> Action in
       if let refusal = refusalLocked(&c) { return .fail(refusal) }
       if let id = commandID {
@@ -212,6 +218,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   /// Runs the model's clock-driven housekeeping and journals what it returns as
   /// actor "system"; also takes a snapshot when one is due by time.
   public func tick() {
+    // Housekeeping by a wrong clock would raise alerts for the wrong day.
+    if clockSkew() != nil { return }
     let job = core.withLock { c -> SnapshotJob? in
       guard refusalLocked(&c) == nil else { return nil }
       let now = clock()
@@ -222,6 +230,27 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       return snapshotDueLocked(&c, now: now)
     }
     if let job { snapshotQueue.async { self.runSnapshot(job) } }
+  }
+
+  /// The refusal when this process's clock and the kernel's differ by more
+  /// than the tolerance; nil when they agree or the check is off.
+  private func clockSkew() -> Refusal? {
+    guard let tolerance = options.clockToleranceSeconds, let kernel = kernelClock else { return nil }
+    let limit = UInt64(tolerance) * 1000
+    var drift: Int64 = 0
+    var reference = Instant(milliseconds: 0)
+    // A second look with the boot time re-read: a stepped system clock moves it.
+    for fresh in [false, true] {
+      guard let k = kernel.now(fresh: fresh) else { return nil }
+      reference = k
+      drift = clock().milliseconds(since: k)
+      if drift.magnitude <= limit { return nil }
+    }
+    return Refusal(
+      "clock.skew",
+      [
+        KernelClock.format(clock()), KernelClock.format(reference), String(drift / 1000), String(tolerance),
+      ])
   }
 
   private func refusalLocked(_ c: inout Core) -> StoreFailure? {

@@ -57,7 +57,7 @@ struct StoreLocation: ParsableArguments {
   }
 
   var options: StoreOptions {
-    StoreOptions(segmentBytes: segmentMB << 20, retainDays: retainDays)
+    StoreOptions(segmentBytes: segmentMB << 20, retainDays: retainDays, clockToleranceSeconds: 120)
   }
 
   func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {

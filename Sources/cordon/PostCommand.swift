@@ -44,10 +44,16 @@ struct Post: ParsableCommand {
     let user = currentUser()
     var failed = 0
     var number = 0
-    while let line = readLine(strippingNewline: true) {
+    var input = InputLines()
+    while let next = input.next() {
       number += 1
-      if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-      let result = PostRunner.run(line: line, store: store, actor: user, unit: nil)
+      let result: Result<UInt64, Refusal>
+      switch next {
+      case .failure(let refusal): result = .failure(refusal)
+      case .success(let line):
+        if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+        result = PostRunner.run(line: line, store: store, actor: user, unit: nil)
+      }
       switch result {
       case .success(let seq): print(PostRunner.json(["line": number, "seq": Int(seq)]))
       case .failure(let refusal):
@@ -66,8 +72,18 @@ struct Post: ParsableCommand {
     let strings = Strings(lang == "zh" ? .zh : .en)
     var failed = 0
     var number = 0
-    while let line = readLine(strippingNewline: true) {
+    var input = InputLines()
+    while let next = input.next() {
       number += 1
+      let line: String
+      switch next {
+      case .failure(let refusal):
+        failed += 1
+        print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
+        fflush(nil)
+        continue
+      case .success(let l): line = l
+      }
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       switch source.submitAndWait(lines: [line]) {
       case .success(let seq)?: print(PostRunner.json(["line": number, "seq": Int(seq)]))
@@ -82,6 +98,54 @@ struct Post: ParsableCommand {
       fflush(nil)
     }
     if failed > 0 { throw ExitCode(1) }
+  }
+}
+
+/// Lines of stdin as bytes, so a line that is not UTF-8 is refused (naming
+/// the byte) instead of silently becoming U+FFFD as `readLine` would make it.
+struct InputLines {
+  private var buffer: UnsafeMutablePointer<CChar>? = nil
+  private var capacity = 0
+  private let file = fdopen(STDIN_FILENO, "r")
+
+  mutating func next() -> Result<String, Refusal>? {
+    guard let file else { return nil }
+    let n = getline(&buffer, &capacity, file)
+    guard n >= 0, let buffer else { return nil }
+    var bytes = UnsafeRawBufferPointer(start: buffer, count: n).bindMemory(to: UInt8.self)
+    if bytes.last == 0x0A { bytes = UnsafeBufferPointer(rebasing: bytes.dropLast()) }
+    if bytes.last == 0x0D { bytes = UnsafeBufferPointer(rebasing: bytes.dropLast()) }
+    if let text = String(validating: bytes, as: UTF8.self) { return .success(text) }
+    let offset = Self.firstInvalid(bytes)
+    let byte = offset < bytes.count ? bytes[offset] : 0
+    return .failure(Refusal("json.notUTF8", [String(offset + 1), String(byte, radix: 16, uppercase: true)]))
+  }
+
+  /// Where the first malformed UTF-8 sequence starts.
+  static func firstInvalid(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+    var i = 0
+    while i < b.count {
+      let c = b[i]
+      let (n, second): (Int, ClosedRange<UInt8>) =
+        switch c {
+        case 0..<0x80: (1, 0x80...0xBF)
+        case 0xC2...0xDF: (2, 0x80...0xBF)
+        case 0xE0: (3, 0xA0...0xBF)
+        case 0xED: (3, 0x80...0x9F)
+        case 0xE1...0xEF: (3, 0x80...0xBF)
+        case 0xF0: (4, 0x90...0xBF)
+        case 0xF4: (4, 0x80...0x8F)
+        case 0xF1...0xF3: (4, 0x80...0xBF)
+        default: (0, 0x80...0xBF)
+        }
+      guard n > 0, i + n <= b.count else { return i }
+      if n > 1 {
+        guard second.contains(b[i + 1]) else { return i }
+        for k in 2..<max(2, n) where !(0x80...0xBF).contains(b[i + k]) { return i }
+      }
+      i += n
+    }
+    return i
   }
 }
 

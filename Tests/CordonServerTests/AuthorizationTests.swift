@@ -208,6 +208,56 @@ final class AuthorizationTests: XCTestCase {
       XCTAssertTrue(audit.contains { $0.contains(word) && $0.contains(names.hq) }, "\(word) in the audit: \(audit)")
     }
 
+    // Every command an operator may send, with each reference it carries
+    // pointing at another unit's record: person, site, shift, alert,
+    // request, directive, unit. All refused where authorisation is decided.
+    let cal = h.store.state.calendar
+    try h.submit(.submitRequest(unit: "jinyuan", item: "mask", quantity: Quantity(5), urgency: .routine, reason: "x"))
+    try h.submit(.issueDirective(text: "x", targets: ["jinyuan"], deadline: Instant.now().adding(minutes: 600)))
+    let now = h.store.state
+    let theirPerson = try XCTUnwrap(now.people.values.filter { $0.unit == "jinyuan" }.map(\.id).min())
+    let ourPerson = try XCTUnwrap(now.people.values.filter { $0.unit == "heating" }.map(\.id).min())
+    let theirShift = try XCTUnwrap(now.shifts.values.filter { $0.unit == "jinyuan" && $0.counts }.map(\.id).min())
+    let ourShift = try XCTUnwrap(now.shifts.values.filter { $0.unit == "heating" && $0.counts }.map(\.id).min())
+    let theirRequest = try XCTUnwrap(now.requests.values.first { $0.unit == "jinyuan" }?.id)
+    let theirDirective = try XCTUnwrap(now.directives.values.first { $0.targets == ["jinyuan"] }?.id)
+    let start = cal.format(Instant.now().adding(minutes: 60 * 24 * 5))
+    let end = cal.format(Instant.now().adding(minutes: 60 * 24 * 5 + 240))
+    let crossUnit = [
+      #"{"type":"assignShift","unit":"heating","role":"officer","person":"\#(theirPerson)","start":"\#(start)","end":"\#(end)","confirmShortRest":true}"#,
+      #"{"type":"assignShift","unit":"heating","site":"\#(jinyuanSite)","role":"officer","person":"\#(ourPerson)","start":"\#(start)","end":"\#(end)","confirmShortRest":true}"#,
+      #"{"type":"health","person":"\#(theirPerson)","date":"\#(cal.formatDay(cal.day(of: Instant.now())))","category":"onDuty"}"#,
+      #"{"type":"cancelShift","shift":"\#(theirShift)","reason":"x"}"#,
+      #"{"type":"noShow","shift":"\#(theirShift)"}"#,
+      #"{"type":"swapShifts","a":"\#(ourShift)","b":"\#(theirShift)"}"#,
+      #"{"type":"ack","alert":"\#(jinyuanAlert)"}"#,
+      #"{"type":"assignAlert","alert":"\#(jinyuanAlert)","to":"x"}"#,
+      #"{"type":"silence","alert":"\#(jinyuanAlert)","minutes":10,"reason":"x"}"#,
+      #"{"type":"resolve","alert":"\#(jinyuanAlert)","note":"x"}"#,
+      #"{"type":"approveRequest","id":"\#(theirRequest)","quantity":1}"#,
+      #"{"type":"rejectRequest","id":"\#(theirRequest)","note":"x"}"#,
+      #"{"type":"forwardRequest","id":"\#(theirRequest)","quantity":1}"#,
+      #"{"type":"receiveForRequest","id":"\#(theirRequest)","quantity":1}"#,
+      #"{"type":"ackDirective","id":"\#(theirDirective)","unit":"jinyuan"}"#,
+      #"{"type":"round","site":"\#(jinyuanSite)","checked":1,"fevers":0}"#,
+      #"{"type":"fever","site":"\#(jinyuanSite)","person":"x","reading":38.5}"#,
+      #"{"type":"disinfection","site":"\#(jinyuanSite)","area":"x","agent":"x"}"#,
+      #"{"type":"openSite","site":"\#(jinyuanSite)","staff":1}"#,
+      #"{"type":"closeSite","site":"\#(jinyuanSite)"}"#,
+      #"{"type":"issue","unit":"jinyuan","item":"mask","quantity":1}"#,
+      #"{"type":"transfer","from":"heating","to":"jinyuan","item":"mask","quantity":1}"#,
+      #"{"type":"count","unit":"jinyuan","item":"mask","counted":1,"reason":"found"}"#,
+      #"{"type":"minimum","unit":"jinyuan","item":"mask","minimum":1}"#,
+      #"{"type":"request","unit":"jinyuan","item":"mask","quantity":1,"reason":"x"}"#,
+      #"{"type":"handover","unit":"jinyuan","text":"x"}"#,
+    ]
+    let beforeCross = h.store.lastSeq
+    let cross = try post(names.op, crossUnit)
+    XCTAssertEqual(
+      cross.results.map(code), Array(repeating: "auth.otherUnit", count: crossUnit.count),
+      "every cross-unit reference refused: \(cross)")
+    XCTAssertEqual(h.store.lastSeq, beforeCross, "the operator changed nothing at another unit")
+
     // A stranger: refused at hello, with a clear message, and nothing runs.
     let stranger = try post(names.stranger, [#"{"type":"ventilation","site":"\#(heatingSite)"}"#])
     XCTAssertNotEqual(stranger.status, 0)

@@ -272,3 +272,85 @@ final class SizeLimitTests: XCTestCase {
       }, h.log.lines.joined(separator: "\n"))
   }
 }
+
+final class ClockTests: XCTestCase {
+  /// Item 2: `cordon post` under a clock 400 days ahead (Debian's faketime)
+  /// is refused with the reason, and nothing is journalled or pruned; a store
+  /// idle for weeks still takes writes from a correct clock.
+  func testACommandFromAClockFarAheadIsRefused() throws {
+    let faketime = "/usr/bin/faketime"
+    guard FileManager.default.isExecutableFile(atPath: faketime) else {
+      throw XCTSkip("faketime is missing (scripts/setup installs it)")
+    }
+    let dir = try temporaryDirectory("clock")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try seededStore(dir)
+    func snapshot() throws -> (seq: UInt64, shifts: Int, alerts: Int) {
+      let s = try EventStore<CordonDomain>.open(directory: data)
+      defer { s.close() }
+      return (s.lastSeq, s.state.shifts.count, s.state.alerts.count)
+    }
+    let before = try snapshot()
+    let input = dir.appendingPathComponent("handover.jsonl")
+    try Data(#"{"type":"handover","unit":"heating","text":"x"}"#.utf8 + [0x0A]).write(to: input)
+    let binary = try CordonBinaryLocation.find().path
+    let ahead = try runProgram(
+      faketime, ["-f", "+400d", binary, "post", "--data", data.path, "--lang", "en"], stdin: input.path)
+    let out = postResults(ahead)
+    XCTAssertEqual(out.first?["code"] as? String, "clock.skew", ahead.stdout + ahead.stderr)
+    XCTAssertTrue((out.first?["error"] as? String ?? "").contains("system clock"), "\(out)")
+    XCTAssertEqual(ahead.status, 1)
+    let mid = try snapshot()
+    XCTAssertEqual(mid.seq, before.seq, "nothing journalled")
+
+    let normal = try runProgram(binary, ["post", "--data", data.path], stdin: input.path)
+    XCTAssertNotNil(postResults(normal).first?["seq"], normal.stdout + normal.stderr)
+    let after = try snapshot()
+    XCTAssertEqual(after.shifts, before.shifts, "no shift lost")
+    XCTAssertEqual(after.alerts, before.alerts, "no alert raised by a future clock")
+
+    // A store whose last entry is five weeks old takes a write at once.
+    let idle = dir.appendingPathComponent("idle")
+    do {
+      let weeksAgo = Instant.now().adding(minutes: -35 * 24 * 60)
+      let s = try EventStore<CordonDomain>.open(directory: idle, clock: { weeksAgo })
+      _ = try ServerHarness.wait(s) { done in
+        s.submit(.register(DemoOrganisation.registration()), actor: "demo", unit: "hq", completion: done)
+      }
+      s.close()
+    }
+    let late = try runProgram(binary, ["post", "--data", idle.path], stdin: input.path)
+    XCTAssertNotNil(postResults(late).first?["seq"], late.stdout + late.stderr)
+  }
+}
+
+final class EncodingTests: XCTestCase {
+  /// Item 7: a line that is not UTF-8 is refused, naming the line and the
+  /// byte, with a hint that the input may be GBK; nothing is stored.
+  func testInvalidUTF8IsRefusedNamingTheLine() throws {
+    let dir = try temporaryDirectory("utf8")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try seededStore(dir)
+    let input = dir.appendingPathComponent("in.jsonl")
+    var bytes = Array(#"{"type":"ventilation","site":"ht-1"}"#.utf8) + [0x0A]
+    bytes += Array(#"{"type":"handover","unit":"heating","text":"bad "#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8)
+    bytes += [0x0A] + Array(#"{"type":"handover","unit":"heating","text":""#.utf8) + [0xB0, 0xE0] + Array(#""}"#.utf8)
+    bytes += [0x0A]
+    try Data(bytes).write(to: input)
+    let r = try runProgram(
+      try CordonBinaryLocation.find().path, ["post", "--data", data.path, "--lang", "en"], stdin: input.path)
+    let out = postResults(r)
+    XCTAssertEqual(out.count, 3, r.stdout + r.stderr)
+    guard out.count == 3 else { return }
+    XCTAssertNotNil(out[0]["seq"])
+    for (i, offset) in [(1, "49"), (2, "45")] {
+      XCTAssertEqual(out[i]["line"] as? Int, i + 1)
+      XCTAssertEqual(out[i]["code"] as? String, "json.notUTF8", "\(out[i])")
+      let message = out[i]["error"] as? String ?? ""
+      XCTAssertTrue(message.contains("GBK") && message.contains("byte \(offset)"), message)
+    }
+    let store = try EventStore<CordonDomain>.open(directory: data)
+    defer { store.close() }
+    XCTAssertFalse(store.state.handovers.contains { $0.text.contains("\u{FFFD}") }, "nothing stored")
+  }
+}
