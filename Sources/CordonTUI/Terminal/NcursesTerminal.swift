@@ -90,12 +90,7 @@ public final class NcursesTerminal: Terminal {
     }
   }
 
-  private func colorNumber(_ c: TerminalColor) -> Int32 {
-    switch c {
-    case .terminalDefault: -1
-    case .index(let i): Int32(i < colors ? i : i % 8)
-    }
-  }
+  private func colorNumber(_ c: TerminalColor) -> Int32 { c.cursesNumber(colors: colors) }
 
   public var width: Int { Int(cordon_cols()) }
   public var height: Int { Int(cordon_lines()) }
