@@ -18,10 +18,18 @@ struct Console: ParsableCommand {
     help: "Seed the demo organisation and keep a simulated feed running. Without --data, in a temporary directory.")
   var demo = false
   @Option(name: .long, help: "Interface language: zh or en (default from LC_ALL/LANG).") var lang: String?
-  @Option(name: .long, help: "Theme name (default, high-contrast, ansi16, mono) or a .toml path.") var theme: String?
+  @Option(name: .long, help: "Theme name (default, light, colorblind, high-contrast, ansi16, mono) or a .toml path.")
+  var theme: String?
   @Option(name: .long, help: "Config file (default: ~/.config/cordon/config.toml when present).") var config: String?
   @Option(name: .long, help: "Open read-only at a past moment, e.g. \"2020-02-07 08:00\".") var at: String?
   @Flag(name: .long, help: "Ring the terminal bell on a new critical alert.") var bell = false
+  @Flag(
+    name: .long,
+    inversion: .prefixedNo,
+    help:
+      "Draw borders and ambiguous-width characters (·, ℃, ×) in ASCII. Default: the config's ascii, else detected from the terminal."
+  )
+  var ascii: Bool?
   @Option(
     name: .long,
     help:
@@ -84,13 +92,24 @@ struct Console: ParsableCommand {
     }
     defer { if let t = temporary { try? FileManager.default.removeItem(at: t) } }
 
+    // Ask the terminal before curses owns it: does it draw "·" two cells wide?
+    let asciiBorders = ascii ?? settings.ascii ?? (AmbiguousWidthProbe.drawsAmbiguousWide() ?? false)
+
     // The terminal starts before the store opens, so a long replay shows a
     // progress bar in the console; it ends after the store has closed.
     let pipe: (read: Int32, write: Int32)
     let terminal: NcursesTerminal
     do {
       pipe = try ConsoleLoop.makeWakePipe()
-      terminal = try NcursesTerminal(theme: chosenTheme)
+      // True colour through the direct-colour terminfo when COLORTERM asks for
+      // it; if that entry is missing, the TERM entry as it is.
+      if let direct = Theme.directColorTerm(environment: env),
+        let t = try? NcursesTerminal(theme: chosenTheme, termName: direct)
+      {
+        terminal = t
+      } else {
+        terminal = try NcursesTerminal(theme: chosenTheme)
+      }
     } catch {
       throw Fatal(description: "\(error)", code: 2)
     }
@@ -129,7 +148,9 @@ struct Console: ParsableCommand {
     let waker = Waker(fd: pipe.write)
     let app = ConsoleApp(source: source, language: language, keymap: settings.keymap, wake: { waker() })
     app.bellOnCritical = bell || settings.bell
-    ConsoleLoop(app: app, terminal: terminal, wakePipe: pipe).run()
+    let loop = ConsoleLoop(app: app, terminal: terminal, wakePipe: pipe)
+    loop.ascii = asciiBorders
+    loop.run()
   }
 
   /// The `cordon post` arguments for an SSH_ORIGINAL_COMMAND of `post`,

@@ -8,6 +8,7 @@ final class ConfigTests: XCTestCase {
       theme = "high-contrast"
       lang = "en"
       bell = true
+      ascii = true
       [keys]
       quit = ["q", "F10"]
       help = "h"
@@ -15,6 +16,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(c.theme, "high-contrast")
     XCTAssertEqual(c.lang, "en")
     XCTAssertTrue(c.bell)
+    XCTAssertEqual(c.ascii, true)
     XCTAssertEqual(c.keymap.action(for: .function(10), on: .roster), .quit)
     XCTAssertEqual(c.keymap.action(for: .char("h"), on: .alerts), .help)
   }
@@ -24,6 +26,7 @@ final class ConfigTests: XCTestCase {
       ("colour = \"red\"", "c.toml: unknown key 'colour'"),
       ("lang = \"fr\"", "c.toml: lang must be \"zh\" or \"en\""),
       ("bell = \"yes\"", "c.toml: bell must be true or false"),
+      ("ascii = 1", "c.toml: ascii must be true or false"),
       ("[keys]\nexplode = \"x\"", "c.toml: unknown action 'keys.explode'"),
       ("[keys]\nquit = 7", "c.toml: keys.quit must be a key name or a list of them"),
     ]

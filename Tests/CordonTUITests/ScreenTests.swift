@@ -17,6 +17,41 @@ final class ScreenTests: XCTestCase {
     f.assertEveryLineIsExactlyTheWidth()
   }
 
+  func testASCIIBordersAt80x24() throws {
+    let f = try ScreenFixture(width: 80, height: 24)
+    f.renderer.ascii = true
+    f.renderer.invalidate()
+    f.renderer.draw(f.app)
+    let l = f.lines
+    XCTAssertEqual(l[2], "+[1 值班表]" + String(repeating: "-", count: 68) + "+")
+    XCTAssertEqual(l[3], "|单位          岗位     当前在岗     剩余 下一班       0          12         23|")
+    XCTAssertEqual(l[21], "+" + String(repeating: "-", count: 78) + "+")
+    for y in 3..<21 {
+      XCTAssertTrue(l[y].hasPrefix("|") && l[y].hasSuffix("|"), "row \(y): \(l[y])")
+    }
+    // Other panes and the alerts' ·, ×, → too: nothing on screen whose width the terminal decides.
+    for key in ["2", "3", "4"] {
+      f.press(.char(Character(key)))
+      for (y, line) in f.lines.enumerated() {
+        XCTAssertFalse(line.contains(where: AmbiguousWidth.isAmbiguous), "pane \(key) row \(y): \(line)")
+      }
+      f.assertEveryLineIsExactlyTheWidth()
+    }
+    XCTAssertTrue(f.lines[2].hasPrefix("+[4 告警队列"), f.lines[2])
+  }
+
+  func testAmbiguousWidthProbeReadsTheCursorReport() {
+    XCTAssertEqual(AmbiguousWidthProbe.parse(Array("\u{1B}[12;2R".utf8)), false)
+    XCTAssertEqual(AmbiguousWidthProbe.parse(Array("x\u{1B}[1;3R".utf8)), true)
+    XCTAssertNil(AmbiguousWidthProbe.parse(Array("\u{1B}[1;9R".utf8)))
+    XCTAssertNil(AmbiguousWidthProbe.parse([]), "no answer: not detected")
+    XCTAssertNil(AmbiguousWidthProbe.parse(Array("\u{1B}[1;".utf8)))
+    XCTAssertEqual(AmbiguousWidth.ascii("─"), "-")
+    XCTAssertEqual(AmbiguousWidth.ascii("℃"), "C")
+    XCTAssertEqual(AmbiguousWidth.ascii("热"), "热")
+    XCTAssertEqual(AmbiguousWidth.ascii("§"), "?")
+  }
+
   func testEnglishAt80x24() throws {
     let f = try ScreenFixture(width: 80, height: 24, language: .en)
     // The user part does not fit whole at 80 columns in English, so it is left out rather than cut.
@@ -65,6 +100,34 @@ final class ScreenTests: XCTestCase {
         XCTAssertEqual(look.bg, .index(160))
       }
       f.assertEveryLineIsExactlyTheWidth()
+    }
+  }
+
+  func testEveryThemeRendersAtEveryColourDepth() throws {
+    let dir = ThemeTests.themes
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".toml") }.sorted()
+    XCTAssertGreaterThanOrEqual(files.count, 8)
+    for file in files {
+      let theme = try Theme.load(dir.appendingPathComponent(file).path, searchPaths: [])
+      for colors in [Theme.directColors, 256, 16, 0] {
+        let f = try ScreenFixture(width: 80, height: 24, colors: colors, theme: theme)
+        f.press(.char("4"))
+        let y = try XCTUnwrap(f.lines.firstIndex { $0.contains("!!急") }, "\(file) at \(colors)")
+        let x = try XCTUnwrap(f.column(of: "!!急", row: y))
+        let look = f.terminal.look(x: x, y: y)
+        // A critical row always stands out: by colour or by attributes.
+        XCTAssertTrue(look.bg != .terminalDefault || !look.attributes.isEmpty, "\(file) at \(colors)")
+        if colors < 256 {
+          for t in StyleToken.allCases {
+            let s = f.terminal.theme.style(t)
+            for c in [s.fg, s.bg] {
+              if case .index(let i) = c { XCTAssertLessThan(i, max(colors, 1), "\(file) \(t) at \(colors)") }
+              XCTAssertFalse(c.isTrueColour, "\(file) \(t) at \(colors)")
+            }
+          }
+        }
+        f.assertEveryLineIsExactlyTheWidth()
+      }
     }
   }
 

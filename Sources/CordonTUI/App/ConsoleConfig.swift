@@ -6,12 +6,15 @@ import TOMLKit
 ///     theme = "high-contrast"
 ///     lang = "en"
 ///     bell = true
+///     ascii = true        # borders in ASCII; unset: detected (see AmbiguousWidthProbe)
 ///     [keys]
 ///     quit = ["q", "F10"]
 public struct ConsoleConfig: Sendable {
   public var theme: String?
   public var lang: String?
   public var bell = false
+  /// true/false from the file; nil: detect whether the terminal draws ambiguous characters wide.
+  public var ascii: Bool?
   public var keymap = KeyMap.defaults
   public init() {}
 
@@ -57,6 +60,9 @@ public struct ConsoleConfig: Sendable {
       case "bell":
         guard let b = value.bool else { throw Invalid(description: "\(file): bell must be true or false") }
         c.bell = b
+      case "ascii":
+        guard let b = value.bool else { throw Invalid(description: "\(file): ascii must be true or false") }
+        c.ascii = b
       case "keys":
         guard let keys = value.table else { throw Invalid(description: "\(file): [keys] must be a table") }
         var overrides: [String: [String]] = [:]

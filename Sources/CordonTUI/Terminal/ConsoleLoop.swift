@@ -41,6 +41,12 @@ public final class ConsoleLoop {
   private let renderer: Renderer
   private let waiter: ConsoleWaiter
 
+  /// Ambiguous-width characters drawn as ASCII (`--ascii`).
+  public var ascii: Bool {
+    get { renderer.ascii }
+    set { renderer.ascii = newValue }
+  }
+
   /// Wake-ups by cause, for the benchmark and the idle test.
   public private(set) var wakeups = (keys: 0, messages: 0, clock: 0)
 

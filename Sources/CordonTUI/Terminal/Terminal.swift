@@ -19,6 +19,9 @@ public final class Renderer {
   public let terminal: Terminal
   private var previous: ScreenBuffer?
   public private(set) var lastRunCells = 0
+  /// Draws ambiguous-width characters (box lines, ·, ℃, …) as ASCII, for
+  /// terminals that make them two cells wide (`--ascii`).
+  public var ascii = false
 
   public init(terminal: Terminal) { self.terminal = terminal }
 
@@ -31,7 +34,12 @@ public final class Renderer {
 
   /// Sends what differs between `buffer` and the previous frame.
   public func present(_ buffer: ScreenBuffer, cursor: (x: Int, y: Int)?) {
-    let runs = buffer.diff(from: previous)
+    var runs = buffer.diff(from: previous)
+    if ascii {
+      for r in runs.indices {
+        for c in runs[r].cells.indices { runs[r].cells[c].character = AmbiguousWidth.ascii(runs[r].cells[c].character) }
+      }
+    }
     lastRunCells = runs.reduce(0) { $0 + $1.cells.count }
     terminal.present(runs, cursor: cursor)
     previous = buffer
