@@ -30,6 +30,7 @@ struct Console: ParsableCommand {
       "Draw borders and ambiguous-width characters (·, ℃, ×) in ASCII. Default: the config's ascii, else detected from the terminal."
   )
   var ascii: Bool?
+  @Flag(name: .long, help: "No mouse: the terminal selects text as usual (config: mouse = false).") var noMouse = false
   @Option(
     name: .long,
     help:
@@ -93,7 +94,15 @@ struct Console: ParsableCommand {
     defer { if let t = temporary { try? FileManager.default.removeItem(at: t) } }
 
     // Ask the terminal before curses owns it: does it draw "·" two cells wide?
-    let asciiBorders = ascii ?? settings.ascii ?? (AmbiguousWidthProbe.drawsAmbiguousWide() ?? false)
+    var typeAhead: [UInt8] = []
+    var asciiBorders = ascii ?? settings.ascii ?? false
+    if ascii == nil && settings.ascii == nil {
+      let probe = AmbiguousWidthProbe.drawsAmbiguousWide()
+      asciiBorders = probe.wide ?? false
+      typeAhead = probe.typeAhead
+    }
+
+    let mouse = settings.mouse && !noMouse
 
     // The terminal starts before the store opens, so a long replay shows a
     // progress bar in the console; it ends after the store has closed.
@@ -104,16 +113,17 @@ struct Console: ParsableCommand {
       // True colour through the direct-colour terminfo when COLORTERM asks for
       // it; if that entry is missing, the TERM entry as it is.
       if let direct = Theme.directColorTerm(environment: env),
-        let t = try? NcursesTerminal(theme: chosenTheme, termName: direct)
+        let t = try? NcursesTerminal(theme: chosenTheme, termName: direct, mouse: mouse)
       {
         terminal = t
       } else {
-        terminal = try NcursesTerminal(theme: chosenTheme)
+        terminal = try NcursesTerminal(theme: chosenTheme, mouse: mouse)
       }
     } catch {
       throw Fatal(description: "\(error)", code: 2)
     }
     defer { terminal.end() }
+    terminal.pushBack(typeAhead)
     let progress = OpenProgressScreen(terminal: terminal, strings: Strings(language))
 
     var opened: EventStore<CordonDomain>? = nil

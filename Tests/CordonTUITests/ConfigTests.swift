@@ -9,6 +9,7 @@ final class ConfigTests: XCTestCase {
       lang = "en"
       bell = true
       ascii = true
+      mouse = false
       [keys]
       quit = ["q", "F10"]
       help = "h"
@@ -17,6 +18,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(c.lang, "en")
     XCTAssertTrue(c.bell)
     XCTAssertEqual(c.ascii, true)
+    XCTAssertFalse(c.mouse)
     XCTAssertEqual(c.keymap.action(for: .function(10), on: .roster), .quit)
     XCTAssertEqual(c.keymap.action(for: .char("h"), on: .alerts), .help)
   }
@@ -27,6 +29,7 @@ final class ConfigTests: XCTestCase {
       ("lang = \"fr\"", "c.toml: lang must be \"zh\" or \"en\""),
       ("bell = \"yes\"", "c.toml: bell must be true or false"),
       ("ascii = 1", "c.toml: ascii must be true or false"),
+      ("mouse = \"off\"", "c.toml: mouse must be true or false"),
       ("[keys]\nexplode = \"x\"", "c.toml: unknown action 'keys.explode'"),
       ("[keys]\nquit = 7", "c.toml: keys.quit must be a key name or a list of them"),
     ]
@@ -41,6 +44,8 @@ final class ConfigTests: XCTestCase {
     let home = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-nohome-\(UUID())").path
     let c = try ConsoleConfig.load(path: nil, environment: ["HOME": home])
     XCTAssertNil(c.theme)
+    XCTAssertTrue(c.mouse, "the mouse is on by default")
+    XCTAssertNil(c.ascii, "ASCII is detected unless the file says")
     XCTAssertEqual(c.keymap, KeyMap.defaults)
     XCTAssertThrowsError(try ConsoleConfig.load(path: home + "/missing.toml", environment: [:]))
   }

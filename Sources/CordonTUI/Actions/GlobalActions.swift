@@ -15,6 +15,7 @@ extension Action {
   public static let command = Action("command")
   public static let help = Action("help")
   public static let quit = Action("quit")
+  public static let copy = Action("copy")
   public static let timeBack = Action("timeBack")
   public static let timeForward = Action("timeForward")
   public static let timeLive = Action("timeLive")
@@ -70,6 +71,7 @@ enum GlobalActions {
         m.mode = .help(scroll: 0)
         return []
       },
+      ConsoleAction(.copy, keys: [.char("y")], changesData: false) { m in m.copy() },
       ConsoleAction(.quit, keys: [.char("q")], changesData: false, hint: true) { m in
         m.wantsQuit = true
         return [.quit]

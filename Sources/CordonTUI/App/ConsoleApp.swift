@@ -18,6 +18,8 @@ public final class ConsoleApp {
   private let runtime: EffectRuntime
   /// Set when the terminal should ring (a new critical alert, with the bell on).
   public private(set) var pendingBell = false
+  /// Texts to put on the clipboard, for the shell to send as OSC 52.
+  public private(set) var pendingCopies: [String] = []
 
   public init(
     source: ConsoleSource, language: Language, keymap: KeyMap = .defaults,
@@ -79,6 +81,11 @@ public final class ConsoleApp {
   /// The clock's minute passed (the loop's idle wake-up).
   public func tick() { sync() }
 
+  public func takeCopies() -> [String] {
+    defer { pendingCopies = [] }
+    return pendingCopies
+  }
+
   public func takeBell() -> Bool {
     defer { pendingBell = false }
     return pendingBell
@@ -108,6 +115,7 @@ public final class ConsoleApp {
     for e in effects {
       switch e {
       case .bell: pendingBell = true
+      case .copy(let text): pendingCopies.append(text)
       case .quit: break
       default: runtime.run(e)
       }

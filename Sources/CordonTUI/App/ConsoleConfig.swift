@@ -7,6 +7,7 @@ import TOMLKit
 ///     lang = "en"
 ///     bell = true
 ///     ascii = true        # borders in ASCII; unset: detected (see AmbiguousWidthProbe)
+///     mouse = false       # clicks and the wheel (on by default)
 ///     [keys]
 ///     quit = ["q", "F10"]
 public struct ConsoleConfig: Sendable {
@@ -15,6 +16,8 @@ public struct ConsoleConfig: Sendable {
   public var bell = false
   /// true/false from the file; nil: detect whether the terminal draws ambiguous characters wide.
   public var ascii: Bool?
+  /// Clicks and the wheel; off lets the terminal select text as usual.
+  public var mouse = true
   public var keymap = KeyMap.defaults
   public init() {}
 
@@ -63,6 +66,9 @@ public struct ConsoleConfig: Sendable {
       case "ascii":
         guard let b = value.bool else { throw Invalid(description: "\(file): ascii must be true or false") }
         c.ascii = b
+      case "mouse":
+        guard let b = value.bool else { throw Invalid(description: "\(file): mouse must be true or false") }
+        c.mouse = b
       case "keys":
         guard let keys = value.table else { throw Invalid(description: "\(file): [keys] must be a table") }
         var overrides: [String: [String]] = [:]

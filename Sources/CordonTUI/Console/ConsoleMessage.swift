@@ -7,6 +7,7 @@ import EventSourcing
 /// the clock report back.
 public enum ConsoleMessage: Sendable {
   case key(Key)
+  case mouse(MouseEvent)
   /// The source's committed state or its description changed.
   case sourceChanged(state: CordonState, info: SourceInfo)
   case saved(seq: UInt64, formToken: Int?)
@@ -38,5 +39,7 @@ public enum ConsoleEffect: Sendable, Equatable {
   /// `path` relative to the working directory.
   case writeFile(path: String, text: String)
   case bell
+  /// Put this text on the user's own clipboard (OSC 52, through SSH and tmux).
+  case copy(String)
   case quit
 }

@@ -14,6 +14,9 @@ public enum ConsoleUpdate {
 
   private static func handle(_ m: inout ConsoleModel, _ message: ConsoleMessage) -> [ConsoleEffect] {
     switch message {
+    case .key(.mouse(let e)), .mouse(let e):
+      m.status = nil
+      return MouseMode.event(&m, e)
     case .key(let key): return self.key(&m, key)
     case .sourceChanged(let state, let info):
       return m.sourceChanged(state: state, info: info) && m.bellOnCritical ? [.bell] : []
@@ -60,6 +63,11 @@ public enum ConsoleUpdate {
     case .help(let scroll):
       m.mode = scrolled(scroll, by: key).map { .help(scroll: $0) } ?? .normal
     case .detail(let pane, let id, let scroll):
+      // The copy key copies what the view shows, and the view stays open.
+      if m.keymap.action(for: key, on: pane) == .copy {
+        let (title, lines) = Panes.pane(pane).detail(rowID: id, m.context())
+        return m.copy(detail: (title, lines))
+      }
       m.mode = scrolled(scroll, by: key).map { .detail(pane: pane, rowID: id, scroll: $0) } ?? .normal
     case .overlay(let title, let lines, let scroll):
       m.mode = scrolled(scroll, by: key).map { .overlay(title: title, lines: lines, scroll: $0) } ?? .normal

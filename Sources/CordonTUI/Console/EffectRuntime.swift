@@ -48,7 +48,7 @@ final class EffectRuntime: Sendable {
           post(.fileWritten(path: full, error: error.localizedDescription))
         }
       }
-    case .bell, .quit: break
+    case .bell, .copy, .quit: break
     }
   }
 

@@ -6,6 +6,8 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
   case up, down, left, right, pageUp, pageDown, home, end
   case function(Int)
   case resize
+  /// A click or the wheel: the console turns it into a `.mouse` message, never an action key.
+  case mouse(MouseEvent)
 
   /// The name used in config files and in the help: "q", "Tab", "S-Tab", "C-l", "F1", "PgDn".
   public var description: String {
@@ -28,6 +30,7 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
     case .home: "Home"
     case .end: "End"
     case .function(let n): "F\(n)"
+    case .mouse: "Mouse"
     case .resize: "Resize"
     }
   }

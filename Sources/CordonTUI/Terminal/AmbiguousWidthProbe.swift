@@ -6,19 +6,21 @@ import Foundation
 /// `ESC [ row ; col R`. Column 2: narrow; column 3: wide. Terminals that do
 /// not answer within the timeout give nil (not detected), and nothing
 /// changes: `--ascii` or `ascii = true` still chooses ASCII borders.
+/// Keys typed before the answer are returned, for the console to read first.
 public enum AmbiguousWidthProbe {
-  public static func drawsAmbiguousWide(timeoutMilliseconds: Int32 = 250) -> Bool? {
+  public static func drawsAmbiguousWide(timeoutMilliseconds: Int32 = 250) -> (wide: Bool?, typeAhead: [UInt8]) {
     let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { return (nil, []) }
     defer { close(fd) }
     var saved = termios()
-    guard tcgetattr(fd, &saved) == 0 else { return nil }
+    guard tcgetattr(fd, &saved) == 0 else { return (nil, []) }
     var raw = saved
     cfmakeraw(&raw)
-    guard tcsetattr(fd, TCSANOW, &raw) == 0 else { return nil }
-    defer { _ = tcsetattr(fd, TCSAFLUSH, &saved) }
+    guard tcsetattr(fd, TCSANOW, &raw) == 0 else { return (nil, []) }
+    // TCSANOW, not TCSAFLUSH: keys typed after the answer stay for the console.
+    defer { _ = tcsetattr(fd, TCSANOW, &saved) }
     let probe = Array("\r\u{B7}\u{1B}[6n".utf8)
-    guard write(fd, probe, probe.count) == probe.count else { return nil }
+    guard write(fd, probe, probe.count) == probe.count else { return (nil, []) }
     var reply: [UInt8] = []
     let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
     var byte: UInt8 = 0
@@ -30,7 +32,9 @@ public enum AmbiguousWidthProbe {
     }
     let erase = Array("\r   \r".utf8)
     _ = write(fd, erase, erase.count)
-    return parse(reply)
+    let answer = reply.lastIndex(of: 0x1B).map { Array(reply[$0...]) } ?? []
+    let typed = reply.lastIndex(of: 0x1B).map { Array(reply[..<$0]) } ?? reply
+    return (parse(answer), typed)
   }
 
   /// The column in a cursor-position report decides: 2 narrow, 3 wide, else nil.

@@ -104,6 +104,7 @@ public final class ConsoleLoop {
         dirty = true
       }
       if app.takeBell() { terminal.bell() }
+      for text in app.takeCopies() { terminal.copyToClipboard(text) }
       if dirty && !app.wantsQuit { renderer.draw(app) }
     }
   }

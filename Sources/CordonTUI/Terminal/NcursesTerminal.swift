@@ -9,6 +9,7 @@ public final class NcursesTerminal: Terminal {
   }
 
   private let screen: OpaquePointer
+  private let output: UnsafeMutablePointer<FILE>?
   public let colors: Int
   private var styles: [StyleToken: (attr_t, Int32)] = [:]
   public private(set) var theme: Theme
@@ -18,7 +19,7 @@ public final class NcursesTerminal: Terminal {
   /// exit the process when there is no usable terminal.
   public init(
     theme requested: Theme, termName: String? = nil, input: UnsafeMutablePointer<FILE>? = nil,
-    output: UnsafeMutablePointer<FILE>? = nil
+    output: UnsafeMutablePointer<FILE>? = nil, mouse: Bool = false
   ) throws {
     if input == nil {
       guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
@@ -26,15 +27,15 @@ public final class NcursesTerminal: Terminal {
       }
     }
     Self.ensureUTF8Locale()
-    let made: OpaquePointer? = termName.withOptionalCString {
-      newterm($0, output ?? cordon_stdout(), input ?? cordon_stdin())
-    }
+    let out = output ?? cordon_stdout()
+    let made: OpaquePointer? = termName.withOptionalCString { newterm($0, out, input ?? cordon_stdin()) }
     guard let made else {
       throw NoTerminal(
         description:
           "cannot start the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset") unknown?)")
     }
     screen = made
+    self.output = out
     set_term(screen)
     raw()
     noecho()
@@ -43,6 +44,7 @@ public final class NcursesTerminal: Terminal {
     nodelay(cordon_stdscr(), true)
     set_escdelay(25)
     curs_set(0)
+    cordon_mouse(mouse ? 1 : 0)
     var n = 0
     if has_colors() {
       start_color()
@@ -128,9 +130,21 @@ public final class NcursesTerminal: Terminal {
     while true {
       let r = cordon_get_wch(&ch)
       if r == ERR { break }
+      if r == KEY_CODE_YES && Int32(ch) == cordon_key_mouse() {
+        if let e = Self.mouseEvent() { keys.append(.mouse(e)) }
+        continue
+      }
       if let k = r == KEY_CODE_YES ? Self.functionKey(Int32(ch)) : Self.characterKey(UInt32(ch)) { keys.append(k) }
     }
     return keys
+  }
+
+  static func mouseEvent() -> MouseEvent? {
+    var x: Int32 = 0
+    var y: Int32 = 0
+    let kinds: [Int32: MouseEvent.Kind] = [1: .click, 2: .doubleClick, 3: .wheelUp, 4: .wheelDown]
+    guard let kind = kinds[cordon_get_mouse(&x, &y)] else { return nil }
+    return MouseEvent(x: Int(x), y: Int(y), kind: kind)
   }
 
   static func characterKey(_ v: UInt32) -> Key? {
@@ -170,6 +184,23 @@ public final class NcursesTerminal: Terminal {
   }
 
   public func bell() { beep() }
+
+  /// Input read before curses started (typed while the terminal was being
+  /// asked something): read first, in order.
+  public func pushBack(_ bytes: [UInt8]) {
+    for s in String(decoding: bytes, as: UTF8.self).unicodeScalars.reversed() {
+      _ = cordon_unget_wch(wchar_t(bitPattern: s.value))
+    }
+  }
+
+  /// OSC 52 straight to the terminal, after the frame: it moves no cursor,
+  /// and tmux with `set-clipboard on` passes it on to the outer terminal.
+  public func copyToClipboard(_ text: String) {
+    guard let output else { return }
+    let sequence = Clipboard.osc52(text)
+    _ = sequence.withCString { fputs($0, output) }
+    fflush(output)
+  }
 
   /// Restores the terminal. Safe to call more than once.
   public func end() {

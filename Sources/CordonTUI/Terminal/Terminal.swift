@@ -12,6 +12,8 @@ public protocol Terminal: AnyObject {
   /// Keys typed since the last call, without waiting.
   func readKeys() -> [Key]
   func bell()
+  /// Sends `text` to the user's clipboard (OSC 52, see `Clipboard`).
+  func copyToClipboard(_ text: String)
 }
 
 /// Builds frames and sends only what changed since the previous one.
@@ -113,4 +115,8 @@ public final class TestTerminal: Terminal {
   }
 
   public func bell() { bells += 1 }
+
+  /// What was sent to the clipboard, in order.
+  public private(set) var copied: [String] = []
+  public func copyToClipboard(_ text: String) { copied.append(text) }
 }

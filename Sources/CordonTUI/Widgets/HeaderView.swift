@@ -49,25 +49,47 @@ enum HeaderView {
   static func drawTabs(counts: PaneCounts, focus: PaneKind, strings t: Strings, in r: Rect, buffer: inout ScreenBuffer)
   {
     buffer.fill(r, style: .tabInactive)
+    for tab in tabs(counts: counts, strings: t, in: r) {
+      let pane = Panes.pane(tab.kind)
+      let style: StyleToken =
+        tab.kind == focus
+        ? .tabActive : (pane.pinnedTab && pane.alarming(counts[tab.kind]) ? .critical : .tabInactive)
+      buffer.put(tab.text, x: tab.x, y: r.y, maxWidth: tab.width, style: style)
+    }
+  }
+
+  /// Where each tab of the strip is: what draws it and what a click finds.
+  struct Tab: Equatable {
+    var kind: PaneKind
+    var text: String
+    var x: Int
+    var width: Int
+  }
+
+  static func tabs(counts: PaneCounts, strings t: Strings, in r: Rect) -> [Tab] {
     func label(_ i: Int, _ p: any ConsolePane) -> String {
       " \(i + 1) \(t(p.kind.titleKey))\(p.badge(counts[p.kind], t)) "
     }
     let panes = Array(Panes.all.enumerated())
     let pinned = panes.filter { $0.element.pinnedTab }.map { (label($0.offset, $0.element), $0.element) }
     let pinnedWidth = pinned.reduce(0) { $0 + DisplayWidth.of($1.0) }
+    var out: [Tab] = []
     var x = r.x
     for (i, pane) in panes where !pane.pinnedTab {
       let avail = r.maxX - pinnedWidth - x
       guard avail > 0 else { break }
-      x += buffer.put(
-        label(i, pane), x: x, y: r.y, maxWidth: avail, style: pane.kind == focus ? .tabActive : .tabInactive)
+      let text = label(i, pane)
+      let w = min(avail, DisplayWidth.of(text))
+      out.append(Tab(kind: pane.kind, text: text, x: x, width: w))
+      x += w
     }
     var px = max(x, r.maxX - pinnedWidth)
     for (text, pane) in pinned {
-      let style: StyleToken =
-        pane.kind == focus ? .tabActive : (pane.alarming(counts[pane.kind]) ? .critical : .tabInactive)
-      px += buffer.put(text, x: px, y: r.y, maxWidth: r.maxX - px, style: style)
+      let w = max(0, min(r.maxX - px, DisplayWidth.of(text)))
+      out.append(Tab(kind: pane.kind, text: text, x: px, width: w))
+      px += w
     }
+    return out
   }
 
   /// The hint bar: the most useful keys for where the user is, from the key table.

@@ -1,0 +1,64 @@
+import CordonModel
+import XCTest
+
+@testable import CordonTUI
+
+/// Mouse events through the update function: the same model changes the keys make.
+final class MouseTests: XCTestCase {
+  @discardableResult
+  func mouse(_ m: inout ConsoleModel, _ x: Int, _ y: Int, _ kind: MouseEvent.Kind = .click) -> [ConsoleEffect] {
+    ConsoleUpdate.update(&m, .mouse(MouseEvent(x: x, y: y, kind: kind)))
+  }
+
+  func testAClickOnTheTabStripSwitchesPanes() throws {
+    var m = try ConsoleUpdateTests.model()
+    let strip = try XCTUnwrap(m.layout.tabs)
+    for tab in HeaderView.tabs(counts: m.paneCounts(), strings: m.strings, in: strip) {
+      mouse(&m, tab.x + tab.width - 1, strip.y)
+      XCTAssertEqual(m.focus, tab.kind, "\(tab.text)")
+    }
+    mouse(&m, 79, 0)
+    XCTAssertEqual(m.focus, .alerts, "a click on the header changes nothing")
+  }
+
+  func testAClickSelectsTheRowUnderThePointerAndADoubleClickOpensIt() throws {
+    var m = try ConsoleUpdateTests.model()
+    ConsoleUpdateTests.keys(&m, .char("2"))
+    let rect = try XCTUnwrap(m.layout.panes[.checkpoints])
+    let rows = m.visibleRows(.checkpoints)
+    // Rows begin under the top edge and the column titles.
+    mouse(&m, 10, rect.y + 2 + 3)
+    XCTAssertEqual(m.selectedRowID, rows[3].id)
+    mouse(&m, 10, rect.y + 1)
+    XCTAssertEqual(m.selectedRowID, rows[3].id, "the column titles select nothing")
+    mouse(&m, 10, rect.y + 2 + 1, .doubleClick)
+    XCTAssertEqual(m.mode, .detail(pane: .checkpoints, rowID: rows[1].id, scroll: 0))
+    mouse(&m, 10, 10, .wheelDown)
+    XCTAssertEqual(m.mode, .detail(pane: .checkpoints, rowID: rows[1].id, scroll: 3), "the wheel scrolls the detail")
+  }
+
+  func testTheWheelMovesTheSelectionAndAClickFocusesAGridPane() throws {
+    var m = try ConsoleUpdateTests.model(width: 200, height: 50)
+    XCTAssertEqual(m.focus, .roster)
+    let rect = try XCTUnwrap(m.layout.panes[.checkpoints])
+    mouse(&m, rect.x + 5, rect.y + 2 + 2)
+    XCTAssertEqual(m.focus, .checkpoints)
+    let rows = m.visibleRows(.checkpoints)
+    XCTAssertEqual(m.selectedRowID, rows[2].id)
+    mouse(&m, rect.x + 5, rect.y + 5, .wheelDown)
+    XCTAssertEqual(m.selectedRowID, rows[5].id)
+    mouse(&m, rect.x + 5, rect.y + 5, .wheelUp)
+    mouse(&m, rect.x + 5, rect.y + 5, .wheelUp)
+    XCTAssertEqual(m.selectedRowID, rows[0].id)
+  }
+
+  func testTheMouseNeverTouchesAnOpenForm() throws {
+    var m = try ConsoleUpdateTests.model()
+    ConsoleUpdateTests.keys(&m, .char("2"), .char("f"))
+    let before = m.mode
+    XCTAssertEqual(mouse(&m, 3, 1), [])
+    XCTAssertEqual(mouse(&m, 10, 8, .doubleClick), [])
+    XCTAssertEqual(m.mode, before)
+    XCTAssertEqual(m.focus, .checkpoints)
+  }
+}
