@@ -3,19 +3,40 @@ import CordonStore
 import Foundation
 import Synchronization
 
-/// Seeds the demo organisation into an empty store.
+/// Seeds the demo into an empty store: the example organisation and fourteen
+/// days of generated history, each step journalled at its own time (the
+/// store's clock reads `storeClock`, which replays the steps' times), so
+/// burn rates, sparklines, past reports, the audit trail and time travel have
+/// content from the first second.
 enum DemoSeeder {
   static func seedIfEmpty(_ store: EventStore<CordonDomain>) {
-    guard store.state.units.isEmpty else { return }
-    let cal = store.state.calendar
-    let today = cal.day(of: Instant.now())
-    // One batch, so the roster exists the moment the units do and no
-    // coverage alert is raised and cleared in between.
-    let events =
-      DemoOrganisation.registration()
-      + DemoOrganisation.shifts(fromDay: today - 1, toDay: today + 1, calendar: cal, existing: [])
-    _ = submitAndWait(.register(events), to: store, actor: "demo", unit: "hq", commandID: "demo-seed")
+    guard !store.state.hasOrganisation else { return }
+    let steps = DemoHistory.steps(now: Instant.now())
+    let group = DispatchGroup()
+    for (i, step) in steps.enumerated() {
+      storeClock.set(step.time)
+      switch step {
+      case .command(_, let actor, let unit, let command):
+        group.enter()
+        // The registration keeps the id the demo seed always had.
+        store.submit(command, actor: actor, unit: unit, commandID: i == 0 ? "demo-seed" : nil) { _ in group.leave() }
+      case .tick:
+        store.tick()
+      }
+    }
+    group.wait()
+    storeClock.set(nil)
   }
+}
+
+/// The clock every store of this process reads: the wall clock, except while
+/// the demo's history is replayed at its own times.
+let storeClock = ReplayClock()
+
+final class ReplayClock: Sendable {
+  private let override = Mutex<Instant?>(nil)
+  func set(_ t: Instant?) { override.withLock { $0 = t } }
+  var now: Instant { override.withLock { $0 } ?? Instant.now() }
 }
 
 /// The store's watchdog (overdue rounds, escalations) and, in the demo, the

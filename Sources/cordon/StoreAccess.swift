@@ -9,7 +9,8 @@ func openStore(
   at dir: URL, options: StoreOptions, progress: ((OpenProgress) -> Void)? = progressPrinter()
 ) throws -> EventStore<CordonDomain> {
   do {
-    return try EventStore<CordonDomain>.open(directory: dir, options: options, progress: progress)
+    return try EventStore<CordonDomain>.open(
+      directory: dir, options: options, clock: { storeClock.now }, progress: progress)
   } catch {
     throw Fatal(description: "cannot open \(dir.path): \(error)", code: 1)
   }

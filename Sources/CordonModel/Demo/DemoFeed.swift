@@ -21,15 +21,29 @@ public enum DemoFeed {
     }
     let sites = state.orderedSites.filter(\.isOpen)
     guard !sites.isEmpty else { return nil }
+    // Every open site reports on time: the one due soonest goes first once it is
+    // within 20 minutes of its due time, with the fevers entered since its last round.
+    if let due = sites.filter({ $0.reportIntervalMinutes > 0 }).min(by: { $0.reportDue < $1.reportDue }),
+      due.reportDue.milliseconds - now.milliseconds <= 20 * 60_000
+    {
+      let since = due.lastRound?.at ?? Instant(milliseconds: Int64.min)
+      let entered = state.feverCases.filter { $0.site == due.id && $0.at > since }.count
+      let checked = max(entered, due.staffOnPost * Int.random(in: 2...6, using: &rng))
+      return Step(
+        command: .recordRound(site: due.id, checked: checked, fevers: entered, acceptMissingCases: false),
+        actor: "demo-\(due.unit)", unit: due.unit)
+    }
     let roll = Int.random(in: 0..<100, using: &rng)
     let site = sites[Int.random(in: 0..<sites.count, using: &rng)]
     let actor = "demo-\(site.unit)"
     switch roll {
     case 0..<45:
-      let checked = Int.random(in: 4...40, using: &rng)
+      let since = site.lastRound?.at ?? Instant(milliseconds: Int64.min)
+      let entered = state.feverCases.filter { $0.site == site.id && $0.at > since }.count
+      let checked = max(entered, Int.random(in: 4...40, using: &rng))
       return Step(
-        command: .recordRound(site: site.id, checked: checked, fevers: 0, acceptMissingCases: false), actor: actor,
-        unit: site.unit)
+        command: .recordRound(site: site.id, checked: checked, fevers: entered, acceptMissingCases: false),
+        actor: actor, unit: site.unit)
     case 45..<65:
       let areas = ["值班室", "大门岗亭", "办公区", "电梯间", "楼道"]
       let area = areas[Int.random(in: 0..<areas.count, using: &rng)]

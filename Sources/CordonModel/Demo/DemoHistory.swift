@@ -48,20 +48,50 @@ public enum DemoHistory {
     /// The journal's time never goes back: a step proposed for an earlier
     /// minute than the last one happens at the last one's time.
     var lastTime = Instant(milliseconds: Int64.min)
+    /// The slot's commands so far, and the state they leave (checked by the
+    /// validator alone, so later proposals in the slot see earlier ones).
+    var pending: [CordonCommand] = []
+    var scratch: CordonState?
+    /// When the current slot's batch is decided.
+    var slotEnd: Instant?
 
-    /// Runs a command as the store would; a refusal is simply not a step.
+    /// Proposes a command for the current slot; one the validator refuses is dropped.
     @discardableResult
     mutating func run(_ c: CordonCommand, at proposed: Instant, actor: String, unit: String?) -> Bool {
-      let t = max(proposed, lastTime)
+      // Checked at the time the slot's batch will be decided, as the batch will be.
+      let t = max(slotEnd ?? proposed, lastTime)
       guard t <= now else { return false }
-      lastTime = t
+      var s = scratch ?? state
+      let context = CommandContext(actor: "demo", unit: nil, now: t)
+      let events: [CordonEvent]
+      do { events = try CommandValidator(state: s, context: context).events(for: c) } catch { return false }
+      for e in events {
+        s.apply(EventRecord(seq: s.lastSeq + 1, time: t, actor: "demo", unit: nil, commandID: nil, event: e))
+      }
+      scratch = s
+      pending.append(c)
+      return true
+    }
+
+    /// The slot's commands as one batch at one time: one decision (and one
+    /// look at the alert rules) per slot, not per command, keeps seeding quick.
+    mutating func flush(at proposed: Instant) {
+      defer {
+        pending = []
+        scratch = nil
+      }
+      guard !pending.isEmpty else { return }
+      let t = max(proposed, lastTime)
+      guard t <= now else { return }
+      let command: CordonCommand = pending.count == 1 ? pending[0] : .batch(pending)
       let events: [CordonEvent]
       do {
-        events = try CordonDomain.decide(c, context: CommandContext(actor: actor, unit: unit, now: t), state: state)
-      } catch { return false }
-      append(events, at: t, actor: actor, unit: unit)
-      steps.append(.command(at: t, actor: actor, unit: unit, c))
-      return true
+        events = try CordonDomain.decide(
+          command, context: CommandContext(actor: "demo", unit: nil, now: t), state: state)
+      } catch { return }
+      lastTime = t
+      append(events, at: t, actor: "demo", unit: nil)
+      steps.append(.command(at: t, actor: "demo", unit: nil, command))
     }
 
     mutating func tick(at proposed: Instant) {
@@ -88,49 +118,53 @@ public enum DemoHistory {
           DemoOrganisation.registration()
             + DemoOrganisation.shifts(fromDay: firstDay - 1, toDay: today + 1, calendar: cal, existing: [])),
         at: start, actor: "demo", unit: "hq")
+      flush(at: start)
       for day in firstDay...today {
         runDay(day)
       }
     }
 
-    /// One day in quarter hours: each slot does what falls due in it, then housekeeping.
+    /// One day in half hours: each slot's commands are one batch, then housekeeping.
     mutating func runDay(_ day: Int) {
       let midnight = cal.startOfDay(day)
       let dayIndex = day - firstDay
-      for slot in 0..<96 {
-        let t = midnight.adding(minutes: Int64(slot * 15))
+      for slot in 0..<48 {
+        let t = midnight.adding(minutes: Int64(slot * 30))
         guard t <= now else { return }
-        let minute = slot * 15
+        let minute = slot * 30
+        slotEnd = t.adding(minutes: 27)
+        // What the last slot raised is acknowledged (and fevers resolved) first.
+        handleAlerts(at: t)
         rounds(at: t, slot: slot)
-        if minute == 8 * 60 { handovers(at: t.adding(minutes: 5)) }
-        if minute == 9 * 60 || minute == 15 * 60 { disinfections(at: t.adding(minutes: 7), afternoon: minute > 720) }
-        if minute == 10 * 60 { ventilations(at: t.adding(minutes: 3)) }
-        if minute == 11 * 60 { issues(at: t.adding(minutes: 9)) }
+        if minute == 8 * 60 { handovers(at: t) }
+        if minute == 9 * 60 || minute == 15 * 60 { disinfections(at: t, afternoon: minute > 720) }
+        if minute == 10 * 60 { ventilations(at: t) }
+        if minute == 11 * 60 { issues(at: t) }
         if minute == 7 * 60 + 30 { health(day: day, at: t) }
-        if minute == 14 * 60, dayIndex % 3 == 1 { receipts(at: t.adding(minutes: 4)) }
-        if minute == 16 * 60, dayIndex % 2 == 0 { request(at: t.adding(minutes: 6), dayIndex: dayIndex) }
-        if minute == 10 * 60 + 30 { decideRequests(at: t.adding(minutes: 2)) }
-        if minute == 9 * 60 + 30, dayIndex % 3 == 0 { directive(at: t.adding(minutes: 1)) }
-        acknowledgeDirectives(at: t.adding(minutes: 11))
-        if minute == 13 * 60, dayIndex % 2 == 1 { fever(at: t.adding(minutes: 8)) }
-        handleAlerts(at: t.adding(minutes: 14))
-        tick(at: t.adding(minutes: 14))
+        if minute == 14 * 60, dayIndex % 3 == 1 { receipts(at: t) }
+        if minute == 16 * 60, dayIndex % 2 == 0 { request(at: t, dayIndex: dayIndex) }
+        if minute == 10 * 60 + 30 { decideRequests(at: t) }
+        if minute == 9 * 60 + 30, dayIndex % 3 == 0 { directive(at: t) }
+        acknowledgeDirectives(at: t)
+        if minute == 13 * 60, dayIndex % 2 == 1 { fever(at: t) }
+        flush(at: t.adding(minutes: 27))
+        slotEnd = nil
+        tick(at: t.adding(minutes: 28))
       }
     }
 
     /// Every open site reports before its interval runs out, a little early.
     mutating func rounds(at t: Instant, slot: Int) {
       for site in state.orderedSites where site.isOpen && site.reportIntervalMinutes > 0 {
-        // Due within the next half hour: report now, at a minute of its own.
-        guard site.reportDue.milliseconds - t.milliseconds <= 30 * 60_000 else { continue }
-        let at = t.adding(minutes: Int64(abs(site.id.hashValueStable) % 12))
+        // Due within the next hour: report in this slot.
+        guard site.reportDue.milliseconds - t.milliseconds <= 60 * 60_000 else { continue }
         let entered = state.feverCases.filter {
           $0.site == site.id && $0.at > (site.lastRound?.at ?? .init(milliseconds: 0))
         }
         .count
         let checked = max(entered, site.staffOnPost * roll(2...6) + roll(0...9))
         run(
-          .recordRound(site: site.id, checked: checked, fevers: entered, acceptMissingCases: false), at: at,
+          .recordRound(site: site.id, checked: checked, fevers: entered, acceptMissingCases: false), at: t,
           actor: "demo-\(site.unit)", unit: site.unit)
       }
     }
@@ -164,7 +198,9 @@ public enum DemoHistory {
     /// Daily use: each stock line issues a share of what it holds.
     mutating func issues(at t: Instant) {
       let lines = state.stock.values.filter { $0.balance.milli > 0 }.sorted { ($0.unit, $0.item) < ($1.unit, $1.item) }
-      for line in lines {
+      // Consumables only: thermometer guns and goggles are kept, not used up.
+      let consumed: Set<String> = ["mask", "n95", "gloves", "d84", "alcohol", "suit"]
+      for line in lines where consumed.contains(line.item) {
         guard let item = state.items[line.item], line.unit != state.reserveUnit || roll(0...2) == 0 else { continue }
         let share = max(1, line.balance.milli / 1000 / Int64(roll(25...60)))
         let q =
@@ -193,7 +229,7 @@ public enum DemoHistory {
     mutating func request(at t: Instant, dayIndex: Int) {
       let asks: [(String, String, Int64, ShortageRequest.Urgency)] = [
         ("heating", "thermo", 6, .urgent), ("jinyuan", "mask", 800, .routine), ("jindun", "d84", 30, .routine),
-        ("heating", "d84", 40, .critical), ("jinmu", "mask", 300, .routine),
+        ("heating", "d84", 40, .critical), ("jinyuan", "n95", 3000, .urgent), ("jinmu", "mask", 300, .routine),
       ]
       let (unit, item, q, urgency) = asks[(dayIndex / 2) % asks.count]
       run(
@@ -274,17 +310,5 @@ public enum DemoHistory {
             remarks: ""), at: t.adding(minutes: Int64(roll(0...25))), actor: "demo-\(p.unit)", unit: p.unit)
       }
     }
-  }
-}
-
-extension String {
-  /// A hash that is the same in every run (Swift's `hashValue` is seeded per process).
-  var hashValueStable: Int {
-    var h: UInt64 = 1_469_598_103_934_665_603
-    for b in utf8 {
-      h ^= UInt64(b)
-      h = h &* 1_099_511_628_211
-    }
-    return Int(truncatingIfNeeded: h >> 1)
   }
 }
