@@ -11,20 +11,28 @@ import Synchronization
 enum DemoSeeder {
   static func seedIfEmpty(_ store: EventStore<CordonDomain>) {
     guard !store.state.hasOrganisation else { return }
-    let steps = DemoHistory.steps(now: Instant.now())
-    let group = DispatchGroup()
-    for (i, step) in steps.enumerated() {
-      storeClock.set(step.time)
-      switch step {
-      case .command(_, let actor, let unit, let command):
-        group.enter()
-        // The registration keeps the id the demo seed always had.
-        store.submit(command, actor: actor, unit: unit, commandID: i == 0 ? "demo-seed" : nil) { _ in group.leave() }
-      case .tick:
-        store.tick()
+    var driver = DemoHistory.Driver(now: Instant.now())
+    var first = true
+    // Each hour is proposed against what the store holds, decided by the store, and durable before the next.
+    while store.status.isWritable, let steps = driver.next(state: store.state) {
+      for step in steps {
+        storeClock.set(step.time)
+        switch step {
+        case .command(_, let actor, let unit, let command):
+          // The registration keeps the id the demo seed always had.
+          _ = submitAndWait(command, to: store, actor: actor, unit: unit, commandID: first ? "demo-seed" : nil)
+          first = false
+        case .tick(let t):
+          // Only when housekeeping has something to journal; then wait until it is durable.
+          let due = CordonDomain.housekeeping(state: store.state, now: t)
+          guard !due.isEmpty else { continue }
+          let target = store.state.lastSeq + UInt64(due.count)
+          store.tick()
+          let deadline = Date().addingTimeInterval(5)
+          while store.state.lastSeq < target && Date() < deadline { usleep(200) }
+        }
       }
     }
-    group.wait()
     storeClock.set(nil)
   }
 }

@@ -23,14 +23,62 @@ public enum DemoHistory {
   }
 
   /// The demo's registration and roster for the whole span, then its history
-  /// from `start` (local midnight, `days` before `now`'s day) up to `now`.
+  /// from `start` (local midnight, `days` before `now`'s day) up to `now`,
+  /// decided here against a state of its own (what a store replaying the steps holds).
   public static func steps(now: Instant, days: Int = 14, seed: UInt64 = 2020_0207) -> [Step] {
-    var sim = Simulation(now: now, days: days, seed: seed)
-    sim.run()
-    return sim.steps
+    var driver = Driver(now: now, days: days, seed: seed)
+    var state = CordonState()
+    var out: [Step] = []
+    while let slot = driver.next(state: state) {
+      for step in slot {
+        let events: [CordonEvent]
+        var actor = "system"
+        switch step {
+        case .command(let t, let a, let u, let c):
+          actor = a
+          events = (try? CordonDomain.decide(c, context: CommandContext(actor: a, unit: u, now: t), state: state)) ?? []
+        case .tick(let t):
+          events = CordonDomain.housekeeping(state: state, now: t)
+        }
+        for e in events {
+          state.apply(
+            EventRecord(seq: state.lastSeq + 1, time: step.time, actor: actor, unit: nil, commandID: nil, event: e))
+        }
+      }
+      out += slot
+    }
+    return out
   }
 
-  struct Simulation {
+  /// Hands out the history an hour at a time, each hour proposed against the
+  /// state as it stands (a store's, while seeding): the hour's commands as
+  /// one batch, then housekeeping. One decision per hour, not per command,
+  /// keeps seeding quick.
+  public struct Driver: Sendable {
+    var sim: Simulation
+    var slot = -1
+    public init(now: Instant, days: Int = 14, seed: UInt64 = 2020_0207) {
+      sim = Simulation(now: now, days: days, seed: seed)
+    }
+
+    /// The next hour's steps (the first call: the registration); nil when `now` is reached.
+    public mutating func next(state: CordonState) -> [Step]? {
+      sim.state = state
+      sim.steps = []
+      defer { slot += 1 }
+      if slot < 0 {
+        sim.register()
+        return sim.steps
+      }
+      let day = sim.firstDay + slot / 24
+      let t = sim.cal.startOfDay(day).adding(minutes: Int64((slot % 24) * 60))
+      guard t <= sim.now else { return nil }
+      sim.hour(day: day, hour: slot % 24, at: t)
+      return sim.steps
+    }
+  }
+
+  struct Simulation: Sendable {
     var state = CordonState()
     var steps: [Step] = []
     var rng: SeededRandom
@@ -45,21 +93,18 @@ public enum DemoHistory {
       rng = SeededRandom(seed: seed)
     }
 
-    /// The journal's time never goes back: a step proposed for an earlier
-    /// minute than the last one happens at the last one's time.
-    var lastTime = Instant(milliseconds: Int64.min)
-    /// The slot's commands so far, and the state they leave (checked by the
-    /// validator alone, so later proposals in the slot see earlier ones).
+    /// The hour's commands so far, and the state they leave (checked by the
+    /// validator alone, so later proposals in the hour see earlier ones).
     var pending: [CordonCommand] = []
     var scratch: CordonState?
-    /// When the current slot's batch is decided.
+    /// When the current hour's batch is decided.
     var slotEnd: Instant?
 
-    /// Proposes a command for the current slot; one the validator refuses is dropped.
+    /// Proposes a command for the current hour; one the validator refuses is dropped.
     @discardableResult
     mutating func run(_ c: CordonCommand, at proposed: Instant, actor: String, unit: String?) -> Bool {
-      // Checked at the time the slot's batch will be decided, as the batch will be.
-      let t = max(slotEnd ?? proposed, lastTime)
+      // Checked at the time the hour's batch will be decided, as the batch will be.
+      let t = slotEnd ?? proposed
       guard t <= now else { return false }
       var s = scratch ?? state
       let context = CommandContext(actor: "demo", unit: nil, now: t)
@@ -73,91 +118,61 @@ public enum DemoHistory {
       return true
     }
 
-    /// The slot's commands as one batch at one time: one decision (and one
-    /// look at the alert rules) per slot, not per command, keeps seeding quick.
-    mutating func flush(at proposed: Instant) {
+    mutating func flush(at t: Instant) {
       defer {
         pending = []
         scratch = nil
       }
-      guard !pending.isEmpty else { return }
-      let t = max(proposed, lastTime)
-      guard t <= now else { return }
-      let command: CordonCommand = pending.count == 1 ? pending[0] : .batch(pending)
-      let events: [CordonEvent]
-      do {
-        events = try CordonDomain.decide(
-          command, context: CommandContext(actor: "demo", unit: nil, now: t), state: state)
-      } catch { return }
-      lastTime = t
-      append(events, at: t, actor: "demo", unit: nil)
-      steps.append(.command(at: t, actor: "demo", unit: nil, command))
-    }
-
-    mutating func tick(at proposed: Instant) {
-      let t = max(proposed, lastTime)
-      guard t <= now else { return }
-      lastTime = t
-      append(CordonDomain.housekeeping(state: state, now: t), at: t, actor: "system", unit: nil)
-      steps.append(.tick(at: t))
-    }
-
-    mutating func append(_ events: [CordonEvent], at t: Instant, actor: String, unit: String?) {
-      for e in events {
-        state.apply(EventRecord(seq: state.lastSeq + 1, time: t, actor: actor, unit: unit, commandID: nil, event: e))
-      }
+      guard !pending.isEmpty, t <= now else { return }
+      steps.append(.command(at: t, actor: "demo", unit: nil, pending.count == 1 ? pending[0] : .batch(pending)))
     }
 
     mutating func roll(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
 
-    mutating func run() {
+    mutating func register() {
       let start = cal.startOfDay(firstDay)
       let today = cal.day(of: now)
+      slotEnd = start
       run(
         .register(
           DemoOrganisation.registration()
             + DemoOrganisation.shifts(fromDay: firstDay - 1, toDay: today + 1, calendar: cal, existing: [])),
         at: start, actor: "demo", unit: "hq")
       flush(at: start)
-      for day in firstDay...today {
-        runDay(day)
-      }
+      slotEnd = nil
     }
 
-    /// One day in half hours: each slot's commands are one batch, then housekeeping.
-    mutating func runDay(_ day: Int) {
-      let midnight = cal.startOfDay(day)
+    /// One hour: what falls due in it, as one batch, then housekeeping every other hour.
+    mutating func hour(day: Int, hour: Int, at t: Instant) {
       let dayIndex = day - firstDay
-      for slot in 0..<48 {
-        let t = midnight.adding(minutes: Int64(slot * 30))
-        guard t <= now else { return }
-        let minute = slot * 30
-        slotEnd = t.adding(minutes: 27)
-        // What the last slot raised is acknowledged (and fevers resolved) first.
-        handleAlerts(at: t)
-        rounds(at: t, slot: slot)
-        if minute == 8 * 60 { handovers(at: t) }
-        if minute == 9 * 60 || minute == 15 * 60 { disinfections(at: t, afternoon: minute > 720) }
-        if minute == 10 * 60 { ventilations(at: t) }
-        if minute == 11 * 60 { issues(at: t) }
-        if minute == 7 * 60 + 30 { health(day: day, at: t) }
-        if minute == 14 * 60, dayIndex % 3 == 1 { receipts(at: t) }
-        if minute == 16 * 60, dayIndex % 2 == 0 { request(at: t, dayIndex: dayIndex) }
-        if minute == 10 * 60 + 30 { decideRequests(at: t) }
-        if minute == 9 * 60 + 30, dayIndex % 3 == 0 { directive(at: t) }
-        acknowledgeDirectives(at: t)
-        if minute == 13 * 60, dayIndex % 2 == 1 { fever(at: t) }
-        flush(at: t.adding(minutes: 27))
-        slotEnd = nil
-        tick(at: t.adding(minutes: 28))
-      }
+      let minute = hour * 60
+      let end = min(t.adding(minutes: 57), now)
+      slotEnd = end
+      // What the last hours raised is acknowledged (and fevers resolved) first.
+      handleAlerts(at: t)
+      rounds(at: t, slot: hour)
+      if minute == 8 * 60 { handovers(at: t) }
+      if minute == 9 * 60 || minute == 15 * 60 { disinfections(at: t, afternoon: minute > 720) }
+      if minute == 10 * 60 { ventilations(at: t) }
+      if minute == 11 * 60 { issues(at: t) }
+      if minute == 7 * 60 { health(day: day, at: t) }
+      if minute == 14 * 60, dayIndex % 3 == 1 { receipts(at: t) }
+      if minute == 16 * 60, dayIndex % 2 == 0 { request(at: t, dayIndex: dayIndex) }
+      if minute == 12 * 60 { decideRequests(at: t) }
+      if minute == 9 * 60, dayIndex % 3 == 0 { directive(at: t) }
+      acknowledgeDirectives(at: t)
+      if minute == 13 * 60, dayIndex % 2 == 1 { fever(at: t) }
+      flush(at: end)
+      slotEnd = nil
+      let tickAt = min(t.adding(minutes: 58), now)
+      if hour % 2 == 1 || hour == 0 { steps.append(.tick(at: tickAt)) }
     }
 
     /// Every open site reports before its interval runs out, a little early.
     mutating func rounds(at t: Instant, slot: Int) {
       for site in state.orderedSites where site.isOpen && site.reportIntervalMinutes > 0 {
-        // Due within the next hour: report in this slot.
-        guard site.reportDue.milliseconds - t.milliseconds <= 60 * 60_000 else { continue }
+        // Due within the next hour and a half: report in this hour's batch.
+        guard site.reportDue.milliseconds - t.milliseconds <= 90 * 60_000 else { continue }
         let entered = state.feverCases.filter {
           $0.site == site.id && $0.at > (site.lastRound?.at ?? .init(milliseconds: 0))
         }
