@@ -25,8 +25,8 @@ public struct StoreOptions: Sendable {
   /// reports and time travel for those days. Only segments that a kept
   /// snapshot already covers are ever deleted, so the current state is intact.
   public var retainDays: Int?
-  /// When set, the store compares its clock with the file system's (the
-  /// kernel's) before every command and housekeeping step, and refuses them
+  /// When set, the store compares the process's wall clock with the kernel's
+  /// before every command and housekeeping step, and refuses them
   /// (`clock.skew`) while the two differ by more than this many seconds: an
   /// event stamped by a wrong clock would raise alerts and age the state by
   /// that clock. Nil (the default, and the tests' simulated clocks) skips it.
