@@ -226,6 +226,14 @@ public enum UserText {
     return multiline ? str : str.trimmingCharacters(in: .whitespaces)
   }
 
+  /// User input echoed in a message (an argument of a string-table wording,
+  /// a line on stderr): the same cleaning as `clean`, keeping line breaks and
+  /// spaces as they are. Returns `text` itself when there is nothing to remove.
+  public static func echo(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { isControl($0) && $0 != "\n" }) else { return text }
+    return clean(text, multiline: true)
+  }
+
   /// C0, DEL, C1, and the bidirectional overrides that can make a line lie about its order.
   public static func isControl(_ s: Unicode.Scalar) -> Bool {
     let v = s.value

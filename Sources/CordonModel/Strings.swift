@@ -28,7 +28,8 @@ public struct Strings: Sendable {
       }
       if let n = Int(String(d)), n < args.count, let close = it.next() {
         if close == "}" {
-          out += args[n]
+          // An argument is often user input (an id, a cell, a name): no escape reaches a terminal.
+          out += UserText.echo(args[n])
         } else {
           out.unicodeScalars.append(contentsOf: [c, d, close])
         }
@@ -521,6 +522,7 @@ public struct Strings: Sendable {
     "csv.failed": "{0}：未导入任何内容（{1} 处错误）",
     "csv.invalidUTF8": "不是 UTF-8 文本（请另存为“CSV UTF-8”）",
     "csv.unterminatedQuote": "引号未闭合",
+    "csv.nul": "单元格含 NUL 字节（0x00），文件可能已损坏或不是文本；请删除该字符后重试",
     "csv.empty": "文件为空，第一行应为表头",
     "csv.unknownColumn": "未知列（可用：{0}）",
     "csv.duplicateColumn": "列重复",
@@ -1019,6 +1021,7 @@ public struct Strings: Sendable {
     "csv.failed": "{0}: nothing was imported (errors: {1})",
     "csv.invalidUTF8": "not UTF-8 text (save it as \"CSV UTF-8\")",
     "csv.unterminatedQuote": "a quoted field is never closed",
+    "csv.nul": "the cell holds a NUL byte (0x00): the file may be damaged or not text; remove it and try again",
     "csv.empty": "the file is empty; the first line must be the header",
     "csv.unknownColumn": "unknown column (known: {0})",
     "csv.duplicateColumn": "the column appears twice",

@@ -24,12 +24,28 @@ struct Cordon: ParsableCommand {
       var command = try parseAsRoot()
       try command.run()
     } catch let f as Fatal {
-      FileHandle.standardError.write(Data("cordon: \(f.description)\n".utf8))
+      writeStderr("cordon: \(f.description)\n")
       Foundation.exit(f.code)
     } catch {
-      exit(withError: error)
+      // ArgumentParser's messages quote what was typed ("unexpected argument …"): sanitised like every echo.
+      let code = exitCode(for: error)
+      let message = fullMessage(for: error)
+      if code == .success {
+        if !message.isEmpty { print(message) }
+      } else if !message.isEmpty {
+        writeStderr(message + "\n")
+      }
+      Foundation.exit(code.rawValue)
     }
   }
+}
+
+/// Every message the CLI writes on stderr. It often echoes user input (a
+/// path, an id, a CSV cell, an option's value), so it goes through the same
+/// sanitiser as the console's text: no escape, C0/C1 control or bidi
+/// override reaches the terminal.
+func writeStderr(_ text: String) {
+  FileHandle.standardError.write(Data(UserText.echo(text).utf8))
 }
 
 /// Options every command that opens a store shares.

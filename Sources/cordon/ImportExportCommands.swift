@@ -115,7 +115,7 @@ enum ImportRunner {
   /// Every issue on its own line on stderr, then one summary line through `Fatal`.
   static func failure(_ issues: [CSVIssue], file: String, strings: Strings) -> Fatal {
     for issue in issues {
-      FileHandle.standardError.write(Data((issue.text(file: file, strings: strings) + "\n").utf8))
+      writeStderr(issue.text(file: file, strings: strings) + "\n")
     }
     return Fatal(description: strings("csv.failed", file, String(issues.count)), code: 1)
   }

@@ -61,7 +61,7 @@ struct Init: ParsableCommand {
 enum OrgRunner {
   /// Every issue on its own line on stderr, then one summary line.
   static func failure(_ issues: [OrganisationFile.Issue], strings t: Strings) -> Fatal {
-    for issue in issues { FileHandle.standardError.write(Data((issue.description + "\n").utf8)) }
+    for issue in issues { writeStderr(issue.description + "\n") }
     return Fatal(description: t("orgfile.nothingWritten", String(issues.count)), code: 1)
   }
 

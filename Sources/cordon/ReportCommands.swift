@@ -100,6 +100,6 @@ enum JournalReader {
     do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
       throw Fatal(description: "cannot write \(path): \(error.localizedDescription)", code: 1)
     }
-    FileHandle.standardError.write(Data("cordon: wrote \(path)\n".utf8))
+    writeStderr("cordon: wrote \(path)\n")
   }
 }

@@ -68,7 +68,7 @@ struct Serve: ParsableCommand {
     options.isDemo = demo
     options.maxQueuedBytes = maxQueuedBytes
     options.dataDirectory = dir.path
-    options.log = { line in FileHandle.standardError.write(Data("cordon serve: \(line)\n".utf8)) }
+    options.log = { line in writeStderr("cordon serve: \(line)\n") }
     let log = options.log
     let server = CordonServer(store: store, access: access, socketPath: path, options: options)
     do { try server.start() } catch { throw Fatal(description: "\(error)", code: 1) }

@@ -17,6 +17,8 @@ public struct CSVSyntaxError: Error, Sendable, Equatable {
   public enum Kind: Sendable, Equatable {
     case invalidUTF8
     case unterminatedQuote
+    /// A NUL byte in the cell of this column (1-based): refused, never dropped silently.
+    case nul(column: Int)
   }
   public var kind: Kind
   public var line: Int
@@ -35,7 +37,7 @@ public struct CSVSyntaxError: Error, Sendable, Equatable {
 ///
 /// Lenient where Excel is (a quote in the middle of an unquoted field is a
 /// character), strict where guessing would import the wrong data: invalid
-/// UTF-8 and a quote that is never closed are errors naming the line.
+/// UTF-8, a NUL byte and a quote that is never closed are errors naming the line.
 public enum CSVReader {
   public static func read(_ bytes: [UInt8]) throws(CSVSyntaxError) -> [CSVRecord] {
     let start = hasBOM(bytes) ? 3 : 0
@@ -66,6 +68,7 @@ public enum CSVReader {
     let n = bytes.count
     while i < n {
       let b = bytes[i]
+      if b == 0 { throw CSVSyntaxError(.nul(column: fields.count + 1), line: line) }
       if inQuotes {
         switch b {
         case quote:

@@ -66,12 +66,11 @@ public struct CSVImportError: Error, Sendable, Equatable {
   public init(_ issues: [CSVIssue]) { self.issues = issues }
 
   init(_ e: CSVSyntaxError) {
-    let m: CSVMessage =
-      switch e.kind {
-      case .invalidUTF8: .t("csv.invalidUTF8")
-      case .unterminatedQuote: .t("csv.unterminatedQuote")
-      }
-    issues = [CSVIssue(line: e.line, column: nil, m)]
+    switch e.kind {
+    case .invalidUTF8: issues = [CSVIssue(line: e.line, column: nil, .t("csv.invalidUTF8"))]
+    case .unterminatedQuote: issues = [CSVIssue(line: e.line, column: nil, .t("csv.unterminatedQuote"))]
+    case .nul(let column): issues = [CSVIssue(line: e.line, column: String(column), .t("csv.nul"))]
+    }
   }
 }
 
@@ -123,10 +122,11 @@ struct CSVTable {
   /// The header text naming `column` in this file (both names when absent).
   func name(_ column: CSVColumn) -> String { written[column.en] ?? column.bothNames }
 
-  /// The trimmed value of `column` in `row`; "" when the column or the cell is absent.
+  /// The trimmed value of `column` in `row`, without the quote an export
+  /// put before a formula-like cell; "" when the column or the cell is absent.
   func value(_ row: CSVRecord, _ column: CSVColumn) -> String {
     guard let i = index[column.en], i < row.fields.count else { return "" }
-    return UserText.clean(row.fields[i])
+    return CSVFormula.restore(UserText.clean(row.fields[i]))
   }
 
   /// Cells beyond the header's last named column are a sign of a shifted row.
