@@ -3,6 +3,14 @@ import EventSourcing
 public enum Severity: Int, Codable, Sendable, CaseIterable, Comparable {
   case info = 0, warning = 1, critical = 2
   public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+  /// The word in configuration files, JSON and string keys (`severity.<name>`).
+  public var name: String {
+    switch self {
+    case .critical: "critical"
+    case .warning: "warning"
+    case .info: "info"
+    }
+  }
 }
 
 /// Which rule raised an alert. The raw value is part of the alert's identity

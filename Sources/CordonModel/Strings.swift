@@ -551,6 +551,13 @@ public struct Strings: Sendable {
     "csv.invalidNumber": "应为整数：{0}",
     "csv.added.shifts": "已添加 {0} 个班次",
     "csv.added.stock": "已录入 {0} 条期初库存，{1} 个下限",
+    // `cordon watch` (Sources/CordonModel/Reports/WatchStream.swift).
+    "watch.other": "其他",
+    "watch.started": "开始关注 {0}（{1}），当前到 #{2}；按 Ctrl-C 结束",
+    "watch.all": "全部",
+    "watch.lost": "与服务器的连接中断（{0}），正在重连",
+    "watch.reconnected": "已重新连接，当前到 #{0}",
+    "watch.resynced": "#{0} 到 #{1} 的变化未逐条显示（服务器发来了整体状态）",
   ]
 
   public static let en: [String: String] = [
@@ -1051,5 +1058,12 @@ public struct Strings: Sendable {
     "csv.invalidNumber": "must be a whole number: {0}",
     "csv.added.shifts": "added {0} shifts",
     "csv.added.stock": "loaded {0} opening balances and {1} minimum levels",
+    // `cordon watch` (Sources/CordonModel/Reports/WatchStream.swift).
+    "watch.other": "other",
+    "watch.started": "Watching {0} ({1}), at #{2}; Ctrl-C ends",
+    "watch.all": "everything",
+    "watch.lost": "Connection to the server lost ({0}); reconnecting",
+    "watch.reconnected": "Reconnected, at #{0}",
+    "watch.resynced": "Changes #{0} to #{1} not shown one by one (the server sent its whole state)",
   ]
 }

@@ -24,7 +24,7 @@ public struct Message: Sendable, Equatable {
   static func render(_ n: Notice, _ t: Templates, _ calendar: LocalCalendar) -> String {
     let strings = Strings(t.language)
     let values: [String: String] = [
-      "id": n.id, "severity": strings("severity.\(Self.severityName(n.severity))"), "unit": n.unit,
+      "id": n.id, "severity": strings("severity.\(n.severity.name)"), "unit": n.unit,
       "text": n.text.text(t.language), "person": n.person ?? "", "phone": n.phone ?? "", "kind": n.kind.rawValue,
       "time": calendar.format(n.queuedAt), "repeat": n.isRepeat ? (t.language == .zh ? "（重复）" : "(repeat) ") : "",
     ]
@@ -43,14 +43,6 @@ public struct Message: Sendable, Equatable {
       rest = rest[rest.index(after: close)...]
     }
     return out + rest
-  }
-
-  static func severityName(_ s: Severity) -> String {
-    switch s {
-    case .critical: "critical"
-    case .warning: "warning"
-    case .info: "info"
-    }
   }
 
   /// Phones named by the notifications, for WeCom/DingTalk mentions.
@@ -91,7 +83,7 @@ public struct Message: Sendable, Equatable {
       "source": "cordon", "ids": ids, "text": text,
       "notifications": notifications.map { n -> [String: Any] in
         var o: [String: Any] = [
-          "id": n.id, "kind": n.kind.rawValue, "severity": Self.severityName(n.severity), "unit": n.unit,
+          "id": n.id, "kind": n.kind.rawValue, "severity": n.severity.name, "unit": n.unit,
           "subject": n.subject, "text": ["zh": n.text.zh, "en": n.text.en], "route": n.route,
           "queuedAt": n.queuedAt.milliseconds, "repeat": n.isRepeat,
         ]
@@ -112,7 +104,7 @@ public struct Message: Sendable, Equatable {
     guard let n = notifications.first else { return command }
     let values = [
       "phone": phones.joined(separator: ","), "person": n.person ?? "", "id": ids.joined(separator: ","),
-      "severity": Self.severityName(n.severity), "unit": n.unit, "kind": n.kind.rawValue,
+      "severity": n.severity.name, "unit": n.unit, "kind": n.kind.rawValue,
     ]
     return command.map { Self.fill($0, values) }
   }

@@ -71,9 +71,8 @@ struct Console: ParsableCommand {
     // Server or embedded store: a local choice (--data, --demo, --at, or
     // $CORDON_DATA without $CORDON_SOCKET) keeps the embedded store; otherwise
     // a named socket, or the default one when it exists, means the server.
-    let local =
-      location.data != nil || demo || at != nil
-      || (socket == nil && (env["CORDON_SOCKET"] ?? "").isEmpty && env["CORDON_DATA"] != nil)
+    let local = SocketPath.prefersLocal(
+      chosen: location.data != nil || demo || at != nil, socket: socket, environment: env)
     if socket != nil && local {
       throw Fatal(
         description: "--socket cannot be combined with --data, --demo or --at (those open a local store)", code: 2)

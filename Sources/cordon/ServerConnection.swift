@@ -18,6 +18,13 @@ enum SocketPath {
     return (defaultPath, false)
   }
 
+  /// Whether a command opens the local store rather than a server: it was
+  /// asked for (`chosen`: --data, --demo, --at), or $CORDON_DATA is set while
+  /// neither --socket nor $CORDON_SOCKET is.
+  static func prefersLocal(chosen: Bool, socket: String?, environment env: [String: String]) -> Bool {
+    chosen || (socket == nil && (env["CORDON_SOCKET"] ?? "").isEmpty && env["CORDON_DATA"] != nil)
+  }
+
   /// The server to use, or nil for the embedded store: a named socket is
   /// always used; the default one only when it exists.
   static func choose(flag: String?, environment env: [String: String]) -> String? {

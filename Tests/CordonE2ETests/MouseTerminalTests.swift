@@ -43,6 +43,31 @@ extension ConsoleTerminalTests {
     try quit(t)
   }
 
+  /// A click on the fever form's third field focuses it: the marker moves
+  /// there and what is typed next lands in it.
+  func testAClickInAFormFocusesTheField() throws {
+    let t = try launch(width: 120, height: 36)
+    try t.waitFor("the grid") { gridRow($0, "1 值班表", "2 检查点状态") != nil }
+    try t.send("2")
+    try t.send("f")
+    let s = try t.waitFor(text: "录入发热病例")
+    let title = try XCTUnwrap(s.lines.firstIndex { $0.contains("录入发热病例") })
+    let y = try XCTUnwrap(s.lines.indices.first { $0 > title && s.lines[$0].contains(" 体温") }, s.description)
+    XCTAssertTrue(s.lines.contains { $0.contains(">点位") }, "the first field has the focus\n\(s)")
+    let before = s.lines[y]
+    let x = (CellWidth.of(before[..<(before.range(of: " 体温")?.upperBound ?? before.endIndex)]) ?? 0) + 12
+    try click(t, x: x, y: y)
+    try t.waitFor("the reading field focused") { $0.lines[y].contains(">体温") }
+    try t.type("37.2")
+    let typed = try t.waitFor("typed into the clicked field") { $0.lines[y].contains("37.2") }
+    XCTAssertFalse(typed.lines.contains { $0.contains(">点位") }, typed.description)
+    try t.send("Escape")
+    try t.waitFor(text: "(y/n)")
+    try t.send("y")
+    try t.waitFor("the form closed") { !$0.contains("录入发热病例") }
+    try quit(t)
+  }
+
   /// `--no-mouse`: the same click does nothing.
   func testNoMouseIgnoresClicks() throws {
     let t = try launch(width: 120, height: 36, arguments: ["--no-mouse"])

@@ -52,13 +52,50 @@ final class MouseTests: XCTestCase {
     XCTAssertEqual(m.selectedRowID, rows[0].id)
   }
 
-  func testTheMouseNeverTouchesAnOpenForm() throws {
+  func testTheMouseNeverTouchesAnOpenFormOutsideItsFields() throws {
     var m = try ConsoleUpdateTests.model()
     ConsoleUpdateTests.keys(&m, .char("2"), .char("f"))
     let before = m.mode
     XCTAssertEqual(mouse(&m, 3, 1), [])
     XCTAssertEqual(mouse(&m, 10, 8, .doubleClick), [])
+    XCTAssertEqual(mouse(&m, 40, 15, .wheelDown), [])
     XCTAssertEqual(m.mode, before)
     XCTAssertEqual(m.focus, .checkpoints)
+  }
+
+  /// Where a field is drawn, found on the drawn screen (below the form's
+  /// title, over the panes) rather than by the layout's arithmetic.
+  func drawnRow(of label: String, _ m: ConsoleModel) -> (x: Int, y: Int)? {
+    guard case .form(let f) = m.mode else { return nil }
+    var buffer = ScreenBuffer(width: m.size.width, height: m.size.height)
+    ConsoleView.draw(m, into: &buffer)
+    let lines = buffer.lines
+    guard let top = lines.firstIndex(where: { $0.contains(f.title) }) else { return nil }
+    for y in (top + 1)..<lines.count {
+      if let r = lines[y].range(of: label) { return (DisplayWidth.of(String(lines[y][..<r.lowerBound])), y) }
+    }
+    return nil
+  }
+
+  func testAClickInAFormFocusesTheFieldUnderThePointer() throws {
+    var m = try ConsoleUpdateTests.model()
+    ConsoleUpdateTests.keys(&m, .char("2"), .char("f"))
+    guard case .form(let opened) = m.mode else { return XCTFail("no form: \(m.mode)") }
+    XCTAssertGreaterThanOrEqual(opened.fields.count, 3)
+    XCTAssertEqual(opened.focus, 0)
+    let last = opened.fields.count - 1
+    let label = try XCTUnwrap(drawnRow(of: opened.fields[last].label, m))
+    // On the field's input, right of its label.
+    XCTAssertEqual(mouse(&m, label.x + 20, label.y), [])
+    guard case .form(let clicked) = m.mode else { return XCTFail("the click closed the form: \(m.mode)") }
+    XCTAssertEqual(clicked.focus, last)
+    XCTAssertEqual(clicked.fields, opened.fields, "a click changes no value")
+    // The drawn marker moved with it, and typing now goes into that field.
+    let marked = try XCTUnwrap(drawnRow(of: ">" + opened.fields[last].label, m))
+    XCTAssertEqual(marked.y, label.y)
+    let first = try XCTUnwrap(drawnRow(of: opened.fields[0].label, m))
+    mouse(&m, first.x + 1, first.y)
+    guard case .form(let back) = m.mode else { return XCTFail("\(m.mode)") }
+    XCTAssertEqual(back.focus, 0)
   }
 }

@@ -18,6 +18,8 @@ public struct ScreenLayout: Sendable, Equatable {
   public var panes: [PaneKind: Rect]
   public var prompt: Rect
   public var hints: Rect
+  /// Between the header and the prompt: where help, details and forms are drawn over the panes.
+  public var body: Rect
 
   /// `panes`: every pane in tab order; the first four make the grid.
   public init(width: Int, height: Int, focus: PaneKind, panes kinds: [PaneKind] = PaneKind.allCases) {
@@ -29,11 +31,13 @@ public struct ScreenLayout: Sendable, Equatable {
       self.panes = [:]
       self.prompt = Rect(x: 0, y: 0, width: 0, height: 0)
       self.hints = Rect(x: 0, y: 0, width: 0, height: 0)
+      self.body = Rect(x: 0, y: 0, width: 0, height: 0)
       return
     }
     header = Rect(x: 0, y: 0, width: width, height: 1)
     prompt = Rect(x: 0, y: height - 2, width: width, height: 1)
     hints = Rect(x: 0, y: height - 1, width: width, height: 1)
+    body = Rect(x: 0, y: 1, width: width, height: height - 3)
     let grid = Array(kinds.prefix(4))
     if width >= Self.gridMinimum.width && height >= Self.gridMinimum.height && grid.contains(focus) {
       mode = .grid

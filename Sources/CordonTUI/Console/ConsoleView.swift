@@ -39,7 +39,7 @@ public enum ConsoleView {
     case .confirm(let question, _): buffer.put(question + " (y/n)", x: 0, y: layout.prompt.y, style: .warning)
     default: drawStatusLine(m, info: info, in: layout.prompt, buffer: &buffer)
     }
-    let body = Rect(x: 0, y: 1, width: buffer.width, height: buffer.height - 3)
+    let body = layout.body
     switch m.mode {
     case .help(let scroll):
       OverlayView.drawHelp(

@@ -18,6 +18,13 @@ enum MouseMode {
       m.mode = .detail(pane: pane, rowID: id, scroll: wheel(scroll, e))
     case .overlay(let title, let lines, let scroll):
       m.mode = .overlay(title: title, lines: lines, scroll: wheel(scroll, e))
+    case .form(var f):
+      // A click on a field's line focuses it, as Tab would; nothing else in a form reacts to the mouse.
+      guard e.kind == .click || e.kind == .doubleClick, !f.submitting,
+        let i = OverlayView.formField(at: e.x, e.y, f, in: m.layout.body)
+      else { return [] }
+      f.focus = i
+      m.mode = .form(f)
     default: break
     }
     return []

@@ -45,7 +45,7 @@ public struct AlertPane: ConsolePane {
         ? Fmt.severityCell(a.severity, t)
         : TableCell(
           "  "
-            + t("severity.short.\(a.severity == .critical ? "critical" : a.severity == .warning ? "warning" : "info")"),
+            + t("severity.short.\(a.severity.name)"),
           .muted)
       let cells = [
         sev, TableCell(String(a.number), .muted),
@@ -147,7 +147,7 @@ extension AlertPane {
     case .resolved(let note): t("history.resolved", note)
     case .autoResolved: t("history.autoResolved")
     case .severityChanged(let s):
-      t("history.severity", t("severity.\(s == .critical ? "critical" : s == .warning ? "warning" : "info")"))
+      t("history.severity", t("severity.\(s.name)"))
     }
   }
 }

@@ -43,10 +43,23 @@ enum OverlayView {
     buffer.put(footer, x: inner.x + 1, y: inner.maxY - 1, maxWidth: inner.width - 2, style: .muted)
   }
 
+  /// A form's box: two rows a field (its line, then its error), a footer.
+  static func formBox(_ f: Form, in body: Rect) -> Rect {
+    centred(in: body, width: 64, height: f.fields.count * 2 + 5)
+  }
+
+  /// The field whose line (or error line under it) is at (x, y), for a mouse click.
+  static func formField(at x: Int, _ y: Int, _ f: Form, in body: Rect) -> Int? {
+    let inner = formBox(f, in: body).inset(1)
+    guard inner.contains(x: x, y: y) else { return nil }
+    let i = (y - inner.y) / 2
+    return f.fields.indices.contains(i) ? i : nil
+  }
+
   /// Returns where the cursor goes: at the focused field's insertion point.
   static func drawForm(_ f: Form, strings t: Strings, in body: Rect, buffer: inout ScreenBuffer) -> (x: Int, y: Int)? {
     let labelWidth = max(8, f.fields.map { DisplayWidth.of($0.label) }.max() ?? 8) + 1
-    let r = centred(in: body, width: 64, height: f.fields.count * 2 + 5)
+    let r = formBox(f, in: body)
     buffer.fill(r, style: .overlay)
     BoxView.draw(title: f.title, focused: true, in: r, buffer: &buffer)
     let inner = r.inset(1)
