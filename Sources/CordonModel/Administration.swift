@@ -112,25 +112,6 @@ public struct SettingsChanges: Sendable, Equatable {
   }
 }
 
-/// The bounds of the organisation's fields: one table, used by the validator,
-/// and quoted in refusals so a user sees the limit.
-public enum OrgLimits {
-  public static let name = 100
-  public static let measure = 20
-  public static let perDay = 0...48
-  public static let intervalMinutes = 0...10_080
-  public static let staff = 0...10_000
-  /// A fever threshold anywhere else is a typing mistake.
-  public static let threshold = Celsius(tenths: 350)...Celsius(tenths: 420)
-  public static let plausible = Celsius(tenths: 300)...Celsius(tenths: 450)
-  public static let ackTimeoutMinutes = 1...1_440
-  public static let maxEscalations = 0...20
-  public static let restHours = 0...24
-  public static let coverageLeadMinutes = 0...1_440
-  public static let lowCoverDays = 0...365
-  public static let maximumQuantity = Quantity(1_000_000_000)
-}
-
 extension CommandValidator {
   /// Administration commands: each change of the organisation, checked field by field.
   func administration(_ command: CordonCommand) throws(Refusal) -> [CordonEvent] {
@@ -210,7 +191,7 @@ extension CommandValidator {
       try liveUnit(s.unit, field: .unit)
       try checkSiteNumbers(
         rounds: s.roundsPerDay, disinfections: s.disinfectionsPerDay, interval: s.reportIntervalMinutes)
-      guard OrgLimits.staff.contains(s.staffOnPost) else { throw bound(.staff, s.staffOnPost, OrgLimits.staff) }
+      guard Limits.staff.contains(s.staffOnPost) else { throw bound(.staff, s.staffOnPost, Limits.staff) }
       return open ? [.siteRegistered(s)] : [.siteRegistered(s), .siteClosed(site: s.id)]
 
     case .updateSite(let id, let c):
@@ -334,15 +315,15 @@ extension CommandValidator {
       var s = state.settings
       let low = c.plausibleMin ?? s.plausibleReadings.lowerBound
       let high = c.plausibleMax ?? s.plausibleReadings.upperBound
-      guard OrgLimits.plausible.contains(low) else { throw bound(.plausibleMin, low, OrgLimits.plausible) }
-      guard OrgLimits.plausible.contains(high) else { throw bound(.plausibleMax, high, OrgLimits.plausible) }
+      guard Limits.plausibleReadings.contains(low) else { throw bound(.plausibleMin, low, Limits.plausibleReadings) }
+      guard Limits.plausibleReadings.contains(high) else { throw bound(.plausibleMax, high, Limits.plausibleReadings) }
       guard low < high else {
         throw Refusal("settings.rangeOrder", [low.description, high.description], field: .plausibleMax)
       }
       s.plausibleReadings = low...high
       let threshold = c.feverThreshold ?? s.feverThreshold
-      guard OrgLimits.threshold.contains(threshold) else {
-        throw bound(.feverThreshold, threshold, OrgLimits.threshold)
+      guard Limits.feverThreshold.contains(threshold) else {
+        throw bound(.feverThreshold, threshold, Limits.feverThreshold)
       }
       guard s.plausibleReadings.contains(threshold) else {
         throw Refusal(
@@ -351,13 +332,13 @@ extension CommandValidator {
       }
       s.feverThreshold = threshold
       s.ackTimeoutMinutes = try within(
-        c.ackTimeoutMinutes, s.ackTimeoutMinutes, OrgLimits.ackTimeoutMinutes, .ackTimeoutMinutes)
-      s.maxEscalations = try within(c.maxEscalations, s.maxEscalations, OrgLimits.maxEscalations, .maxEscalations)
-      s.minimumRestHours = try within(c.restHours, s.minimumRestHours, OrgLimits.restHours, .restHours)
+        c.ackTimeoutMinutes, s.ackTimeoutMinutes, Limits.ackTimeoutMinutes, .ackTimeoutMinutes)
+      s.maxEscalations = try within(c.maxEscalations, s.maxEscalations, Limits.maxEscalations, .maxEscalations)
+      s.minimumRestHours = try within(c.restHours, s.minimumRestHours, Limits.restHours, .restHours)
       s.coverageLookaheadMinutes = try within(
-        c.coverageLeadMinutes, s.coverageLookaheadMinutes, OrgLimits.coverageLeadMinutes, .coverageLeadMinutes)
+        c.coverageLeadMinutes, s.coverageLookaheadMinutes, Limits.coverageLeadMinutes, .coverageLeadMinutes)
       s.coverWarningDays = Double(
-        try within(c.lowCoverDays, Int(s.coverWarningDays), OrgLimits.lowCoverDays, .lowCoverDays))
+        try within(c.lowCoverDays, Int(s.coverWarningDays), Limits.lowCoverDays, .lowCoverDays))
       return s == state.settings ? [] : [.settingsChanged(s)]
 
     default:
@@ -389,8 +370,8 @@ extension CommandValidator {
     let z = UserText.clean(zh)
     let e = UserText.clean(en)
     guard !z.isEmpty else { throw Refusal("field.required", field: .name) }
-    try Limits.check(z, max: OrgLimits.name, field: .name)
-    try Limits.check(e, max: OrgLimits.name, field: .nameEn)
+    try Limits.check(z, max: Limits.name, field: .name)
+    try Limits.check(e, max: Limits.name, field: .nameEn)
     return LocalizedName(zh: z, en: e)
   }
 
@@ -398,15 +379,15 @@ extension CommandValidator {
     let z = UserText.clean(zh)
     let e = UserText.clean(en)
     guard !z.isEmpty else { throw Refusal("field.required", field: .measure) }
-    try Limits.check(z, max: OrgLimits.measure, field: .measure)
-    try Limits.check(e, max: OrgLimits.measure, field: .measureEn)
+    try Limits.check(z, max: Limits.measure, field: .measure)
+    try Limits.check(e, max: Limits.measure, field: .measureEn)
     return LocalizedName(zh: z, en: e)
   }
 
   private func personName(_ name: String) throws(Refusal) -> String {
     let n = UserText.clean(name)
     guard !n.isEmpty else { throw Refusal("field.required", field: .name) }
-    try Limits.check(n, max: OrgLimits.name, field: .name)
+    try Limits.check(n, max: Limits.name, field: .name)
     return n
   }
 
@@ -419,20 +400,20 @@ extension CommandValidator {
   }
 
   private func checkSiteNumbers(rounds: Int, disinfections: Int, interval: Int) throws(Refusal) {
-    guard OrgLimits.perDay.contains(rounds) else { throw bound(.roundsPerDay, rounds, OrgLimits.perDay) }
-    guard OrgLimits.perDay.contains(disinfections) else {
-      throw bound(.disinfectionsPerDay, disinfections, OrgLimits.perDay)
+    guard Limits.perDay.contains(rounds) else { throw bound(.roundsPerDay, rounds, Limits.perDay) }
+    guard Limits.perDay.contains(disinfections) else {
+      throw bound(.disinfectionsPerDay, disinfections, Limits.perDay)
     }
-    guard OrgLimits.intervalMinutes.contains(interval) else {
-      throw bound(.reportIntervalMinutes, interval, OrgLimits.intervalMinutes)
+    guard Limits.reportIntervalMinutes.contains(interval) else {
+      throw bound(.reportIntervalMinutes, interval, Limits.reportIntervalMinutes)
     }
   }
 
   private func checkMinimum(_ m: Quantity, whole: Bool, id: String) throws(Refusal) {
     guard m.milli >= 0 else { throw Refusal("quantity.negative", field: .minimum) }
-    guard m <= OrgLimits.maximumQuantity else {
+    guard m <= Limits.quantity else {
       throw Refusal(
-        "field.outOfRange", ["minimum", m.description, "0", OrgLimits.maximumQuantity.description], field: .minimum)
+        "field.outOfRange", ["minimum", m.description, "0", Limits.quantity.description], field: .minimum)
     }
     guard !whole || m.isWhole else { throw Refusal("quantity.fraction", [id], field: .minimum) }
   }

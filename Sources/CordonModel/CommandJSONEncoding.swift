@@ -182,6 +182,8 @@ final class JSONLine {
 
   var text: String { "{" + parts.joined(separator: ",") + "}" }
 
+  /// A JSON string, also a valid TOML basic string (the organisation export
+  /// writes its strings with it): controls and DEL escaped, never raw.
   static func quote(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
@@ -191,7 +193,7 @@ final class JSONLine {
       case "\n": out += "\\n"
       case "\r": out += "\\r"
       case "\t": out += "\\t"
-      case _ where u.value < 0x20:
+      case _ where u.value < 0x20 || u.value == 0x7F:
         let hex = String(u.value, radix: 16)
         out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
       default: out.unicodeScalars.append(u)

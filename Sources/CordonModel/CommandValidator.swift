@@ -465,10 +465,11 @@ struct CommandValidator {
           throw Refusal("register.invalid", [String(i + 1), "item"])
         }
       case .settingsChanged(let st):
-        guard st.plausibleReadings.contains(st.feverThreshold), (1...1440).contains(st.ackTimeoutMinutes),
-          (0...100).contains(st.maxEscalations), (0...48).contains(st.minimumRestHours),
-          (0...10_080).contains(st.coverageLookaheadMinutes), (-720...840).contains(st.calendar.utcOffsetMinutes),
-          st.coverWarningDays.isFinite, (0...365).contains(st.coverWarningDays)
+        guard st.plausibleReadings.contains(st.feverThreshold), Limits.ackTimeoutMinutes.contains(st.ackTimeoutMinutes),
+          Limits.maxEscalations.contains(st.maxEscalations), Limits.restHours.contains(st.minimumRestHours),
+          Limits.coverageLeadMinutes.contains(st.coverageLookaheadMinutes),
+          (-720...840).contains(st.calendar.utcOffsetMinutes), st.coverWarningDays.isFinite,
+          (0...365).contains(st.coverWarningDays)
         else {
           throw Refusal("register.invalid", [String(i + 1), "settings"])
         }

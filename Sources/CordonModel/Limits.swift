@@ -43,8 +43,22 @@ public enum Limits {
   public static let silenceMinutes = 1...10_080
   /// A site's reporting interval, in minutes (0: no interval).
   public static let reportIntervalMinutes = 0...10_080
-  /// Rounds or disinfections a site owes per day.
-  public static let perDay = 0...100
+  /// Rounds or disinfections a site owes per day (one every half hour at most).
+  public static let perDay = 0...48
+  /// A unit of measure: 个, 瓶, 升.
+  public static let measure = 20
+  /// A fever threshold anywhere else is a typing mistake.
+  public static let feverThreshold = Celsius(tenths: 350)...Celsius(tenths: 420)
+  /// Where the plausible range of readings may lie.
+  public static let plausibleReadings = Celsius(tenths: 300)...Celsius(tenths: 450)
+  /// Settings of the organisation: how long an alert waits for an
+  /// acknowledgement, how often it escalates, rest between shifts, how far
+  /// ahead the coverage warning looks, how few days of cover are low.
+  public static let ackTimeoutMinutes = 1...1_440
+  public static let maxEscalations = 0...20
+  public static let restHours = 0...24
+  public static let coverageLeadMinutes = 0...1_440
+  public static let lowCoverDays = 0...365
 
   // MARK: Checks
 

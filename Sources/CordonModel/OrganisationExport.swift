@@ -78,32 +78,55 @@ public enum OrganisationExport {
     return out + units.filter { !placed.contains($0.id) }
   }
 
-  /// The people still in the group, by unit in the organisation's order, then by id.
+  /// The people still in the group, by unit in the organisation's order,
+  /// then by id with its numbers read as numbers (`p-hq-2` before `p-hq-10`):
+  /// an import numbers a unit's people in the file's order, so a CSV export
+  /// imported again exports in the same order.
   public static func people(_ state: CordonState) -> [Person] {
     var rank: [String: Int] = [:]
     for (i, u) in state.allUnits.enumerated() { rank[u.id] = i }
     return state.people.values.filter { $0.retiredAt == nil }.sorted {
-      (rank[$0.unit] ?? Int.max, $0.id) < (rank[$1.unit] ?? Int.max, $1.id)
+      let (a, b) = (rank[$0.unit] ?? Int.max, rank[$1.unit] ?? Int.max)
+      return a != b ? a < b : numberedLess($0.id, $1.id)
     }
+  }
+
+  /// `a < b` comparing runs of ASCII digits by value (a shorter run of the
+  /// same value first), everything else by scalar; equal ids are not less.
+  static func numberedLess(_ a: String, _ b: String) -> Bool {
+    func isDigit(_ u: Unicode.Scalar) -> Bool { ("0"..."9").contains(u) }
+    let x = Array(a.unicodeScalars)
+    let y = Array(b.unicodeScalars)
+    var i = 0
+    var j = 0
+    while i < x.count && j < y.count {
+      if isDigit(x[i]) && isDigit(y[j]) {
+        var i2 = i
+        var j2 = j
+        while i2 < x.count && isDigit(x[i2]) { i2 += 1 }
+        while j2 < y.count && isDigit(y[j2]) { j2 += 1 }
+        // Leading zeros aside, a longer run is a larger number.
+        let p = x[i..<i2].drop { $0 == "0" }
+        let q = y[j..<j2].drop { $0 == "0" }
+        if p.count != q.count { return p.count < q.count }
+        if !p.elementsEqual(q) { return p.lexicographicallyPrecedes(q, by: { $0.value < $1.value }) }
+        if i2 - i != j2 - j { return i2 - i < j2 - j }
+        i = i2
+        j = j2
+      } else {
+        if x[i] != y[j] { return x[i].value < y[j].value }
+        i += 1
+        j += 1
+      }
+    }
+    return x.count - i < y.count - j
   }
 
   /// "37.3": always with the tenth, so TOML reads a float.
   static func number(_ c: Celsius?) -> String { c?.description ?? "0.0" }
 
-  /// A TOML basic string. Names were cleaned of control characters when they
-  /// were entered; any left are escaped, never written raw.
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case _ where u.value < 0x20 || u.value == 0x7F:
-        let hex = String(u.value, radix: 16, uppercase: true)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(u)
-      }
-    }
-    return out + "\""
-  }
+  /// A TOML basic string: TOML's escapes are JSON's, so one quoting serves
+  /// both. Names were cleaned of control characters when they were entered;
+  /// any left are escaped, never written raw.
+  static func quote(_ s: String) -> String { JSONLine.quote(s) }
 }

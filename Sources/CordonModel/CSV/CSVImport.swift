@@ -36,21 +36,17 @@ public enum CSVImport {
   public static func people(_ bytes: [UInt8], state: CordonState) throws(CSVImportError) -> CSVImportPlan {
     typealias C = CSVFormat.People
     let table = try CSVTable(bytes, columns: C.columns)
-    var issues: [CSVIssue] = []
-    var events: [CordonEvent] = []
-    var lines: [Int] = []
     var taken = Set(state.people.keys)
     // Names must be unique within a unit: shift imports find people by name.
     var namesByUnit: [String: [String: Int]] = [:]
     for p in state.people.values { namesByUnit[p.unit, default: [:]][p.name] = 0 }
     var nextNumber: [String: Int] = [:]
-
-    for row in table.rows {
-      var rowIssues: [CSVIssue] = []
-      if let e = table.extraCellIssue(row) { rowIssues.append(e) }
+    let (events, lines) = try table.entries { (row, rowIssues: inout [CSVIssue]) -> [CordonEvent] in
       let name = table.value(row, C.name)
       if name.isEmpty { rowIssues.append(table.issue(row, C.name, .t("csv.required"))) }
-      if name.count > 100 { rowIssues.append(table.issue(row, C.name, .t("csv.tooLong", "100"))) }
+      if name.count > Limits.name {
+        rowIssues.append(table.issue(row, C.name, .t("csv.tooLong", String(Limits.name))))
+      }
       let (unitText, unit) = table.unit(row, C.unit, in: state, issues: &rowIssues)
       let phone = table.value(row, C.phone)
       if !isPhone(phone) { rowIssues.append(table.issue(row, C.phone, .t("csv.invalidPhone", phone))) }
@@ -75,10 +71,7 @@ public enum CSVImport {
           namesByUnit[unit.id, default: [:]][name] = row.line
         }
       }
-      guard rowIssues.isEmpty, let unit else {
-        issues += rowIssues
-        continue
-      }
+      guard rowIssues.isEmpty, let unit else { return [] }
       var n = nextNumber[unit.id] ?? 1
       var id = personID(unit: unit.id, n)
       while taken.contains(id) {
@@ -87,11 +80,8 @@ public enum CSVImport {
       }
       nextNumber[unit.id] = n + 1
       taken.insert(id)
-      events.append(
-        .personRegistered(Person(id: id, name: name, unit: unit.id, phone: phone, categories: categories)))
-      lines.append(row.line)
+      return [.personRegistered(Person(id: id, name: name, unit: unit.id, phone: phone, categories: categories))]
     }
-    if !issues.isEmpty { throw CSVImportError(issues) }
     return CSVImportPlan(
       command: events.isEmpty ? nil : .register(events), entryLines: lines,
       fieldColumns: ["person": table.name(C.name), "unit": table.name(C.unit)],
@@ -119,12 +109,7 @@ public enum CSVImport {
   public static func shifts(_ bytes: [UInt8], state: CordonState) throws(CSVImportError) -> CSVImportPlan {
     typealias C = CSVFormat.Shifts
     let table = try CSVTable(bytes, columns: C.columns)
-    var issues: [CSVIssue] = []
-    var commands: [CordonCommand] = []
-    var lines: [Int] = []
-    for row in table.rows {
-      var rowIssues: [CSVIssue] = []
-      if let e = table.extraCellIssue(row) { rowIssues.append(e) }
+    let (commands, lines) = try table.entries { (row, rowIssues: inout [CSVIssue]) -> [CordonCommand] in
       let (unitText, unit) = table.unit(row, C.unit, in: state, issues: &rowIssues)
       let roleText = table.value(row, C.role)
       let role = CSVFormat.role(roleText)
@@ -157,17 +142,13 @@ public enum CSVImport {
           rowIssues.append(table.issue(row, column, m))
         }
       }
-      guard rowIssues.isEmpty, let unit, let role, let person, times.count == 2 else {
-        issues += rowIssues
-        continue
-      }
-      commands.append(
+      guard rowIssues.isEmpty, let unit, let role, let person, times.count == 2 else { return [] }
+      return [
         .assignShift(
           unit: unit.id, site: nil, role: role, person: person.id, start: times[0], end: times[1],
-          confirmShortRest: true))
-      lines.append(row.line)
+          confirmShortRest: true)
+      ]
     }
-    if !issues.isEmpty { throw CSVImportError(issues) }
     let start = table.name(C.start)
     return CSVImportPlan(
       command: commands.isEmpty ? nil : .batch(commands), entryLines: lines,
@@ -187,15 +168,10 @@ public enum CSVImport {
   public static func stock(_ bytes: [UInt8], state: CordonState) throws(CSVImportError) -> CSVImportPlan {
     typealias C = CSVFormat.Stock
     let table = try CSVTable(bytes, columns: C.columns)
-    var issues: [CSVIssue] = []
-    var commands: [CordonCommand] = []
-    var lines: [Int] = []
     var seen: [StockKey: Int] = [:]
     var balances = 0
     var minimums = 0
-    for row in table.rows {
-      var rowIssues: [CSVIssue] = []
-      if let e = table.extraCellIssue(row) { rowIssues.append(e) }
+    let (commands, lines) = try table.entries { (row, rowIssues: inout [CSVIssue]) -> [CordonCommand] in
       let (unitText, unit) = table.unit(row, C.unit, in: state, issues: &rowIssues)
       let itemText = table.value(row, C.item)
       let item = itemText.isEmpty ? nil : CSVFormat.item(itemText, in: state)
@@ -231,23 +207,19 @@ public enum CSVImport {
             table.issue(row, C.quantity, .t("csv.stockExists", unitText, itemText, held.description)))
         }
       }
-      guard rowIssues.isEmpty, let unit, let item, let quantity else {
-        issues += rowIssues
-        continue
-      }
+      guard rowIssues.isEmpty, let unit, let item, let quantity else { return [] }
       balances += 1
+      var row: [CordonCommand] = []
       if quantity.milli > 0 {
-        commands.append(
+        row.append(
           .receiveStock(unit: unit.id, item: item.id, quantity: quantity, kind: .purchase, reason: "opening balance"))
-        lines.append(row.line)
       }
       if let minimum {
         minimums += 1
-        commands.append(.setMinimum(unit: unit.id, item: item.id, minimum: minimum))
-        lines.append(row.line)
+        row.append(.setMinimum(unit: unit.id, item: item.id, minimum: minimum))
       }
+      return row
     }
-    if !issues.isEmpty { throw CSVImportError(issues) }
     return CSVImportPlan(
       command: commands.isEmpty ? nil : .batch(commands), entryLines: lines,
       fieldColumns: [

@@ -60,31 +60,22 @@ extension CSVImport {
   public static func units(_ bytes: [UInt8], state: CordonState) throws(CSVImportError) -> CSVImportPlan {
     typealias C = CSVFormat.Units
     let table = try CSVTable(bytes, columns: C.columns)
-    var issues: [CSVIssue] = []
-    var commands: [CordonCommand] = []
-    var lines: [Int] = []
-    for row in table.rows {
-      var rowIssues: [CSVIssue] = []
-      if let e = table.extraCellIssue(row) { rowIssues.append(e) }
+    let (commands, lines) = try table.entries { (row, rowIssues: inout [CSVIssue]) -> [CordonCommand] in
       let key = flag(table, row, C.key, &rowIssues) ?? false
       let hq = flag(table, row, C.headquarters, &rowIssues) ?? false
       let reserve = flag(table, row, C.reserve, &rowIssues) ?? false
       let parentText = table.value(row, C.parent)
       // A parent by name or id, as people's units are given; an unknown one is the validator's to name.
       let parent = parentText.isEmpty ? nil : (CSVFormat.unit(parentText, in: state)?.id ?? parentText)
-      guard rowIssues.isEmpty else {
-        issues += rowIssues
-        continue
-      }
-      commands.append(
+      guard rowIssues.isEmpty else { return [] }
+      return [
         .addUnit(
           OrgUnit(
             id: table.value(row, C.id),
             name: LocalizedName(zh: table.value(row, C.name), en: table.value(row, C.nameEn)), isKey: key,
-            isHeadquarters: hq, parent: parent, holdsReserve: reserve)))
-      lines.append(row.line)
+            isHeadquarters: hq, parent: parent, holdsReserve: reserve))
+      ]
     }
-    if !issues.isEmpty { throw CSVImportError(issues) }
     return CSVImportPlan(
       command: commands.isEmpty ? nil : .batch(commands), entryLines: lines,
       fieldColumns: [
@@ -97,12 +88,7 @@ extension CSVImport {
   public static func sites(_ bytes: [UInt8], state: CordonState) throws(CSVImportError) -> CSVImportPlan {
     typealias C = CSVFormat.Sites
     let table = try CSVTable(bytes, columns: C.columns)
-    var issues: [CSVIssue] = []
-    var commands: [CordonCommand] = []
-    var lines: [Int] = []
-    for row in table.rows {
-      var rowIssues: [CSVIssue] = []
-      if let e = table.extraCellIssue(row) { rowIssues.append(e) }
+    let (commands, lines) = try table.entries { (row, rowIssues: inout [CSVIssue]) -> [CordonCommand] in
       let kindText = table.value(row, C.kind)
       let kind = SiteKind(word: kindText)
       if kind == nil {
@@ -120,20 +106,16 @@ extension CSVImport {
       let interval = number(table, row, C.interval, &rowIssues)
       let staff = number(table, row, C.staff, &rowIssues)
       let open = flag(table, row, C.open, &rowIssues) ?? true
-      guard rowIssues.isEmpty, let kind else {
-        issues += rowIssues
-        continue
-      }
-      commands.append(
+      guard rowIssues.isEmpty, let kind else { return [] }
+      return [
         .addSite(
           SiteSpec(
             id: table.value(row, C.id), unit: unit,
             name: LocalizedName(zh: table.value(row, C.name), en: table.value(row, C.nameEn)), kind: kind,
             roundsPerDay: rounds ?? 2, disinfectionsPerDay: disinfections, reportIntervalMinutes: interval ?? 240,
-            staffOnPost: staff ?? 2), open: open))
-      lines.append(row.line)
+            staffOnPost: staff ?? 2), open: open)
+      ]
     }
-    if !issues.isEmpty { throw CSVImportError(issues) }
     return CSVImportPlan(
       command: commands.isEmpty ? nil : .batch(commands), entryLines: lines,
       fieldColumns: [
@@ -148,12 +130,7 @@ extension CSVImport {
   public static func items(_ bytes: [UInt8], state: CordonState) throws(CSVImportError) -> CSVImportPlan {
     typealias C = CSVFormat.Items
     let table = try CSVTable(bytes, columns: C.columns)
-    var issues: [CSVIssue] = []
-    var commands: [CordonCommand] = []
-    var lines: [Int] = []
-    for row in table.rows {
-      var rowIssues: [CSVIssue] = []
-      if let e = table.extraCellIssue(row) { rowIssues.append(e) }
+    let (commands, lines) = try table.entries { (row, rowIssues: inout [CSVIssue]) -> [CordonCommand] in
       let fractions = flag(table, row, C.fractions, &rowIssues) ?? false
       let minimumText = table.value(row, C.minimum)
       var minimum = Quantity.zero
@@ -164,20 +141,16 @@ extension CSVImport {
           rowIssues.append(table.issue(row, C.minimum, .t("csv.invalidQuantity", minimumText)))
         }
       }
-      guard rowIssues.isEmpty else {
-        issues += rowIssues
-        continue
-      }
-      commands.append(
+      guard rowIssues.isEmpty else { return [] }
+      return [
         .addItem(
           SupplyItem(
             id: table.value(row, C.id),
             name: LocalizedName(zh: table.value(row, C.name), en: table.value(row, C.nameEn)),
             unitOfMeasure: LocalizedName(zh: table.value(row, C.measure), en: table.value(row, C.measureEn)),
-            wholePieces: !fractions, defaultMinimum: minimum)))
-      lines.append(row.line)
+            wholePieces: !fractions, defaultMinimum: minimum))
+      ]
     }
-    if !issues.isEmpty { throw CSVImportError(issues) }
     return CSVImportPlan(
       command: commands.isEmpty ? nil : .batch(commands), entryLines: lines,
       fieldColumns: [

@@ -141,6 +141,33 @@ struct CSVTable {
   }
 }
 
+extension CSVTable {
+  /// The loop every importer shares: each row (checked for cells past the
+  /// header first) gives its entries and reports its issues; a row with an
+  /// issue gives nothing, every issue of the file is collected, and the file
+  /// is refused when any row had one. Each entry keeps its row's line.
+  func entries<Entry>(_ entries: (CSVRecord, inout [CSVIssue]) -> [Entry]) throws(CSVImportError) -> (
+    entries: [Entry], lines: [Int]
+  ) {
+    var issues: [CSVIssue] = []
+    var all: [Entry] = []
+    var lines: [Int] = []
+    for row in rows {
+      var rowIssues: [CSVIssue] = []
+      if let e = extraCellIssue(row) { rowIssues.append(e) }
+      let made = entries(row, &rowIssues)
+      guard rowIssues.isEmpty else {
+        issues += rowIssues
+        continue
+      }
+      all += made
+      lines += Array(repeating: row.line, count: made.count)
+    }
+    if !issues.isEmpty { throw CSVImportError(issues) }
+    return (all, lines)
+  }
+}
+
 extension String {
   var csvTrimmed: String {
     var s = Substring(self)
