@@ -87,7 +87,10 @@ let package = Package(
     // Real sockets, real OS users (when root): protocol, fuzzing, authorisation matrix.
     .testTarget(
       name: "CordonServerTests",
-      dependencies: ["CordonServer", "CordonWire", "CordonSession", "CordonTUI", "CordonModel", "CordonStore", "cordon"]),
+      dependencies: [
+        "CordonServer", "CordonWire", "CordonSession", "CordonTUI", "CordonModel", "CordonStore", "cordon",
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
     // A real HTTP receiver on loopback; the server and `cordon serve` killed mid-delivery.
     .testTarget(

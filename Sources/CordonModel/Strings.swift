@@ -149,6 +149,7 @@ public struct Strings: Sendable {
     "refusal.server.unreachable": "未连接到服务器，未保存（正在重连，请稍后再试）",
     "refusal.server.unconfirmed": "服务器未确认，可能未保存，请查看后再试",
     "refusal.server.cannotSend": "此操作不能通过服务器发送",
+    "refusal.server.frameTooLarge": "命令有 {0} 字节，服务器一条消息最多接收 {1} 字节：未发送，未保存",
     "header.warning": "警告",
     "hint.nextPane": "切换",
     "hint.open": "详情",
@@ -652,6 +653,8 @@ public struct Strings: Sendable {
     "refusal.server.unreachable": "not connected to the server: not saved (reconnecting; try again shortly)",
     "refusal.server.unconfirmed": "the server did not confirm: it may not be saved; check and try again",
     "refusal.server.cannotSend": "this cannot be sent through the server",
+    "refusal.server.frameTooLarge":
+      "the command is {0} bytes: the server takes at most {1} bytes in one message; not sent, not saved",
     "header.warning": "warning",
     "hint.nextPane": "pane",
     "hint.open": "open",

@@ -88,6 +88,9 @@ public struct AccessConfig: Sendable, Equatable {
   public var notify = NotifyConfig()
   /// Where it came from, for messages.
   public var source: String
+  /// The line of each `[users]` / `[groups]` entry ("users.li" → 7), for
+  /// messages about it (TOMLKit gives no positions).
+  public var lines: [String: Int] = [:]
   public var serverUID: UInt32
 
   public init(
@@ -116,6 +119,7 @@ public struct AccessConfig: Sendable, Equatable {
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw Invalid(description: "\(file): \(error)") }
     var config = AccessConfig(source: file)
+    config.lines = entryLines(text)
     config.notify = try NotifyConfigLoader.parse(table, file: file)
     for key in table.keys where !NotifyConfigLoader.sections.contains(key) {
       guard let section = table[key]?.table else {
@@ -181,6 +185,50 @@ public struct AccessConfig: Sendable, Equatable {
     default: break
     }
     return Grant(role: r, units: units)
+  }
+
+  /// Every operator and inspector unit must exist in the store: a typo
+  /// would otherwise admit a user who can do nothing, or the wrong unit
+  /// later. Each unknown one is named as FILE:LINE: users.NAME.unit: reason.
+  /// An empty store (no organisation yet) is not checked.
+  public func unknownUnits(known: Set<String>) -> [String] {
+    guard !known.isEmpty else { return [] }
+    var problems: [(Int, String)] = []
+    for (section, grants) in [("users", users), ("groups", groups)] {
+      for (name, grant) in grants {
+        let key = "\(section).\(name)"
+        for unit in grant.units where !known.contains(unit) {
+          let field = grant.role == .operator ? "\(key).unit" : "\(key).units"
+          let line = lines[key] ?? 0
+          problems.append(
+            (
+              line,
+              "\(source):\(line): \(field): no unit '\(unit)' in the store (units: \(known.sorted().joined(separator: ", ")))"
+            ))
+        }
+      }
+    }
+    return problems.sorted { $0 < $1 }.map(\.1)
+  }
+
+  /// `[section]` then `name = …` lines: where each entry of a table starts.
+  static func entryLines(_ text: String) -> [String: Int] {
+    var out: [String: Int] = [:]
+    var section: String? = nil
+    for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = raw.trimmingCharacters(in: .whitespaces)
+      if line.hasPrefix("[[") {
+        section = nil
+      } else if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+        section = line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces)
+          .trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+      } else if let section, !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") {
+        let key = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+          in: CharacterSet(charactersIn: "\"'"))
+        if !key.isEmpty, out["\(section).\(key)"] == nil { out["\(section).\(key)"] = i + 1 }
+      }
+    }
+    return out
   }
 
   /// The principal `peer` acts as, or why it may not connect (a sentence for the user).

@@ -50,15 +50,36 @@ public enum ClientMessage: Codable, Sendable, Equatable {
     switch try c.decode(String.self, forKey: .type) {
     case "hello":
       self = .hello(
-        version: try c.decode(Int.self, forKey: .version), since: try c.decodeIfPresent(UInt64.self, forKey: .since))
+        version: try c.decode(Int.self, forKey: .version),
+        since: try c.contains(.since) && !c.decodeNil(forKey: .since) ? try Self.whole(c, .since) : nil)
     case "command":
       self = .command(
-        id: try c.decode(UInt64.self, forKey: .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
+        id: try Self.whole(c, .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
         lines: try c.decode([String].self, forKey: .lines))
     case "status": self = .status
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
+  }
+
+  /// A seq or a request id: a whole number from 0 to UInt64.max. Anything
+  /// else is refused naming the field, the value and the range, never as
+  /// "not valid JSON".
+  private static func whole(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> UInt64 {
+    if let v = try? c.decode(UInt64.self, forKey: key) { return v }
+    let shown: String
+    if let d = try? c.decode(Double.self, forKey: key) {
+      shown = d == d.rounded() && abs(d) < 1e18 ? String(Int64(d)) : "\(d)"
+    } else if c.contains(key) {
+      shown = (try? c.decode(String.self, forKey: key)).map { "\"\($0.prefix(40))\"" } ?? "not a number"
+    } else {
+      throw DecodingError.keyNotFound(
+        key, .init(codingPath: c.codingPath, debugDescription: "field \(key.stringValue) is missing"))
+    }
+    throw DecodingError.dataCorruptedError(
+      forKey: key, in: c,
+      debugDescription:
+        "field \(key.stringValue) is \(shown): it must be a whole number from 0 to \(UInt64.max)")
   }
 
   public func encode(to encoder: Encoder) throws {

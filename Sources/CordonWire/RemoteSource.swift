@@ -150,6 +150,16 @@ public final class RemoteSource: ConsoleSource {
   /// Sends CommandJSON lines as they are (`cordon post`): one is a command,
   /// several a batch. The server decodes, authorises and validates them.
   public func submit(lines: [String], completion: @escaping @Sendable (Result<UInt64, StoreFailure>) -> Void) {
+    // A frame the server would refuse (and close on) is told at once, not
+    // resent on every reconnect until the command times out.
+    // Measured as the largest this message can be on the wire (longest id, a UUID command id).
+    let widest = ClientMessage.command(id: .max, commandID: UUID().uuidString, lines: lines)
+    let size = (try? JSONEncoder().encode(widest).count) ?? Int.max
+    guard size <= WireProtocol.maxClientFrame else {
+      completion(
+        .failure(.refused(Refusal("server.frameTooLarge", [String(size), String(WireProtocol.maxClientFrame)]))))
+      return
+    }
     let (id, channel) = inner.withLock { i -> (UInt64, Channel?) in
       let id = i.nextID
       i.nextID += 1

@@ -49,6 +49,11 @@ struct Serve: ParsableCommand {
     let store = try openStore(at: dir, options: location.options)
     defer { store.close() }
     if demo { DemoSeeder.seedIfEmpty(store) }
+    let problems = access.unknownUnits(known: Set(store.state.units.keys))
+    guard problems.isEmpty else {
+      for p in problems { writeStderr("cordon serve: \(p)\n") }
+      throw Fatal(description: "\(access.source): refused: \(problems.count) unknown unit(s); nothing served", code: 2)
+    }
 
     // SIGTERM (systemd stop) and SIGINT end the server cleanly: clients are
     // told, the store is closed with a final snapshot.
@@ -85,6 +90,11 @@ struct Serve: ParsableCommand {
       }
       do {
         let fresh = try AccessConfig.load(path: config)
+        let problems = fresh.unknownUnits(known: Set(store.state.units.keys))
+        guard problems.isEmpty else {
+          log("SIGHUP: kept the access config in force; \(problems.joined(separator: "; "))")
+          return
+        }
         server.replaceAccess(fresh)
         log("SIGHUP: reloaded \(config): \(fresh.users.count) user(s), \(fresh.groups.count) group(s)")
       } catch {
