@@ -87,10 +87,11 @@ public struct SettingsChanges: Sendable, Equatable {
   public var restHours: Int?
   public var coverageLeadMinutes: Int?
   public var lowCoverDays: Int?
+  public var signInGraceMinutes: Int?
   public init(
     feverThreshold: Celsius? = nil, plausibleMin: Celsius? = nil, plausibleMax: Celsius? = nil,
     ackTimeoutMinutes: Int? = nil, maxEscalations: Int? = nil, restHours: Int? = nil, coverageLeadMinutes: Int? = nil,
-    lowCoverDays: Int? = nil
+    lowCoverDays: Int? = nil, signInGraceMinutes: Int? = nil
   ) {
     self.feverThreshold = feverThreshold
     self.plausibleMin = plausibleMin
@@ -100,6 +101,7 @@ public struct SettingsChanges: Sendable, Equatable {
     self.restHours = restHours
     self.coverageLeadMinutes = coverageLeadMinutes
     self.lowCoverDays = lowCoverDays
+    self.signInGraceMinutes = signInGraceMinutes
   }
 
   /// Every setting as it stands: what an export writes and a form starts from.
@@ -108,7 +110,8 @@ public struct SettingsChanges: Sendable, Equatable {
       feverThreshold: s.feverThreshold, plausibleMin: s.plausibleReadings.lowerBound,
       plausibleMax: s.plausibleReadings.upperBound, ackTimeoutMinutes: s.ackTimeoutMinutes,
       maxEscalations: s.maxEscalations, restHours: s.minimumRestHours,
-      coverageLeadMinutes: s.coverageLookaheadMinutes, lowCoverDays: Int(s.coverWarningDays))
+      coverageLeadMinutes: s.coverageLookaheadMinutes, lowCoverDays: Int(s.coverWarningDays),
+      signInGraceMinutes: s.signInGraceMinutes)
   }
 }
 
@@ -339,6 +342,8 @@ extension CommandValidator {
         c.coverageLeadMinutes, s.coverageLookaheadMinutes, Limits.coverageLeadMinutes, .coverageLeadMinutes)
       s.coverWarningDays = Double(
         try within(c.lowCoverDays, Int(s.coverWarningDays), Limits.lowCoverDays, .lowCoverDays))
+      s.signInGraceMinutes = try within(
+        c.signInGraceMinutes, s.signInGraceMinutes, Limits.signInGraceMinutes, .signInGraceMinutes)
       return s == state.settings ? [] : [.settingsChanged(s)]
 
     default:

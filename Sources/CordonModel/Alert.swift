@@ -25,6 +25,7 @@ public enum RuleID: String, Codable, Sendable, CaseIterable {
   case coverLow
   case directiveUnacknowledged
   case receiverFailing
+  case signInMissing
 }
 
 /// The identity that deduplicates: the same rule on the same subject is one alert.

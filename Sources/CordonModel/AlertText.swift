@@ -19,7 +19,7 @@ extension Alert {
     case .roleUncovered:
       name(0) { state.unitName($0, lang) }
       name(1) { strings("role.\($0)") }
-    case .noShow:
+    case .noShow, .signInMissing:
       name(1) { state.unitName($0, lang) }
       name(2) { strings("role.\($0)") }
     case .stockLow, .coverLow:

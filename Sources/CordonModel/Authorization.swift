@@ -57,6 +57,14 @@ public enum Authorization {
       for unit in units(touchedBy: command, in: state) where !principal.units.contains(unit) {
         return Refusal("auth.otherUnit", [principal.user, unit])
       }
+      // Only the person on the shift signs in or out; the command role may for them.
+      switch command {
+      case .signIn(let id), .signOut(let id):
+        if let s = state.shifts[id], !state.isPerson(s.person, account: principal.user) {
+          return Refusal("signIn.notOnShift", [principal.user, state.personName(s.person)], field: .shift)
+        }
+      default: break
+      }
       return nil
     }
   }
@@ -75,7 +83,7 @@ public enum Authorization {
     // Every reference counts, not only the unit named: a shift at another
     // unit's site or for another unit's person would change their roster.
     case .assignShift(let unit, let s, _, let p, _, _, _): return [unit, person(p)] + (s.map { [site($0)] } ?? [])
-    case .cancelShift(let id, _), .markNoShow(let id): return [shift(id)]
+    case .cancelShift(let id, _), .markNoShow(let id), .signIn(let id), .signOut(let id): return [shift(id)]
     case .swapShifts(let a, let b): return [shift(a), shift(b)]
     case .writeHandover(let unit, _): return [unit]
     case .registerHealth(let p, _, _, _, _, _): return [person(p)]

@@ -17,7 +17,7 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case roundsPerDay, disinfectionsPerDay, reportIntervalMinutes, open
   case measure, measureEn, fractions, phone, categories, confirm
   case feverThreshold, plausibleMin, plausibleMax, ackTimeoutMinutes, maxEscalations, restHours
-  case coverageLeadMinutes, lowCoverDays
+  case coverageLeadMinutes, lowCoverDays, signInGraceMinutes
   case receiver
 }
 

@@ -10,7 +10,8 @@ import Foundation
 public enum CommandJSON {
   public static let types = [
     "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
-    "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "handover", "health", "ack", "assignAlert",
+    "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "signIn", "signOut", "handover", "health", "ack",
+    "assignAlert",
     "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
     "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
     "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
@@ -81,6 +82,8 @@ public enum CommandJSON {
     case "cancelShift": return .cancelShift(shift: try f.string(.shift), reason: try f.string(.reason))
     case "noShow": return .markNoShow(shift: try f.string(.shift))
     case "swapShifts": return .swapShifts(try f.string(.a), try f.string(.b))
+    case "signIn": return .signIn(shift: try f.string(.shift))
+    case "signOut": return .signOut(shift: try f.string(.shift))
     case "handover": return .writeHandover(unit: try f.string(.unit), text: try f.string(.text))
     case "health":
       guard let category = PersonCategory(word: try f.string(.category)) else {
@@ -201,7 +204,8 @@ public enum CommandJSON {
           ackTimeoutMinutes: try f.optionalInt(.ackTimeoutMinutes),
           maxEscalations: try f.optionalInt(.maxEscalations),
           restHours: try f.optionalInt(.restHours), coverageLeadMinutes: try f.optionalInt(.coverageLeadMinutes),
-          lowCoverDays: try f.optionalInt(.lowCoverDays)))
+          lowCoverDays: try f.optionalInt(.lowCoverDays),
+          signInGraceMinutes: try f.optionalInt(.signInGraceMinutes)))
     }
   }
 

@@ -45,6 +45,8 @@ extension CommandJSON {
     case .cancelShift(let shift, let reason): o.add("type", "cancelShift").add("shift", shift).add("reason", reason)
     case .markNoShow(let shift): o.add("type", "noShow").add("shift", shift)
     case .swapShifts(let a, let b): o.add("type", "swapShifts").add("a", a).add("b", b)
+    case .signIn(let shift): o.add("type", "signIn").add("shift", shift)
+    case .signOut(let shift): o.add("type", "signOut").add("shift", shift)
     case .writeHandover(let unit, let text): o.add("type", "handover").add("unit", unit).add("text", text)
     case .registerHealth(let person, let day, let category, let check, let contact, let remarks):
       o.add("type", "health").add("person", person).add("date", calendar.formatDay(day))
@@ -150,6 +152,7 @@ extension CommandJSON {
       opt("restHours", c.restHours)
       opt("coverageLeadMinutes", c.coverageLeadMinutes)
       opt("lowCoverDays", c.lowCoverDays)
+      opt("signInGraceMinutes", c.signInGraceMinutes)
     default: break
     }
   }

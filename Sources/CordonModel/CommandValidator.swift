@@ -164,6 +164,32 @@ struct CommandValidator {
       guard !d.isAcknowledged(by: unit) else { throw Refusal("directive.alreadyAcknowledged", [id, unit]) }
       return [.directiveAcknowledged(id: id, unit: unit)]
 
+    case .signIn(let id):
+      guard let sh = state.shifts[id], sh.counts else { throw Refusal("shift.unknown", [id], field: .shift) }
+      guard sh.signedIn == nil else {
+        throw Refusal(
+          "signIn.twice", [state.personName(sh.person), state.calendar.format(sh.signedIn?.at ?? sh.start)],
+          field: .shift)
+      }
+      let opens = sh.start.adding(minutes: -Int64(SignIn.earliestMinutes))
+      guard opens <= context.now, context.now < sh.end else {
+        throw Refusal(
+          "signIn.window", [state.calendar.format(opens), state.calendar.format(sh.end)], field: .shift)
+      }
+      // Who may sign in for someone else is the authorisation check's (the command role only).
+      let forOther = !state.isPerson(sh.person, account: context.actor)
+      return [.signedIn(SignIn(shift: id, person: sh.person, at: context.now, by: context.actor, forOther: forOther))]
+
+    case .signOut(let id):
+      guard let sh = state.shifts[id], !sh.cancelled else { throw Refusal("shift.unknown", [id], field: .shift) }
+      guard sh.signedIn != nil else {
+        throw Refusal("signOut.notSignedIn", [state.personName(sh.person)], field: .shift)
+      }
+      if let out = sh.signedOutAt {
+        throw Refusal("signOut.twice", [state.personName(sh.person), state.calendar.format(out)], field: .shift)
+      }
+      return [.signedOut(shift: id, at: context.now, by: context.actor)]
+
     case .writeHandover(let unit, let text):
       try requireUnit(unit)
       let t = UserText.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -20,6 +20,10 @@ public enum CordonCommand: Sendable, Equatable {
   case registerHealth(
     person: String, day: Int, category: PersonCategory, morningCheck: Celsius?, travellerContact: Bool, remarks: String)
   case writeHandover(unit: String, text: String)
+  /// 接班签到: the person on the shift, or a command-role user for them (recorded as such).
+  case signIn(shift: String)
+  /// 交班签退.
+  case signOut(shift: String)
 
   case recordRound(site: String, checked: Int, fevers: Int, acceptMissingCases: Bool)
   case recordFever(site: String, personName: String, reading: Celsius)

@@ -28,6 +28,8 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case handoverWritten(HandoverNote)
   case healthRegistered(HealthEntry)
   case shiftsSwapped(String, String)
+  case signedIn(SignIn)
+  case signedOut(shift: String, at: Instant, by: String)
 
   // Checkpoints
   case siteOpened(site: String, staff: Int)

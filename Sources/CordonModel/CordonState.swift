@@ -40,6 +40,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   public func siteName(_ id: String, _ lang: Language) -> String { sites[id]?.name.text(lang) ?? id }
   public func itemName(_ id: String, _ lang: Language) -> String { items[id]?.name.text(lang) ?? id }
   public func personName(_ id: String) -> String { people[id]?.name ?? id }
+  /// Whether the account `actor` is the person `person`: a person's id is their account name.
+  public func isPerson(_ person: String, account actor: String) -> Bool { people[person] != nil && person == actor }
   /// The organisation as it stands: retired units, sites and items are left
   /// out (their names stay for the history, through `unitName` and friends).
   public var orderedUnits: [OrgUnit] { unitOrder.compactMap { units[$0] }.filter { !$0.isRetired } }
@@ -109,6 +111,10 @@ public struct CordonState: Codable, Sendable, Equatable {
       shifts[id]?.cancelled = true
     case .noShowMarked(let id):
       shifts[id]?.noShow = true
+    case .signedIn(let s):
+      shifts[s.shift]?.signedIn = s
+    case .signedOut(let id, let at, _):
+      shifts[id]?.signedOutAt = at
     case .handoverWritten(let note):
       handovers.insert(note, at: 0)
     case .healthRegistered(let e):

@@ -59,6 +59,8 @@ public enum Limits {
   public static let restHours = 0...24
   public static let coverageLeadMinutes = 0...1_440
   public static let lowCoverDays = 0...365
+  /// How long after a shift's start a missing sign-in raises its alert.
+  public static let signInGraceMinutes = 1...240
 
   // MARK: Checks
 

@@ -107,6 +107,9 @@ public struct Shift: Codable, Sendable, Equatable, Identifiable {
   public var end: Instant
   public var noShow: Bool
   public var cancelled: Bool
+  /// 接班签到 and 交班签退, when they happened.
+  public var signedIn: SignIn?
+  public var signedOutAt: Instant?
 
   /// A shift covers [start, end): the next shift may start the minute this one ends.
   public init(
@@ -125,6 +128,27 @@ public struct Shift: Codable, Sendable, Equatable, Identifiable {
   }
   public func covers(_ t: Instant) -> Bool { start <= t && t < end }
   public var counts: Bool { !noShow && !cancelled }
+  /// On duty in person: signed in and not yet signed out.
+  public var isSignedIn: Bool { signedIn != nil && signedOutAt == nil }
+}
+
+/// A sign-in at shift change. `by` is who entered it: the person on the shift,
+/// or (`forOther`) a command-role user signing in for them.
+public struct SignIn: Codable, Sendable, Equatable {
+  public var shift: String
+  public var person: String
+  public var at: Instant
+  public var by: String
+  public var forOther: Bool
+  /// A sign-in is taken from this long before the shift starts until it ends.
+  public static let earliestMinutes = 60
+  public init(shift: String, person: String, at: Instant, by: String, forOther: Bool) {
+    self.shift = shift
+    self.person = person
+    self.at = at
+    self.by = by
+    self.forOther = forOther
+  }
 }
 
 public struct HandoverNote: Codable, Sendable, Equatable {

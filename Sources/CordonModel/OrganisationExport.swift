@@ -21,6 +21,7 @@ public enum OrganisationExport {
     out += "restHours = \(s.restHours ?? 0)\n"
     out += "coverageLeadMinutes = \(s.coverageLeadMinutes ?? 0)\n"
     out += "lowCoverDays = \(s.lowCoverDays ?? 0)\n"
+    out += "signInGraceMinutes = \(s.signInGraceMinutes ?? 15)\n"
     for u in unitsParentsFirst(state) {
       out += "\n[[units]]\nid = \(quote(u.id))\nname = \(quote(u.name.zh))\n"
       if !u.name.en.isEmpty { out += "nameEn = \(quote(u.name.en))\n" }

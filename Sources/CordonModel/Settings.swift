@@ -11,5 +11,24 @@ public struct Settings: Codable, Sendable, Equatable {
   public var coverageLookaheadMinutes = 120
   public var coverWarningDays = 3.0
   public var calendar = LocalCalendar(utcOffsetMinutes: 480)
+  /// No sign-in this long after a shift's start raises an alert for the unit.
+  public var signInGraceMinutes = 15
   public init() {}
+
+  // Journals written before a setting existed decode with its default.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = Settings()
+    feverThreshold = try c.decodeIfPresent(Celsius.self, forKey: .feverThreshold) ?? d.feverThreshold
+    plausibleReadings =
+      try c.decodeIfPresent(ClosedRange<Celsius>.self, forKey: .plausibleReadings) ?? d.plausibleReadings
+    ackTimeoutMinutes = try c.decodeIfPresent(Int.self, forKey: .ackTimeoutMinutes) ?? d.ackTimeoutMinutes
+    maxEscalations = try c.decodeIfPresent(Int.self, forKey: .maxEscalations) ?? d.maxEscalations
+    minimumRestHours = try c.decodeIfPresent(Int.self, forKey: .minimumRestHours) ?? d.minimumRestHours
+    coverageLookaheadMinutes =
+      try c.decodeIfPresent(Int.self, forKey: .coverageLookaheadMinutes) ?? d.coverageLookaheadMinutes
+    coverWarningDays = try c.decodeIfPresent(Double.self, forKey: .coverWarningDays) ?? d.coverWarningDays
+    calendar = try c.decodeIfPresent(LocalCalendar.self, forKey: .calendar) ?? d.calendar
+    signInGraceMinutes = try c.decodeIfPresent(Int.self, forKey: .signInGraceMinutes) ?? d.signInGraceMinutes
+  }
 }

@@ -20,6 +20,8 @@ struct Harness {
         DemoOrganisation.registration()
         + DemoOrganisation.shifts(fromDay: day - 1, toDay: day + 1, calendar: state.calendar, existing: [])
       _ = try? run(.register(events), actor: "demo")
+      // The people on duty signed in at the shift change.
+      for s in DemoOrganisation.signInsDue(in: state, at: now) { _ = try? run(.signIn(shift: s.id), actor: s.person) }
     }
   }
 

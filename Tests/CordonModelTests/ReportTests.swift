@@ -40,6 +40,8 @@ enum DemoDay {
     h.advance(minutes: 6 * 60)
     try h.run(.resolveAlert(AlertKey(rule: .fever, subject: "jy-dongfeng/赵六"), note: "已送医，密接者居家观察"), actor: "hq-duty")
     try h.run(.writeHandover(unit: "jinyuan", text: "东风小区发热一例已送医；\n夜班加强巡查"), actor: "jy-duty")
+    // The 16:00 officers sign in late, before the rule's next look.
+    for s in DemoOrganisation.signInsDue(in: h.state, at: h.now) { try h.run(.signIn(shift: s.id), actor: s.person) }
     _ = h.housekeeping()
     return h
   }

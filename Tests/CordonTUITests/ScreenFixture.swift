@@ -34,7 +34,14 @@ final class ScreenFixture {
       + DemoOrganisation.shifts(fromDay: day - 1, toDay: day + 1, calendar: cal, existing: [])
     let done = DispatchSemaphore(value: 0)
     // An organisation file's batch instead of the demo: the console as a new group first sees it.
-    store.submit(organisation ?? .register(events), actor: "demo", unit: "hq") { _ in done.signal() }
+    // The demo's people on duty signed in at the shift change, in the same batch.
+    let signIns = events.compactMap { e -> CordonCommand? in
+      guard case .shiftAssigned(let s) = e, s.covers(moment) else { return nil }
+      return .signIn(shift: s.id)
+    }
+    store.submit(organisation ?? .batch([.register(events)] + signIns), actor: "demo", unit: "hq") { _ in
+      done.signal()
+    }
     done.wait()
     let source = EmbeddedSource(
       store: store, path: dir.path, isDemo: organisation == nil, actor: "duty", unit: unit)

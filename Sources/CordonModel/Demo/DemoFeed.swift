@@ -19,6 +19,10 @@ public enum DemoFeed {
     if !missing.isEmpty, let hq = state.headquarters {
       return Step(command: .register(missing), actor: "demo", unit: hq)
     }
+    // Whoever's shift has begun signs in.
+    if let s = DemoOrganisation.signInsDue(in: state, at: now).first {
+      return Step(command: .signIn(shift: s.id), actor: s.person, unit: s.unit)
+    }
     let sites = state.orderedSites.filter(\.isOpen)
     guard !sites.isEmpty else { return nil }
     // Every open site reports on time: the one due soonest goes first once it is

@@ -148,6 +148,8 @@ public enum DemoHistory {
       let dayIndex = day - firstDay
       let minute = hour * 60
       let end = min(t.adding(minutes: 57), now)
+      // Whoever's shift has begun signs in first, each as themselves.
+      signIns(at: t)
       slotEnd = end
       // What the last hours raised is acknowledged (and fevers resolved) first.
       handleAlerts(at: t)
@@ -168,6 +170,28 @@ public enum DemoHistory {
       slotEnd = nil
       let tickAt = min(t.adding(minutes: 58), now)
       if hour % 2 == 1 || hour == 0 { steps.append(.tick(at: tickAt)) }
+    }
+
+    /// Whoever's shift has begun signs in a few minutes into the hour (now and
+    /// then one is late), each as themselves: one step of its own per person,
+    /// applied here too so the hour's batch is proposed against it.
+    mutating func signIns(at t: Instant) {
+      var due: [(Instant, Shift)] = []
+      for s in DemoOrganisation.signInsDue(in: state, at: t) {
+        let late = roll(0...29) == 0
+        due.append((max(t, s.start).adding(minutes: Int64(late ? roll(20...40) : roll(0...9))), s))
+      }
+      // In time order, as a store replays them.
+      for (at, s) in due.sorted(by: { ($0.0, $0.1.id) < ($1.0, $1.1.id) }) where at <= now {
+        let context = CommandContext(actor: s.person, unit: s.unit, now: at)
+        guard let events = try? CommandValidator(state: state, context: context).events(for: .signIn(shift: s.id))
+        else { continue }
+        for e in events {
+          state.apply(
+            EventRecord(seq: state.lastSeq + 1, time: at, actor: s.person, unit: nil, commandID: nil, event: e))
+        }
+        steps.append(.command(at: at, actor: s.person, unit: s.unit, .signIn(shift: s.id)))
+      }
     }
 
     /// Every open site reports before its interval runs out, a little early.

@@ -194,4 +194,10 @@ public enum DemoOrganisation {
     }
     return out
   }
+
+  /// Shifts that have begun at `now` and have no sign-in yet: in the demo the
+  /// person on each signs in at once.
+  public static func signInsDue(in state: CordonState, at now: Instant) -> [Shift] {
+    state.shifts.values.filter { $0.counts && $0.signedIn == nil && $0.covers(now) }.sorted { $0.id < $1.id }
+  }
 }

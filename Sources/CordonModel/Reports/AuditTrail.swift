@@ -51,6 +51,9 @@ public enum AuditTrail {
     case .noShowMarked(let id): detail = id
     case .shiftsSwapped(let a, let b): detail = "\(a) <-> \(b)"
     case .handoverWritten(let n): detail = state.unitName(n.unit, lang)
+    case .signedIn(let s):
+      detail = "\(s.shift) \(state.personName(s.person))" + (s.forOther ? " " + t("audit.signedInFor", s.by) : "")
+    case .signedOut(let id, _, _): detail = "\(id) \(state.shifts[id].map { state.personName($0.person) } ?? "")"
     case .healthRegistered(let h): detail = "\(state.personName(h.person)) \(h.morningCheck?.description ?? "")"
     case .siteOpened(let s, _), .siteClosed(let s), .ventilationRecorded(let s): detail = state.siteName(s, lang)
     case .roundRecorded(let s, let r): detail = "\(state.siteName(s, lang)) \(r.checked)/\(r.fevers)"
@@ -102,6 +105,8 @@ public enum AuditTrail {
     case .shiftCancelled(let id, _), .noShowMarked(let id): [state.shifts[id]?.unit].compactMap { $0 }
     case .shiftsSwapped(let a, _): [state.shifts[a]?.unit].compactMap { $0 }
     case .handoverWritten(let n): [n.unit]
+    case .signedIn(let s): [state.shifts[s.shift]?.unit].compactMap { $0 }
+    case .signedOut(let id, _, _): [state.shifts[id]?.unit].compactMap { $0 }
     case .healthRegistered(let h): [state.people[h.person]?.unit].compactMap { $0 }
     case .siteOpened(let s, _), .siteClosed(let s), .ventilationRecorded(let s), .roundRecorded(let s, _),
       .disinfectionRecorded(let s, _):

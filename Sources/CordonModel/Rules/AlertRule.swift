@@ -25,7 +25,7 @@ public protocol AlertRule: Sendable {
 public enum Rules {
   public static let all: [any AlertRule] = [
     FeverRule(), RoundOverdueRule(), DisinfectionShortRule(), RoleCoverageRule(), NoShowRule(), StockLevelRule(),
-    CoverDaysRule(), DirectiveOverdueRule(), ReceiverFailingRule(),
+    CoverDaysRule(), DirectiveOverdueRule(), ReceiverFailingRule(), SignInMissingRule(),
   ]
 
   public static func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {

@@ -73,3 +73,25 @@ public struct NoShowRule: AlertRule {
     }
   }
 }
+
+/// No sign-in `signInGraceMinutes` (15 by default) after a shift's start is an
+/// alert for the unit until the person signs in or the shift ends, so a missed
+/// shift shows without anyone marking it. A shift marked as a no-show has its
+/// own alert instead.
+public struct SignInMissingRule: AlertRule {
+  public var id: RuleID { .signInMissing }
+  public init() {}
+  public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
+    let grace = Int64(state.settings.signInGraceMinutes)
+    return state.shifts.values.filter {
+      $0.counts && $0.signedIn == nil && $0.end > now && $0.start.adding(minutes: grace) <= now
+    }
+    .sorted { $0.id < $1.id }
+    .map { s in
+      AlertCondition(
+        key: AlertKey(rule: .signInMissing, subject: s.id), severity: .warning, unit: s.unit, site: s.site,
+        args: [state.personName(s.person), s.unit, s.role.rawValue, state.calendar.format(s.start)],
+        occurrence: s.start.adding(minutes: grace), autoResolves: true)
+    }
+  }
+}

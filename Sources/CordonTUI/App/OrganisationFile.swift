@@ -54,7 +54,7 @@ public struct OrganisationFile: Sendable {
   static let sections: [String: Set<String>] = [
     "settings": [
       "feverThreshold", "plausibleMin", "plausibleMax", "ackTimeoutMinutes", "maxEscalations", "restHours",
-      "coverageLeadMinutes", "lowCoverDays",
+      "coverageLeadMinutes", "lowCoverDays", "signInGraceMinutes",
     ],
     "units": ["id", "name", "nameEn", "key", "headquarters", "parent", "reserve"],
     "sites": [
@@ -313,7 +313,8 @@ public struct OrganisationFile: Sendable {
         feverThreshold: f.celsius("feverThreshold"), plausibleMin: f.celsius("plausibleMin"),
         plausibleMax: f.celsius("plausibleMax"), ackTimeoutMinutes: f.int("ackTimeoutMinutes"),
         maxEscalations: f.int("maxEscalations"), restHours: f.int("restHours"),
-        coverageLeadMinutes: f.int("coverageLeadMinutes"), lowCoverDays: f.int("lowCoverDays"))
+        coverageLeadMinutes: f.int("coverageLeadMinutes"), lowCoverDays: f.int("lowCoverDays"),
+        signInGraceMinutes: f.int("signInGraceMinutes"))
       collect(f)
       settingsCommand = (.changeSettings(c), f.entry)
     }

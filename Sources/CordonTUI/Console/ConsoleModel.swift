@@ -144,6 +144,15 @@ public struct ConsoleModel {
     return candidates.min { ($0.start, $0.id) < ($1.start, $1.id) }
   }
 
+  /// The selected row's shift whose person is signed in and not yet out.
+  var signedInShiftOfSelectedRow: Shift? {
+    guard focus == .roster, let id = selectedRowID else { return nil }
+    let parts = id.split(separator: "/").map(String.init)
+    guard parts.count == 2 else { return nil }
+    return state.shifts.values.filter { $0.unit == parts[0] && $0.role.rawValue == parts[1] && $0.isSignedIn }
+      .min { ($0.start, $0.id) < ($1.start, $1.id) }
+  }
+
   // MARK: Changes the reducers share
 
   mutating func focus(_ pane: PaneKind) -> [ConsoleEffect] {

@@ -15,6 +15,7 @@ public struct RosterPane: ConsolePane {
       TableColumn(t("col.unit"), min: 8, max: 18, priority: 9),
       TableColumn(t("col.role"), min: 8, max: 10, priority: 9),
       TableColumn(t("col.now"), min: 6, max: 10, priority: 10),
+      TableColumn(t("col.signIn"), min: 5, max: 7, priority: 7),
       TableColumn(t("col.left"), min: 6, max: 6, right: true, priority: 8),
       TableColumn(t("col.phone"), min: 11, max: 11, priority: 2),
       TableColumn(t("col.next"), min: 12, max: 18, priority: 4),
@@ -37,10 +38,12 @@ public struct RosterPane: ConsolePane {
         ]
         if let c = current {
           cells.append(TableCell(state.personName(c.person)))
+          cells.append(signInCell(c, state: state, now: now, strings: t))
           cells.append(TableCell(Fmt.age(c.end.milliseconds(since: now))))
           cells.append(TableCell(state.people[c.person]?.phone ?? "", .muted))
         } else {
           cells.append(TableCell("!! " + t("roster.gap"), unit.isKey ? .critical : .warning))
+          cells.append(TableCell(""))
           cells.append(TableCell(""))
           cells.append(TableCell(""))
         }
@@ -58,6 +61,15 @@ public struct RosterPane: ConsolePane {
       }
     }
     return TableData(columns: columns, rows: rows)
+  }
+
+  /// Signed in (the time), signed out, or only scheduled: a warning once the
+  /// sign-in is late by the organisation's grace.
+  static func signInCell(_ s: Shift, state: CordonState, now: Instant, strings t: Strings) -> TableCell {
+    if s.signedOutAt != nil { return TableCell(t("roster.signedOut"), .muted) }
+    if let i = s.signedIn { return TableCell(state.calendar.formatTime(i.at), .ok) }
+    let late = s.start.adding(minutes: Int64(state.settings.signInGraceMinutes)) <= now
+    return TableCell((late ? "! " : "") + t("roster.notSignedIn"), late ? .warning : .muted)
   }
 
   /// One character per hour: '=' covered all hour, '-' partly, '.' not at all,
@@ -94,6 +106,8 @@ extension Action {
   public static let swapShift = Action("swapShift")
   public static let writeHandover = Action("writeHandover")
   public static let markNoShow = Action("markNoShow")
+  public static let signIn = Action("signIn")
+  public static let signOut = Action("signOut")
 }
 
 extension RosterPane {
@@ -129,6 +143,25 @@ extension RosterPane {
           command: .markNoShow(shift: shift.id))
         return []
       },
+      // In a local store the person is the one on the selected shift; over the
+      // server the account signing in is the actor, and the server decides.
+      ConsoleAction(.signIn, pane: .roster, keys: [.char("i")], changesData: true, hint: true) { m in
+        guard let shift = m.currentShiftOfSelectedRow else { return m.warn("status.noShift") }
+        m.mode = .confirm(
+          question: m.strings(
+            "confirm.signIn", m.state.personName(shift.person),
+            "\(m.state.calendar.format(shift.start))-\(m.state.calendar.formatTime(shift.end))"),
+          command: .signIn(shift: shift.id))
+        return []
+      },
+      ConsoleAction(.signOut, pane: .roster, keys: [.char("o")], changesData: true) { m in
+        guard let shift = m.signedInShiftOfSelectedRow ?? m.currentShiftOfSelectedRow else {
+          return m.warn("status.noShift")
+        }
+        m.mode = .confirm(
+          question: m.strings("confirm.signOut", m.state.personName(shift.person)), command: .signOut(shift: shift.id))
+        return []
+      },
     ]
   }
 
@@ -146,8 +179,14 @@ extension RosterPane {
     var out = [state.unitName(unitID, lang) + " · " + cal.formatDay(day)]
     for s in shifts {
       let mark = s.cancelled ? " (x)" : (s.noShow ? " (!)" : "")
+      var signed = ""
+      if let i = s.signedIn {
+        signed =
+          "  \(t("event.signedIn")) \(cal.formatTime(i.at))" + (i.forOther ? " " + t("audit.signedInFor", i.by) : "")
+      }
+      if let o = s.signedOutAt { signed += "  \(t("event.signedOut")) \(cal.formatTime(o))" }
       out.append(
-        "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)"
+        "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)\(signed)"
       )
     }
     for n in state.handovers where n.unit == unitID {
