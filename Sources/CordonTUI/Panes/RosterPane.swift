@@ -15,7 +15,8 @@ public struct RosterPane: ConsolePane {
       TableColumn(t("col.unit"), min: 8, max: 18, priority: 9),
       TableColumn(t("col.role"), min: 8, max: 10, priority: 9),
       TableColumn(t("col.now"), min: 6, max: 10, priority: 10),
-      TableColumn(t("col.signIn"), min: 5, max: 7, priority: 7),
+      // Below every other column: at 80 cells it drops first (the unit's day view, Enter, still shows it).
+      TableColumn(t("col.signIn"), min: 5, max: 7, priority: 1),
       TableColumn(t("col.left"), min: 6, max: 6, right: true, priority: 8),
       TableColumn(t("col.phone"), min: 11, max: 11, priority: 2),
       TableColumn(t("col.next"), min: 12, max: 18, priority: 4),
@@ -145,7 +146,7 @@ extension RosterPane {
       },
       // In a local store the person is the one on the selected shift; over the
       // server the account signing in is the actor, and the server decides.
-      ConsoleAction(.signIn, pane: .roster, keys: [.char("i")], changesData: true, hint: true) { m in
+      ConsoleAction(.signIn, pane: .roster, keys: [.char("i")], changesData: true) { m in
         guard let shift = m.currentShiftOfSelectedRow else { return m.warn("status.noShift") }
         m.mode = .confirm(
           question: m.strings(
