@@ -139,6 +139,10 @@ public enum DemoHistory {
           DemoOrganisation.registration()
             + DemoOrganisation.shifts(fromDay: firstDay - 1, toDay: today + 1, calendar: cal, existing: [])),
         at: start, actor: "demo", unit: "hq")
+      // Those on duty when the history begins signed in before it, in the same batch.
+      for s in DemoOrganisation.signInsDue(in: scratch ?? state, at: start) {
+        run(.signIn(shift: s.id), at: start, actor: s.person, unit: s.unit)
+      }
       flush(at: start)
       slotEnd = nil
     }
@@ -147,10 +151,13 @@ public enum DemoHistory {
     mutating func hour(day: Int, hour: Int, at t: Instant) {
       let dayIndex = day - firstDay
       let minute = hour * 60
-      let end = min(t.adding(minutes: 57), now)
-      // Whoever's shift has begun signs in first, each as themselves.
-      signIns(at: t)
+      // An hour with a shift change is decided a few minutes in, so the
+      // sign-ins in it are on time; any other hour near its end.
+      let due = DemoOrganisation.signInsDue(in: state, at: t)
+      let change = due.contains { $0.start >= t }
+      let end = min(t.adding(minutes: change ? Int64(roll(2...9)) : 57), now)
       slotEnd = end
+      signIns(due, at: t)
       // What the last hours raised is acknowledged (and fevers resolved) first.
       handleAlerts(at: t)
       rounds(at: t, slot: hour)
@@ -172,25 +179,12 @@ public enum DemoHistory {
       if hour % 2 == 1 || hour == 0 { steps.append(.tick(at: tickAt)) }
     }
 
-    /// Whoever's shift has begun signs in a few minutes into the hour (now and
-    /// then one is late), each as themselves: one step of its own per person,
-    /// applied here too so the hour's batch is proposed against it.
-    mutating func signIns(at t: Instant) {
-      var due: [(Instant, Shift)] = []
-      for s in DemoOrganisation.signInsDue(in: state, at: t) {
-        let late = roll(0...29) == 0
-        due.append((max(t, s.start).adding(minutes: Int64(late ? roll(20...40) : roll(0...9))), s))
-      }
-      // In time order, as a store replays them.
-      for (at, s) in due.sorted(by: { ($0.0, $0.1.id) < ($1.0, $1.1.id) }) where at <= now {
-        let context = CommandContext(actor: s.person, unit: s.unit, now: at)
-        guard let events = try? CommandValidator(state: state, context: context).events(for: .signIn(shift: s.id))
-        else { continue }
-        for e in events {
-          state.apply(
-            EventRecord(seq: state.lastSeq + 1, time: at, actor: s.person, unit: nil, commandID: nil, event: e))
-        }
-        steps.append(.command(at: at, actor: s.person, unit: s.unit, .signIn(shift: s.id)))
+    /// Whoever's shift has begun signs in, in the hour's batch; now and then
+    /// one is left for the next hour's (late, and the no-sign-in alert shows it).
+    mutating func signIns(_ due: [Shift], at t: Instant) {
+      for s in due {
+        if s.start >= t && roll(0...24) == 0 { continue }
+        run(.signIn(shift: s.id), at: t, actor: s.person, unit: s.unit)
       }
     }
 
