@@ -62,6 +62,12 @@ public enum Limits {
   /// How long after a shift's start a missing sign-in raises its alert.
   public static let signInGraceMinutes = 1...240
 
+  // MARK: Server (`cordon serve` flags and the [server] section of its config)
+
+  /// Connections open at once, in all and per OS user.
+  public static let connections = 16...1_000_000
+  public static let connectionsPerUser = 1...100_000
+
   // MARK: Checks
 
   /// `text` unchanged when it fits in `max` characters; else the refusal

@@ -91,6 +91,10 @@ public struct AccessConfig: Sendable, Equatable {
   /// The line of each `[users]` / `[groups]` entry ("users.li" → 7), for
   /// messages about it (TOMLKit gives no positions).
   public var lines: [String: Int] = [:]
+  /// `[server]`: `max_connections`, `max_connections_per_user` (the flags of
+  /// the same names win).
+  public var maxConnections: Int?
+  public var maxConnectionsPerUser: Int?
   public var serverUID: UInt32
 
   public init(
@@ -122,6 +126,10 @@ public struct AccessConfig: Sendable, Equatable {
     config.lines = entryLines(text)
     config.notify = try NotifyConfigLoader.parse(table, file: file)
     for key in table.keys where !NotifyConfigLoader.sections.contains(key) {
+      if key == "server", let section = table[key]?.table {
+        try config.parseServer(section, file: file)
+        continue
+      }
       guard let section = table[key]?.table else {
         throw Invalid(description: "\(file): '\(key)' must be a table ([users] or [groups])")
       }
@@ -136,7 +144,8 @@ public struct AccessConfig: Sendable, Equatable {
       default:
         throw Invalid(
           description:
-            "\(file): unknown section [\(key)] (expected [users], [groups], [notify], [[receivers]], [[routes]])")
+            "\(file): unknown section [\(key)] (expected [users], [groups], [server], [notify], [[receivers]], [[routes]])"
+        )
       }
     }
     return config
@@ -185,6 +194,27 @@ public struct AccessConfig: Sendable, Equatable {
     default: break
     }
     return Grant(role: r, units: units)
+  }
+
+  private mutating func parseServer(_ section: TOMLTable, file: String) throws {
+    for key in section.keys {
+      let line = lines["server.\(key)"] ?? 0
+      let range: ClosedRange<Int>
+      switch key {
+      case "max_connections": range = Limits.connections
+      case "max_connections_per_user": range = Limits.connectionsPerUser
+      default:
+        throw Invalid(
+          description:
+            "\(file):\(line): server.\(key): unknown key (expected max_connections, max_connections_per_user)")
+      }
+      guard let n = section[key]?.int, range.contains(n) else {
+        throw Invalid(
+          description:
+            "\(file):\(line): server.\(key): must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+      }
+      if key == "max_connections" { maxConnections = n } else { maxConnectionsPerUser = n }
+    }
   }
 
   /// Every operator and inspector unit must exist in the store: a typo

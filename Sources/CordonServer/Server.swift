@@ -28,6 +28,16 @@ public final class CordonServer: Sendable {
     public var maxQueuedBytes = 8 << 20
     /// How long a new connection has to say hello.
     public var helloTimeout = TimeAmount.seconds(10)
+    /// Connections open at once, below the process's file-descriptor limit
+    /// (`start` lowers it to fit). The last `commandReserve` of them are kept
+    /// for the command role, so the duty room can always get in.
+    public var maxConnections = 1000
+    public var commandReserve = 16
+    /// Connections one OS user may hold open at once.
+    public var maxConnectionsPerUser = 64
+    /// How long the accept loop waits after accept(2) fails (EMFILE, ENFILE)
+    /// before it tries again, instead of spinning.
+    public var acceptBackoff = TimeAmount.milliseconds(250)
     /// A reconnecting client more than this many events behind gets the whole state instead.
     public var resyncLimit: UInt64 = 20_000
     public var isDemo = false
@@ -48,6 +58,7 @@ public final class CordonServer: Sendable {
   let options: Options
   let group: MultiThreadedEventLoopGroup
   let hub = Hub()
+  let connections = ConnectionCounter()
   private let serverChannel = Mutex<Channel?>(nil)
   private let subscription = Mutex<SubscriptionID?>(nil)
   /// Delivers the outbox when the config names receivers.
@@ -107,11 +118,31 @@ public final class CordonServer: Sendable {
     let sub = store.subscribe { [hub] records, _ in hub.broadcast(records) }
     subscription.withLock { $0 = sub }
     sender?.start()
+    let limit = fittedConnectionLimit()
+    let backoff = options.acceptBackoff
+    let log = options.log
+    let lastLogged = Atomic<Int64>(0)
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
+      // Out of descriptors, accept(2) fails at once every time it is tried:
+      // pause accepting for a while rather than spin (and say so, once a minute).
+      .serverChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            AcceptPause(delay: backoff) { error in
+              let now = Int64(Date().timeIntervalSince1970)
+              if now - lastLogged.load(ordering: .relaxed) >= 60 {
+                lastLogged.store(now, ordering: .relaxed)
+                log(
+                  "cannot accept a connection (\(error)); pausing accepts for \(backoff.nanoseconds / 1_000_000) ms each time"
+                )
+              }
+            })
+        }
+      }
       .childChannelInitializer { [self] channel in
         channel.eventLoop.makeCompletedFuture {
-          let handler = ServerConnection(server: self, channel: channel)
+          let handler = ServerConnection(server: self, channel: channel, limit: limit)
           try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(FrameDecoder(maxLength: WireProtocol.maxClientFrame)))
           try channel.pipeline.syncOperations.addHandler(handler)
@@ -159,6 +190,27 @@ public final class CordonServer: Sendable {
   }
 
   public var connectedClients: Int { hub.count }
+
+  /// `maxConnections`, lowered when the process may not open that many
+  /// descriptors (its soft limit is raised to the hard one first). 64 stay
+  /// for the journal, snapshots and notification workers.
+  func fittedConnectionLimit() -> Int {
+    var lim = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 else { return options.maxConnections }
+    let wanted = rlim_t(options.maxConnections + 64)
+    if lim.rlim_cur < wanted && lim.rlim_cur < lim.rlim_max {
+      var raised = lim
+      raised.rlim_cur = min(wanted, lim.rlim_max)
+      if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { lim = raised }
+    }
+    let room = Int(clamping: lim.rlim_cur) - 64
+    guard room < options.maxConnections else { return options.maxConnections }
+    let fitted = max(1, room)
+    options.log(
+      "at most \(fitted) connections (not \(options.maxConnections)): the file-descriptor limit is \(lim.rlim_cur); raise LimitNOFILE"
+    )
+    return fitted
+  }
 
   /// Swaps in a new access config (already validated). New connections get it
   /// at once; a connected console whose role or units it changes is told and
@@ -260,6 +312,55 @@ final class Hub: Sendable {
   }
 }
 
+/// Pauses the listening socket after accept(2) fails (EMFILE, ENFILE): NIO
+/// would otherwise be told at once that the socket is readable again, and
+/// try again, for as long as descriptors are short. Reading is switched off
+/// for `delay` (the socket leaves the poll set), then on again.
+final class AcceptPause: ChannelInboundHandler {
+  typealias InboundIn = Channel
+  typealias InboundOut = Channel
+  let delay: TimeAmount
+  let onError: (IOError) -> Void
+  init(delay: TimeAmount, onError: @escaping (IOError) -> Void) {
+    self.delay = delay
+    self.onError = onError
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: Error) {
+    guard let io = error as? IOError else { return context.fireErrorCaught(error) }
+    onError(io)
+    let channel = context.channel
+    let delay = self.delay
+    channel.setOption(ChannelOptions.autoRead, value: false).whenSuccess {
+      channel.eventLoop.scheduleTask(in: delay) { _ = channel.setOption(ChannelOptions.autoRead, value: true) }
+    }
+  }
+}
+
+/// Open connections, in all and per OS user, for the caps.
+final class ConnectionCounter: Sendable {
+  private let all = Atomic<Int>(0)
+  private let byUID = Mutex<[UInt32: Int]>([:])
+
+  var total: Int { all.load(ordering: .relaxed) }
+  /// Counts one more; returns the new total.
+  func open() -> Int { all.add(1, ordering: .relaxed).newValue }
+  func close() { all.subtract(1, ordering: .relaxed) }
+  /// Counts one more for `uid`; returns how many it now has.
+  func open(uid: UInt32) -> Int {
+    byUID.withLock { m in
+      m[uid, default: 0] += 1
+      return m[uid] ?? 0
+    }
+  }
+  func close(uid: UInt32) {
+    byUID.withLock { m in
+      let n = (m[uid] ?? 1) - 1
+      m[uid] = n > 0 ? n : nil
+    }
+  }
+}
+
 /// The thread-safe face of one connection: what the fan-out may touch.
 final class ClientLink: Sendable {
   let channel: Channel
@@ -330,10 +431,15 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
   private var sentThrough: UInt64 = 0
   private var helloTimer: Scheduled<Void>?
   private var context: ChannelHandlerContext?
+  /// The connection cap in force (`CordonServer.fittedConnectionLimit`).
+  private let limit: Int
+  private var counted = false
+  private var countedUID: UInt32?
 
-  init(server: CordonServer, channel: Channel) {
+  init(server: CordonServer, channel: Channel, limit: Int) {
     self.server = server
     self.channel = channel
+    self.limit = limit
   }
 
   func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -345,6 +451,17 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     if let provider = context.channel as? SocketOptionProvider {
       peer = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: 17))
     }
+    counted = true
+    let open = server.connections.open()
+    if open > limit {
+      context.fireChannelActive()
+      fail(
+        code: WireError.tooManyConnections,
+        message:
+          "the server has \(open - 1) connections open (limit \(limit), --max-connections): try again in a minute; tell the duty room if it lasts"
+      )
+      return
+    }
     let timeout = server.options.helloTimeout
     helloTimer = context.eventLoop.scheduleTask(in: timeout) { [weak self] in
       guard let self, case .awaitingHello = self.phase else { return }
@@ -355,6 +472,10 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
 
   func channelInactive(context: ChannelHandlerContext) {
     helloTimer?.cancel()
+    if counted { server.connections.close() }
+    counted = false
+    if let uid = countedUID { server.connections.close(uid: uid) }
+    countedUID = nil
     if let link {
       server.hub.remove(link)
       if case .active(let p) = phase { server.options.log("disconnected \(p.user) (pid \(identity?.pid ?? 0))") }
@@ -423,6 +544,15 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       return
     case .success(let p): principal = p
     }
+    let reserve = min(server.options.commandReserve, limit - 1)
+    if principal.role != .command, server.connections.total > limit - reserve {
+      fail(
+        code: WireError.tooManyConnections,
+        message:
+          "the server has \(server.connections.total - 1) connections open; the last \(reserve) of \(limit) are kept for the duty room (command role): try again in a minute"
+      )
+      return
+    }
     let link = ClientLink(channel: channel, handler: self, limit: server.options.maxQueuedBytes)
     self.link = link
     let store = server.store
@@ -463,7 +593,23 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     peer.whenComplete { [weak self] result in
       guard let self else { return }
       switch result {
-      case .success(let cred): body(self, cred)
+      case .success(let cred):
+        guard case .awaitingHello = self.phase else { return }
+        if self.countedUID == nil {
+          self.countedUID = cred.uid
+          let mine = self.server.connections.open(uid: cred.uid)
+          let cap = self.server.options.maxConnectionsPerUser
+          if mine > cap {
+            let name = PeerIdentity.lookup(uid: cred.uid, pid: cred.pid).displayName
+            self.fail(
+              code: WireError.tooManyConnections,
+              message:
+                "user \(name) already has \(mine - 1) connections open (limit \(cap) per user, --max-connections-per-user): close some and try again"
+            )
+            return
+          }
+        }
+        body(self, cred)
       case .failure(let e):
         self.fail(code: WireError.unknownUser, message: "cannot read the peer's credentials: \(e)")
       }

@@ -253,6 +253,8 @@ public enum WireError {
   public static let unexpected = "unexpected"
   public static let helloTimeout = "helloTimeout"
   public static let shuttingDown = "shuttingDown"
+  /// The global or the per-user connection cap is reached.
+  public static let tooManyConnections = "tooManyConnections"
   /// The server reloaded its access config and this connection's role changed.
   public static let accessChanged = "accessChanged"
 }

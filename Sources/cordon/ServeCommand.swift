@@ -35,6 +35,29 @@ struct Serve: ParsableCommand {
   var demo = false
   @Option(name: .long, help: "Unsent bytes a console may fall behind by before it is disconnected.")
   var maxQueuedBytes: Int = 8 << 20
+  @Option(
+    name: .long,
+    help:
+      "Connections open at once (16-1000000; default 1000, or [server] max_connections); the last 16 are kept for the command role."
+  )
+  var maxConnections: Int?
+  @Option(
+    name: .long,
+    help: "Connections one OS user may hold open (1-100000; default 64, or [server] max_connections_per_user).")
+  var maxConnectionsPerUser: Int?
+
+  func validate() throws {
+    if let n = maxConnections, !Limits.connections.contains(n) {
+      throw ValidationError(
+        "--max-connections must be between \(Limits.connections.lowerBound) and \(Limits.connections.upperBound), got \(n)"
+      )
+    }
+    if let n = maxConnectionsPerUser, !Limits.connectionsPerUser.contains(n) {
+      throw ValidationError(
+        "--max-connections-per-user must be between \(Limits.connectionsPerUser.lowerBound) and \(Limits.connectionsPerUser.upperBound), got \(n)"
+      )
+    }
+  }
 
   func run() throws {
     let env = ProcessInfo.processInfo.environment
@@ -72,6 +95,8 @@ struct Serve: ParsableCommand {
     var options = CordonServer.Options()
     options.isDemo = demo
     options.maxQueuedBytes = maxQueuedBytes
+    if let n = maxConnections ?? access.maxConnections { options.maxConnections = n }
+    if let n = maxConnectionsPerUser ?? access.maxConnectionsPerUser { options.maxConnectionsPerUser = n }
     options.dataDirectory = dir.path
     options.log = { line in writeStderr("cordon serve: \(line)\n") }
     let log = options.log
