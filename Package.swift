@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
     .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
   ],
   targets: [
     .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -55,10 +56,12 @@ let package = Package(
     ),
     // `cordon serve`: identity from peer credentials, roles, fan-out. Store,
     // model and wire only: never the terminal (a test reads dump-package).
+    // The one module that logs (swift-log), with the executable that sets it up.
     .target(
       name: "CordonServer",
       dependencies: [
         "CordonModel", "CordonStore", "CordonWire", "CordonNotify",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "TOMLKit", package: "TOMLKit"),
@@ -69,6 +72,7 @@ let package = Package(
       dependencies: [
         "CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonTUI", "CordonServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .executableTarget(
@@ -88,8 +92,9 @@ let package = Package(
     .testTarget(
       name: "CordonServerTests",
       dependencies: [
-        "CordonServer", "CordonWire", "CordonSession", "CordonTUI", "CordonModel", "CordonStore", "cordon",
-        .product(name: "NIOEmbedded", package: "swift-nio"),
+        "CordonServer", "CordonWire", "CordonSession", "CordonTUI", "CordonModel", "CordonStore",
+        "CordonStoreTestSupport", "cordon", .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
     // Runs the built `cordon` binary for real: in tmux, under a pty, over sockets and SSH.
     // A real HTTP receiver on loopback; the server and `cordon serve` killed mid-delivery.

@@ -4,6 +4,7 @@ import CordonStore
 import CordonWire
 import EventSourcing
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -42,8 +43,10 @@ public final class CordonServer: Sendable {
     public var resyncLimit: UInt64 = 20_000
     public var isDemo = false
     public var threads = 2
-    /// Connection log (who connected, who was cut off and why).
-    public var log: @Sendable (String) -> Void = { _ in }
+    /// The server's log (swift-log): connections and refusals, slow clients
+    /// cut off, access reloads, notification failures. Never a command's
+    /// content or a secret. Silent unless the process sets one up.
+    public var logger = Logger(label: "cordon", factory: { _ in SwiftLogNoOpLogHandler() })
     /// Told in `status` to the server's own account and root only, so a backup
     /// run as that account knows what to copy.
     public var dataDirectory: String?
@@ -79,7 +82,28 @@ public final class CordonServer: Sendable {
           state: { [store] in store.state },
           record: { [store] outcome in
             _ = try? await store.submit(.recordDelivery(outcome), actor: Self.notifyActor, unit: nil)
-          }, log: options.log))
+          }, log: { [logger = options.logger] line in logger.warning("\(line)") }))
+  }
+
+  /// What the server logs of the store's own life (`StoreOptions.observer`):
+  /// a read-only store is an error, background work is info.
+  public static func storeObserver(_ logger: Logger) -> @Sendable (StoreEvent) -> Void {
+    { event in
+      switch event {
+      case .readOnly(let reason):
+        logger.error("the store is read-only: \(reason)", metadata: ["store": "read-only"])
+      case .snapshotWritten(let seq, let bytes):
+        logger.info("snapshot written at seq \(seq) (\(bytes) bytes)", metadata: ["seq": "\(seq)"])
+      case .snapshotFailed(let reason):
+        logger.warning("snapshot failed: \(reason)")
+      case .archived(let first, let last, let plain, let archive):
+        logger.info(
+          "archived journal segment \(first)...\(last): \(plain) bytes into \(archive)",
+          metadata: ["firstSeq": "\(first)", "lastSeq": "\(last)"])
+      case .retentionRemoved(let segments):
+        logger.notice("retention deleted \(segments) archived segment(s)")
+      }
+    }
   }
 
   /// The actor of the server's own notification events in the audit trail.
@@ -120,7 +144,7 @@ public final class CordonServer: Sendable {
     sender?.start()
     let limit = fittedConnectionLimit()
     let backoff = options.acceptBackoff
-    let log = options.log
+    let logger = options.logger
     let lastLogged = Atomic<Int64>(0)
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)
@@ -133,7 +157,7 @@ public final class CordonServer: Sendable {
               let now = Int64(Date().timeIntervalSince1970)
               if now - lastLogged.load(ordering: .relaxed) >= 60 {
                 lastLogged.store(now, ordering: .relaxed)
-                log(
+                logger.warning(
                   "cannot accept a connection (\(error)); pausing accepts for \(backoff.nanoseconds / 1_000_000) ms each time"
                 )
               }
@@ -206,7 +230,7 @@ public final class CordonServer: Sendable {
     let room = Int(clamping: lim.rlim_cur) - 64
     guard room < options.maxConnections else { return options.maxConnections }
     let fitted = max(1, room)
-    options.log(
+    options.logger.warning(
       "at most \(fitted) connections (not \(options.maxConnections)): the file-descriptor limit is \(lim.rlim_cur); raise LimitNOFILE"
     )
     return fitted
@@ -221,7 +245,7 @@ public final class CordonServer: Sendable {
     // journalled routes go together); a reload keeps the ones in force.
     if new.notify != access.notify {
       new.notify = access.notify
-      options.log("notification receivers and routes changed in the config: they apply at the next restart")
+      options.logger.warning("notification receivers and routes changed in the config: they apply at the next restart")
     }
     accessBox.withLock { $0 = new }
     for link in hub.all() { link.recheckAccess(new) }
@@ -478,7 +502,11 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     countedUID = nil
     if let link {
       server.hub.remove(link)
-      if case .active(let p) = phase { server.options.log("disconnected \(p.user) (pid \(identity?.pid ?? 0))") }
+      if case .active(let p) = phase {
+        server.options.logger.info(
+          "disconnected \(p.user) (pid \(identity?.pid ?? 0))",
+          metadata: ["user": "\(p.user)", "pid": "\(identity?.pid ?? 0)"])
+      }
     }
     phase = .closing
     context.fireChannelInactive()
@@ -539,7 +567,9 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let principal: Principal
     switch server.access.resolve(identity) {
     case .failure(let denied):
-      server.options.log("refused \(identity.displayName) (pid \(cred.pid)): \(denied.message)")
+      server.options.logger.notice(
+        "refused \(identity.displayName) (pid \(cred.pid)): \(denied.message)",
+        metadata: ["user": "\(identity.displayName)", "pid": "\(cred.pid)"])
       fail(code: WireError.unknownUser, message: denied.message)
       return
     case .success(let p): principal = p
@@ -578,9 +608,13 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       fail(code: WireError.malformed, message: "cannot encode the welcome: \(error)")
       return
     }
-    server.options.log(
-      "connected \(principal.user) as \(principal.role.rawValue)\(principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ","))"
-        + " (pid \(cred.pid)); \(records.map { "resync of \($0.count) events" } ?? "full state") at seq \(seq)")
+    let units = principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ",")
+    let catchUp = records.map { "resync of \($0.count) events" } ?? "full state"
+    server.options.logger.info(
+      "connected \(principal.user) as \(principal.role.rawValue)\(units) (pid \(cred.pid)); \(catchUp) at seq \(seq)",
+      metadata: [
+        "user": "\(principal.user)", "role": "\(principal.role.rawValue)", "pid": "\(cred.pid)", "seq": "\(seq)",
+      ])
     send(counted: welcomeFrame)
   }
 
@@ -637,7 +671,9 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     guard case .awaitingHello = phase, let context else { return }
     let identity = PeerIdentity.lookup(uid: cred.uid, pid: cred.pid)
     if case .failure(let denied) = server.access.resolve(identity) {
-      server.options.log("refused status to \(identity.displayName) (pid \(cred.pid)): \(denied.message)")
+      server.options.logger.notice(
+        "refused status to \(identity.displayName) (pid \(cred.pid)): \(denied.message)",
+        metadata: ["user": "\(identity.displayName)", "pid": "\(cred.pid)"])
       fail(code: WireError.unknownUser, message: denied.message)
       return
     }
@@ -737,7 +773,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       context.writeAndFlush(
         wrapOutboundOut(try Frame.encode(message, allocator: context.channel.allocator)), promise: nil)
     } catch {
-      server.options.log("cannot encode a message: \(error)")
+      server.options.logger.error("cannot encode a message: \(error)")
       context.close(promise: nil)
     }
   }
@@ -753,8 +789,12 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       return
     }
     if code != WireError.shuttingDown {
-      server.options.log(
-        "closing \(identity?.displayName ?? "a client") (pid \(identity?.pid ?? 0)): \(code): \(message)")
+      // A slow client is a warning (the room may be missing events); the
+      // rest is a client's own mistake. The message is ours, not the client's text.
+      server.options.logger.log(
+        level: code == WireError.tooSlow ? .warning : .notice,
+        "closing \(identity?.displayName ?? "a client") (pid \(identity?.pid ?? 0)): \(code): \(UserText.clean(message))",
+        metadata: ["user": "\(identity?.displayName ?? "")", "pid": "\(identity?.pid ?? 0)", "code": "\(code)"])
     }
     let channel = self.channel
     let closer = context.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }

@@ -15,13 +15,14 @@ public protocol ConsoleSource: AnyObject, Sendable {
   /// The state as it was at a moment, for stepping back through the day; nil
   /// where the source cannot rebuild the past.
   func state(at moment: Instant) -> CordonState?
-  /// The journal from `seq` on, for reports and the audit trail; nil where not available.
-  func records(from seq: UInt64) -> [EventRecord<CordonEvent>]?
+  /// The journal's records whose time is in `since ..< until` (nil: to the
+  /// end), for reports and the audit trail; nil where not available.
+  func records(since: Instant, until: Instant?) -> [EventRecord<CordonEvent>]?
 }
 
 extension ConsoleSource {
   public func state(at moment: Instant) -> CordonState? { nil }
-  public func records(from seq: UInt64) -> [EventRecord<CordonEvent>]? { nil }
+  public func records(since: Instant, until: Instant?) -> [EventRecord<CordonEvent>]? { nil }
 }
 
 /// What the header says about the source.

@@ -40,7 +40,9 @@ public final class EmbeddedSource: ConsoleSource {
 
   public func state(at moment: Instant) -> CordonState? { try? store.state(at: moment) }
 
-  public func records(from seq: UInt64) -> [EventRecord<CordonEvent>]? { try? store.records(from: seq) }
+  public func records(since: Instant, until: Instant?) -> [EventRecord<CordonEvent>]? {
+    try? store.records(since: since, until: until)
+  }
 }
 
 /// A fixed state: the past (`--at`), or tests. Refuses every command.

@@ -12,11 +12,6 @@ public struct SubscriptionID: Sendable, Hashable {
 /// Thread-safe: the console calls it from a plain thread, tests from async code.
 /// Completions and subscribers run on the journal's acknowledgement queue, in
 /// seq order; they must be quick and must not call `close()`.
-/// Only a record's time, for archive headers: decoding it skips the event.
-private struct RecordTime: Decodable {
-  var time: Instant
-}
-
 public final class EventStore<M: EventSourcedModel>: Sendable {
   public typealias Record = EventRecord<M.Event>
   public typealias Completion = @Sendable (Result<[Record], StoreFailure>) -> Void
@@ -77,6 +72,13 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   private let lockHandle: IOHandle
   private let kernelClock: KernelClock?
   private let snapshotQueue = DispatchQueue(label: "cordon-snapshot", qos: .utility)
+  private let observerQueue = DispatchQueue(label: "cordon-store-events")
+
+  /// Tells the observer, if any, off every lock and in order.
+  private func tell(_ event: StoreEvent) {
+    guard let observer = options.observer else { return }
+    observerQueue.async { observer(event) }
+  }
 
   // MARK: Opening
 
@@ -284,7 +286,10 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let entry = Journal<Ticket>.Entry(
       frames: frames, firstSeq: c.nextSeq, ticket: Ticket(records: records, completion: completion))
     if let reason = journal.append(entry) {
-      if !c.closed { c.mode = .readOnly(reason) }
+      if !c.closed && c.mode == .writable {
+        c.mode = .readOnly(reason)
+        tell(.readOnly(reason: reason))
+      }
       return .fail(.storeReadOnly(reason))
     }
     c.nextSeq = seq
@@ -343,6 +348,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   /// durable, so nothing of it may be acknowledged or applied.
   private func failed(_ reason: String, _ tickets: [Ticket]) {
     let waiters = core.withLock { c -> [Completion] in
+      if c.mode == .writable && !c.closed { tell(.readOnly(reason: reason)) }
       c.mode = .readOnly(reason)
       c.tentative = c.committed
       c.nextSeq = c.lastSeq + 1
@@ -372,6 +378,34 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
 
   // MARK: History
 
+  /// One frame met while reading history: its seq and time, read without
+  /// decoding the event, which `record` decodes when the query wants it.
+  private struct Frame {
+    var seq: UInt64
+    var time: Int64
+    var payload: UnsafeRawBufferPointer
+    var offset: Int
+    var segment: SegmentFile
+
+    func record(_ decoder: JSONDecoder) throws -> Record {
+      do {
+        return try decoder.decode(Record.self, from: Data(payload))
+      } catch {
+        throw StoreError.corrupt(file: "journal/" + segment.name, offset: UInt64(offset), reason: "\(error)")
+      }
+    }
+  }
+
+  /// What one query keeps while it runs: the plain bytes of the segments it
+  /// will read again (the day of a report, then the replay to its end), so no
+  /// archive is inflated twice in one query. Dropped when the query returns.
+  private final class SegmentReads {
+    var wanted: Set<UInt64> = []
+    var kept: [UInt64: [UInt8]] = [:]
+  }
+
+  private struct StopScan: Error {}
+
   /// Durable records with `from ≤ seq ≤ through`, read back from the journal
   /// files, archived or plain.
   public func records(from: UInt64, through: UInt64? = nil) throws -> [Record] {
@@ -379,8 +413,9 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     guard from <= upper else { return [] }
     var out: [Record] = []
     out.reserveCapacity(Int(min(upper - from + 1, 1 << 20)))
-    try forEachRecord(from: from, through: upper) {
-      out.append($0)
+    let decoder = JSONDecoder()
+    try forEachFrame(from: from, through: upper) {
+      out.append(try $0.record(decoder))
       return true
     }
     guard out.first?.seq == from, out.count == Int(upper - from + 1) else {
@@ -391,53 +426,110 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   }
 
   /// Durable records whose time is in `since ..< until` (until nil: to the
-  /// end), in seq order. Archives entirely outside the period are not read.
+  /// end), in seq order. Segments entirely outside the period are not read
+  /// (by an archive's header, or the times a sealed segment was seen to
+  /// hold), and only the records inside it are decoded.
   public func records(since: Instant, until: Instant? = nil) throws -> [Record] {
     var out: [Record] = []
-    try forEachRecord(
-      from: 1, through: lastSeq,
-      skip: { h in h.maxTime < since.milliseconds || until.map { h.minTime >= $0.milliseconds } == true }
-    ) { r in
-      if r.time >= since && until.map({ r.time < $0 }) != false { out.append(r) }
+    let decoder = JSONDecoder()
+    let lo = since.milliseconds
+    let hi = until?.milliseconds ?? .max
+    try forEachFrame(from: 1, through: lastSeq, skip: { first, last in last < lo || first >= hi }) { f in
+      if f.time >= lo && f.time < hi { out.append(try f.record(decoder)) }
       return true
     }
     return out
   }
 
+  /// A past period in one pass: the records whose time is in `since ..< until`
+  /// and the state at `until` (as `state(at:)` gives it). Each segment is read
+  /// (and an archive inflated) once, and records of the period are decoded once
+  /// for both: what a daily report needs.
+  public func period(since: Instant, until: Instant) throws -> (records: [Record], end: M.State) {
+    let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
+    let reads = SegmentReads()
+    let decoder = JSONDecoder()
+    let lo = since.milliseconds
+    let hi = until.milliseconds
+    var out: [Record] = []
+    var cut: UInt64? = nil
+    try forEachFrame(
+      from: 1, through: last, reads: reads,
+      skip: { first, latest in latest < lo || (cut != nil && first >= hi) }
+    ) { f in
+      if cut == nil, f.time > hi {
+        cut = f.seq
+        reads.wanted.insert(f.segment.firstSeq)
+      }
+      // Kept for the replay to the period's end: the segments holding it.
+      if f.time >= lo && f.time <= hi { reads.wanted.insert(f.segment.firstSeq) }
+      if f.time >= lo && f.time < hi { out.append(try f.record(decoder)) }
+      return true
+    }
+    guard let cut else { return (out, committed) }
+    return (out, try replay(through: cut - 1, reads: reads, known: out))
+  }
+
   /// The first seq still on disk (1 unless retention deleted older history).
   public var firstSeqOnDisk: UInt64 { journal.files.first?.firstSeq ?? lastSeq + 1 }
 
-  /// Visits durable records `from ≤ seq ≤ through` in order until `body`
-  /// returns false. `skip` may rule out an archive by its header alone.
-  private func forEachRecord(
-    from: UInt64, through upper: UInt64, skip: (ArchiveFile.Header) -> Bool = { _ in false },
-    _ body: (Record) throws -> Bool
+  /// Times seen in sealed plain segments, by first seq: a segment known to lie
+  /// outside a period is not read again (archives carry theirs in the header).
+  private let segmentTimes = Mutex<[UInt64: ClosedRange<Int64>]>([:])
+
+  /// Visits durable frames `from ≤ seq ≤ through` in order until `body`
+  /// returns false. `skip` may rule out a whole segment by the earliest and
+  /// latest time it holds, when they are known without reading it.
+  private func forEachFrame(
+    from: UInt64, through upper: UInt64, reads: SegmentReads? = nil,
+    skip: (_ earliest: Int64, _ latest: Int64) -> Bool = { _, _ in false }, _ body: (Frame) throws -> Bool
   ) throws {
     guard from <= upper else { return }
     let files = journal.files
     let decoder = JSONDecoder()
     for (i, seg) in files.enumerated() {
-      let segEnd = i + 1 < files.count ? files[i + 1].firstSeq - 1 : UInt64.max
+      let sealed = i + 1 < files.count
+      let segEnd = sealed ? files[i + 1].firstSeq - 1 : UInt64.max
       guard segEnd >= from, seg.firstSeq <= upper else { continue }
-      if let h = try seg.archiveHeader(io: io), skip(h) { continue }
-      let bytes: [UInt8]
-      do { bytes = try seg.read(io: io) } catch let e as StoreError { throw e } catch {
-        throw StoreError.io("\(error)")
+      if let h = try seg.archiveHeader(io: io) {
+        if skip(h.minTime, h.maxTime) { continue }
+      } else if sealed, let r = segmentTimes.withLock({ $0[seg.firstSeq] }), skip(r.lowerBound, r.upperBound) {
+        continue
       }
-      var stop = false
-      _ = try bytes.withUnsafeBytes { buffer in
-        try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
-          guard !stop, seq >= from && seq <= upper else { return }
-          let record: Record
-          do {
-            record = try decoder.decode(Record.self, from: Data(payload))
-          } catch {
-            throw StoreError.corrupt(file: "journal/" + seg.name, offset: UInt64(offset), reason: "\(error)")
-          }
-          if try !body(record) { stop = true }
+      let bytes: [UInt8]
+      if let kept = reads?.kept[seg.firstSeq] {
+        bytes = kept
+      } else {
+        do { bytes = try seg.read(io: io) } catch let e as StoreError { throw e } catch {
+          throw StoreError.io("\(error)")
         }
       }
-      if stop { return }
+      var earliest = Int64.max
+      var latest = Int64.min
+      var stopped = false
+      do {
+        let scan = try bytes.withUnsafeBytes { buffer in
+          try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
+            let t: Int64
+            do { t = try RecordTimeScanner.time(payload, decoder: decoder) } catch {
+              throw StoreError.corrupt(file: "journal/" + seg.name, offset: UInt64(offset), reason: "\(error)")
+            }
+            earliest = min(earliest, t)
+            latest = max(latest, t)
+            guard seq >= from && seq <= upper else { return }
+            if try !body(Frame(seq: seq, time: t, payload: payload, offset: offset, segment: seg)) {
+              throw StopScan()
+            }
+          }
+        }
+        if sealed, !seg.archived, scan.problem == nil, earliest <= latest {
+          segmentTimes.withLock { $0[seg.firstSeq] = earliest...latest }
+        }
+      } catch is StopScan {
+        stopped = true
+      }
+      if let reads, reads.wanted.contains(seg.firstSeq) { reads.kept[seg.firstSeq] = bytes }
+      if stopped { return }
     }
   }
 
@@ -446,24 +538,48 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
     guard seq <= last else { throw StoreError.unavailable("seq \(seq) is beyond the last event \(last)") }
     if seq == last { return committed }
+    return try replay(through: seq, reads: nil, known: [])
+  }
+
+  /// The state just after `seq` (below the last one): the nearest older
+  /// snapshot, then the journal, taking records already decoded from `known`
+  /// (in seq order).
+  private func replay(through seq: UInt64, reads: SegmentReads?, known: [Record]) throws -> M.State {
     var base = try nearestSnapshot(atOrBefore: seq)
-    for r in try records(from: base.seq + 1, through: seq) { M.apply(r, to: &base.state) }
+    guard base.seq < seq else { return base.state }
+    let decoder = JSONDecoder()
+    var k = known.startIndex
+    var next = base.seq + 1
+    try forEachFrame(from: base.seq + 1, through: seq, reads: reads) { f in
+      guard f.seq == next else { return false }
+      while k < known.endIndex && known[k].seq < f.seq { k += 1 }
+      let r = k < known.endIndex && known[k].seq == f.seq ? known[k] : try f.record(decoder)
+      M.apply(r, to: &base.state)
+      next = f.seq + 1
+      return true
+    }
+    guard next == seq + 1 else {
+      throw StoreError.unavailable(
+        "events \(next)...\(seq) are no longer in the journal (deleted by retention)")
+    }
     return base.state
   }
 
   /// The state as it was at `instant`: every event up to the first one whose
-  /// time is after `instant`. Only the archive holding that moment is inflated.
+  /// time is after `instant`. Segments wholly before it are not read.
   public func state(at instant: Instant) throws -> M.State {
+    let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
+    let reads = SegmentReads()
     var cut: UInt64? = nil
-    try forEachRecord(from: 1, through: lastSeq, skip: { $0.maxTime <= instant.milliseconds }) { r in
-      if r.time > instant {
-        cut = r.seq
-        return false
-      }
-      return true
+    try forEachFrame(from: 1, through: last, reads: reads, skip: { _, latest in latest <= instant.milliseconds }) {
+      f in
+      guard f.time > instant.milliseconds else { return true }
+      cut = f.seq
+      reads.wanted.insert(f.segment.firstSeq)
+      return false
     }
-    guard let cut else { return state }
-    return try state(atSeq: cut - 1)
+    guard let cut else { return committed }
+    return try replay(through: cut - 1, reads: reads, known: [])
   }
 
   /// The newest readable snapshot at or before `seq`, chosen by file name so
@@ -512,6 +628,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
         commandCount: entries.count)
       let bytes = SnapshotFile.encode(seq: job.seq, body: Array(try JSONEncoder().encode(body)))
       try io.writeAtomically(layout.snapshots + "/" + SnapshotFile.fileName(seq: job.seq), bytes)
+      tell(.snapshotWritten(seq: job.seq, bytes: bytes.count))
       let now = clock()
       let oldestID = core.withLock { c -> UInt64? in
         c.lastSnapshotSeq = job.seq
@@ -524,6 +641,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       try compact(keepingIDsFrom: oldestID)
       return nil
     } catch {
+      tell(.snapshotFailed(reason: "\(error)"))
       core.withLock { c in
         c.snapshotRunning = false
         c.warnings.removeAll { $0.message.hasPrefix("snapshot failed") }
@@ -567,10 +685,11 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       }
     }
     if let retainFrom {
-      _ = try journal.removeArchived { seg, nextFirst in
+      let deleted = try journal.removeArchived { seg, nextFirst in
         guard nextFirst - 1 <= cutoff, let h = try seg.archiveHeader(io: io) else { return false }
         return h.maxTime < retainFrom.milliseconds
       }
+      if !deleted.isEmpty { tell(.retentionRemoved(segments: deleted.count)) }
     }
   }
 
@@ -585,7 +704,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     var maxTime = Int64.min
     let scan = try plain.withUnsafeBytes { buffer in
       try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { _, payload, _ in
-        let t = try decoder.decode(RecordTime.self, from: Data(payload)).time.milliseconds
+        let t = try RecordTimeScanner.time(payload, decoder: decoder)
         minTime = min(minTime, t)
         maxTime = max(maxTime, t)
       }
@@ -602,6 +721,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let bytes = try ArchiveFile.encode(plain: plain, header: header)
     try io.writeAtomically(seg.archivePath, bytes)
     try journal.archived(firstSeq: seg.firstSeq)
+    tell(.archived(firstSeq: seg.firstSeq, lastSeq: lastSeq, plainBytes: plain.count, archiveBytes: bytes.count))
   }
 
   // MARK: Closing

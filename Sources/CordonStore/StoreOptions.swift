@@ -31,10 +31,14 @@ public struct StoreOptions: Sendable {
   /// event stamped by a wrong clock would raise alerts and age the state by
   /// that clock. Nil (the default, and the tests' simulated clocks) skips it.
   public var clockToleranceSeconds: Int?
+  /// Told, on a serial queue of its own and in order, when the store turns
+  /// read-only, writes or fails a snapshot, archives a segment or applies
+  /// retention: what a server logs. Nil: nobody is told.
+  public var observer: (@Sendable (StoreEvent) -> Void)?
 
   public init(
     segmentBytes: Int = 64 << 20, snapshotEveryEvents: Int = 100_000, snapshotEveryMinutes: Int = 10,
-    commandIDWindow: Int = 100_000, compressArchives: Bool = true, historySnapshotEvents: Int = 200_000,
+    commandIDWindow: Int = 100_000, compressArchives: Bool = true, historySnapshotEvents: Int = 25_000,
     retainDays: Int? = nil, clockToleranceSeconds: Int? = nil
   ) {
     self.clockToleranceSeconds = clockToleranceSeconds

@@ -45,3 +45,17 @@ public struct OpenProgress: Sendable, Equatable {
     self.bytesTotal = bytesTotal
   }
 }
+
+/// What the store tells an operator's log (through `StoreOptions.observer`):
+/// changes of mode and the background work that keeps it small and fast.
+/// Never an event's content.
+public enum StoreEvent: Sendable, Equatable {
+  /// The store stopped accepting writes (a failed write or fdatasync, a full disk).
+  case readOnly(reason: String)
+  case snapshotWritten(seq: UInt64, bytes: Int)
+  case snapshotFailed(reason: String)
+  /// A sealed segment compressed into its archive.
+  case archived(firstSeq: UInt64, lastSeq: UInt64, plainBytes: Int, archiveBytes: Int)
+  /// Retention deleted this many archived segments.
+  case retentionRemoved(segments: Int)
+}

@@ -93,6 +93,19 @@ enum HistoryBench {
         archives, Double(archived) / 1_048_576, Double(plainOfArchived) / 1_048_576,
         plainOfArchived == 0 ? 0 : 100 * Double(archived) / Double(plainOfArchived), Double(plain) / 1_048_576))
 
+    let snapshotDir = dir.appendingPathComponent("snapshots").path
+    var snapshotBytes: UInt64 = 0
+    let snapshots = try FileManager.default.contentsOfDirectory(atPath: snapshotDir).filter { $0.hasSuffix(".snap") }
+    for name in snapshots {
+      let attributes = try FileManager.default.attributesOfItem(atPath: snapshotDir + "/" + name)
+      snapshotBytes += (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+    print(
+      String(
+        format: "snapshots kept: %d, %.1f MiB (%.1f %% of the plain journal)", snapshots.count,
+        Double(snapshotBytes) / 1_048_576,
+        plainOfArchived + plain == 0 ? 0 : 100 * Double(snapshotBytes) / Double(plainOfArchived + plain)))
+
     let t0 = Date()
     let again = try EventStore<CordonDomain>.open(directory: dir, options: options)
     defer { again.close() }
@@ -107,8 +120,7 @@ enum HistoryBench {
     print(String(format: "audit --since a month ago: %d lines in %.2f s", lines.count, Date().timeIntervalSince(t1)))
     let day = cal.day(of: start) + 15
     let t2 = Date()
-    let end = try again.state(at: cal.startOfDay(day + 1))
-    let records = try again.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
+    let (records, end) = try again.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
     let report = DailyReport(day: day, records: records, end: end)
     let text = ReportRenderer.render(report, state: end, format: .md, strings: strings)
     print(

@@ -180,11 +180,20 @@ struct Export: ParsableCommand {
     @OptionGroup var options: Options
     func run() throws {
       try ExportRunner.run(options, bom: true) { store, day in
+        // The state as the burn rate's 7 days begin, and the records from
+        // there to the day's end: read by time, not the whole journal.
+        let cal = store.state.calendar
+        let since = cal.startOfDay(day - 6)
+        let start: CordonState
         let records: [EventRecord<CordonEvent>]
-        do { records = try store.records(from: 1) } catch {
+        do {
+          start = try store.state(at: Instant(milliseconds: max(since.milliseconds, .min + 1) - 1))
+          records = try store.records(since: since, until: cal.startOfDay(day + 1))
+        } catch {
           throw Fatal(description: "cannot read the journal: \(error)", code: 1)
         }
-        return CSVExport.stock(state: store.state, records: records, day: day, language: options.language)
+        return CSVExport.stock(
+          state: store.state, start: start, records: records, day: day, language: options.language)
       }
     }
   }

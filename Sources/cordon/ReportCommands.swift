@@ -33,10 +33,13 @@ struct Report: ParsableCommand {
           }
           day = d
         }
-        // The state at the end of that day; today's is the current one.
-        let end = day < today ? try store.state(at: cal.startOfDay(day + 1)) : store.state
+        // The day's records and the state at its end (today's is the current
+        // one), read in one pass over the journal.
+        let (records, end) =
+          day < today
+          ? try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
+          : (try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1)), store.state)
         if let unit, end.units[unit] == nil { throw Fatal(description: "--unit: no such unit \(unit)", code: 2) }
-        let records = try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
         let report = DailyReport(day: day, unit: unit, records: records, end: end)
         return ReportRenderer.render(report, state: end, format: fmt, strings: Strings(lang == "en" ? .en : .zh))
       }

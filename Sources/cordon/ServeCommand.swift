@@ -4,6 +4,7 @@ import CordonServer
 import CordonStore
 import CordonWire
 import Foundation
+import Logging
 
 #if canImport(Glibc)
   import Glibc
@@ -45,6 +46,7 @@ struct Serve: ParsableCommand {
     name: .long,
     help: "Connections one OS user may hold open (1-100000; default 64, or [server] max_connections_per_user).")
   var maxConnectionsPerUser: Int?
+  @OptionGroup var logging: LogOptions
 
   func validate() throws {
     if let n = maxConnections, !Limits.connections.contains(n) {
@@ -60,6 +62,7 @@ struct Serve: ParsableCommand {
   }
 
   func run() throws {
+    let logger = try logging.logger()
     let env = ProcessInfo.processInfo.environment
     let path = SocketPath.resolve(flag: socket, environment: env).path
     let access: AccessConfig
@@ -69,7 +72,9 @@ struct Serve: ParsableCommand {
       throw Fatal(description: "\(error)", code: 2)
     }
     let dir = location.directory(environment: env)
-    let store = try openStore(at: dir, options: location.options)
+    var storeOptions = location.options
+    storeOptions.observer = CordonServer.storeObserver(logger)
+    let store = try openStore(at: dir, options: storeOptions)
     defer { store.close() }
     if demo { DemoSeeder.seedIfEmpty(store) }
     let problems = access.unknownUnits(known: Set(store.state.units.keys))
@@ -98,8 +103,7 @@ struct Serve: ParsableCommand {
     if let n = maxConnections ?? access.maxConnections { options.maxConnections = n }
     if let n = maxConnectionsPerUser ?? access.maxConnectionsPerUser { options.maxConnectionsPerUser = n }
     options.dataDirectory = dir.path
-    options.log = { line in writeStderr("cordon serve: \(line)\n") }
-    let log = options.log
+    options.logger = logger
     let server = CordonServer(store: store, access: access, socketPath: path, options: options)
     do { try server.start() } catch { throw Fatal(description: "\(error)", code: 1) }
     let background = BackgroundWork(store: store, demo: demo)
@@ -110,7 +114,7 @@ struct Serve: ParsableCommand {
     let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
     hangup.setEventHandler { [config] in
       guard let config else {
-        log("SIGHUP: nothing to reload (started without --config)")
+        logger.notice("SIGHUP: nothing to reload (started without --config)")
         return
       }
       do {
@@ -121,9 +125,13 @@ struct Serve: ParsableCommand {
           return
         }
         server.replaceAccess(fresh)
-        log("SIGHUP: reloaded \(config): \(fresh.users.count) user(s), \(fresh.groups.count) group(s)")
+        logger.notice(
+          "SIGHUP: reloaded \(config): \(fresh.users.count) user(s), \(fresh.groups.count) group(s)",
+          metadata: ["config": "\(config)"])
       } catch {
-        log("SIGHUP: kept the access config in force; \(config) is not valid: \(error)")
+        logger.error(
+          "SIGHUP: kept the access config in force; \(config) is not valid: \(error)", metadata: ["config": "\(config)"]
+        )
       }
     }
     hangup.resume()
@@ -141,7 +149,7 @@ struct Serve: ParsableCommand {
           _ = try StatusProbe.fetch(socketPath: path, timeoutSeconds: max(1, Int(interval / 3)))
           notify.send("WATCHDOG=1")
         } catch {
-          log("watchdog: the server does not answer on its own socket: \(error)")
+          logger.warning("watchdog: the server does not answer on its own socket: \(error)")
         }
       }
       timer.resume()
@@ -149,10 +157,10 @@ struct Serve: ParsableCommand {
     }
     defer { watchdog?.cancel() }
     notify.send("READY=1\nSTATUS=serving \(path)")
-    log("serving \(dir.path) on \(path) (access: \(access.source))")
+    logger.notice("serving \(dir.path) on \(path) (access: \(access.source))")
     stop.wait()
     notify.send("STOPPING=1")
-    log("stopping")
+    logger.notice("stopping")
     background.stop()
     server.stop()
   }

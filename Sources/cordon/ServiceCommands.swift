@@ -3,6 +3,7 @@ import CordonModel
 import CordonStore
 import CordonWire
 import Foundation
+import Logging
 
 /// `cordon status --socket S [--json]`: the running server's health.
 struct Status: ParsableCommand {
@@ -68,8 +69,10 @@ struct Backup: ParsableCommand {
   @Option(name: .long, help: "Ask the server at this socket where its data is (instead of --data).")
   var socket: String?
   @Argument(help: "The backup's directory: new, or empty.") var destination: String
+  @OptionGroup var logging: LogOptions
 
   func run() throws {
+    let logger = try logging.logger()
     if socket != nil && location.data != nil {
       throw Fatal(description: "--socket cannot be combined with --data", code: 2)
     }
@@ -87,7 +90,15 @@ struct Backup: ParsableCommand {
       }
       source = URL(fileURLWithPath: dir)
     }
-    let report = try copyVerified(from: source, to: URL(fileURLWithPath: destination))
+    logger.info("backup of \(source.path) into \(destination) started")
+    let report: BackupReport
+    do { report = try copyVerified(from: source, to: URL(fileURLWithPath: destination)) } catch {
+      logger.error("backup of \(source.path) into \(destination) failed: \(error)")
+      throw error
+    }
+    logger.notice(
+      "backup of \(source.path) at seq \(report.seq) in \(report.destination): \(report.files) file(s), \(report.bytes) bytes, fsck clean",
+      metadata: ["seq": "\(report.seq)"])
     print(
       "backup of \(source.path) at seq \(report.seq) in \(report.destination): \(report.files) file(s), "
         + "\(report.bytes) bytes, fsck clean")

@@ -73,6 +73,35 @@ final class CSVExportTests: XCTestCase {
 
   // MARK: Stock
 
+  /// The export reads only the 7 days of the burn rate, from the state as
+  /// they begin: over two weeks of movements (a stocktake among them) every
+  /// row equals the one a replay of the whole journal gives.
+  func testStockRowsFromTheWindowsStartEqualTheWholeJournals() throws {
+    var h = Harness()
+    let cal = h.state.calendar
+    for i in 0..<14 {
+      try h.run(.issueStock(unit: "heating", item: "mask", quantity: Quantity(Int64(10 + i)), reason: "日常领用"))
+      try h.run(
+        .receiveStock(unit: "heating", item: "gloves", quantity: Quantity(5), kind: .donation, reason: "捐赠"))
+      if i == 4 { try h.run(.countStock(unit: "heating", item: "mask", counted: Quantity(900), reason: .damaged)) }
+      if i == 7 {
+        try h.run(.transferStock(from: "hq", to: "heating", item: "thermo", quantity: Quantity(2), reason: "补缺"))
+      }
+      h.advance(minutes: 24 * 60)
+    }
+    let last = cal.day(of: h.now) - 1
+    for day in [last, last - 3] {
+      let since = cal.startOfDay(day - 6)
+      var start = CordonState()
+      for r in h.journal where r.time < since { start.apply(r) }
+      let window = h.journal.filter { $0.time >= since && $0.time < cal.startOfDay(day + 1) }
+      XCTAssertLessThan(window.count, h.journal.count / 2, "the window is a part of the journal")
+      let whole = CSVExport.stockRows(state: h.state, records: h.journal, day: day)
+      XCTAssertFalse(whole.isEmpty)
+      XCTAssertEqual(CSVExport.stockRows(state: h.state, start: start, records: window, day: day), whole, "day \(day)")
+    }
+  }
+
   /// A day of every kind of movement, with the day before also moving: each
   /// row's sums hold, its closing balance is the state's, and the day's
   /// opening is the previous day's closing.

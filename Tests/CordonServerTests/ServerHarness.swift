@@ -5,6 +5,7 @@ import CordonStore
 import CordonWire
 import EventSourcing
 import Foundation
+import Logging
 import Synchronization
 import XCTest
 
@@ -44,7 +45,7 @@ final class ServerHarness: @unchecked Sendable {
     self.access = access
     var o = options
     let log = self.log
-    o.log = { line in log.append(line) }
+    o.logger = log.logger
     self.options = o
     server = CordonServer(store: store, access: access, socketPath: socketPath, options: o)
     try server.start()
@@ -94,10 +95,34 @@ final class ServerHarness: @unchecked Sendable {
 }
 
 /// The server's connection log, kept for assertions.
+/// What a server logged, as `level message key=value…` lines, through a
+/// real swift-log `Logger`.
 final class LogLines: Sendable {
   private let m = Mutex<[String]>([])
   func append(_ s: String) { m.withLock { $0.append(s) } }
   var lines: [String] { m.withLock { $0 } }
+
+  /// A logger (trace and up) whose every entry lands here.
+  var logger: Logger {
+    var l = Logger(label: "cordon-test", factory: { [self] _ in Handler(lines: self) })
+    l.logLevel = .trace
+    return l
+  }
+
+  private struct Handler: LogHandler {
+    let lines: LogLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+      get { metadata[key] }
+      set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+      let all = metadata.merging(event.metadata ?? [:]) { $1 }
+      let meta = all.keys.sorted().map { "\($0)=\(all[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
+      lines.append("\(event.level) \(event.message)" + (meta.isEmpty ? "" : " " + meta))
+    }
+  }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

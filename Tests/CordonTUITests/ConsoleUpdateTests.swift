@@ -106,7 +106,10 @@ final class ConsoleUpdateTests: XCTestCase {
     var m = try Self.model()
     Self.keys(&m, .char(":"))
     Self.type(&m, "report")
-    XCTAssertEqual(Self.keys(&m, .enter), [.loadRecords(.report)])
+    let cal = m.state.calendar
+    let today = cal.startOfDay(cal.day(of: m.now))
+    // Today's report reads today's records, by time, not the whole journal.
+    XCTAssertEqual(Self.keys(&m, .enter), [.loadRecords(.report, since: today)])
     XCTAssertEqual(m.mode, .normal, "nothing is shown until the journal arrives")
     _ = ConsoleUpdate.update(&m, .recordsLoaded(.report, []))
     guard case .overlay(let title, let lines, _) = m.mode else { return XCTFail("\(m.mode)") }
@@ -114,7 +117,7 @@ final class ConsoleUpdateTests: XCTestCase {
     XCTAssertTrue(lines.contains { $0.contains("2020-02-07") })
     Self.keys(&m, .esc, .char(":"))
     Self.type(&m, "export")
-    XCTAssertEqual(Self.keys(&m, .enter), [.loadRecords(.export)])
+    XCTAssertEqual(Self.keys(&m, .enter), [.loadRecords(.export, since: today)])
     let effects = ConsoleUpdate.update(&m, .recordsLoaded(.export, []))
     guard case .writeFile(let path, let text)? = effects.first else { return XCTFail("\(effects)") }
     XCTAssertEqual(path, "cordon-report-2020-02-07.md")
@@ -123,7 +126,12 @@ final class ConsoleUpdateTests: XCTestCase {
     XCTAssertEqual(m.status?.text, "已导出到 /tmp/x.md")
     Self.keys(&m, .char(":"))
     Self.type(&m, "audit 张三")
-    XCTAssertEqual(Self.keys(&m, .enter), [.loadRecords(.audit(filter: "张三"))])
+    // The audit trail reads the last 31 days and says so in its title.
+    let monthAgo = cal.startOfDay(cal.day(of: m.now) - 30)
+    XCTAssertEqual(Self.keys(&m, .enter), [.loadRecords(.audit(filter: "张三"), since: monthAgo)])
+    _ = ConsoleUpdate.update(&m, .recordsLoaded(.audit(filter: "张三"), []))
+    guard case .overlay(let auditTitle, _, _) = m.mode else { return XCTFail("\(m.mode)") }
+    XCTAssertEqual(auditTitle, "操作记录 （\(cal.formatDay(cal.day(of: m.now) - 30)) 起；更早的用 cordon audit --since） /张三")
   }
 
   func testANewCriticalAlertRingsOnlyWithTheBellOn() throws {

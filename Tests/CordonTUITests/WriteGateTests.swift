@@ -110,7 +110,8 @@ final class WriteGateTests: XCTestCase {
       // Reading is still allowed.
       var m = base
       m.mode = .command(LineEditor("report"))
-      XCTAssertEqual(ConsoleUpdate.update(&m, .key(.enter)), [.loadRecords(.report)], name)
+      let today = m.state.calendar.startOfDay(m.state.calendar.day(of: m.now))
+      XCTAssertEqual(ConsoleUpdate.update(&m, .key(.enter)), [.loadRecords(.report, since: today)], name)
     }
   }
 

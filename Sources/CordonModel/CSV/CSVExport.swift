@@ -91,11 +91,11 @@ public enum CSVExport {
   // MARK: Stock
 
   /// The day's itemised list as CSV rows (write it with a BOM for Excel).
-  public static func stock(state: CordonState, records: [EventRecord<CordonEvent>], day: Int, language: Language)
-    -> [[String]]
-  {
+  public static func stock(
+    state: CordonState, start: CordonState? = nil, records: [EventRecord<CordonEvent>], day: Int, language: Language
+  ) -> [[String]] {
     var rows = [CSVFormat.StockDay.columns.map { $0.header(language) }]
-    for r in stockRows(state: state, records: records, day: day) {
+    for r in stockRows(state: state, start: start, records: records, day: day) {
       rows.append([
         state.unitName(r.unit, language), state.itemName(r.item, language),
         state.items[r.item]?.unitOfMeasure.text(language) ?? "", r.opening.description, r.received.description,
@@ -112,10 +112,21 @@ public enum CSVExport {
   /// adjustment is the counted total minus the running balance at that
   /// moment, exactly as the state computes it. One row per unit and item that
   /// had any stock event by then, in registration order.
-  public static func stockRows(state: CordonState, records: [EventRecord<CordonEvent>], day: Int) -> [StockDayRow] {
+  ///
+  /// `start` is the state just before the first of `records` (nil: the
+  /// records start with the journal). An export passes the state as the
+  /// 7 days of the burn rate begin and the records from there to the day's
+  /// end, so a year of history is not read for one day's list.
+  public static func stockRows(
+    state: CordonState, start: CordonState? = nil, records: [EventRecord<CordonEvent>], day: Int
+  ) -> [StockDayRow] {
     let cal = state.calendar
     var balance: [StockKey: Quantity] = [:]
     var rows: [StockKey: StockDayRow] = [:]
+    for (key, line) in start?.stock ?? [:] {
+      balance[key] = line.balance
+      rows[key] = StockDayRow(unit: key.unit, item: key.item)
+    }
     // Issued per key per day over the 7 days to `day`, for the burn rate.
     var issuedByDay: [StockKey: [Int: Int64]] = [:]
 

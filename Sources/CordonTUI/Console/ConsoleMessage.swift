@@ -35,7 +35,9 @@ public enum RecordsPurpose: Sendable, Equatable {
 public enum ConsoleEffect: Sendable, Equatable {
   case submit(GatedCommand)
   case loadPast(Instant)
-  case loadRecords(RecordsPurpose)
+  /// The journal by time, from `since` on (never the whole of it: a year
+  /// of history is read only by the commands that ask for it).
+  case loadRecords(RecordsPurpose, since: Instant)
   /// `path` relative to the working directory.
   case writeFile(path: String, text: String)
   case bell

@@ -36,8 +36,8 @@ final class EffectRuntime: Sendable {
       }
     case .loadPast(let moment):
       queue.async(group: inFlight) { post(.pastLoaded(at: moment, state: source.state(at: moment))) }
-    case .loadRecords(let purpose):
-      queue.async(group: inFlight) { post(.recordsLoaded(purpose, source.records(from: 1))) }
+    case .loadRecords(let purpose, let since):
+      queue.async(group: inFlight) { post(.recordsLoaded(purpose, source.records(since: since, until: nil))) }
     case .writeFile(let path, let text):
       queue.async(group: inFlight) {
         let full = path.hasPrefix("/") ? path : directory + "/" + path

@@ -98,11 +98,18 @@ enum LineCommands {
           wholePieces: all.count < 5 || all[4] != "fraction")
         return m.send(.register([.itemRegistered(item)]))
       },
-      LineCommand("report", changesData: false) { _, _, _ in [.loadRecords(.report)] },
-      LineCommand("export", changesData: false) { _, _, _ in [.loadRecords(.export)] },
-      // Words after `:audit` narrow it (actor, unit, site, anything in the line).
-      LineCommand("audit", changesData: false, takesArguments: true) { _, _, text in
-        [.loadRecords(.audit(filter: String(text.dropFirst(5)).trimmingCharacters(in: .whitespaces)))]
+      // Today's report reads today's records only.
+      LineCommand("report", changesData: false) { m, _, _ in [.loadRecords(.report, since: startOfToday(m))] },
+      LineCommand("export", changesData: false) { m, _, _ in [.loadRecords(.export, since: startOfToday(m))] },
+      // Words after `:audit` narrow it (actor, unit, site, anything in the
+      // line). It reads the last `auditDays` days; `cordon audit --since`
+      // reaches further back.
+      LineCommand("audit", changesData: false, takesArguments: true) { m, _, text in
+        let cal = m.state.calendar
+        let since = cal.startOfDay(cal.day(of: m.now) - auditDays + 1)
+        return [
+          .loadRecords(.audit(filter: String(text.dropFirst(5)).trimmingCharacters(in: .whitespaces)), since: since)
+        ]
       },
       LineCommand("live", changesData: false) { m, _, _ in
         m.goLive()
@@ -113,6 +120,13 @@ enum LineCommands {
     + Panes.kinds.enumerated().map { i, kind in
       LineCommand(kind.id, aliases: [String(i + 1)], changesData: false) { m, _, _ in m.focus(kind) }
     }
+
+  /// How many local days, today included, the console's audit trail covers.
+  static let auditDays = 31
+
+  private static func startOfToday(_ m: ConsoleModel) -> Instant {
+    m.state.calendar.startOfDay(m.state.calendar.day(of: m.now))
+  }
 
   /// What Tab completes to and the help lists, in order.
   static let completions = all.flatMap(\.completions)
@@ -183,7 +197,10 @@ enum LineCommands {
       let words = filter.lowercased().split(separator: " ").map(String.init)
       let lines = records.reversed().lazy.map { AuditTrail.line($0, state: state, strings: t) }
         .filter { line in words.allSatisfy { line.lowercased().contains($0) } }.prefix(2000)
-      m.mode = .overlay(title: t("view.audit") + (filter.isEmpty ? "" : " /" + filter), lines: Array(lines), scroll: 0)
+      let since = state.calendar.formatDay(day - auditDays + 1)
+      m.mode = .overlay(
+        title: t("view.audit") + " " + t("view.auditSince", since) + (filter.isEmpty ? "" : " /" + filter),
+        lines: Array(lines), scroll: 0)
     }
     return []
   }
