@@ -16,7 +16,13 @@ final class DependencyTests: XCTestCase {
     let server = try XCTUnwrap(graph["CordonServer"])
     XCTAssertEqual(
       Set(server.targets), ["CordonModel", "CordonStore", "CordonWire", "CordonNotify"], "the server's own modules")
-    XCTAssertEqual(Set(server.products), ["NIOCore", "NIOPosix", "TOMLKit"])
+    XCTAssertEqual(Set(server.products), ["NIOCore", "NIOPosix", "TOMLKit", "Logging"])
+    // swift-log is the server's and the executable's: the model stays pure,
+    // the store tells an observer, the console never logs.
+    for name in ["CordonModel", "CordonStore", "CordonTUI", "CordonSession", "CordonWire", "CordonNotify"] {
+      XCTAssertFalse(try XCTUnwrap(graph[name]).products.contains("Logging"), "\(name) links swift-log")
+    }
+    XCTAssertTrue(try XCTUnwrap(graph["cordon"]).products.contains("Logging"))
     for name in ["CordonServer", "CordonWire", "CordonSession"] {
       let reach = Self.closure(of: name, in: graph)
       XCTAssertFalse(reach.contains("CordonTUI"), "\(name) reaches CordonTUI: \(reach.sorted())")
