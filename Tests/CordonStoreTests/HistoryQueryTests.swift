@@ -48,10 +48,23 @@ final class HistoryQueryTests: XCTestCase {
       try Array(#"{"time":1.5e3}"#.utf8).withUnsafeBytes { try RecordTimeScanner.time($0, decoder: decoder) }, 1500)
   }
 
+  private struct History {
+    var disk: SimulatedDisk
+    var io: ObservedIO
+    var clock: ManualClock
+    var options: StoreOptions
+    var store: Ledger
+    var acked: [LedgerRecord]
+  }
+
   /// An hour between events, a step back of the clock in the middle, small
-  /// segments archived under several snapshots.
-  private func history(_ io: ObservedIO, _ clock: ManualClock, options: StoreOptions) throws -> (Ledger, [LedgerRecord])
-  {
+  /// segments archived under several snapshots, old ones kept 12 events apart.
+  private func history() throws -> History {
+    let disk = SimulatedDisk()
+    let io = ObservedIO(disk)
+    let clock = ManualClock()
+    var options = StoreOptions(segmentBytes: 400, snapshotEveryEvents: 0, snapshotEveryMinutes: 0, commandIDWindow: 1)
+    options.historySnapshotEvents = 12
     let store = try Ledger.open(directory: simRoot, options: options, clock: { clock.read() }, io: io)
     var acked = try XCTUnwrap(store.submitAndWait(.open("a")).value)
     for i in 1...60 {
@@ -59,16 +72,12 @@ final class HistoryQueryTests: XCTestCase {
       acked += try XCTUnwrap(store.submitAndWait(.deposit("a", Int64(i))).value)
       if i % 6 == 0 { try store.snapshot() }
     }
-    return (store, acked)
+    return History(disk: disk, io: io, clock: clock, options: options, store: store, acked: acked)
   }
 
   func testPeriodGivesWhatTheSeparateQueriesGiveAndReadsEachArchiveOnce() throws {
-    let disk = SimulatedDisk()
-    let io = ObservedIO(disk)
-    let clock = ManualClock()
-    var options = StoreOptions(segmentBytes: 400, snapshotEveryEvents: 0, snapshotEveryMinutes: 0, commandIDWindow: 1)
-    options.historySnapshotEvents = 12
-    let (store, acked) = try history(io, clock, options: options)
+    let h = try history()
+    let (disk, io, store, acked) = (h.disk, h.io, h.store, h.acked)
     defer { store.close() }
     let archives = disk.paths(under: "/data/journal/").filter { $0.hasSuffix(ArchiveFile.suffix) }
     XCTAssertGreaterThan(archives.count, 4, "\(archives)")
@@ -97,19 +106,15 @@ final class HistoryQueryTests: XCTestCase {
     XCTAssertEqual(back.count, 4, "\(back.map(\.seq))")
     store.close()
     // After reopening, sealed plain segments are learnt again; answers stay the same.
-    let again = try Ledger.open(directory: simRoot, options: options, clock: { clock.read() }, io: io)
+    let again = try Ledger.open(directory: simRoot, options: h.options, clock: { h.clock.read() }, io: io)
     defer { again.close() }
     XCTAssertEqual(try again.records(since: acked[10].time, until: acked[20].time), Array(acked[10..<20]))
     XCTAssertEqual(try again.records(since: acked[10].time, until: acked[20].time), Array(acked[10..<20]))
   }
 
   func testTimeTravelStartsFromTheNearestKeptSnapshotNotFromTheStart() throws {
-    let disk = SimulatedDisk()
-    let io = ObservedIO(disk)
-    let clock = ManualClock()
-    var options = StoreOptions(segmentBytes: 400, snapshotEveryEvents: 0, snapshotEveryMinutes: 0, commandIDWindow: 1)
-    options.historySnapshotEvents = 12
-    let (store, acked) = try history(io, clock, options: options)
+    let h = try history()
+    let (disk, io, store, acked) = (h.disk, h.io, h.store, h.acked)
     defer { store.close() }
     let kept = disk.paths(under: "/data/snapshots/").compactMap {
       SnapshotFile.seq(fromFileName: String($0.split(separator: "/").last ?? ""))
