@@ -121,7 +121,9 @@ struct Serve: ParsableCommand {
         let fresh = try AccessConfig.load(path: config)
         let problems = fresh.unknownUnits(known: Set(store.state.units.keys))
         guard problems.isEmpty else {
-          log("SIGHUP: kept the access config in force; \(problems.joined(separator: "; "))")
+          logger.error(
+            "SIGHUP: kept the access config in force; \(problems.joined(separator: "; "))",
+            metadata: ["config": "\(config)"])
           return
         }
         server.replaceAccess(fresh)
