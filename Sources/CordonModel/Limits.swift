@@ -21,8 +21,9 @@ public enum Limits {
   public static let commandID = 128
   /// One JSON command line (bytes), through `cordon post` or the server.
   public static let jsonLineBytes = 64 << 10
-  /// Commands in one batch (an import's rows, a multi-line submission).
-  public static let batchCommands = 20_000
+  /// Commands in one batch (an import's rows, a multi-line submission, an
+  /// organisation file): room for a group of 100,000 people set up at once.
+  public static let batchCommands = 200_000
   /// Units one directive may be sent to.
   public static let directiveTargets = 200
 

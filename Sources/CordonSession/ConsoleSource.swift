@@ -47,9 +47,13 @@ public struct SourceInfo: Sendable, Equatable {
   public var unit: String?
   /// Nil for an embedded store.
   public var connection: Connection?
+  /// What the server decided the user is; an embedded store's owner is the
+  /// command role. Shown so the console can say what a role may not do; the
+  /// server enforces it regardless.
+  public var role: Role
   public init(
     kind: Kind, isDemo: Bool, at: Instant? = nil, readOnlyReason: String? = nil, warnings: [String] = [],
-    actor: String, unit: String?, connection: Connection? = nil
+    actor: String, unit: String?, connection: Connection? = nil, role: Role = .command
   ) {
     self.kind = kind
     self.isDemo = isDemo
@@ -59,6 +63,7 @@ public struct SourceInfo: Sendable, Equatable {
     self.actor = actor
     self.unit = unit
     self.connection = connection
+    self.role = role
   }
   public var isReadOnly: Bool { readOnlyReason != nil || at != nil }
 }

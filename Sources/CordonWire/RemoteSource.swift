@@ -119,7 +119,7 @@ public final class RemoteSource: ConsoleSource {
       return SourceInfo(
         kind: .server(path: socketPath), isDemo: i.welcome?.demo ?? false, readOnlyReason: readOnly,
         warnings: i.welcome?.warnings ?? [], actor: p?.user ?? "", unit: p?.role == .operator ? p?.units.first : nil,
-        connection: i.connection)
+        connection: i.connection, role: p?.role ?? .viewer)
     }
   }
 

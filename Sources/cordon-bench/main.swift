@@ -8,10 +8,11 @@ do {
   case "render": try RenderBench.run(Array(args.dropFirst()))
   case "fanout": try FanoutBench.run(Array(args.dropFirst()))
   case "history": try HistoryBench.run(Array(args.dropFirst()))
+  case "init": try InitBench.run(Array(args.dropFirst()))
   // The server child process of `fanout`.
   case "fanout-server": try FanoutBench.serve(Array(args.dropFirst()))
   default:
-    FileHandle.standardError.write(Data("usage: cordon-bench store|render|fanout|history [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: cordon-bench store|render|fanout|history|init [options]\n".utf8))
     exit(2)
   }
 } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CordonModel
 import CordonServer
 import CordonStore
+import CordonTUI
 import CordonWire
 import Foundation
 import Logging
@@ -160,6 +161,14 @@ struct Serve: ParsableCommand {
     defer { watchdog?.cancel() }
     notify.send("READY=1\nSTATUS=serving \(path)")
     logger.notice("serving \(dir.path) on \(path) (access: \(access.source))")
+    if !store.state.hasOrganisation {
+      // The first run, in the log in both languages: consoles that connect show the same.
+      for language in [Language.zh, .en] {
+        for line in FirstRun.lines(.serving(dataDirectory: dir.path), strings: Strings(language)) where !line.isEmpty {
+          logger.notice("\(line)")
+        }
+      }
+    }
     stop.wait()
     notify.send("STOPPING=1")
     logger.notice("stopping")

@@ -21,7 +21,7 @@ final class ScreenFixture {
 
   init(
     width: Int, height: Int, language: Language = .zh, colors: Int = 256, theme: Theme = .builtinDefault,
-    unit: String? = "hq", organisation: CordonCommand? = nil
+    unit: String? = "hq", organisation: CordonCommand? = nil, empty: Bool = false
   ) throws {
     dir = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-screen-\(UUID().uuidString)")
     let moment = Self.moment
@@ -32,19 +32,22 @@ final class ScreenFixture {
     let events =
       DemoOrganisation.registration()
       + DemoOrganisation.shifts(fromDay: day - 1, toDay: day + 1, calendar: cal, existing: [])
-    let done = DispatchSemaphore(value: 0)
     // An organisation file's batch instead of the demo: the console as a new group first sees it.
-    // The demo's people on duty signed in at the shift change, in the same batch.
-    let signIns = events.compactMap { e -> CordonCommand? in
-      guard case .shiftAssigned(let s) = e, s.covers(moment) else { return nil }
-      return .signIn(shift: s.id)
+    // `empty`: nothing at all, as a group sees its first run.
+    if !empty {
+      // The demo's people on duty signed in at the shift change, in the same batch.
+      let signIns = events.compactMap { e -> CordonCommand? in
+        guard case .shiftAssigned(let s) = e, s.covers(moment) else { return nil }
+        return .signIn(shift: s.id)
+      }
+      let done = DispatchSemaphore(value: 0)
+      store.submit(organisation ?? .batch([.register(events)] + signIns), actor: "demo", unit: "hq") { _ in
+        done.signal()
+      }
+      done.wait()
     }
-    store.submit(organisation ?? .batch([.register(events)] + signIns), actor: "demo", unit: "hq") { _ in
-      done.signal()
-    }
-    done.wait()
     let source = EmbeddedSource(
-      store: store, path: dir.path, isDemo: organisation == nil, actor: "duty", unit: unit)
+      store: store, path: dir.path, isDemo: organisation == nil && !empty, actor: "duty", unit: unit)
     app = ConsoleApp(source: source, language: language, clock: { clock.now })
     terminal = TestTerminal(width: width, height: height, colors: colors, theme: theme)
     renderer = Renderer(terminal: terminal)

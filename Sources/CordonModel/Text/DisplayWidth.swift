@@ -105,6 +105,48 @@ public enum DisplayWidth {
     return out
   }
 
+  /// Breaks `text` into lines of at most `width` cells: after a space when
+  /// the line has one, else between any two characters (CJK has no spaces).
+  /// A line's indent is kept on its continuations; what must never reach a
+  /// terminal is removed as `clip` removes it.
+  public static func wrap(_ text: String, to width: Int) -> [String] {
+    guard width > 0 else { return [] }
+    let indent = Array(text.prefix { $0 == " " })
+    let hang = indent.count < width / 2 ? indent : []
+    var lines: [String] = []
+    var line: [Character] = []
+    var used = 0
+    // Where the line may break: the position of its last space after the indent.
+    var lastSpace: Int? = nil
+    for c in clip(text, to: Int.max) {
+      let w = of(c)
+      if c == " " && used + w > width && line.count > hang.count {
+        // The space that would overflow is where the line breaks.
+        lines.append(String(line))
+        line = hang
+        used = line.reduce(0) { $0 + of($1) }
+        lastSpace = nil
+        continue
+      }
+      if used + w > width && line.count > hang.count {
+        if let space = lastSpace {
+          lines.append(String(line[..<space]))
+          line = hang + line[(space + 1)...]
+        } else {
+          lines.append(String(line))
+          line = hang
+        }
+        used = line.reduce(0) { $0 + of($1) }
+        lastSpace = nil
+      }
+      if c == " " && line.count > hang.count { lastSpace = line.count }
+      line.append(c)
+      used += w
+    }
+    if !line.isEmpty || lines.isEmpty { lines.append(String(line)) }
+    return lines
+  }
+
   /// Clips and pads with spaces to exactly `width` cells.
   public static func fit(_ text: String, to width: Int) -> String {
     let c = clip(text, to: width)

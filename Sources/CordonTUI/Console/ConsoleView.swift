@@ -21,11 +21,17 @@ public enum ConsoleView {
     HeaderView.draw(
       state: state, info: info, now: now, counts: counts, strings: strings, newCritical: m.newCritical,
       in: layout.header, buffer: &buffer)
-    if let tabs = layout.tabs {
-      HeaderView.drawTabs(counts: counts, focus: m.focus, strings: strings, in: tabs, buffer: &buffer)
-    }
-    for (pane, rect) in layout.panes.sorted(by: { $0.key.index < $1.key.index }) {
-      drawPane(m, pane, counts: counts, in: rect, buffer: &buffer)
+    let body = layout.body
+    if FirstRun.applies(m) {
+      // No organisation: what to do, not four empty panes.
+      FirstRun.draw(m, in: body, buffer: &buffer)
+    } else {
+      if let tabs = layout.tabs {
+        HeaderView.drawTabs(counts: counts, focus: m.focus, strings: strings, in: tabs, buffer: &buffer)
+      }
+      for (pane, rect) in layout.panes.sorted(by: { $0.key.index < $1.key.index }) {
+        drawPane(m, pane, counts: counts, in: rect, buffer: &buffer)
+      }
     }
     let readOnly = m.readOnly
     HeaderView.drawHints(
@@ -39,7 +45,6 @@ public enum ConsoleView {
     case .confirm(let question, _): buffer.put(question + " (y/n)", x: 0, y: layout.prompt.y, style: .warning)
     default: drawStatusLine(m, info: info, in: layout.prompt, buffer: &buffer)
     }
-    let body = layout.body
     switch m.mode {
     case .help(let scroll):
       OverlayView.drawHelp(
@@ -82,17 +87,8 @@ public enum ConsoleView {
   }
 
   private static func drawTooSmall(_ message: String, into buffer: inout ScreenBuffer) {
-    var y = 0
-    var rest = Array(message)
-    while !rest.isEmpty && y < buffer.height {
-      var line = ""
-      while let c = rest.first, DisplayWidth.of(line) + DisplayWidth.of(c) <= buffer.width {
-        line.append(c)
-        rest.removeFirst()
-      }
-      if line.isEmpty { break }
+    for (y, line) in DisplayWidth.wrap(message, to: buffer.width).prefix(buffer.height).enumerated() {
       buffer.put(line, x: 0, y: y, style: .warning)
-      y += 1
     }
   }
 
