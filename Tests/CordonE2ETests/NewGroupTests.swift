@@ -50,14 +50,35 @@ final class NewGroupTests: XCTestCase {
 
     """
 
-  func testInitImportPeopleAndShiftsThenTheRosterShowsThem() throws {
+  /// A fresh directory for the store and the files, the built binary, its environment.
+  private func fresh() throws -> (binary: URL, root: URL, data: String, env: [String: String]) {
     _ = try TmuxSession.tmuxOrSkip()
     let binary = try CordonBinary.locate()
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-e2e-group-\(UUID())")
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     addTeardownBlock { try? FileManager.default.removeItem(at: root) }
-    let data = root.appendingPathComponent("store").path
-    let env = CordonBinary.cleanEnvironment(configHome: root.path)
+    return (
+      binary, root, root.appendingPathComponent("store").path, CordonBinary.cleanEnvironment(configHome: root.path)
+    )
+  }
+
+  /// The built console on `data` in tmux, as a user starts it.
+  private func console(_ binary: URL, _ data: String, _ env: [String: String], width: Int, height: Int) throws
+    -> TmuxSession
+  {
+    let line =
+      [
+        "env", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", shellQuote(binary.path), "--data",
+        shellQuote(data),
+      ]
+      .joined(separator: " ") + "; echo EXITED:$?; exec sleep 600"
+    let t = try TmuxSession(command: line, width: width, height: height, environment: env)
+    addTeardownBlock { t.kill() }
+    return t
+  }
+
+  func testInitImportPeopleAndShiftsThenTheRosterShowsThem() throws {
+    let (binary, root, data, env) = try fresh()
     func file(_ name: String, _ text: String) throws -> String {
       let url = root.appendingPathComponent(name)
       try Data(text.utf8).write(to: url)
@@ -92,14 +113,7 @@ final class NewGroupTests: XCTestCase {
     XCTAssertEqual(s.status, 0, s.stderrText)
     XCTAssertEqual(s.stdoutText, "added 2 shifts\n")
 
-    let line =
-      [
-        "env", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", shellQuote(binary.path), "--data",
-        shellQuote(data),
-      ]
-      .joined(separator: " ") + "; echo EXITED:$?; exec sleep 600"
-    let t = try TmuxSession(command: line, width: 120, height: 36, environment: env)
-    defer { t.kill() }
+    let t = try console(binary, data, env, width: 120, height: 36)
     let screen = try t.waitFor("the roster with the imported people on duty") { s in
       s.contains("[1 值班表") && s.contains("王卫国") && s.contains("李红")
     }
@@ -113,21 +127,8 @@ final class NewGroupTests: XCTestCase {
 
   /// Before `cordon init`, the built console shows the first-run screen, not empty panes.
   func testAnEmptyStoreShowsTheFirstRunScreenAt80x24() throws {
-    _ = try TmuxSession.tmuxOrSkip()
-    let binary = try CordonBinary.locate()
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-e2e-first-\(UUID())")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    addTeardownBlock { try? FileManager.default.removeItem(at: root) }
-    let data = root.appendingPathComponent("store").path
-    let env = CordonBinary.cleanEnvironment(configHome: root.path)
-    let line =
-      [
-        "env", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", shellQuote(binary.path), "--data",
-        shellQuote(data),
-      ]
-      .joined(separator: " ") + "; echo EXITED:$?; exec sleep 600"
-    let t = try TmuxSession(command: line, width: 80, height: 24, environment: env)
-    defer { t.kill() }
+    let (binary, _, data, env) = try fresh()
+    let t = try console(binary, data, env, width: 80, height: 24)
     let screen = try t.waitFor("the first-run screen") { $0.contains("尚未建立组织") && $0.contains("cordon --demo") }
     XCTAssertTrue(screen.contains("deploy/org.example.toml"), screen.description)
     XCTAssertFalse(screen.contains("[1 值班表"), screen.description)
