@@ -80,6 +80,8 @@ let package = Package(
       dependencies: [
         "CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonSession", "CordonWire", "CordonTUI",
         "CordonServer", .product(name: "NIOPosix", package: "swift-nio"),
+        // The notify benchmark's loopback webhook receivers.
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
     // Golden report files are read by path, not bundled.
     .testTarget(name: "CordonModelTests", dependencies: ["CordonModel"], exclude: ["Golden"]),

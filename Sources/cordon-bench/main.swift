@@ -9,10 +9,11 @@ do {
   case "fanout": try FanoutBench.run(Array(args.dropFirst()))
   case "history": try HistoryBench.run(Array(args.dropFirst()))
   case "init": try InitBench.run(Array(args.dropFirst()))
+  case "notify": try NotifyBench.run(Array(args.dropFirst()))
   // The server child process of `fanout`.
   case "fanout-server": try FanoutBench.serve(Array(args.dropFirst()))
   default:
-    FileHandle.standardError.write(Data("usage: cordon-bench store|render|fanout|history|init [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: cordon-bench store|render|fanout|history|init|notify [options]\n".utf8))
     exit(2)
   }
 } catch {

@@ -1,0 +1,288 @@
+import CordonModel
+import CordonServer
+import CordonStore
+import CordonWire
+import EventSourcing
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// `cordon-bench notify`: a burst of critical alerts with two webhook
+/// receivers, one of them hung, against the same burst on a server without
+/// receivers. Two latencies, both a console's submit to the server's answer
+/// through the socket: the burst's own commands (sent all at once by one
+/// console, so each waits for those before it), and a second console's probe
+/// command every `--probe-ms` from the burst's start until the healthy
+/// receiver has every notification (without receivers: for as long), which is
+/// what a duty room typing meanwhile sees. Then the time until the healthy
+/// receiver has all of them. The receivers are real HTTP servers on 127.0.0.1
+/// started here: one answers WeCom's `{"errcode":0}` at once, the other reads
+/// each request and never answers.
+enum NotifyBench {
+  static func run(_ args: [String]) throws {
+    func value(_ flag: String) -> String? {
+      guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
+      return args[i + 1]
+    }
+    let alerts = Int(value("--alerts") ?? "") ?? 1000
+    guard (1...100_000).contains(alerts) else { throw BenchError("--alerts must be 1–100000") }
+    let timeout = Int(value("--timeout-s") ?? "") ?? 300
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-notify-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    defer { try? group.syncShutdownGracefully() }
+    let healthy = try BenchReceiver(answers: true, group: group)
+    let hung = try BenchReceiver(answers: false, group: group)
+    defer {
+      healthy.close()
+      hung.close()
+    }
+    let config = try AccessConfig.parse(
+      """
+      [[receivers]]
+      name = "healthy"
+      type = "webhook"
+      url = "http://127.0.0.1:\(healthy.port)/send?key=bench"
+      format = "wecom"
+
+      [[receivers]]
+      name = "hung"
+      type = "webhook"
+      url = "http://127.0.0.1:\(hung.port)/send?key=bench"
+      format = "wecom"
+
+      [[routes]]
+      severity = ["critical"]
+      receivers = ["healthy", "hung"]
+      """, file: "bench.toml")
+
+    let probeMs = Int(value("--probe-ms") ?? "") ?? 20
+    guard (1...10_000).contains(probeMs) else { throw BenchError("--probe-ms must be 1–10000") }
+
+    print(
+      "notify: \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms"
+    )
+    let on = try round(
+      dir: dir.appendingPathComponent("on"), access: config, alerts: alerts, probeMs: probeMs, timeout: timeout,
+      healthy: healthy)
+    // Without receivers, probed for as long as the round with them lasted.
+    let off = try round(
+      dir: dir.appendingPathComponent("off"), access: AccessConfig(), alerts: alerts, probeMs: probeMs,
+      timeout: timeout, window: on.windowSeconds)
+    print("receivers          burst committed in   burst p50     p99 (ms)   probe p50     p99     max (ms)  probes")
+    print(off.row("off"))
+    print(on.row("healthy + hung"))
+    print(
+      String(
+        format: "p99 with receivers / without: burst %.2f, probe %.2f", on.burst.p99 / off.burst.p99,
+        on.probes.p99 / off.probes.p99))
+    if let d = on.allDeliveredSeconds, let j = on.allJournalledSeconds {
+      print(
+        String(
+          format: "healthy receiver: all %d received %.2f s after the burst began; all journalled delivered at %.2f s",
+          alerts, d, j))
+    } else {
+      print("healthy receiver: got \(healthy.ids.count) of \(alerts) within \(timeout) s")
+    }
+    print("hung receiver: \(hung.requests) request(s) received, none answered")
+  }
+
+  struct Latencies {
+    var sorted: [Double]
+    func pct(_ p: Double) -> Double {
+      sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+    var p50: Double { pct(0.5) }
+    var p99: Double { pct(0.99) }
+    var max: Double { sorted.last ?? .nan }
+  }
+
+  struct Round {
+    var burst: Latencies
+    var probes: Latencies
+    var refused: Int
+    var burstSeconds: Double
+    var windowSeconds: Double
+    var allDeliveredSeconds: Double?
+    var allJournalledSeconds: Double?
+
+    func row(_ name: String) -> String {
+      name.padding(toLength: 18, withPad: " ", startingAt: 0)
+        + String(
+          format: " %12.2f s %11.2f %7.2f %14.2f %7.2f %7.2f %7d", burstSeconds, burst.p50, burst.p99, probes.p50,
+          probes.p99, probes.max, probes.sorted.count)
+        + (refused > 0 ? "  (\(refused) refused)" : "")
+    }
+  }
+
+  /// Collects latencies from completion handlers on any thread.
+  final class Samples: Sendable {
+    private let m = Mutex<(ms: [Double], refused: Int)>(([], 0))
+    func add(_ r: Result<UInt64, StoreFailure>, since t0: UInt64) {
+      let t = monotonicNanos()
+      m.withLock { s in
+        if case .success = r { s.ms.append(Double(t - t0) / 1e6) } else { s.refused += 1 }
+      }
+    }
+    var latencies: Latencies { Latencies(sorted: m.withLock { $0.ms }.sorted()) }
+    var refused: Int { m.withLock { $0.refused } }
+  }
+
+  /// One server on a fresh store: the burst, probes throughout, and (with
+  /// `healthy`) the wait until it has every notification; else probes for `window` seconds.
+  static func round(
+    dir: URL, access: AccessConfig, alerts: Int, probeMs: Int, timeout: Int, healthy: BenchReceiver? = nil,
+    window: Double = 0
+  ) throws -> Round {
+    let store = try EventStore<CordonDomain>.open(directory: dir)
+    defer { store.close() }
+    let seeded = DispatchSemaphore(value: 0)
+    store.submit(.register(DemoOrganisation.registration()), actor: "bench", unit: nil) { _ in seeded.signal() }
+    seeded.wait()
+    let socket = dir.appendingPathComponent("s.sock").path
+    let server = CordonServer(store: store, access: access, socketPath: socket)
+    try server.start()
+    defer { server.stop() }
+    let client = RemoteSource(socketPath: socket, commandTimeout: .seconds(Int64(timeout)))
+    try client.connect()
+    defer { client.close() }
+    let prober = RemoteSource(socketPath: socket, commandTimeout: .seconds(Int64(timeout)))
+    try prober.connect()
+    defer { prober.close() }
+    let sites = store.state.orderedSites.map(\.id)
+    guard !sites.isEmpty else { throw BenchError("the demo organisation has no sites") }
+
+    let burst = Samples()
+    let probes = Samples()
+    let stop = Atomic<Bool>(false)
+    let probesDone = DispatchSemaphore(value: 0)
+    // The probe: one ventilation record at a time, every probeMs.
+    let probeThread = Thread {
+      var k = 0
+      while !stop.load(ordering: .relaxed) {
+        let answered = DispatchSemaphore(value: 0)
+        let t0 = monotonicNanos()
+        prober.submit(.recordVentilation(site: sites[k % sites.count])) { r in
+          probes.add(r, since: t0)
+          answered.signal()
+        }
+        _ = answered.wait(timeout: .now() + .seconds(timeout))
+        k += 1
+        usleep(useconds_t(probeMs * 1000))
+      }
+      probesDone.signal()
+    }
+    let done = DispatchSemaphore(value: 0)
+    let start = monotonicNanos()
+    probeThread.start()
+    for k in 0..<alerts {
+      let t0 = monotonicNanos()
+      client.submit(
+        .recordFever(site: sites[k % sites.count], personName: "病例\(k)", reading: Celsius(tenths: 390))
+      ) { r in
+        burst.add(r, since: t0)
+        done.signal()
+      }
+    }
+    for _ in 0..<alerts { _ = done.wait(timeout: .now() + .seconds(timeout)) }
+    let burstSeconds = Double(monotonicNanos() - start) / 1e9
+
+    var delivered: Double? = nil
+    var journalled: Double? = nil
+    let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+    func owed() -> Bool { store.state.notify.pending.values.contains { $0.remaining.contains("healthy") } }
+    if let healthy {
+      while healthy.ids.count < alerts && Date() < deadline { usleep(2_000) }
+      if healthy.ids.count >= alerts, let last = healthy.lastArrival { delivered = Double(last - start) / 1e9 }
+      while Date() < deadline && owed() { usleep(2_000) }
+      if !owed() { journalled = Double(monotonicNanos() - start) / 1e9 }
+    } else {
+      while Double(monotonicNanos() - start) / 1e9 < window { usleep(2_000) }
+    }
+    let windowSeconds = Double(monotonicNanos() - start) / 1e9
+    stop.store(true, ordering: .relaxed)
+    probesDone.wait()
+    return Round(
+      burst: burst.latencies, probes: probes.latencies, refused: burst.refused + probes.refused,
+      burstSeconds: burstSeconds, windowSeconds: windowSeconds, allDeliveredSeconds: delivered,
+      allJournalledSeconds: journalled)
+  }
+}
+
+/// A real HTTP receiver on 127.0.0.1: records the notification ids of each
+/// request (`X-Cordon-Notice-Id`) and answers WeCom's success at once, or
+/// reads the request and never answers.
+final class BenchReceiver: Sendable {
+  private struct Seen {
+    var ids = Set<String>()
+    var requests = 0
+    var last: UInt64?
+  }
+  private let seen = Mutex(Seen())
+  private let channel: Channel
+  let port: Int
+
+  init(answers: Bool, group: EventLoopGroup) throws {
+    let box = Mutex<BenchReceiver?>(nil)
+    let bootstrap = ServerBootstrap(group: group)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelInitializer { channel in
+        channel.pipeline.configureHTTPServerPipeline().flatMap {
+          channel.pipeline.addHandler(Handler(answers: answers, receiver: { box.withLock { $0 } }))
+        }
+      }
+    channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
+    port = channel.localAddress?.port ?? 0
+    box.withLock { $0 = self }
+  }
+
+  var ids: Set<String> { seen.withLock { $0.ids } }
+  var requests: Int { seen.withLock { $0.requests } }
+  var lastArrival: UInt64? { seen.withLock { $0.last } }
+
+  fileprivate func arrived(_ header: String) {
+    let now = monotonicNanos()
+    seen.withLock { s in
+      s.requests += 1
+      for id in header.split(separator: ",") where s.ids.insert(String(id)).inserted { s.last = now }
+    }
+  }
+
+  func close() { try? channel.close().wait() }
+
+  private final class Handler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: confined to its channel's event loop, as NIO handlers are.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let answers: Bool
+    let receiver: @Sendable () -> BenchReceiver?
+    var ids = ""
+
+    init(answers: Bool, receiver: @escaping @Sendable () -> BenchReceiver?) {
+      self.answers = answers
+      self.receiver = receiver
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      switch unwrapInboundIn(data) {
+      case .head(let head): ids = head.headers.first(name: "X-Cordon-Notice-Id") ?? ""
+      case .body: break
+      case .end:
+        receiver()?.arrived(ids)
+        guard answers else { return }
+        let body = ByteBuffer(string: #"{"errcode":0,"errmsg":"ok"}"#)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        context.write(
+          wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+      }
+    }
+  }
+}
