@@ -8,27 +8,53 @@ import Foundation
 public struct Message: Sendable, Equatable {
   public var ids: [String]
   public var text: String
+  /// The same message for a markdown body: the templates' own markup kept,
+  /// every value from the journal (user text, names) escaped (`markdownEscaped`).
+  public var markdown: String
   public var notifications: [Notice]
 
   public init(_ group: [Notice], templates: Templates, calendar: LocalCalendar) {
     ids = group.map(\.id)
     notifications = group
-    let lines = group.map { Self.render($0, templates, calendar) }
-    text =
+    func joined(_ lines: [String]) -> String {
       lines.count == 1
-      ? lines[0]
-      : ([templates.group.replacingOccurrences(of: "{count}", with: String(lines.count))] + lines)
-        .joined(separator: "\n")
+        ? lines[0]
+        : ([templates.group.replacingOccurrences(of: "{count}", with: String(lines.count))] + lines)
+          .joined(separator: "\n")
+    }
+    text = joined(group.map { Self.render($0, templates, calendar) })
+    markdown = joined(group.map { Self.render($0, templates, calendar, escape: Self.markdownEscaped) })
   }
 
-  static func render(_ n: Notice, _ t: Templates, _ calendar: LocalCalendar) -> String {
+  static func render(
+    _ n: Notice, _ t: Templates, _ calendar: LocalCalendar, escape: (String) -> String = { $0 }
+  ) -> String {
     let strings = Strings(t.language)
     let values: [String: String] = [
       "id": n.id, "severity": strings("severity.\(n.severity.name)"), "unit": n.unit,
       "text": n.text.text(t.language), "person": n.person ?? "", "phone": n.phone ?? "", "kind": n.kind.rawValue,
       "time": calendar.format(n.queuedAt), "repeat": n.isRepeat ? (t.language == .zh ? "（重复）" : "(repeat) ") : "",
     ]
-    return Self.fill(t.byKind[n.kind] ?? "{text}", values)
+    return Self.fill(t.byKind[n.kind] ?? "{text}", values.mapValues(escape))
+  }
+
+  /// Text that WeCom's and DingTalk's markdown shows as written: the
+  /// characters that start emphasis, strike-through, code, links, headings
+  /// and escapes get a backslash (a link needs its `[`, an image its `[` too); `<` and `>` (WeCom's `<font>` and `<@userid>` mentions, HTML,
+  /// quotes) become their full-width forms; a line break becomes a space, so
+  /// no user line can start a heading, a list or a quote.
+  public static func markdownEscaped(_ s: String) -> String {
+    var out = ""
+    for c in s {
+      switch c {
+      case "\\", "`", "*", "_", "[", "]", "#", "~": out += "\\\(c)"
+      case "<": out += "＜"
+      case ">": out += "＞"
+      case "\n", "\r", "\r\n": out += " "
+      default: out.append(c)
+      }
+    }
+    return out
   }
 
   /// Replaces `{name}` with its value; unknown names stay as written.
@@ -64,13 +90,13 @@ public struct Message: Sendable, Equatable {
       if !phones.isEmpty { text["mentioned_mobile_list"] = phones }
       object = ["msgtype": "text", "text": text]
     case (.wecom, .markdown):
-      object = ["msgtype": "markdown", "markdown": ["content": self.text]]
+      object = ["msgtype": "markdown", "markdown": ["content": markdown]]
     case (.dingtalk, .text):
       var o: [String: Any] = ["msgtype": "text", "text": ["content": self.text]]
       if !phones.isEmpty { o["at"] = ["atMobiles": phones, "isAtAll": false] }
       object = o
     case (.dingtalk, .markdown):
-      object = ["msgtype": "markdown", "markdown": ["title": ids.joined(separator: ","), "text": self.text]]
+      object = ["msgtype": "markdown", "markdown": ["title": ids.joined(separator: ","), "text": markdown]]
     case (.json, _):
       return json
     }

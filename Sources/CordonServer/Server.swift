@@ -64,8 +64,10 @@ public final class CordonServer: Sendable {
   let connections = ConnectionCounter()
   private let serverChannel = Mutex<Channel?>(nil)
   private let subscription = Mutex<SubscriptionID?>(nil)
-  /// Delivers the outbox when the config names receivers.
-  let sender: NotificationSender?
+  /// Delivers the outbox when the config names receivers; replaced whole when a reload changes them.
+  private let senderBox: Mutex<NotificationSender?>
+  /// Reloads of the notification config, one at a time.
+  private let reloading = Mutex(())
 
   public init(store: EventStore<CordonDomain>, access: AccessConfig, socketPath: String, options: Options = .init()) {
     self.store = store
@@ -73,16 +75,7 @@ public final class CordonServer: Sendable {
     self.socketPath = socketPath
     self.options = options
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
-    sender =
-      access.notify.receivers.isEmpty
-      ? nil
-      : NotificationSender(
-        config: access.notify,
-        hooks: .init(
-          state: { [store] in store.state },
-          record: { [store] outcome in
-            _ = try? await store.submit(.recordDelivery(outcome), actor: Self.notifyActor, unit: nil)
-          }, log: { [logger = options.logger] line in logger.warning("\(line)") }))
+    senderBox = Mutex(Self.makeSender(access.notify, store: store, logger: options.logger))
   }
 
   /// What the server logs of the store's own life (`StoreOptions.observer`):
@@ -106,16 +99,42 @@ public final class CordonServer: Sendable {
     }
   }
 
+  static func makeSender(
+    _ config: NotifyConfig, store: EventStore<CordonDomain>, logger: Logger
+  )
+    -> NotificationSender?
+  {
+    guard !config.receivers.isEmpty else { return nil }
+    return NotificationSender(
+      config: config,
+      hooks: .init(
+        state: { [store] in store.state },
+        record: { [store] outcome in
+          _ = try? await store.submit(.recordDelivery(outcome), actor: Self.notifyActor, unit: nil)
+        }, log: { line in logger.warning("\(line)") }))
+  }
+
+  /// Stops a sender's workers and waits for them (a send in flight is
+  /// abandoned: still pending in the journal, it goes again, same id).
+  static func stopAndWait(_ sender: NotificationSender) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      await sender.stop()
+      done.signal()
+    }
+    done.wait()
+  }
+
   /// The actor of the server's own notification events in the audit trail.
   public static let notifyActor = "cordon-notify"
 
   /// Journals the config's routes when they differ from the journal's, so
   /// what notifies is decided (and replayed) from the journal alone.
-  func configureNotifications() throws {
-    guard store.state.notify.routing != access.notify.routing else { return }
+  func configureNotifications(_ routing: NotifyRouting) throws {
+    guard store.state.notify.routing != routing else { return }
     let done = DispatchSemaphore(value: 0)
     let result = Mutex<Result<[EventRecord<CordonEvent>], StoreFailure>?>(nil)
-    store.submit(.configureNotifications(access.notify.routing), actor: Self.notifyActor, unit: nil) { r in
+    store.submit(.configureNotifications(routing), actor: Self.notifyActor, unit: nil) { r in
       result.withLock { $0 = r }
       done.signal()
     }
@@ -138,10 +157,10 @@ public final class CordonServer: Sendable {
       }
       unlink(socketPath)
     }
-    try configureNotifications()
+    try configureNotifications(access.notify.routing)
     let sub = store.subscribe { [hub] records, _ in hub.broadcast(records) }
     subscription.withLock { $0 = sub }
-    sender?.start()
+    senderBox.withLock { $0 }?.start()
     let limit = fittedConnectionLimit()
     let backoff = options.acceptBackoff
     let logger = options.logger
@@ -202,13 +221,13 @@ public final class CordonServer: Sendable {
       unlink(socketPath)
     }
     for link in hub.all() { link.fail(code: WireError.shuttingDown, message: "the server is shutting down") }
-    if let sender {
-      let done = DispatchSemaphore(value: 0)
-      Task {
-        await sender.stop()
-        done.signal()
+    reloading.withLock { _ in
+      if let sender = senderBox.withLock({ s -> NotificationSender? in
+        defer { s = nil }
+        return s
+      }) {
+        Self.stopAndWait(sender)
       }
-      done.wait()
     }
     try? group.syncShutdownGracefully()
   }
@@ -239,16 +258,44 @@ public final class CordonServer: Sendable {
   /// Swaps in a new access config (already validated). New connections get it
   /// at once; a connected console whose role or units it changes is told and
   /// disconnected, so a revoked user does not keep a session.
+  ///
+  /// Changed receivers, routes or templates take over as a whole: the
+  /// journal records the new routes first (what notifies is decided from
+  /// the journal), then the old workers stop and new ones start, resuming
+  /// each receiver's queue from the journal. Nothing pending is lost; a send
+  /// in flight at the swap may arrive twice, with the same id.
   public func replaceAccess(_ new: AccessConfig) {
-    var new = new
-    // Receivers and routes are read at start (the sender's workers and the
-    // journalled routes go together); a reload keeps the ones in force.
-    if new.notify != access.notify {
-      new.notify = access.notify
-      options.logger.warning("notification receivers and routes changed in the config: they apply at the next restart")
+    let previous = accessBox.withLock { a -> AccessConfig in
+      defer { a = new }
+      return a
     }
-    accessBox.withLock { $0 = new }
+    if new.notify != previous.notify { reloadNotifications(new.notify, previous: previous.notify) }
     for link in hub.all() { link.recheckAccess(new) }
+  }
+
+  private func reloadNotifications(_ config: NotifyConfig, previous: NotifyConfig) {
+    reloading.withLock { _ in
+      guard serverChannel.withLock({ $0 }) != nil else { return }
+      do {
+        try configureNotifications(config.routing)
+      } catch {
+        accessBox.withLock { $0.notify = previous }
+        options.logger.error("notifications: kept the receivers and routes in force: \(error)")
+        return
+      }
+      let old = senderBox.withLock { s -> NotificationSender? in
+        defer { s = nil }
+        return s
+      }
+      if let old { Self.stopAndWait(old) }
+      let fresh = Self.makeSender(config, store: store, logger: options.logger)
+      senderBox.withLock { $0 = fresh }
+      fresh?.start()
+      let names = config.receivers.map(\.name).joined(separator: ", ")
+      options.logger.notice(
+        "notifications reloaded: \(config.receivers.count) receiver(s)\(names.isEmpty ? "" : " (\(names))"), "
+          + "\(config.routing.routes.count) route(s)")
+    }
   }
 
   private let started = Date()

@@ -46,6 +46,33 @@ final class MessageTests: XCTestCase {
     XCTAssertEqual(Set(body.keys), ["title", "text"])
   }
 
+  /// User text in a markdown body is shown as typed: no bold, link, code,
+  /// heading, quote, `<font>` or `<@all>` mention of its own; the template's markup stays.
+  func testUserTextIsEscapedInMarkdownBodiesOnly() throws {
+    var n = note("N9", kind: .directive)
+    let hostile =
+      "**全员** [点此](http://evil.example) `x` <@all> <font color=\"warning\">假</font> ~~删~~ \\*\n# 标题\n> 引用 _斜_"
+    n.text = LocalizedName(zh: hostile, en: hostile)
+    n.unit = "jy*"
+    var templates = Templates.defaults(.zh)
+    templates.byKind[.directive] = "**指令** {unit}\n{text}"
+    let m = Message([n], templates: templates, calendar: calendar)
+    XCTAssertEqual(m.text, "**指令** jy*\n" + hostile, "a text body carries the text as it is")
+    let expected =
+      ##"**指令** jy\*"## + "\n"
+      + ##"\*\*全员\*\* \[点此\](http://evil.example) \`x\` ＜@all＞ ＜font color="warning"＞假＜/font＞ \~\~删\~\~ \\\* \# 标题 ＞ 引用 \_斜\_"##
+    for (format, path) in [(Receiver.Format.wecom, "content"), (.dingtalk, "text")] {
+      let md = try object(m.body(format, .markdown))
+      let content = try XCTUnwrap((md["markdown"] as? [String: Any])?[path] as? String)
+      XCTAssertEqual(content, expected, "\(format)")
+      XCTAssertFalse(content.contains("<") || content.contains(">"), content)
+      XCTAssertEqual(content.split(separator: "\n").count, 2, "the user's line breaks are spaces: \(content)")
+      let text = try object(m.body(format, .text))
+      XCTAssertEqual((text["text"] as? [String: Any])?["content"] as? String, m.text)
+    }
+    XCTAssertEqual(Message.markdownEscaped("38.5 °C, 张三-1"), "38.5 °C, 张三-1", "ordinary text is untouched")
+  }
+
   func testAGroupIsOneMessageWithEveryId() throws {
     let m = Message(
       [note("N1", kind: .alert), note("N2", kind: .alert)], templates: .defaults(.en), calendar: calendar)

@@ -50,7 +50,12 @@ final class ServeCrashTests: XCTestCase {
     let p = Process()
     p.executableURL = binary
     p.arguments = ["serve", "--data", data.path, "--socket", socket, "--config", config.path]
-    p.standardError = FileHandle(forWritingAtPath: root.appendingPathComponent("serve.log").path) ?? .nullDevice
+    // The server's log, appended across restarts (the file must exist for FileHandle to open it).
+    let log = root.appendingPathComponent("serve.log").path
+    if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+    let handle = try XCTUnwrap(FileHandle(forWritingAtPath: log))
+    handle.seekToEndOfFile()
+    p.standardError = handle
     p.standardOutput = FileHandle.nullDevice
     try p.run()
     XCTAssertTrue(LoopbackReceiverWait.until(15) { FileManager.default.fileExists(atPath: socket) }, "server up")
