@@ -24,18 +24,19 @@ extension ServeCrashTests {
     func bodies(_ prefix: String) -> [String] {
       http.requests(to: prefix).compactMap { ($0.json["text"] as? [String: Any])?["content"] as? String }
     }
-    try write(
+    func receiver(_ name: String, _ extra: String = "") -> String {
       """
       [[receivers]]
-      name = "first"
+      name = "\(name)"
       type = "webhook"
-      url = "\(http.url("/wecom/first?key=first-secret"))"
+      url = "\(http.url("/wecom/\(name)?key=\(name)-secret"))"
       format = "wecom"
+      \(extra)
 
-      [[routes]]
-      severity = ["critical"]
-      receivers = ["first"]
-      """)
+      """
+    }
+    func route(_ to: String) -> String { "[[routes]]\nseverity = [\"critical\"]\nreceivers = [\"\(to)\"]\n" }
+    try write(receiver("first") + route("first"))
     let server = try serve(config: config)
     defer {
       server.terminate()
@@ -45,24 +46,7 @@ extension ServeCrashTests {
     XCTAssertTrue(http.wait(15) { bodies("/wecom/first").contains { $0.contains("甲一") } }, "\(http.requests)")
 
     // A second receiver, and the route moved to it.
-    try write(
-      """
-      [[receivers]]
-      name = "first"
-      type = "webhook"
-      url = "\(http.url("/wecom/first?key=first-secret"))"
-      format = "wecom"
-
-      [[receivers]]
-      name = "second"
-      type = "webhook"
-      url = "\(http.url("/wecom/second?key=second-secret"))"
-      format = "wecom"
-
-      [[routes]]
-      severity = ["critical"]
-      receivers = ["second"]
-      """)
+    try write(receiver("first") + receiver("second") + route("second"))
     kill(server.processIdentifier, SIGHUP)
     XCTAssertTrue(
       http.wait(15) { log().contains("notifications reloaded: 2 receiver(s) (first, second), 1 route(s)") }, log())
@@ -72,18 +56,7 @@ extension ServeCrashTests {
     XCTAssertFalse(bodies("/wecom/first").contains { $0.contains("乙二") }, "the old route no longer applies")
 
     // A bad file: refused naming the file and the key, never a value; the routes in force stay.
-    try write(
-      """
-      [[receivers]]
-      name = "third"
-      type = "webhook"
-      url = "\(http.url("/wecom/third?key=third-secret"))"
-      format = "wecom"
-      colour = "red"
-
-      [[routes]]
-      receivers = ["third"]
-      """)
+    try write(receiver("third", "colour = \"red\"") + "[[routes]]\nreceivers = [\"third\"]\n")
     kill(server.processIdentifier, SIGHUP)
     XCTAssertTrue(http.wait(15) { log().contains("kept the access config in force") }, log())
     let refusal = log().split(separator: "\n").last { $0.contains("kept the access config in force") } ?? ""
