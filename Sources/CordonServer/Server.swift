@@ -292,9 +292,10 @@ public final class CordonServer: Sendable {
       senderBox.withLock { $0 = fresh }
       fresh?.start()
       let names = config.receivers.map(\.name).joined(separator: ", ")
+      let listed = names.isEmpty ? "" : " (\(names))"
       options.logger.notice(
-        "notifications reloaded: \(config.receivers.count) receiver(s)\(names.isEmpty ? "" : " (\(names))"), "
-          + "\(config.routing.routes.count) route(s)")
+        "notifications reloaded: \(config.receivers.count) receiver(s)\(listed), \(config.routing.routes.count) route(s)"
+      )
     }
   }
 
