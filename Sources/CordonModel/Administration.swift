@@ -88,11 +88,16 @@ public struct SettingsChanges: Sendable, Equatable {
   public var coverageLeadMinutes: Int?
   public var lowCoverDays: Int?
   public var signInGraceMinutes: Int?
+  public var reportAckUrgentMinutes: Int?
+  public var reportAckImmediateMinutes: Int?
   public init(
     feverThreshold: Celsius? = nil, plausibleMin: Celsius? = nil, plausibleMax: Celsius? = nil,
     ackTimeoutMinutes: Int? = nil, maxEscalations: Int? = nil, restHours: Int? = nil, coverageLeadMinutes: Int? = nil,
-    lowCoverDays: Int? = nil, signInGraceMinutes: Int? = nil
+    lowCoverDays: Int? = nil, signInGraceMinutes: Int? = nil, reportAckUrgentMinutes: Int? = nil,
+    reportAckImmediateMinutes: Int? = nil
   ) {
+    self.reportAckUrgentMinutes = reportAckUrgentMinutes
+    self.reportAckImmediateMinutes = reportAckImmediateMinutes
     self.feverThreshold = feverThreshold
     self.plausibleMin = plausibleMin
     self.plausibleMax = plausibleMax
@@ -111,7 +116,8 @@ public struct SettingsChanges: Sendable, Equatable {
       plausibleMax: s.plausibleReadings.upperBound, ackTimeoutMinutes: s.ackTimeoutMinutes,
       maxEscalations: s.maxEscalations, restHours: s.minimumRestHours,
       coverageLeadMinutes: s.coverageLookaheadMinutes, lowCoverDays: Int(s.coverWarningDays),
-      signInGraceMinutes: s.signInGraceMinutes)
+      signInGraceMinutes: s.signInGraceMinutes, reportAckUrgentMinutes: s.reportAckUrgentMinutes,
+      reportAckImmediateMinutes: s.reportAckImmediateMinutes)
   }
 }
 
@@ -344,6 +350,11 @@ extension CommandValidator {
         try within(c.lowCoverDays, Int(s.coverWarningDays), Limits.lowCoverDays, .lowCoverDays))
       s.signInGraceMinutes = try within(
         c.signInGraceMinutes, s.signInGraceMinutes, Limits.signInGraceMinutes, .signInGraceMinutes)
+      s.reportAckUrgentMinutes = try within(
+        c.reportAckUrgentMinutes, s.reportAckUrgentMinutes, Limits.reportAckMinutes, .reportAckUrgentMinutes)
+      s.reportAckImmediateMinutes = try within(
+        c.reportAckImmediateMinutes, s.reportAckImmediateMinutes, Limits.reportAckMinutes,
+        .reportAckImmediateMinutes)
       return s == state.settings ? [] : [.settingsChanged(s)]
 
     default:

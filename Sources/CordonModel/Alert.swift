@@ -26,6 +26,8 @@ public enum RuleID: String, Codable, Sendable, CaseIterable {
   case directiveUnacknowledged
   case receiverFailing
   case signInMissing
+  case followUpOverdue
+  case reportUnacknowledged
 }
 
 /// The identity that deduplicates: the same rule on the same subject is one alert.

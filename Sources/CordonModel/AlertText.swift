@@ -15,6 +15,10 @@ extension Alert {
       }
     case .directiveUnacknowledged: name(0) { state.unitName($0, lang) }
     case .receiverFailing: break
+    case .followUpOverdue: name(0) { state.unitName($0, lang) }
+    case .reportUnacknowledged:
+      name(0) { state.unitName($0, lang) }
+      name(2) { strings("priority.\($0)") }
     case .roundOverdue, .disinfectionShort: name(0) { state.siteName($0, lang) }
     case .roleUncovered:
       name(0) { state.unitName($0, lang) }

@@ -54,6 +54,7 @@ public enum Authorization {
       if case .issueDirective = command {
         return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
       }
+      if let verdict = dutyReply(command, by: principal, in: state) { return verdict.refusal }
       for unit in units(touchedBy: command, in: state) where !principal.units.contains(unit) {
         return Refusal("auth.otherUnit", [principal.user, unit])
       }
@@ -96,7 +97,7 @@ public enum Authorization {
     case .transferStock(let from, let to, _, _, _): return [from, to]
     case .acknowledgeAlert(let k), .assignAlert(let k, _), .silenceAlert(let k, _, _), .resolveAlert(let k, _):
       return [alert(k)]
-    case .issueDirective(_, let targets, _): return targets
+    case .issueDirective(_, let targets, _, _): return targets
     case .submitRequest(let unit, _, _, _, _): return [unit]
     // Deciding on requests moves the office's reserve: only the command role holds HQ.
     case .approveRequest, .rejectRequest, .forwardRequest, .receiveForRequest: return [state.reserveUnit ?? "reserve:"]
@@ -113,6 +114,38 @@ public enum Authorization {
     case .acknowledgeDirective(_, let unit): return [unit]
     case .testNotification: return [state.headquarters ?? "org:"]
     case .configureNotifications, .recordDelivery: return []
+    case .logEntry(let unit, _, _, _, _, _, _, _), .reportUp(let unit, _, _, _), .replyDirective(_, let unit, _):
+      return [unit]
+    case .closeFollowUp(let id, _), .voidLogEntry(let id, _): return [state.dutyLog[id]?.unit ?? "log:\(id)"]
+    // HQ acknowledges and replies; the sending unit may add to its own report's thread.
+    case .acknowledgeReport: return [state.headquarters ?? "org:"]
+    case .replyReport(let id, _):
+      guard let r = state.reports[id] else { return ["report:\(id)"] }
+      return [r.unit]
+    }
+  }
+}
+
+extension Authorization {
+  struct Verdict { var refusal: Refusal? }
+
+  /// An operator and the answers of the duty workflow, decided with the field
+  /// at fault: a report up is answered by HQ or added to by its own unit,
+  /// acknowledged only by HQ; a directive is answered by a unit it was sent to
+  /// on that unit's behalf. Nil: the general per-unit check decides.
+  static func dutyReply(_ command: CordonCommand, by p: Principal, in state: CordonState) -> Verdict? {
+    let atHQ = state.headquarters.map(p.units.contains) ?? false
+    switch command {
+    case .replyReport(let id, _):
+      guard let r = state.reports[id] else { return nil }
+      if atHQ || p.units.contains(r.unit) { return Verdict(refusal: nil) }
+      return Verdict(refusal: Refusal("report.otherUnit", [p.user, id, state.unitName(r.unit, .zh)], field: .id))
+    case .acknowledgeReport(let id):
+      guard state.reports[id] != nil else { return nil }
+      return Verdict(refusal: atHQ ? nil : Refusal("report.notHeadquarters", [p.user, id], field: .id))
+    case .replyDirective(let id, let unit, _) where !p.units.contains(unit):
+      return Verdict(refusal: Refusal("directive.otherUnit", [p.user, id, unit], field: .unit))
+    default: return nil
     }
   }
 }

@@ -19,6 +19,9 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case feverThreshold, plausibleMin, plausibleMax, ackTimeoutMinutes, maxEscalations, restHours
   case coverageLeadMinutes, lowCoverDays, signInGraceMinutes
   case receiver
+  // The duty log and reports up.
+  case channel, action, significant, followUpDue, owner, entry, priority, ref
+  case reportAckUrgentMinutes, reportAckImmediateMinutes
 }
 
 extension Refusal {

@@ -15,6 +15,7 @@ public enum CommandJSON {
     "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
     "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
     "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
+    "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective",
   ]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
@@ -102,7 +103,8 @@ public enum CommandJSON {
     case "resolve": return .resolveAlert(try f.alertKey(.alert), note: try f.string(.note))
     case "directive":
       return .issueDirective(
-        text: try f.string(.text), targets: try f.strings(.targets), deadline: try f.time(.deadline))
+        text: try f.string(.text), targets: try f.strings(.targets), deadline: try f.time(.deadline),
+        priority: try f.priority(.priority, default: .routine))
     case "ackDirective": return .acknowledgeDirective(id: try f.string(.id), unit: try f.string(.unit))
     case "request":
       guard let urgency = ShortageRequest.Urgency(rawValue: try f.string(.urgency, default: "routine")) else {
@@ -123,6 +125,8 @@ public enum CommandJSON {
       "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings":
       return try administration(type, f)
     case "notifyTest": return .testNotification(receiver: try f.string(.receiver))
+    case "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective":
+      return try dutyLog(type, f)
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
     }
@@ -205,7 +209,34 @@ public enum CommandJSON {
           maxEscalations: try f.optionalInt(.maxEscalations),
           restHours: try f.optionalInt(.restHours), coverageLeadMinutes: try f.optionalInt(.coverageLeadMinutes),
           lowCoverDays: try f.optionalInt(.lowCoverDays),
-          signInGraceMinutes: try f.optionalInt(.signInGraceMinutes)))
+          signInGraceMinutes: try f.optionalInt(.signInGraceMinutes),
+          reportAckUrgentMinutes: try f.optionalInt(.reportAckUrgentMinutes),
+          reportAckImmediateMinutes: try f.optionalInt(.reportAckImmediateMinutes)))
+    }
+  }
+
+  /// The duty log, reports up and replies to directives.
+  static func dutyLog(_ type: String, _ f: Fields) throws(Refusal) -> CordonCommand {
+    switch type {
+    case "logEntry":
+      guard let channel = LogChannel(rawValue: try f.string(.channel)) else {
+        throw Refusal(
+          "json.field", ["channel", LogChannel.allCases.map(\.rawValue).joined(separator: "|")], field: .channel)
+      }
+      return .logEntry(
+        unit: try f.string(.unit), channel: channel, from: try f.string(.from, default: ""),
+        text: try f.string(.text), action: try f.string(.action, default: ""),
+        significant: try f.bool(.significant, default: false),
+        followUpDue: f.has(.followUpDue) ? try f.time(.followUpDue) : nil, owner: try f.string(.owner, default: ""))
+    case "closeFollowUp": return .closeFollowUp(entry: try f.string(.entry), note: try f.string(.note))
+    case "voidLogEntry": return .voidLogEntry(entry: try f.string(.entry), reason: try f.string(.reason))
+    case "reportUp":
+      return .reportUp(
+        unit: try f.string(.unit), priority: try f.priority(.priority, default: nil), text: try f.string(.text),
+        ref: try f.optionalString(.ref))
+    case "ackReport": return .acknowledgeReport(id: try f.string(.id))
+    case "replyReport": return .replyReport(id: try f.string(.id), text: try f.string(.text))
+    default: return .replyDirective(id: try f.string(.id), unit: try f.string(.unit), text: try f.string(.text))
     }
   }
 
@@ -364,6 +395,15 @@ public enum CommandJSON {
         throw Refusal("json.field", [k.rawValue, "date as YYYY-MM-DD"], field: k.rawValue)
       }
       return d
+    }
+    /// routine|urgent|immediate; `default` nil makes the field required.
+    func priority(_ k: CommandField, default d: DutyPriority?) throws(Refusal) -> DutyPriority {
+      if !has(k), let d { return d }
+      guard let p = DutyPriority(rawValue: try string(k)) else {
+        throw Refusal(
+          "json.field", [k.rawValue, DutyPriority.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
+      }
+      return p
     }
     func alertKey(_ k: CommandField) throws(Refusal) -> AlertKey {
       guard let key = AlertKey(parsing: try string(k)) else {

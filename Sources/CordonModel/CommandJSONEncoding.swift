@@ -59,8 +59,24 @@ extension CommandJSON {
       o.add("type", "silence").add("alert", key.description).add("minutes", .number(String(minutes)))
         .add("reason", reason)
     case .resolveAlert(let key, let note): o.add("type", "resolve").add("alert", key.description).add("note", note)
-    case .issueDirective(let text, let targets, let deadline):
+    case .issueDirective(let text, let targets, let deadline, let priority):
       o.add("type", "directive").add("text", text).add("targets", .strings(targets)).add("deadline", time(deadline))
+        .add("priority", priority.rawValue)
+    case .logEntry(let unit, let channel, let from, let text, let action, let significant, let due, let owner):
+      o.add("type", "logEntry").add("unit", unit).add("channel", channel.rawValue).add("from", from).add("text", text)
+        .add("action", action).add("significant", .bool(significant))
+      if let due { o.add("followUpDue", time(due)) }
+      o.add("owner", owner)
+    case .closeFollowUp(let entry, let note): o.add("type", "closeFollowUp").add("entry", entry).add("note", note)
+    case .voidLogEntry(let entry, let reason):
+      o.add("type", "voidLogEntry").add("entry", entry).add("reason", reason)
+    case .reportUp(let unit, let priority, let text, let ref):
+      o.add("type", "reportUp").add("unit", unit).add("priority", priority.rawValue).add("text", text)
+      if let ref { o.add("ref", ref) }
+    case .acknowledgeReport(let id): o.add("type", "ackReport").add("id", id)
+    case .replyReport(let id, let text): o.add("type", "replyReport").add("id", id).add("text", text)
+    case .replyDirective(let id, let unit, let text):
+      o.add("type", "replyDirective").add("id", id).add("unit", unit).add("text", text)
     case .acknowledgeDirective(let id, let unit): o.add("type", "ackDirective").add("id", id).add("unit", unit)
     case .submitRequest(let unit, let item, let quantity, let urgency, let reason):
       o.add("type", "request").add("unit", unit).add("item", item).add("quantity", .number(quantity.description))
@@ -153,6 +169,8 @@ extension CommandJSON {
       opt("coverageLeadMinutes", c.coverageLeadMinutes)
       opt("lowCoverDays", c.lowCoverDays)
       opt("signInGraceMinutes", c.signInGraceMinutes)
+      opt("reportAckUrgentMinutes", c.reportAckUrgentMinutes)
+      opt("reportAckImmediateMinutes", c.reportAckImmediateMinutes)
     default: break
     }
   }

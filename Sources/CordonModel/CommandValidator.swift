@@ -113,7 +113,7 @@ struct CommandValidator {
             remarks: try optional(remarks, .remarks)))
       ]
 
-    case .issueDirective(let text, let targets, let deadline):
+    case .issueDirective(let text, let targets, let deadline, let priority):
       let t = try required(text, .text, max: Limits.text)
       guard !targets.isEmpty else { throw Refusal("field.required", field: .targets) }
       try Limits.check(targets.count, in: 1...Limits.directiveTargets, field: .targets)
@@ -125,7 +125,7 @@ struct CommandValidator {
         .directiveIssued(
           Directive(
             id: "d\(state.serial + 1)", text: t, targets: unique, deadline: deadline, issuedBy: context.actor,
-            issuedAt: context.now))
+            issuedAt: context.now, priority: priority))
       ]
 
     case .testNotification(let receiver):
@@ -382,6 +382,9 @@ struct CommandValidator {
     case .addUnit, .updateUnit, .retireUnit, .addSite, .updateSite, .retireSite, .addItem, .updateItem, .retireItem,
       .addPerson, .updatePerson, .retirePerson, .changeSettings:
       return try administration(command)
+
+    case .logEntry, .closeFollowUp, .voidLogEntry, .reportUp, .acknowledgeReport, .replyReport, .replyDirective:
+      return try dutyLog(command)
     }
   }
 
@@ -389,7 +392,7 @@ struct CommandValidator {
 
   @discardableResult
   // Ids are bounded before they are looked up, so a refusal never echoes a megabyte.
-  private func requireUnit(_ id: String, field: CommandField = .unit) throws(Refusal) -> OrgUnit {
+  func requireUnit(_ id: String, field: CommandField = .unit) throws(Refusal) -> OrgUnit {
     try Limits.check(id, max: Limits.identifier, field: field)
     guard let u = state.units[id] else { throw Refusal("unit.unknown", [id], field: field) }
     return u
@@ -424,12 +427,12 @@ struct CommandValidator {
     guard let a = state.alerts[key] else { throw Refusal("alert.unknown", [key.description]) }
     return a
   }
-  private func required(_ text: String, _ field: CommandField, max: Int = Limits.line) throws(Refusal) -> String {
+  func required(_ text: String, _ field: CommandField, max: Int = Limits.line) throws(Refusal) -> String {
     let t = UserText.clean(text)
     guard !t.isEmpty else { throw Refusal("field.required", field: field) }
     return try Limits.check(t, max: max, field: field)
   }
-  private func optional(_ text: String, _ field: CommandField, max: Int = Limits.line) throws(Refusal) -> String {
+  func optional(_ text: String, _ field: CommandField, max: Int = Limits.line) throws(Refusal) -> String {
     try Limits.check(UserText.clean(text), max: max, field: field)
   }
   private func checkReading(_ c: Celsius, field: CommandField) throws(Refusal) {
@@ -495,7 +498,9 @@ struct CommandValidator {
           Limits.maxEscalations.contains(st.maxEscalations), Limits.restHours.contains(st.minimumRestHours),
           Limits.coverageLeadMinutes.contains(st.coverageLookaheadMinutes),
           (-720...840).contains(st.calendar.utcOffsetMinutes), st.coverWarningDays.isFinite,
-          (0...365).contains(st.coverWarningDays)
+          (0...365).contains(st.coverWarningDays),
+          Limits.reportAckMinutes.contains(st.reportAckUrgentMinutes),
+          Limits.reportAckMinutes.contains(st.reportAckImmediateMinutes)
         else {
           throw Refusal("register.invalid", [String(i + 1), "settings"])
         }

@@ -51,8 +51,19 @@ public enum CordonCommand: Sendable, Equatable {
   case silenceAlert(AlertKey, minutes: Int, reason: String)
   case resolveAlert(AlertKey, note: String)
 
-  case issueDirective(text: String, targets: [String], deadline: Instant)
+  case issueDirective(text: String, targets: [String], deadline: Instant, priority: DutyPriority = .routine)
   case acknowledgeDirective(id: String, unit: String)
+
+  // Duty log and reports up (DutyLog.swift)
+  case logEntry(
+    unit: String, channel: LogChannel, from: String, text: String, action: String, significant: Bool,
+    followUpDue: Instant?, owner: String)
+  case closeFollowUp(entry: String, note: String)
+  case voidLogEntry(entry: String, reason: String)
+  case reportUp(unit: String, priority: DutyPriority, text: String, ref: String?)
+  case acknowledgeReport(id: String)
+  case replyReport(id: String, text: String)
+  case replyDirective(id: String, unit: String, text: String)
 
   // Administration (see `Administration.swift`): the organisation as data.
   case addUnit(OrgUnit)

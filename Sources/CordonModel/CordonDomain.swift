@@ -84,3 +84,27 @@ extension CordonEvent {
     }
   }
 }
+
+extension CordonEvent {
+  /// The id of what the event creates (a log entry, a report up, a shift, a
+  /// request, a directive, a fever case, an organisation entry): what
+  /// `cordon post` answers a line with. Nil for events that create nothing.
+  public var createdID: String? {
+    switch self {
+    case .logEntered(let e): e.id
+    case .reportSent(let r): r.id
+    case .shiftAssigned(let s): s.id
+    case .requestSubmitted(let r): r.id
+    case .directiveIssued(let d): d.id
+    case .feverRecorded(let c): c.id
+    case .unitRegistered(let u): u.id
+    case .personRegistered(let p): p.id
+    case .siteRegistered(let s): s.id
+    case .itemRegistered(let i): i.id
+    default: nil
+    }
+  }
+
+  /// What a command's records created: the first id among them.
+  public static func createdID(_ events: [CordonEvent]) -> String? { events.lazy.compactMap(\.createdID).first }
+}

@@ -69,6 +69,16 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case directiveIssued(Directive)
   case directiveAcknowledged(id: String, unit: String)
 
+  // Duty log and reports up (DutyLog.swift)
+  case logEntered(LogEntry)
+  /// A mistaken entry is voided, never deleted.
+  case logEntryVoided(entry: String, reason: String)
+  case followUpClosed(entry: String, note: String)
+  case reportSent(UpReport)
+  case reportAcknowledged(id: String)
+  case reportReplied(id: String, text: String)
+  case directiveReplied(id: String, unit: String, text: String)
+
   // Notifications: the durable outbox
   /// The server's routes changed (names only: no receiver's address or secret).
   case notificationsConfigured(NotifyRouting)

@@ -21,6 +21,10 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var alerts: [AlertKey: Alert] = [:]
   public var directives: [String: Directive] = [:]
   public var requests: [String: ShortageRequest] = [:]
+  /// The duty log of every unit, by entry id (DutyLog.swift).
+  public var dutyLog: [String: LogEntry] = [:]
+  /// Reports up to HQ, by id.
+  public var reports: [String: UpReport] = [:]
   /// Routes, the outbox and each receiver's health.
   public var notify = NotifyState()
   /// Time of the newest event: the model's own notion of "now" for pruning,
@@ -267,6 +271,9 @@ public struct CordonState: Codable, Sendable, Equatable {
       }
     case .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed:
       notify.apply(record.event, at: now)
+    case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
+      .directiveReplied:
+      applyDutyLog(record.event, record)
     }
     if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
     if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }
@@ -340,6 +347,7 @@ public struct CordonState: Codable, Sendable, Equatable {
       alerts = alerts.filter { $0.value.state != .resolved || ($0.value.resolvedAt ?? latest) >= horizon }
       directives = directives.filter { !$0.value.pendingUnits.isEmpty || $0.value.deadline >= horizon }
       requests = requests.filter { $0.value.isOpen || $0.value.submittedAt >= horizon }
+      pruneDutyLog(horizon: horizon)
     }
   }
   public var lastPrunedDay = Int.min

@@ -11,9 +11,17 @@ public struct Directive: Codable, Sendable, Equatable, Identifiable {
   public var issuedAt: Instant
   /// unit → who acknowledged, and when.
   public var acknowledgements: [String: DirectiveAck] = [:]
+  /// 一般/紧急/特急; nil in directives issued before priorities (routine).
+  public var priority: DutyPriority?
+  /// unit → its reply (after or with its acknowledgement); nil until the first.
+  public var replies: [String: DutyReply]?
 
-  public init(id: String, text: String, targets: [String], deadline: Instant, issuedBy: String, issuedAt: Instant) {
+  public init(
+    id: String, text: String, targets: [String], deadline: Instant, issuedBy: String, issuedAt: Instant,
+    priority: DutyPriority? = nil
+  ) {
     self.id = id
+    self.priority = priority
     self.text = text
     self.targets = targets
     self.deadline = deadline

@@ -26,6 +26,10 @@ public enum Limits {
   public static let batchCommands = 200_000
   /// Units one directive may be sent to.
   public static let directiveTargets = 200
+  /// Replies in one report up's thread.
+  public static let replies = 200
+  /// How far ahead a duty-log follow-up may be due, in days.
+  public static let followUpDays = 90
 
   // MARK: Numbers
 
@@ -62,6 +66,9 @@ public enum Limits {
   public static let lowCoverDays = 0...365
   /// How long after a shift's start a missing sign-in raises its alert.
   public static let signInGraceMinutes = 1...240
+
+  /// How long an urgent or immediate report up may wait for HQ's acknowledgement, in minutes.
+  public static let reportAckMinutes = 1...1_440
 
   // MARK: Server (`cordon serve` flags and the [server] section of its config)
 

@@ -13,6 +13,10 @@ public struct Settings: Codable, Sendable, Equatable {
   public var calendar = LocalCalendar(utcOffsetMinutes: 480)
   /// No sign-in this long after a shift's start raises an alert for the unit.
   public var signInGraceMinutes = 15
+  /// An unacknowledged 紧急 report up raises an alert at HQ after this long.
+  public var reportAckUrgentMinutes = 15
+  /// An unacknowledged 特急 report up raises a critical alert at HQ after this long.
+  public var reportAckImmediateMinutes = 5
   public init() {}
 
   // Journals written before a setting existed decode with its default.
@@ -30,5 +34,9 @@ public struct Settings: Codable, Sendable, Equatable {
     coverWarningDays = try c.decodeIfPresent(Double.self, forKey: .coverWarningDays) ?? d.coverWarningDays
     calendar = try c.decodeIfPresent(LocalCalendar.self, forKey: .calendar) ?? d.calendar
     signInGraceMinutes = try c.decodeIfPresent(Int.self, forKey: .signInGraceMinutes) ?? d.signInGraceMinutes
+    reportAckUrgentMinutes =
+      try c.decodeIfPresent(Int.self, forKey: .reportAckUrgentMinutes) ?? d.reportAckUrgentMinutes
+    reportAckImmediateMinutes =
+      try c.decodeIfPresent(Int.self, forKey: .reportAckImmediateMinutes) ?? d.reportAckImmediateMinutes
   }
 }

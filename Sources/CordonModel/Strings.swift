@@ -57,7 +57,10 @@ public struct Strings: Sendable {
     }.joined(separator: language == .zh ? "，" : ", ")
   }
 
-  public static let zh: [String: String] = [
+  public static let zh: [String: String] = zhCore.merging(dutyZh) { core, _ in core }
+  public static let en: [String: String] = enCore.merging(dutyEn) { core, _ in core }
+
+  static let zhCore: [String: String] = [
     "app.title": "Cordon 疫情防控指挥台",
     "app.group": "产投集团",
     "pane.roster": "值班表",
@@ -594,7 +597,7 @@ public struct Strings: Sendable {
     "watch.resynced": "#{0} 到 #{1} 的变化未逐条显示（服务器发来了整体状态）",
   ]
 
-  public static let en: [String: String] = [
+  static let enCore: [String: String] = [
     "app.title": "Cordon epidemic-prevention console",
     "app.group": "CIG Group",
     "pane.roster": "Duty roster",

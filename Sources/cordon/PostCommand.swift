@@ -13,7 +13,9 @@ struct Post: ParsableCommand {
     abstract: "Run JSON-lines commands from stdin (gateways, scripts); one result per line.",
     discussion: """
       Each line is one object with a "type", e.g. {"type":"fever","site":"ht-1","person":"张三","reading":38.2}.
-      Each is validated exactly like the console's forms. Output: {"line":N,"seq":S} or {"line":N,"error":"…","code":"…"}.
+      Each is validated exactly like the console's forms. Output: {"line":N,"seq":S} (with "id" when the line created
+      something: a log entry, a report, a shift, a request …) or {"line":N,"error":"…","code":"…"} (with "field"
+      when one field is at fault).
       Exit status 1 if any line failed. See the README for every shape.
       """
   )
@@ -47,7 +49,7 @@ struct Post: ParsableCommand {
     var input = InputLines()
     while let next = input.next() {
       number += 1
-      let result: Result<UInt64, Refusal>
+      let result: Result<PostRunner.Outcome, Refusal>
       switch next {
       case .failure(let refusal): result = .failure(refusal)
       case .success(let line):
@@ -55,10 +57,10 @@ struct Post: ParsableCommand {
         result = PostRunner.run(line: line, store: store, actor: user, unit: nil)
       }
       switch result {
-      case .success(let seq): print(PostRunner.json(["line": number, "seq": Int(seq)]))
+      case .success(let outcome): print(PostRunner.json(outcome.answer(line: number)))
       case .failure(let refusal):
         failed += 1
-        print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
+        print(PostRunner.json(PostRunner.error(line: number, refusal, strings)))
       }
     }
     if failed > 0 { throw ExitCode(1) }
@@ -69,6 +71,7 @@ struct Post: ParsableCommand {
   private func runRemote(_ path: String) throws {
     let source = try SocketPath.connect(path)
     defer { source.close() }
+    let created = CreatedIDs(source)
     let strings = Strings(lang == "zh" ? .zh : .en)
     var failed = 0
     var number = 0
@@ -79,17 +82,18 @@ struct Post: ParsableCommand {
       switch next {
       case .failure(let refusal):
         failed += 1
-        print(PostRunner.json(["line": number, "error": strings.refusal(refusal), "code": refusal.code]))
+        print(PostRunner.json(PostRunner.error(line: number, refusal, strings)))
         fflush(nil)
         continue
       case .success(let l): line = l
       }
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       switch source.submitAndWait(lines: [line]) {
-      case .success(let seq)?: print(PostRunner.json(["line": number, "seq": Int(seq)]))
+      case .success(let seq)?:
+        print(PostRunner.json(PostRunner.Outcome(seq: seq, id: created.id(committedAt: seq)).answer(line: number)))
       case .failure(let f)?:
         failed += 1
-        print(PostRunner.json(["line": number, "error": strings.failure(f), "code": f.refusal.code]))
+        print(PostRunner.json(PostRunner.error(line: number, f.refusal, strings)))
       case nil:
         failed += 1
         print(PostRunner.json(["line": number, "error": "no result", "code": "other"]))
@@ -151,15 +155,35 @@ struct InputLines {
 
 /// Decodes, submits and waits for one JSON line.
 enum PostRunner {
+  /// A line's result: the last seq it committed, and the id of what it created.
+  struct Outcome {
+    var seq: UInt64
+    var id: String?
+    func answer(line: Int) -> [String: Any] {
+      var o: [String: Any] = ["line": line, "seq": Int(seq)]
+      if let id { o["id"] = id }
+      return o
+    }
+  }
+
   static func run(line: String, store: EventStore<CordonDomain>, actor: String, unit: String?) -> Result<
-    UInt64, Refusal
+    Outcome, Refusal
   > {
     let command: CordonCommand
     do { command = try CommandJSON.decode(line, calendar: store.state.calendar) } catch { return .failure(error) }
     switch submitAndWait(command, to: store, actor: actor, unit: unit) {
-    case .success(let records): return .success(records.last?.seq ?? store.lastSeq)
+    case .success(let records):
+      return .success(
+        Outcome(seq: records.last?.seq ?? store.lastSeq, id: CordonEvent.createdID(records.map(\.event))))
     case .failure(let f): return .failure(f.refusal)
     }
+  }
+
+  /// A refused line: the words, the stable code and, when one is at fault, the field.
+  static func error(line: Int, _ refusal: Refusal, _ strings: Strings) -> [String: Any] {
+    var o: [String: Any] = ["line": line, "error": strings.refusal(refusal), "code": refusal.code]
+    if let field = refusal.field, !field.isEmpty { o["field"] = field }
+    return o
   }
 
   static func json(_ object: [String: Any]) -> String {
@@ -168,5 +192,37 @@ enum PostRunner {
       let s = String(data: data, encoding: .utf8)
     else { return "{}" }
     return s
+  }
+}
+
+/// The records a server sends as they commit, kept until a line's result
+/// names its last seq: the command's own records (one command id) say what it
+/// created. The result and the records travel separately, so this waits a
+/// moment for the records to arrive.
+final class CreatedIDs: Sendable {
+  private let records = Mutex<[UInt64: EventRecord<CordonEvent>]>([:])
+
+  init(_ source: RemoteSource) {
+    source.observeRecords { [weak self] batch in
+      self?.records.withLock { for r in batch { $0[r.seq] = r } }
+    }
+  }
+
+  func id(committedAt seq: UInt64) -> String? {
+    let deadline = Date().addingTimeInterval(2)
+    while records.withLock({ $0[seq] == nil }) && Date() < deadline { usleep(2_000) }
+    return records.withLock { all -> String? in
+      guard let last = all[seq] else { return nil }
+      var events: [CordonEvent] = []
+      var s = seq
+      while let r = all[s], r.commandID == last.commandID, last.commandID != nil || s == seq {
+        events.insert(r.event, at: 0)
+        if s == 0 { break }
+        s -= 1
+      }
+      // Older records are of lines already answered.
+      all = all.filter { $0.key > seq }
+      return CordonEvent.createdID(events)
+    }
   }
 }

@@ -82,6 +82,9 @@ public enum AuditTrail {
     case .siteRetired(let id): detail = "\(id) \(state.siteName(id, lang))"
     case .itemRetired(let id): detail = "\(id) \(state.itemName(id, lang))"
     case .personRetired(let id): detail = "\(id) \(state.personName(id))"
+    case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
+      .directiveReplied:
+      detail = dutyDetail(e, state: state, strings: t)
     default:
       if let k = e.alertKey {
         detail = state.alerts[k].map { "#\($0.number) \($0.message(state, t))" } ?? k.description
@@ -120,7 +123,35 @@ public enum AuditTrail {
     case .directiveIssued(let d): d.targets
     case .directiveAcknowledged(_, let u): [u]
     case .alertRaised(let a): [a.unit]
+    case .logEntered(let l): [l.unit]
+    case .logEntryVoided(let id, _), .followUpClosed(let id, _): [state.dutyLog[id]?.unit].compactMap { $0 }
+    case .reportSent(let r): [r.unit, state.headquarters].compactMap { $0 }
+    case .reportAcknowledged(let id), .reportReplied(let id, _):
+      [state.reports[id]?.unit, state.headquarters].compactMap { $0 }
+    case .directiveReplied(_, let u, _): [u]
     default: e.alertKey.flatMap { state.alerts[$0]?.unit }.map { [$0] } ?? []
+    }
+  }
+}
+
+extension AuditTrail {
+  /// The ids and short texts that identify a duty-log or report event.
+  static func dutyDetail(_ e: CordonEvent, state: CordonState, strings t: Strings) -> String {
+    let lang = t.language
+    switch e {
+    case .logEntered(let l):
+      return
+        "\(l.id) \(state.unitName(l.unit, lang)) \(t("channel.\(l.channel.rawValue)")) \(DutyLogText.excerpt(l.text))"
+    case .logEntryVoided(let id, let reason): return "\(id) \(DutyLogText.excerpt(reason))"
+    case .followUpClosed(let id, let note): return "\(id) \(DutyLogText.excerpt(note))"
+    case .reportSent(let r):
+      return
+        "\(r.id) \(state.unitName(r.unit, lang)) \(t("priority.\(r.priority.rawValue)")) \(DutyLogText.excerpt(r.text))"
+    case .reportAcknowledged(let id): return id
+    case .reportReplied(let id, let text): return "\(id) \(DutyLogText.excerpt(text))"
+    case .directiveReplied(let id, let unit, let text):
+      return "\(id) \(state.unitName(unit, lang)) \(DutyLogText.excerpt(text))"
+    default: return ""
     }
   }
 }

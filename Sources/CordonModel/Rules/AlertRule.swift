@@ -25,7 +25,8 @@ public protocol AlertRule: Sendable {
 public enum Rules {
   public static let all: [any AlertRule] = [
     FeverRule(), RoundOverdueRule(), DisinfectionShortRule(), RoleCoverageRule(), NoShowRule(), StockLevelRule(),
-    CoverDaysRule(), DirectiveOverdueRule(), ReceiverFailingRule(), SignInMissingRule(),
+    CoverDaysRule(), DirectiveOverdueRule(), ReceiverFailingRule(), SignInMissingRule(), FollowUpOverdueRule(),
+    ReportUnacknowledgedRule(),
   ]
 
   public static func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
