@@ -113,13 +113,7 @@ final class AuthorizationTests: XCTestCase {
     let deadline = state.calendar.format(Instant.now().adding(minutes: 120))
 
     func post(_ user: String, _ lines: [String]) throws -> (status: Int32, results: [[String: Any]], stderr: String) {
-      let input = h.root.appendingPathComponent("in-\(user)-\(UUID().uuidString.prefix(4)).jsonl")
-      try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-      chmod(input.path, 0o644)
-      let r = try runProgram(
-        "/usr/bin/setpriv",
-        ["--reuid=\(user)", "--regid=nogroup", "--init-groups", binary.path, "post", "--socket", h.socketPath],
-        stdin: input.path)
+      let r = try postAs(user, lines, binary: binary, socket: h.socketPath, in: h.root)
       let results = r.stdout.split(separator: "\n").compactMap {
         try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
       }
@@ -312,6 +306,17 @@ func runProgram(_ path: String, _ args: [String], stdin: String = "/dev/null") t
   return RunResult(
     status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
     stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// The built `cordon post --socket` run as another OS user, the lines on its stdin.
+func postAs(_ user: String, _ lines: [String], binary: URL, socket: String, in dir: URL) throws -> RunResult {
+  let input = dir.appendingPathComponent("in-\(user)-\(UUID().uuidString.prefix(4)).jsonl")
+  try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+  chmod(input.path, 0o644)
+  return try runProgram(
+    "/usr/bin/setpriv",
+    ["--reuid=\(user)", "--regid=nogroup", "--init-groups", binary.path, "post", "--socket", socket],
+    stdin: input.path)
 }
 
 func check(_ r: RunResult, _ what: String) throws {

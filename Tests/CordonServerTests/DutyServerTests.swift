@@ -39,13 +39,7 @@ final class DutyServerTests: XCTestCase {
     let later = cal.format(Instant.now().adding(minutes: 120))
 
     func post(_ user: String, _ lines: [String]) throws -> [[String: Any]] {
-      let input = h.root.appendingPathComponent("in-\(user)-\(UUID().uuidString.prefix(4)).jsonl")
-      try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-      chmod(input.path, 0o644)
-      let r = try runProgram(
-        "/usr/bin/setpriv",
-        ["--reuid=\(user)", "--regid=nogroup", "--init-groups", binary.path, "post", "--socket", h.socketPath],
-        stdin: input.path)
+      let r = try postAs(user, lines, binary: binary, socket: h.socketPath, in: h.root)
       let results = r.stdout.split(separator: "\n").compactMap {
         try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
       }
