@@ -8,7 +8,7 @@ import EventSourcing
 public enum WatchStream {
   /// The console panes a stream can be narrowed to (`--pane`).
   public enum Pane: String, CaseIterable, Sendable {
-    case alerts, roster, checkpoints, stock
+    case alerts, roster, checkpoints, stock, duty
   }
 
   /// The longest line, in terminal cells: a handover note or a reason stays one readable line.
@@ -34,6 +34,9 @@ public enum WatchStream {
     case .unitRegistered, .unitUpdated, .unitRetired, .settingsChanged, .directiveIssued, .directiveAcknowledged,
       .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed:
       nil
+    case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
+      .directiveReplied:
+      .duty
     }
   }
 
