@@ -37,6 +37,16 @@ enum DemoDay {
     try h.run(.acknowledgeDirective(id: "d\(h.state.serial)", unit: "jinyuan"), actor: "jy-duty")
     try h.run(.recordDisinfection(site: "ht-1", area: "值班室", agent: "84消毒液", by: "王五"), actor: "rl-duty")
     try h.run(.recordVentilation(site: "hq-office"), actor: "hq-duty")
+    // The duty log, a report up and a directive reply (issue 16).
+    let directive = "d\(h.state.serial)"
+    try h.run(
+      .logEntry(
+        unit: "jinyuan", channel: .phone, from: "东风小区门岗", text: "业主反映楼道消毒不到位", action: "已通知物业保洁",
+        significant: true, followUpDue: h.now.adding(minutes: 22 * 60), owner: "李明"), actor: "jy-duty")
+    try h.run(
+      .reportUp(unit: "jinyuan", priority: .immediate, text: "东风小区发热一例已隔离，请派车", ref: nil), actor: "jy-duty")
+    try h.run(.replyReport(id: "up\(h.state.serial)", text: "收到，车辆十分钟到"), actor: "hq-duty")
+    try h.run(.replyDirective(id: directive, unit: "jinyuan", text: "已落实，各门岗封闭"), actor: "jy-duty")
     h.advance(minutes: 6 * 60)
     try h.run(.resolveAlert(AlertKey(rule: .fever, subject: "jy-dongfeng/赵六"), note: "已送医，密接者居家观察"), actor: "hq-duty")
     try h.run(.writeHandover(unit: "jinyuan", text: "东风小区发热一例已送医；\n夜班加强巡查"), actor: "jy-duty")

@@ -34,11 +34,11 @@ final class ConsoleUpdateTests: XCTestCase {
     XCTAssertEqual(m.focus, .roster)
     Self.keys(&m, .char("3"))
     XCTAssertEqual(m.focus, .stock)
-    Self.keys(&m, .tab, .tab)
+    Self.keys(&m, .tab, .tab, .tab)
     XCTAssertEqual(m.focus, .roster, "Tab wraps after the last pane")
     Self.keys(&m, .backTab)
-    XCTAssertEqual(m.focus, .alerts)
-    XCTAssertEqual(PaneKind.allCases, [.roster, .checkpoints, .stock, .alerts])
+    XCTAssertEqual(m.focus, .duty)
+    XCTAssertEqual(PaneKind.allCases, [.roster, .checkpoints, .stock, .alerts, .duty])
   }
 
   func testAFormSubmitsOnceAndTheStoresAnswerLandsOnIt() throws {

@@ -48,6 +48,14 @@ public struct DailyReport: Sendable, Equatable {
   public var alertsOpen: [Alert]
   public var directives: [Directive]
   public var handovers: [HandoverNote]
+  /// Significant duty-log entries of the day (void ones left out), as they stand at the end.
+  public var significantEntries: [LogEntry] = []
+  /// Follow-ups still open at the end of the day.
+  public var openFollowUps: [LogEntry] = []
+  /// Reports up sent that day, with their acknowledgement and replies.
+  public var reportsUp: [UpReport] = []
+  /// Replies to directives given that day.
+  public var directiveReplies: [DirectiveReplyLine] = []
 
   /// `records` are the records of the day (any extra are ignored); `end` is
   /// the state at the end of the day (or now, for today).
@@ -137,5 +145,39 @@ public struct DailyReport: Sendable, Equatable {
       .map { StockLineSummary(unit: $0.unit, item: $0.item, balance: $0.balance, minimum: $0.minimum) }
     alertsOpen = end.alerts.values.filter { $0.isActive && keep($0.unit) }
       .sorted { (-$0.severity.rawValue, $0.number) < (-$1.severity.rawValue, $1.number) }
+    collectDutyLog(dayRecords, end: end, keep: keep)
+  }
+}
+
+extension DailyReport {
+  public struct DirectiveReplyLine: Sendable, Equatable {
+    public var at: Instant
+    public var directive: String
+    public var unit: String
+    public var by: String
+    public var text: String
+  }
+
+  /// The duty log's sections: significant entries, open follow-ups, reports up, directive replies.
+  mutating func collectDutyLog(_ records: [EventRecord<CordonEvent>], end: CordonState, keep: (String?) -> Bool) {
+    var significant: [LogEntry] = []
+    var reports: [UpReport] = []
+    var replies: [DirectiveReplyLine] = []
+    for r in records {
+      switch r.event {
+      case .logEntered(let e) where e.significant && keep(e.unit):
+        let now = end.dutyLog[e.id] ?? e
+        if !now.isVoid { significant.append(now) }
+      case .reportSent(let report) where keep(report.unit):
+        reports.append(end.reports[report.id] ?? report)
+      case .directiveReplied(let id, let unit, let text) where keep(unit):
+        replies.append(DirectiveReplyLine(at: r.time, directive: id, unit: unit, by: r.actor, text: text))
+      default: break
+      }
+    }
+    significantEntries = significant
+    openFollowUps = end.openFollowUps().filter { keep($0.unit) }
+    reportsUp = reports
+    directiveReplies = replies
   }
 }

@@ -123,6 +123,12 @@ public enum ReportRenderer {
         "\(cal.formatTime(n.at)) \(state.unitName(n.unit, lang)) \(n.author): \(n.text.replacingOccurrences(of: "\n", with: " "))"
       )
     }
+    for line in dutyLogSections(r, state: state, strings: t) {
+      switch line {
+      case .heading(let h): heading(h, level: 2)
+      case .item(let i): item(i)
+      }
+    }
     flush()
     return out.joined(separator: "\n") + "\n"
   }
@@ -152,6 +158,61 @@ public enum ReportRenderer {
     rows.append([t("report.alerts"), "", t("severity.warning"), String(r.alertsRaised[.warning] ?? 0)])
     rows.append([t("report.alerts"), "", t("state.resolved"), String(r.alertsResolved)])
     rows.append([t("report.alerts"), "", t("state.open"), String(r.alertsOpen.count)])
+    rows.append([t("report.dutyLog"), "", t("duty.significant"), String(r.significantEntries.count)])
+    rows.append([t("report.dutyLog"), "", t("duty.badge.followUps"), String(r.openFollowUps.count)])
+    for p in DutyPriority.allCases {
+      rows.append([
+        t("report.reportsUp"), "", t("priority.\(p.rawValue)"), String(r.reportsUp.filter { $0.priority == p }.count),
+      ])
+    }
+    rows.append([t("report.directiveReplies"), "", t("stage.replied"), String(r.directiveReplies.count)])
     return CSVWriter.write(rows)
+  }
+}
+
+extension ReportRenderer {
+  enum Line { case heading(String), item(String) }
+
+  /// Significant duty-log entries and open follow-ups, reports up and their
+  /// replies, directive replies: headings and items, for either text format.
+  static func dutyLogSections(_ r: DailyReport, state: CordonState, strings t: Strings) -> [Line] {
+    let lang = t.language
+    let cal = state.calendar
+    func one(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ") }
+    var out: [Line] = [.heading(t("report.dutyLog"))]
+    if r.significantEntries.isEmpty && r.openFollowUps.isEmpty { out.append(.item(t("report.none"))) }
+    for e in r.significantEntries {
+      out.append(
+        .item(
+          t(
+            "report.dutyLogLine", cal.formatTime(e.at), e.id, state.unitName(e.unit, lang),
+            t("channel.\(e.channel.rawValue)"), e.from.isEmpty ? "-" : e.from, one(e.text))
+            + (e.action.isEmpty ? "" : " · " + one(e.action))))
+    }
+    for e in r.openFollowUps {
+      out.append(
+        .item(t("report.dutyFollowUp", cal.format(e.followUp?.due ?? e.at), e.id, e.followUp?.owner ?? "", one(e.text)))
+      )
+    }
+    out.append(.heading(t("report.reportsUp")))
+    if r.reportsUp.isEmpty { out.append(.item(t("report.none"))) }
+    for u in r.reportsUp {
+      out.append(
+        .item(
+          t(
+            "report.reportUpLine", cal.formatTime(u.sentAt), u.id, state.unitName(u.unit, lang),
+            t("priority.\(u.priority.rawValue)"), t("stage.\(u.stage.rawValue)"), one(u.text))))
+      for reply in u.replies {
+        out.append(.item(t("report.replyLine", cal.formatTime(reply.at), reply.by, one(reply.text))))
+      }
+    }
+    out.append(.heading(t("report.directiveReplies")))
+    if r.directiveReplies.isEmpty { out.append(.item(t("report.none"))) }
+    for d in r.directiveReplies {
+      out.append(
+        .item(
+          t("report.directiveReplyLine", cal.formatTime(d.at), d.directive, state.unitName(d.unit, lang), one(d.text))))
+    }
+    return out
   }
 }

@@ -176,6 +176,8 @@ enum FormCatalog {
           text(.targets, "form.field.targets", "all"),
           text(.deadline, "form.field.deadline", cal.format(now.adding(minutes: 120))),
         ])
+    case .logEntry, .reportUp, .replyReport, .replyDirective, .closeFollowUp, .voidLogEntry:
+      return DutyForms.make(purpose, state: state, now: now, strings: t)
     }
   }
 
@@ -276,6 +278,11 @@ enum FormCatalog {
         }
       }
       return .issueDirective(text: f.value(.text), targets: targets, deadline: try time(.deadline))
+    case .logEntry, .reportUp, .replyReport, .replyDirective, .closeFollowUp, .voidLogEntry:
+      guard let c = try DutyForms.command(f, state: state, strings: t) else {
+        throw FieldError(field: .text, message: t("refusal.field.required"))
+      }
+      return c
     }
   }
 }

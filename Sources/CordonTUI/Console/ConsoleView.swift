@@ -79,6 +79,12 @@ public enum ConsoleView {
         strings(
           "directive.banner", d.id, d.text.replacingOccurrences(of: "\n", with: " "), state.calendar.format(d.deadline)),
         x: 0, y: r.y, style: .badge)
+    } else if let r0 = DutyPane.waitingBanner(state, unit: info.unit, live: m.viewAt == nil) {
+      // HQ's console hears of an urgent or immediate report up at once, whatever pane is shown.
+      let text = strings(
+        "duty.banner", strings("priority.\(r0.priority.rawValue)"), r0.id, state.unitName(r0.unit, strings.language),
+        DutyLogText.excerpt(r0.text))
+      buffer.put(text, x: 0, y: r.y, style: r0.priority == .immediate ? .critical : .warning)
     } else if let w = info.warnings.first {
       buffer.put(strings("header.recovered", w), x: 0, y: r.y, style: .warning)
     } else if let reason = info.readOnlyReason, info.at == nil {

@@ -51,7 +51,9 @@ extension ConsolePane {
 /// The panes, in tab order. The first four share the grid at 120x36 and up;
 /// any further pane is reached through the tab strip, Tab and its number.
 public enum Panes {
-  public static let all: [any ConsolePane] = [RosterPane(), CheckpointPane(), StockPane(), AlertPane()]
+  public static let all: [any ConsolePane] = [
+    RosterPane(), CheckpointPane(), StockPane(), AlertPane(), DutyPane(),
+  ]
 
   static let kinds = all.map(\.kind)
   private static let byKind = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.kind, $0) })

@@ -145,4 +145,8 @@ public enum FormPurpose: Sendable, Equatable {
   case healthRegister
   case resolveAlert(AlertKey), silenceAlert(AlertKey), assignAlert(AlertKey)
   case issueDirective
+  // The duty pane (DutyForms).
+  case logEntry(unit: String?), reportUp(unit: String?, ref: String?)
+  case replyReport(String), replyDirective(String, unit: String)
+  case closeFollowUp(String), voidLogEntry(String)
 }
