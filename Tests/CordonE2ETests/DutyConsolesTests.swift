@@ -105,14 +105,16 @@ final class DutyConsolesTests: XCTestCase {
     try hq.send("Enter")
     try hq.waitFor(text: "已回复")
 
-    // The subsidiary's console shows the reply.
+    // The subsidiary's console shows the reply: in the row, cut to what 80
+    // columns hold, and whole in the row's detail.
     let replied = try unit.waitFor("the reply on the unit's console", timeout: 2) {
-      $0.contains("收到，车辆十分钟到") && $0.contains("已回复")
+      $0.contains("回复：收到，车辆十分钟") && $0.contains("已回复")
     }
     XCTAssertFalse(replied.contains("待签收"), "\(replied)")
-    for t in [hq, unit] {
-      let s = try t.capture()
-      for line in s.lines { XCTAssertEqual(CellWidth.of(line), s.width, "a line off its width: \(line)") }
+    try unit.send("Enter")
+    try unit.waitFor(text: "收到，车辆十分钟到")
+    for (t, name) in [(hq, "HQ at 120x36"), (unit, "the unit at 80x24")] {
+      assertEveryLineFits(try t.capture(), name)
     }
   }
 }
