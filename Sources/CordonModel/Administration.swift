@@ -90,12 +90,14 @@ public struct SettingsChanges: Sendable, Equatable {
   public var signInGraceMinutes: Int?
   public var reportAckUrgentMinutes: Int?
   public var reportAckImmediateMinutes: Int?
+  public var handoverConfirmMinutes: Int?
   public init(
     feverThreshold: Celsius? = nil, plausibleMin: Celsius? = nil, plausibleMax: Celsius? = nil,
     ackTimeoutMinutes: Int? = nil, maxEscalations: Int? = nil, restHours: Int? = nil, coverageLeadMinutes: Int? = nil,
     lowCoverDays: Int? = nil, signInGraceMinutes: Int? = nil, reportAckUrgentMinutes: Int? = nil,
-    reportAckImmediateMinutes: Int? = nil
+    reportAckImmediateMinutes: Int? = nil, handoverConfirmMinutes: Int? = nil
   ) {
+    self.handoverConfirmMinutes = handoverConfirmMinutes
     self.reportAckUrgentMinutes = reportAckUrgentMinutes
     self.reportAckImmediateMinutes = reportAckImmediateMinutes
     self.feverThreshold = feverThreshold
@@ -117,7 +119,7 @@ public struct SettingsChanges: Sendable, Equatable {
       maxEscalations: s.maxEscalations, restHours: s.minimumRestHours,
       coverageLeadMinutes: s.coverageLookaheadMinutes, lowCoverDays: Int(s.coverWarningDays),
       signInGraceMinutes: s.signInGraceMinutes, reportAckUrgentMinutes: s.reportAckUrgentMinutes,
-      reportAckImmediateMinutes: s.reportAckImmediateMinutes)
+      reportAckImmediateMinutes: s.reportAckImmediateMinutes, handoverConfirmMinutes: s.handoverConfirmMinutes)
   }
 }
 
@@ -355,6 +357,8 @@ extension CommandValidator {
       s.reportAckImmediateMinutes = try within(
         c.reportAckImmediateMinutes, s.reportAckImmediateMinutes, Limits.reportAckMinutes,
         .reportAckImmediateMinutes)
+      s.handoverConfirmMinutes = try within(
+        c.handoverConfirmMinutes, s.handoverConfirmMinutes, Limits.handoverConfirmMinutes, .handoverConfirmMinutes)
       return s == state.settings ? [] : [.settingsChanged(s)]
 
     default:

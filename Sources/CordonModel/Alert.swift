@@ -28,6 +28,7 @@ public enum RuleID: String, Codable, Sendable, CaseIterable {
   case signInMissing
   case followUpOverdue
   case reportUnacknowledged
+  case handoverUnconfirmed
 }
 
 /// The identity that deduplicates: the same rule on the same subject is one alert.

@@ -2,7 +2,13 @@ import EventSourcing
 
 extension Alert {
   /// The alert's message in a language, with ids turned into names.
-  public func message(_ state: CordonState, _ strings: Strings) -> String {
+  public func message(_ state: CordonState, _ strings: Strings) -> String { key.message(args, state, strings) }
+}
+
+extension AlertKey {
+  /// The message of an alert with this key and these arguments (also a handover item's, recorded then).
+  public func message(_ args: [String], _ state: CordonState, _ strings: Strings) -> String {
+    let key = self
     let lang = strings.language
     var a = args
     func name(_ i: Int, _ f: (String) -> String) { if i < a.count { a[i] = f(a[i]) } }
@@ -15,7 +21,7 @@ extension Alert {
       }
     case .directiveUnacknowledged: name(0) { state.unitName($0, lang) }
     case .receiverFailing: break
-    case .followUpOverdue: name(0) { state.unitName($0, lang) }
+    case .followUpOverdue, .handoverUnconfirmed: name(0) { state.unitName($0, lang) }
     case .reportUnacknowledged:
       name(0) { state.unitName($0, lang) }
       name(2) { strings("priority.\($0)") }

@@ -54,7 +54,9 @@ public enum Authorization {
       if case .issueDirective = command {
         return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
       }
-      if let verdict = dutyReply(command, by: principal, in: state) { return verdict.refusal }
+      if let verdict = dutyReply(command, by: principal, in: state) ?? handover(command, by: principal, in: state) {
+        return verdict.refusal
+      }
       for unit in units(touchedBy: command, in: state) where !principal.units.contains(unit) {
         return Refusal("auth.otherUnit", [principal.user, unit])
       }
@@ -87,6 +89,7 @@ public enum Authorization {
     case .cancelShift(let id, _), .markNoShow(let id), .signIn(let id), .signOut(let id): return [shift(id)]
     case .swapShifts(let a, let b): return [shift(a), shift(b)]
     case .writeHandover(let unit, _): return [unit]
+    case .confirmHandover(let id, _): return [state.handover(id)?.unit ?? "handover:\(id)"]
     case .registerHealth(let p, _, _, _, _, _): return [person(p)]
     case .recordRound(let s, _, _, _), .recordFever(let s, _, _), .recordDisinfection(let s, _, _, _),
       .recordVentilation(let s), .openSite(let s, _), .closeSite(let s):

@@ -22,6 +22,8 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   // The duty log and reports up.
   case channel, action, significant, followUpDue, owner, entry, priority, ref
   case reportAckUrgentMinutes, reportAckImmediateMinutes
+  // Handovers.
+  case handover, queries, handoverConfirmMinutes
 }
 
 extension Refusal {

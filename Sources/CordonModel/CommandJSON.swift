@@ -10,7 +10,8 @@ import Foundation
 public enum CommandJSON {
   public static let types = [
     "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
-    "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "signIn", "signOut", "handover", "health", "ack",
+    "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "signIn", "signOut", "handover", "confirmHandover",
+    "health", "ack",
     "assignAlert",
     "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
     "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
@@ -86,6 +87,8 @@ public enum CommandJSON {
     case "signIn": return .signIn(shift: try f.string(.shift))
     case "signOut": return .signOut(shift: try f.string(.shift))
     case "handover": return .writeHandover(unit: try f.string(.unit), text: try f.string(.text))
+    case "confirmHandover":
+      return .confirmHandover(handover: try f.string(.handover), queries: try f.queries(.queries))
     case "health":
       guard let category = PersonCategory(word: try f.string(.category)) else {
         throw Refusal(
@@ -211,7 +214,8 @@ public enum CommandJSON {
           lowCoverDays: try f.optionalInt(.lowCoverDays),
           signInGraceMinutes: try f.optionalInt(.signInGraceMinutes),
           reportAckUrgentMinutes: try f.optionalInt(.reportAckUrgentMinutes),
-          reportAckImmediateMinutes: try f.optionalInt(.reportAckImmediateMinutes)))
+          reportAckImmediateMinutes: try f.optionalInt(.reportAckImmediateMinutes),
+          handoverConfirmMinutes: try f.optionalInt(.handoverConfirmMinutes)))
     }
   }
 
@@ -404,6 +408,20 @@ public enum CommandJSON {
           "json.field", [k.rawValue, DutyPriority.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
       }
       return p
+    }
+    /// A handover's queries: [{"item": N, "text": "…"}]; absent, none.
+    func queries(_ k: CommandField) throws(Refusal) -> [HandoverQuery] {
+      guard has(k), let v = object[k.rawValue] else { return [] }
+      let shape = #"list of {"item": N, "text": "…"}"#
+      guard case .array(let a) = v else { throw Refusal("json.field", [k.rawValue, shape], field: k.rawValue) }
+      var out: [HandoverQuery] = []
+      for e in a {
+        guard case .object(let o) = e, o.keys.allSatisfy({ $0 == "item" || $0 == "text" }),
+          case .number(let n)? = o["item"], let item = Int(n), case .string(let text)? = o["text"]
+        else { throw Refusal("json.field", [k.rawValue, shape], field: k.rawValue) }
+        out.append(HandoverQuery(item: item, text: text))
+      }
+      return out
     }
     func alertKey(_ k: CommandField) throws(Refusal) -> AlertKey {
       guard let key = AlertKey(parsing: try string(k)) else {

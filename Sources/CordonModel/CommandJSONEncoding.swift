@@ -48,6 +48,15 @@ extension CommandJSON {
     case .signIn(let shift): o.add("type", "signIn").add("shift", shift)
     case .signOut(let shift): o.add("type", "signOut").add("shift", shift)
     case .writeHandover(let unit, let text): o.add("type", "handover").add("unit", unit).add("text", text)
+    case .confirmHandover(let id, let queries):
+      o.add("type", "confirmHandover").add("handover", id)
+      if !queries.isEmpty {
+        o.add(
+          "queries",
+          .raw(
+            "[" + queries.map { #"{"item":\#($0.item),"text":\#(JSONLine.quote($0.text))}"# }.joined(separator: ",")
+              + "]"))
+      }
     case .registerHealth(let person, let day, let category, let check, let contact, let remarks):
       o.add("type", "health").add("person", person).add("date", calendar.formatDay(day))
         .add("category", category.rawValue)
@@ -170,6 +179,7 @@ extension CommandJSON {
       opt("lowCoverDays", c.lowCoverDays)
       opt("signInGraceMinutes", c.signInGraceMinutes)
       opt("reportAckUrgentMinutes", c.reportAckUrgentMinutes)
+      opt("handoverConfirmMinutes", c.handoverConfirmMinutes)
       opt("reportAckImmediateMinutes", c.reportAckImmediateMinutes)
     default: break
     }
@@ -182,6 +192,8 @@ extension CommandJSON {
 final class JSONLine {
   enum Value {
     case string(String), number(String), bool(Bool), strings([String])
+    /// Already JSON (a list of objects built by the caller with `quote`).
+    case raw(String)
   }
   private var parts: [String] = []
 
@@ -193,6 +205,7 @@ final class JSONLine {
     case .number(let n): v = n
     case .bool(let b): v = b ? "true" : "false"
     case .strings(let a): v = "[" + a.map(Self.quote).joined(separator: ",") + "]"
+    case .raw(let json): v = json
     }
     parts.append(Self.quote(key) + ":" + v)
     return self

@@ -190,12 +190,8 @@ struct CommandValidator {
       }
       return [.signedOut(shift: id, at: context.now, by: context.actor)]
 
-    case .writeHandover(let unit, let text):
-      try requireUnit(unit)
-      let t = UserText.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
-      guard !t.isEmpty else { throw Refusal("field.required", field: .text) }
-      try Limits.check(t, max: Limits.text, field: .text)
-      return [.handoverWritten(HandoverNote(unit: unit, at: context.now, author: context.actor, text: t))]
+    case .writeHandover, .confirmHandover:
+      return try handover(command)
 
     case .recordRound(let siteID, let checked, let fevers, let acceptMissing):
       let site = try requireSite(siteID)
@@ -500,7 +496,8 @@ struct CommandValidator {
           (-720...840).contains(st.calendar.utcOffsetMinutes), st.coverWarningDays.isFinite,
           (0...365).contains(st.coverWarningDays),
           Limits.reportAckMinutes.contains(st.reportAckUrgentMinutes),
-          Limits.reportAckMinutes.contains(st.reportAckImmediateMinutes)
+          Limits.reportAckMinutes.contains(st.reportAckImmediateMinutes),
+          Limits.handoverConfirmMinutes.contains(st.handoverConfirmMinutes)
         else {
           throw Refusal("register.invalid", [String(i + 1), "settings"])
         }

@@ -19,7 +19,10 @@ public enum CordonCommand: Sendable, Equatable {
   case swapShifts(String, String)
   case registerHealth(
     person: String, day: Int, category: PersonCategory, morningCheck: Celsius?, travellerContact: Bool, remarks: String)
+  /// The checklist is computed from the state when the handover is written (Handover.swift).
   case writeHandover(unit: String, text: String)
+  /// Receipt by the incoming person: every item acknowledged but those queried.
+  case confirmHandover(handover: String, queries: [HandoverQuery])
   /// 接班签到: the person on the shift, or a command-role user for them (recorded as such).
   case signIn(shift: String)
   /// 交班签退.

@@ -93,6 +93,7 @@ extension CordonEvent {
     switch self {
     case .logEntered(let e): e.id
     case .reportSent(let r): r.id
+    case .handoverWritten(let n): n.id.isEmpty ? nil : n.id
     case .shiftAssigned(let s): s.id
     case .requestSubmitted(let r): r.id
     case .directiveIssued(let d): d.id

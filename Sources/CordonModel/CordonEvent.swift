@@ -30,6 +30,8 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case shiftsSwapped(String, String)
   case signedIn(SignIn)
   case signedOut(shift: String, at: Instant, by: String)
+  /// The incoming person's receipt of a handover, with their queries (Handover.swift).
+  case handoverConfirmed(handover: String, queries: [HandoverQuery])
 
   // Checkpoints
   case siteOpened(site: String, staff: Int)

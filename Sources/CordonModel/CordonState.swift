@@ -121,6 +121,8 @@ public struct CordonState: Codable, Sendable, Equatable {
       shifts[id]?.signedOutAt = at
     case .handoverWritten(let note):
       handovers.insert(note, at: 0)
+    case .handoverConfirmed(let id, let queries):
+      confirmHandover(id, record, queries: queries)
     case .healthRegistered(let e):
       health[e.day, default: [:]][e.person] = e
     case .shiftsSwapped(let a, let b):

@@ -30,6 +30,10 @@ public enum Limits {
   public static let replies = 200
   /// How far ahead a duty-log follow-up may be due, in days.
   public static let followUpDays = 90
+  /// Items one handover's checklist lists (more are counted, not listed).
+  public static let handoverItems = 100
+  /// One argument of a handover item (an excerpt of a directive or an entry), in characters.
+  public static let handoverItemText = 80
 
   // MARK: Numbers
 
@@ -69,6 +73,8 @@ public enum Limits {
 
   /// How long an urgent or immediate report up may wait for HQ's acknowledgement, in minutes.
   public static let reportAckMinutes = 1...1_440
+  /// How long after its shift change a handover may wait for confirmation, in minutes.
+  public static let handoverConfirmMinutes = 1...1_440
 
   // MARK: Server (`cordon serve` flags and the [server] section of its config)
 

@@ -151,15 +151,41 @@ public struct SignIn: Codable, Sendable, Equatable {
   }
 }
 
+/// A handover (交接班): the outgoing person's free text and, since issue 16,
+/// the unit's checklist as it stood then, with an id the incoming person
+/// confirms it by. Old journals' notes have neither (`id` empty, `items` nil).
 public struct HandoverNote: Codable, Sendable, Equatable {
+  public var id: String = ""
   public var unit: String
   public var at: Instant
   public var author: String
   public var text: String
+  /// The checklist when it was written (HandoverChecklist); nil in old notes.
+  public var items: [HandoverItem]?
+  /// Items beyond `Limits.handoverItems`, counted but not listed.
+  public var omitted = 0
+  /// The shift change it belongs to (HandoverChecklist.shiftChange).
+  public var shiftChange: Instant?
+  /// State, not part of the written event: set by `handoverConfirmed`.
+  public var confirmation: HandoverConfirmation?
   public init(unit: String, at: Instant, author: String, text: String) {
     self.unit = unit
     self.at = at
     self.author = author
     self.text = text
+  }
+
+  // Journals written before the checklist decode with no id and no items.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
+    unit = try c.decode(String.self, forKey: .unit)
+    at = try c.decode(Instant.self, forKey: .at)
+    author = try c.decode(String.self, forKey: .author)
+    text = try c.decode(String.self, forKey: .text)
+    items = try c.decodeIfPresent([HandoverItem].self, forKey: .items)
+    omitted = try c.decodeIfPresent(Int.self, forKey: .omitted) ?? 0
+    shiftChange = try c.decodeIfPresent(Instant.self, forKey: .shiftChange)
+    confirmation = try c.decodeIfPresent(HandoverConfirmation.self, forKey: .confirmation)
   }
 }

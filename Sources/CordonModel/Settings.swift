@@ -17,6 +17,8 @@ public struct Settings: Codable, Sendable, Equatable {
   public var reportAckUrgentMinutes = 15
   /// An unacknowledged 特急 report up raises a critical alert at HQ after this long.
   public var reportAckImmediateMinutes = 5
+  /// A handover not confirmed this long after its shift change raises an alert for the unit.
+  public var handoverConfirmMinutes = 30
   public init() {}
 
   // Journals written before a setting existed decode with its default.
@@ -38,5 +40,7 @@ public struct Settings: Codable, Sendable, Equatable {
       try c.decodeIfPresent(Int.self, forKey: .reportAckUrgentMinutes) ?? d.reportAckUrgentMinutes
     reportAckImmediateMinutes =
       try c.decodeIfPresent(Int.self, forKey: .reportAckImmediateMinutes) ?? d.reportAckImmediateMinutes
+    handoverConfirmMinutes =
+      try c.decodeIfPresent(Int.self, forKey: .handoverConfirmMinutes) ?? d.handoverConfirmMinutes
   }
 }

@@ -57,8 +57,8 @@ public struct Strings: Sendable {
     }.joined(separator: language == .zh ? "，" : ", ")
   }
 
-  public static let zh: [String: String] = zhCore.merging(dutyZh) { core, _ in core }
-  public static let en: [String: String] = enCore.merging(dutyEn) { core, _ in core }
+  public static let zh: [String: String] = zhCore.merging(dutyZh) { core, _ in core }.merging(handoverZh) { a, _ in a }
+  public static let en: [String: String] = enCore.merging(dutyEn) { core, _ in core }.merging(handoverEn) { a, _ in a }
 
   static let zhCore: [String: String] = [
     "app.title": "Cordon 疫情防控指挥台",

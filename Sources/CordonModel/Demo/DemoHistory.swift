@@ -161,7 +161,8 @@ public enum DemoHistory {
       // What the last hours raised is acknowledged (and fevers resolved) first.
       handleAlerts(at: t)
       rounds(at: t, slot: hour)
-      if minute == 8 * 60 { handovers(at: t) }
+      if minute == 8 * 60 { handovers(at: t, dayIndex: dayIndex) }
+      if minute == 9 * 60 { lateConfirmations(at: t) }
       if minute == 9 * 60 || minute == 15 * 60 { disinfections(at: t, afternoon: minute > 720) }
       if minute == 10 * 60 { ventilations(at: t) }
       if minute == 11 * 60 { issues(at: t) }
@@ -221,12 +222,30 @@ public enum DemoHistory {
       }
     }
 
-    mutating func handovers(at t: Instant) {
+    /// Each duty room hands over at the morning change and the incoming
+    /// officer confirms at once; now and then with a query on the first item,
+    /// now and then only an hour later (late). Chosen without the random
+    /// generator, so the rest of the history is as it was before handovers had checklists.
+    mutating func handovers(at t: Instant, dayIndex: Int) {
       let notes = ["交接：夜间各检查点测温正常，无异常情况。", "交接：消毒液已补领，测温枪一把待修。", "交接：上级通知已传达，待各点位回复。"]
-      for unit in state.orderedUnits where unit.isKey || unit.isHeadquarters {
-        run(
+      let units = state.orderedUnits.filter { $0.isKey || $0.isHeadquarters }
+      for (i, unit) in units.enumerated() {
+        let wrote = run(
           .writeHandover(unit: unit.id, text: notes[roll(0...(notes.count - 1))]), at: t, actor: "demo-\(unit.id)",
           unit: unit.id)
+        let pick = (dayIndex + i) % 9
+        guard wrote, pick != 4, let note = (scratch ?? state).handovers.first, note.unit == unit.id else { continue }
+        let queries =
+          pick == 2 && !(note.items ?? []).isEmpty ? [HandoverQuery(item: 1, text: "此项是否已处理？请说明进展")] : []
+        let incoming = (scratch ?? state).incoming(note).first ?? "demo-\(unit.id)"
+        run(.confirmHandover(handover: note.id, queries: queries), at: t, actor: incoming, unit: unit.id)
+      }
+    }
+
+    /// What the morning left unconfirmed is confirmed an hour later.
+    mutating func lateConfirmations(at t: Instant) {
+      for note in state.handovers.reversed() where note.hasChecklist && !note.isConfirmed {
+        run(.confirmHandover(handover: note.id, queries: []), at: t, actor: "demo-\(note.unit)", unit: note.unit)
       }
     }
 

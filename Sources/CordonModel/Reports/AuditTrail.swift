@@ -50,7 +50,18 @@ public enum AuditTrail {
     case .shiftCancelled(let id, let reason): detail = "\(id) \(reason)"
     case .noShowMarked(let id): detail = id
     case .shiftsSwapped(let a, let b): detail = "\(a) <-> \(b)"
-    case .handoverWritten(let n): detail = state.unitName(n.unit, lang)
+    case .handoverWritten(let n):
+      detail =
+        n.hasChecklist
+        ? "\(n.id) \(state.unitName(n.unit, lang)) "
+          + t("audit.handoverItems", String((n.items?.count ?? 0) + n.omitted))
+        : state.unitName(n.unit, lang)
+    case .handoverConfirmed(let id, let queries):
+      let unit = state.handover(id).map { state.unitName($0.unit, lang) } ?? ""
+      detail =
+        "\(id) \(unit)"
+        + (queries.isEmpty
+          ? "" : " " + t("audit.handoverQueried", queries.map { String($0.item) }.joined(separator: ",")))
     case .signedIn(let s):
       detail = "\(s.shift) \(state.personName(s.person))" + (s.forOther ? " " + t("audit.signedInFor", s.by) : "")
     case .signedOut(let id, _, _): detail = "\(id) \(state.shifts[id].map { state.personName($0.person) } ?? "")"
@@ -108,6 +119,7 @@ public enum AuditTrail {
     case .shiftCancelled(let id, _), .noShowMarked(let id): [state.shifts[id]?.unit].compactMap { $0 }
     case .shiftsSwapped(let a, _): [state.shifts[a]?.unit].compactMap { $0 }
     case .handoverWritten(let n): [n.unit]
+    case .handoverConfirmed(let id, _): [state.handover(id)?.unit].compactMap { $0 }
     case .signedIn(let s): [state.shifts[s.shift]?.unit].compactMap { $0 }
     case .signedOut(let id, _, _): [state.shifts[id]?.unit].compactMap { $0 }
     case .healthRegistered(let h): [state.people[h.person]?.unit].compactMap { $0 }

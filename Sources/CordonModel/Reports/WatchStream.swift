@@ -23,7 +23,7 @@ public enum WatchStream {
       .alertEscalated, .alertSilenced, .alertResolved, .alertAutoResolved:
       .alerts
     case .personRegistered, .personUpdated, .personRetired, .shiftAssigned, .shiftCancelled, .noShowMarked,
-      .handoverWritten, .healthRegistered, .shiftsSwapped, .signedIn, .signedOut:
+      .handoverWritten, .handoverConfirmed, .healthRegistered, .shiftsSwapped, .signedIn, .signedOut:
       .roster
     case .siteRegistered, .siteUpdated, .siteRetired, .siteOpened, .siteClosed, .roundRecorded, .feverRecorded,
       .disinfectionRecorded, .ventilationRecorded:

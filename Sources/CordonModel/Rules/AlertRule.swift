@@ -26,7 +26,7 @@ public enum Rules {
   public static let all: [any AlertRule] = [
     FeverRule(), RoundOverdueRule(), DisinfectionShortRule(), RoleCoverageRule(), NoShowRule(), StockLevelRule(),
     CoverDaysRule(), DirectiveOverdueRule(), ReceiverFailingRule(), SignInMissingRule(), FollowUpOverdueRule(),
-    ReportUnacknowledgedRule(),
+    ReportUnacknowledgedRule(), HandoverUnconfirmedRule(),
   ]
 
   public static func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {

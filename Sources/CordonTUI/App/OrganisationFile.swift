@@ -55,6 +55,7 @@ public struct OrganisationFile: Sendable {
     "settings": [
       "feverThreshold", "plausibleMin", "plausibleMax", "ackTimeoutMinutes", "maxEscalations", "restHours",
       "coverageLeadMinutes", "lowCoverDays", "signInGraceMinutes",
+      "handoverConfirmMinutes",
     ],
     "units": ["id", "name", "nameEn", "key", "headquarters", "parent", "reserve"],
     "sites": [
@@ -314,7 +315,7 @@ public struct OrganisationFile: Sendable {
         plausibleMax: f.celsius("plausibleMax"), ackTimeoutMinutes: f.int("ackTimeoutMinutes"),
         maxEscalations: f.int("maxEscalations"), restHours: f.int("restHours"),
         coverageLeadMinutes: f.int("coverageLeadMinutes"), lowCoverDays: f.int("lowCoverDays"),
-        signInGraceMinutes: f.int("signInGraceMinutes"))
+        signInGraceMinutes: f.int("signInGraceMinutes"), handoverConfirmMinutes: f.int("handoverConfirmMinutes"))
       collect(f)
       settingsCommand = (.changeSettings(c), f.entry)
     }
