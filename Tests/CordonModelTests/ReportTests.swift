@@ -101,6 +101,81 @@ final class ReportTests: XCTestCase {
     XCTAssertTrue(heating.feverCases.isEmpty)
   }
 
+  /// The lines of one "## " section of a Markdown report, its heading left out.
+  static func section(_ heading: String, of text: String) -> [String] {
+    let lines = text.components(separatedBy: "\n")
+    guard let start = lines.firstIndex(of: "## " + heading) else { return [] }
+    return Array(lines[(start + 1)...].prefix { !$0.hasPrefix("## ") }).filter { !$0.isEmpty }
+  }
+
+  /// Thirty fever cases and no round: the summary counts them, and beyond
+  /// twenty the report counts them by site and lists only the newest twenty.
+  func testFeverCasesWithoutRoundsAreCountedAndGroupedBySiteBeyondTwenty() throws {
+    var h = Harness()
+    let sites = ["ht-1", "ht-2", "ht-3"]
+    for i in 0..<30 {
+      h.advance(minutes: 1)
+      try h.run(.recordFever(site: sites[i % 3], personName: "病例\(i)", reading: Celsius(tenths: 381)))
+    }
+    let day = h.state.calendar.day(of: h.now)
+    let r = DailyReport(day: day, records: h.journal, end: h.state)
+    XCTAssertEqual(r.rounds, 0)
+    XCTAssertEqual(r.fevers, 30)
+    XCTAssertEqual(r.checked, 30)
+    XCTAssertEqual(r.feverCases.count, 30)
+    XCTAssertEqual(r.feverCasesBySite(h.state).map(\.count), [10, 10, 10])
+    XCTAssertEqual(r.feverCasesBySite(h.state).map(\.site), sites)
+    let text = ReportRenderer.render(r, state: h.state, format: .md, strings: Strings(.zh))
+    let lines = Self.section("二、体温检测", of: text)
+    XCTAssertEqual(
+      Array(lines.prefix(5)),
+      ["- 测温 0 轮，检测 30 人次，发热 30 人", "- 第一热力站：发热 10 人", "- 第二热力站：发热 10 人", "- 第三热力站：发热 10 人", "- 最近 20 例："],
+      text)
+    // The newest twenty, newest first; the ten oldest are not listed.
+    let listed = lines.dropFirst(5).map { $0.split(separator: " ").dropFirst(3).first.map(String.init) ?? $0 }
+    XCTAssertEqual(listed, (10..<30).reversed().map { "病例\($0)" }, text)
+    let csv = ReportRenderer.render(r, state: h.state, format: .csv, strings: Strings(.en))
+    XCTAssertTrue(csv.contains("2. Temperature checks,,fevers,30"), csv)
+    XCTAssertTrue(csv.contains("2. Temperature checks,Heating Company,fevers at Heat station 1,10"), csv)
+
+    // Twenty or fewer: every case one by one in the order entered, no grouping.
+    var few = Harness()
+    for i in 0..<20 {
+      few.advance(minutes: 1)
+      try few.run(.recordFever(site: "ht-1", personName: "病例\(i)", reading: Celsius(tenths: 381)))
+    }
+    let small = DailyReport(day: day, records: few.journal, end: few.state)
+    XCTAssertFalse(small.feverCasesGrouped)
+    XCTAssertTrue(small.feverCasesBySite(few.state).isEmpty)
+    let smallLines = Self.section(
+      "二、体温检测", of: ReportRenderer.render(small, state: few.state, format: .md, strings: Strings(.zh)))
+    XCTAssertEqual(smallLines.count, 21, smallLines.joined(separator: "\n"))
+    XCTAssertEqual(smallLines.first, "- 测温 0 轮，检测 20 人次，发热 20 人")
+    XCTAssertTrue(smallLines[1].hasSuffix("病例0 38.1℃"), smallLines[1])
+  }
+
+  /// A round counts the cases entered before it and the ones it said were
+  /// still to come; only cases no round counts are added to the summary.
+  func testFeverSummaryAddsOnlyTheCasesNoRoundCounts() throws {
+    var h = Harness()
+    // Two entered, then a round that counts them.
+    try h.run(.recordFever(site: "ht-1", personName: "甲", reading: Celsius(tenths: 381)))
+    try h.run(.recordFever(site: "ht-1", personName: "乙", reading: Celsius(tenths: 381)))
+    h.advance(minutes: 1)
+    try h.run(.recordRound(site: "ht-1", checked: 10, fevers: 2, acceptMissingCases: false))
+    // A round at another site saying one case is still to be entered, then that case.
+    try h.run(.recordRound(site: "ht-2", checked: 5, fevers: 1, acceptMissingCases: true))
+    h.advance(minutes: 1)
+    try h.run(.recordFever(site: "ht-2", personName: "丙", reading: Celsius(tenths: 390)))
+    // And one after the last round at ht-1, which no round counts.
+    try h.run(.recordFever(site: "ht-1", personName: "丁", reading: Celsius(tenths: 382)))
+    let r = DailyReport(day: h.state.calendar.day(of: h.now), records: h.journal, end: h.state)
+    XCTAssertEqual(r.rounds, 2)
+    XCTAssertEqual(r.fevers, 4)
+    XCTAssertEqual(r.checked, 16)
+    XCTAssertEqual(r.feverCases.map(\.person), ["甲", "乙", "丙", "丁"])
+  }
+
   func testAuditFiltersByActorUnitAndTime() throws {
     let h = try DemoDay.run()
     let cal = h.state.calendar

@@ -27,6 +27,10 @@ public struct DailyReport: Sendable, Equatable {
     public var minimum: Quantity
   }
 
+  /// Up to this many fever cases are listed one by one; beyond it the
+  /// report counts them by site and lists the newest this many.
+  public static let feverCasesListed = 20
+
   public var day: Int
   public var unitFilter: String?
   public var people: [UnitPeople]
@@ -89,13 +93,16 @@ public struct DailyReport: Sendable, Equatable {
     var requestIDs: [String] = []
     var directiveIDs: [String] = []
     var notes: [HandoverNote] = []
+    var cover = FeverCover()
     for r in dayRecords {
       switch r.event {
       case .roundRecorded(let site, let round) where keep(siteUnit(site)):
         rounds += 1
         checked = checked.clampedAdding(round.checked)
         fevers = fevers.clampedAdding(round.fevers)
+        cover.round(at: site, owing: round.casesToEnter)
       case .feverRecorded(let c) where keep(siteUnit(c.site)):
+        cover.fever(at: c.site)
         cases.append(FeverLine(at: c.at, site: c.site, person: c.personName, reading: c.reading))
       case .ventilationRecorded(let site) where keep(siteUnit(site)):
         ventilations += 1
@@ -116,8 +123,11 @@ public struct DailyReport: Sendable, Equatable {
       }
     }
     self.rounds = rounds
-    self.checked = checked
-    self.fevers = fevers
+    // A fever case that no round of the day counts (entered after the
+    // site's last round, or with no round at all) is still a fever and a
+    // person checked: the summary never says fewer than the cases it lists.
+    self.fevers = fevers.clampedAdding(cover.uncounted)
+    self.checked = checked.clampedAdding(cover.uncounted)
     self.feverCases = cases
     self.ventilations = ventilations
     self.alertsRaised = raised
@@ -150,6 +160,48 @@ public struct DailyReport: Sendable, Equatable {
 }
 
 extension DailyReport {
+  /// Which of the day's fever cases a round counts, site by site. A round
+  /// counts the cases entered at its site since the round before, and the
+  /// ones it said were still to be entered (`casesToEnter`).
+  struct FeverCover {
+    var pending: [String: Int] = [:]
+    var owed: [String: Int] = [:]
+    mutating func round(at site: String, owing: Int) {
+      pending[site] = 0
+      owed[site] = max(0, owing)
+    }
+    mutating func fever(at site: String) {
+      if let o = owed[site], o > 0 { owed[site] = o - 1 } else { pending[site, default: 0] += 1 }
+    }
+    var uncounted: Int { pending.values.reduce(0) { $0.clampedAdding($1) } }
+  }
+
+  public struct SiteCount: Sendable, Equatable {
+    public var site: String
+    public var count: Int
+  }
+
+  /// Whether the fever cases are too many to list one by one.
+  public var feverCasesGrouped: Bool { feverCases.count > Self.feverCasesListed }
+
+  /// Fever cases per site, most first (then in the organisation's site
+  /// order); only for a grouped report, empty otherwise.
+  public func feverCasesBySite(_ state: CordonState) -> [SiteCount] {
+    guard feverCasesGrouped else { return [] }
+    var counts: [String: Int] = [:]
+    for c in feverCases { counts[c.site, default: 0] += 1 }
+    let order = Dictionary(state.siteOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    return counts.map { SiteCount(site: $0.key, count: $0.value) }
+      .sorted { ($1.count, order[$0.site] ?? Int.max, $0.site) < ($0.count, order[$1.site] ?? Int.max, $1.site) }
+  }
+
+  /// The cases the report lists: all of them in the order entered, or,
+  /// grouped, the newest `feverCasesListed`, newest first.
+  public var feverCasesListedLines: [FeverLine] {
+    guard feverCasesGrouped else { return feverCases }
+    return Array(feverCases.reversed().prefix(Self.feverCasesListed))
+  }
+
   public struct DirectiveReplyLine: Sendable, Equatable {
     public var at: Instant
     public var directive: String

@@ -69,7 +69,11 @@ public enum ReportRenderer {
     heading(t("report.temperature"), level: 2)
     item(t("report.rounds", String(r.rounds), String(r.checked), String(r.fevers)))
     if r.feverCases.isEmpty { item(t("report.noFever")) }
-    for c in r.feverCases {
+    for g in r.feverCasesBySite(state) {
+      item(t("report.feverBySite", state.siteName(g.site, lang), String(g.count)))
+    }
+    if r.feverCasesGrouped { item(t("report.feverNewest", String(DailyReport.feverCasesListed))) }
+    for c in r.feverCasesListedLines {
       item("\(cal.formatTime(c.at)) \(state.siteName(c.site, lang)) \(c.person) \(c.reading)℃")
     }
 
@@ -149,6 +153,12 @@ public enum ReportRenderer {
     rows.append([t("report.temperature"), "", t("report.csv.rounds"), String(r.rounds)])
     rows.append([t("report.temperature"), "", t("report.csv.checked"), String(r.checked)])
     rows.append([t("report.temperature"), "", t("report.csv.fevers"), String(r.fevers)])
+    for g in r.feverCasesBySite(state) {
+      rows.append([
+        t("report.temperature"), state.unitName(state.sites[g.site]?.unit ?? "", lang),
+        t("report.csv.feversAt", state.siteName(g.site, lang)), String(g.count),
+      ])
+    }
     for d in r.disinfection {
       rows.append([t("report.disinfection"), state.unitName(d.unit, lang), t("report.required"), String(d.required)])
       rows.append([t("report.disinfection"), state.unitName(d.unit, lang), t("report.done"), String(d.done)])
