@@ -40,7 +40,8 @@ struct Report: ParsableCommand {
           ? try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
           : (try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1)), store.state)
         if let unit, end.units[unit] == nil { throw Fatal(description: "--unit: no such unit \(unit)", code: 2) }
-        let report = DailyReport(day: day, unit: unit, records: records, end: end)
+        let report = DailyReport(
+          day: day, unit: unit, records: records, end: end, now: day < today ? nil : Instant.now())
         return ReportRenderer.render(report, state: end, format: fmt, strings: Strings(lang == "en" ? .en : .zh))
       }
       try JournalReader.emit(text, to: out, bom: fmt == .csv)

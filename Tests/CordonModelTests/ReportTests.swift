@@ -63,7 +63,7 @@ final class ReportTests: XCTestCase {
   func testDailyReportMatchesGoldenFilesInEachFormatAndLanguage() throws {
     let h = try DemoDay.run()
     let day = h.state.calendar.day(of: Harness.morning)
-    let report = DailyReport(day: day, records: h.journal, end: h.state)
+    let report = DailyReport(day: day, records: h.journal, end: h.state, now: h.now)
     let update = ProcessInfo.processInfo.environment["CORDON_UPDATE_GOLDEN"] == "1"
     for lang in Language.allCases {
       for format in ReportFormat.allCases {
@@ -174,6 +174,62 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(r.fevers, 4)
     XCTAssertEqual(r.checked, 16)
     XCTAssertEqual(r.feverCases.map(\.person), ["甲", "乙", "丙", "丁"])
+  }
+
+  /// Sign-in punctuality: on time up to the grace period exactly, late by
+  /// minutes from the start 1 ms after it, not signed in, signed in for by
+  /// the command role, and not yet due for a later shift.
+  func testSignInPunctualityAtTheGraceBoundaryAndForOthers() throws {
+    var h = Harness()
+    let cal = h.state.calendar
+    let day = cal.day(of: h.now)
+    func evening(_ unit: String) throws -> Shift {
+      try XCTUnwrap(h.state.shifts["demo-\(unit)-officer-\(day)-2"])
+    }
+    let onTime = try evening("jinyuan")
+    let late = try evening("jindun")
+    let forOther = try evening("heating")
+    let missing = try evening("hq")
+    h.now = onTime.start.adding(minutes: 15)
+    try h.run(.signIn(shift: onTime.id), actor: onTime.person)
+    h.now = Instant(milliseconds: late.start.adding(minutes: 15).milliseconds + 1)
+    try h.run(.signIn(shift: late.id), actor: late.person)
+    h.now = forOther.start.adding(minutes: 5)
+    try h.run(.signIn(shift: forOther.id), actor: "hq-duty")
+    h.now = missing.start.adding(minutes: 20)
+    let r = DailyReport(day: day, records: h.journal, end: h.state, now: h.now)
+    func line(_ s: Shift) -> DailyReport.SignInLine? { r.signIns.first { $0.shift == s.id } }
+    XCTAssertEqual(line(onTime)?.status, .onTime)
+    XCTAssertEqual(line(late)?.status, .late(minutes: 15))
+    XCTAssertEqual(line(forOther)?.status, .onTime)
+    XCTAssertEqual(line(forOther)?.signIn?.by, "hq-duty")
+    XCTAssertEqual(line(missing)?.status, .missing)
+    // The 08:00 shifts signed in at the change; the 00:00 ones before the
+    // harness started never did; the 20:00 managers are not due at 16:20.
+    let jinyuan = try XCTUnwrap(r.signInCounts.first { $0.unit == "jinyuan" })
+    XCTAssertEqual(jinyuan.onTime, 4)
+    XCTAssertEqual(jinyuan.missing, 1)
+    XCTAssertEqual(jinyuan.notDue, 1)
+    XCTAssertEqual(r.signInCounts.first { $0.unit == "heating" }?.forOther, 1)
+    // After the day (no `now`), a shift never signed in is missed.
+    let afterwards = DailyReport(day: day, records: h.journal, end: h.state)
+    XCTAssertEqual(afterwards.signInCounts.first { $0.unit == "jinyuan" }?.notDue, 0)
+    XCTAssertEqual(afterwards.signInCounts.first { $0.unit == "jinyuan" }?.missing, 2)
+
+    let zh = Self.section("十二、接班签到", of: ReportRenderer.render(r, state: h.state, format: .md, strings: Strings(.zh)))
+    XCTAssertEqual(zh.first, "| 单位 | 准时 | 迟到 | 未签到 | 代签 | 未到时间 |")
+    XCTAssertTrue(zh.contains("| 金源物业 | 4 | 0 | 1 | 0 | 1 |"), zh.joined(separator: "\n"))
+    let person = { (s: Shift) in h.state.personName(s.person) }
+    XCTAssertTrue(zh.contains("- 16:00 金盾护卫 值班人员 \(person(late))：迟到 15 分钟（16:15 签到）"), zh.joined(separator: "\n"))
+    XCTAssertTrue(zh.contains("- 16:00 集团机关 值班人员 \(person(missing))：未签到"), zh.joined(separator: "\n"))
+    XCTAssertTrue(zh.contains("- 16:00 热力总公司 值班人员 \(person(forOther))：由 hq-duty 代签（16:05）"), zh.joined(separator: "\n"))
+    XCTAssertFalse(zh.contains { $0.contains(person(onTime)) }, "on time is only counted")
+    let csv = ReportRenderer.render(r, state: h.state, format: .csv, strings: Strings(.en))
+    XCTAssertTrue(csv.contains("12. Sign-in at shift change,Jindun Security,late,1"), csv)
+    XCTAssertTrue(csv.contains("12. Sign-in at shift change,Heating Company,entered for them,1"), csv)
+    // Scoped to one unit, only its shifts.
+    let one = DailyReport(day: day, unit: "jinyuan", records: h.journal, end: h.state, now: h.now)
+    XCTAssertEqual(Set(one.signIns.map(\.unit)), ["jinyuan"])
   }
 
   func testAuditFiltersByActorUnitAndTime() throws {

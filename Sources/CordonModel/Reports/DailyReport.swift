@@ -60,10 +60,16 @@ public struct DailyReport: Sendable, Equatable {
   public var reportsUp: [UpReport] = []
   /// Replies to directives given that day.
   public var directiveReplies: [DirectiveReplyLine] = []
+  /// The day's shifts and their sign-ins (SignInPunctuality.swift).
+  public var signIns: [SignInLine] = []
 
   /// `records` are the records of the day (any extra are ignored); `end` is
-  /// the state at the end of the day (or now, for today).
-  public init(day: Int, unit: String? = nil, records: [EventRecord<CordonEvent>], end: CordonState) {
+  /// the state at the end of the day (or now, for today). `now` is when the
+  /// report is written (a shift whose sign-in is not due yet is not counted
+  /// as missed); nil means after the day's end.
+  public init(
+    day: Int, unit: String? = nil, records: [EventRecord<CordonEvent>], end: CordonState, now: Instant? = nil
+  ) {
     let cal = end.calendar
     self.day = day
     self.unitFilter = unit
@@ -156,6 +162,7 @@ public struct DailyReport: Sendable, Equatable {
     alertsOpen = end.alerts.values.filter { $0.isActive && keep($0.unit) }
       .sorted { (-$0.severity.rawValue, $0.number) < (-$1.severity.rawValue, $1.number) }
     collectDutyLog(dayRecords, end: end, keep: keep)
+    collectSignIns(end: end, now: now ?? cal.startOfDay(day + 1), keep: keep)
   }
 }
 

@@ -127,10 +127,12 @@ public enum ReportRenderer {
         "\(cal.formatTime(n.at)) \(state.unitName(n.unit, lang)) \(n.author): \(n.text.replacingOccurrences(of: "\n", with: " "))"
       )
     }
-    for line in dutyLogSections(r, state: state, strings: t) {
+    for line in dutyLogSections(r, state: state, strings: t) + signInSection(r, state: state, strings: t) {
       switch line {
       case .heading(let h): heading(h, level: 2)
       case .item(let i): item(i)
+      case .header(let cells): header(cells)
+      case .row(let cells): row(cells)
       }
     }
     flush()
@@ -176,12 +178,13 @@ public enum ReportRenderer {
       ])
     }
     rows.append([t("report.directiveReplies"), "", t("stage.replied"), String(r.directiveReplies.count)])
+    rows += signInRows(r, state: state, strings: t)
     return CSVWriter.write(rows)
   }
 }
 
 extension ReportRenderer {
-  enum Line { case heading(String), item(String) }
+  enum Line { case heading(String), item(String), header([String]), row([String]) }
 
   /// Significant duty-log entries and open follow-ups, reports up and their
   /// replies, directive replies: headings and items, for either text format.

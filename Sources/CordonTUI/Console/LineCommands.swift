@@ -183,9 +183,10 @@ enum LineCommands {
     let state = m.state
     let t = m.strings
     let day = state.calendar.day(of: m.now)
+    let now = m.now
     func report(_ format: ReportFormat) -> String {
       ReportRenderer.render(
-        DailyReport(day: day, records: records, end: state), state: state, format: format, strings: t)
+        DailyReport(day: day, records: records, end: state, now: now), state: state, format: format, strings: t)
     }
     switch purpose {
     case .report:
