@@ -60,7 +60,7 @@ public enum AlertAction: Codable, Sendable, Equatable {
   case reopened
   case acknowledged
   case assigned(to: String)
-  case escalated(level: Int)
+  case escalated(level: Int, step: EscalationStep?)
   case silenced(until: Instant, reason: String)
   case resolved(note: String)
   case autoResolved
@@ -92,6 +92,8 @@ public struct Alert: Codable, Sendable, Equatable {
   public var assignee: String?
   public var escalationLevel: Int
   public var lastEscalation: Instant?
+  /// The last step along the roster (nil before the first, or from an old journal).
+  public var escalation: EscalationStep?
   public var silencedUntil: Instant?
   public var silenceReason: String?
   public var resolvedAt: Instant?

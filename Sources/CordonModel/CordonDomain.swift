@@ -77,7 +77,7 @@ extension CordonEvent {
     switch self {
     case .alertRaised(let r): r.key
     case .alertRepeated(let k, _, _), .alertReopened(let k, _, _), .alertSeverityChanged(let k, _, _),
-      .alertAcknowledged(let k), .alertAssigned(let k, _), .alertEscalated(let k, _), .alertSilenced(let k, _, _),
+      .alertAcknowledged(let k), .alertAssigned(let k, _), .alertEscalated(let k, _, _), .alertSilenced(let k, _, _),
       .alertResolved(let k, _), .alertAutoResolved(let k):
       k
     default: nil

@@ -62,7 +62,9 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case alertSeverityChanged(key: AlertKey, severity: Severity, args: [String])
   case alertAcknowledged(key: AlertKey)
   case alertAssigned(key: AlertKey, to: String)
-  case alertEscalated(key: AlertKey, level: Int)
+  /// `step` names whom along the live roster (EscalationChain.swift); nil in
+  /// journals written before escalation followed the roster.
+  case alertEscalated(key: AlertKey, level: Int, step: EscalationStep?)
   case alertSilenced(key: AlertKey, until: Instant, reason: String)
   case alertResolved(key: AlertKey, note: String)
   case alertAutoResolved(key: AlertKey)

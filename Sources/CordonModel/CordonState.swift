@@ -237,6 +237,7 @@ public struct CordonState: Codable, Sendable, Equatable {
         $0.resolvedAt = nil
         $0.escalationLevel = 0
         $0.lastEscalation = nil
+        $0.escalation = nil
       }
     case .alertSeverityChanged(let key, let severity, let args):
       updateAlert(key, record, .severityChanged(severity)) {
@@ -251,10 +252,11 @@ public struct CordonState: Codable, Sendable, Equatable {
       }
     case .alertAssigned(let key, let to):
       updateAlert(key, record, .assigned(to: to)) { $0.assignee = to }
-    case .alertEscalated(let key, let level):
-      updateAlert(key, record, .escalated(level: level)) {
+    case .alertEscalated(let key, let level, let step):
+      updateAlert(key, record, .escalated(level: level, step: step)) {
         $0.escalationLevel = level
         $0.lastEscalation = now
+        $0.escalation = step
       }
     case .alertSilenced(let key, let until, let reason):
       updateAlert(key, record, .silenced(until: until, reason: reason)) {

@@ -12,6 +12,14 @@ extension Strings {
     "report.signIn.missingLine": "{0}：未签到",
     "report.signIn.noShowLine": "{0}：未签到（已标记未到岗）",
     "report.signIn.forOtherLine": "{0}：由 {1} 代签（{2}）",
+    "escalation.dutyRoom": "值班室",
+    "detail.escalation": "升级",
+    "notify.escalationStep": "告警未确认：{0}。{1}",
+    "escalation.to": "第 {0} 级升级至 {1} {2} {3}（电话 {4}）",
+    "escalation.toNobody": "第 {0} 级升级至 {1} {2}（无人值班）",
+    "escalation.skipped": "{0} {1} 无人值班，跳过",
+    "escalation.noPhone": "无电话",
+    "escalation.separator": "；",
   ]
 
   static let dutyRoomEn: [String: String] = [
@@ -26,5 +34,13 @@ extension Strings {
     "report.signIn.missingLine": "{0}: not signed in",
     "report.signIn.noShowLine": "{0}: not signed in (marked no-show)",
     "report.signIn.forOtherLine": "{0}: entered by {1} for them ({2})",
+    "escalation.dutyRoom": "duty room",
+    "detail.escalation": "Escalation",
+    "notify.escalationStep": "Alert not acknowledged: {0}. {1}",
+    "escalation.to": "level {0} to {1} {2} {3} (phone {4})",
+    "escalation.toNobody": "level {0} to {1} {2} (no one on duty)",
+    "escalation.skipped": "no one on duty as {0} {1}, skipped",
+    "escalation.noPhone": "no phone",
+    "escalation.separator": "; ",
   ]
 }

@@ -50,20 +50,9 @@ public enum Notifier {
       case .alertReopened(let key, _, _): candidates += alertCandidate(key, after)
       case .alertSeverityChanged(let key, let severity, _) where severity == .critical:
         candidates += alertCandidate(key, after)
-      case .alertEscalated(let key, let level):
+      case .alertEscalated(let key, let level, let step):
         guard let alert = after.alerts[key] else { continue }
-        let duty = onDuty(unit: alert.unit, in: after, at: now)
-        candidates.append(
-          Candidate(
-            kind: .escalation, severity: alert.severity, unit: alert.unit, rule: key.rule, subject: key.description,
-            text: localized { s in
-              s.format(
-                "notify.escalation",
-                [
-                  String(level), alert.message(after, s),
-                  duty.map { after.personName($0.id) } ?? after.unitName(alert.unit, s.language),
-                ])
-            }, person: duty?.id, phone: duty?.phone))
+        candidates.append(escalationCandidate(alert, level: level, step: step, after, now: now))
       case .directiveIssued(let d):
         for unit in d.targets {
           candidates.append(
@@ -177,6 +166,35 @@ public enum Notifier {
         kind: .alert, severity: alert.severity, unit: alert.unit, rule: key.rule, subject: key.description,
         text: localized { s in alert.message(state, s) })
     ]
+  }
+
+  /// An escalation step for the person on duty it names, with their phone
+  /// in the message, as the event recorded them. A step from an old journal
+  /// (none recorded) goes to whoever is on duty at the unit now.
+  static func escalationCandidate(
+    _ alert: Alert, level: Int, step: EscalationStep?, _ state: CordonState, now: Instant
+  ) -> Candidate {
+    let key = alert.key
+    guard let step else {
+      let duty = onDuty(unit: alert.unit, in: state, at: now)
+      return Candidate(
+        kind: .escalation, severity: alert.severity, unit: alert.unit, rule: key.rule, subject: key.description,
+        text: localized { s in
+          s.format(
+            "notify.escalation",
+            [
+              String(level), alert.message(state, s),
+              duty.map { state.personName($0.id) } ?? state.unitName(alert.unit, s.language),
+            ])
+        }, person: duty?.id, phone: duty?.phone)
+    }
+    return Candidate(
+      kind: .escalation, severity: alert.severity, unit: alert.unit, rule: key.rule,
+      subject: key.description,
+      text: localized { s in
+        s.format(
+          "notify.escalationStep", [alert.message(state, s), step.words(level: level, state: state, strings: s)])
+      }, person: step.person, phone: step.phone)
   }
 
   /// Who is on duty at a unit now: the leader first, then the manager, then the officer.

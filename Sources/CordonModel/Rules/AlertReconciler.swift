@@ -40,7 +40,9 @@ public enum AlertReconciler {
   }
 
   /// Unacknowledged critical alerts escalate every ack-timeout, at most
-  /// `maxEscalations` times. A silenced alert does not escalate.
+  /// `maxEscalations` times, along the live roster: the unit's 值班人员, its
+  /// 值班经理, its 带班领导, then HQ's duty room, each step naming who is on
+  /// duty at `now` (EscalationChain). A silenced alert does not escalate.
   public static func escalations(state: CordonState, now: Instant) -> [CordonEvent] {
     let timeout = Int64(state.settings.ackTimeoutMinutes)
     var out: [CordonEvent] = []
@@ -50,7 +52,8 @@ public enum AlertReconciler {
         && (a.lastEscalation ?? a.lastSeen).adding(minutes: timeout) <= now
     }
     for a in due.sorted(by: { $0.key < $1.key }) {
-      out.append(.alertEscalated(key: a.key, level: a.escalationLevel + 1))
+      let step = EscalationChain.next(after: a.escalation?.tier, unit: a.unit, in: state, at: now)
+      out.append(.alertEscalated(key: a.key, level: a.escalationLevel + 1, step: step))
     }
     return out
   }

@@ -131,18 +131,24 @@ extension AlertPane {
     var out = ["#\(a.number) \(a.message(state, t))", "\(t("col.unit")): \(state.unitName(a.unit, t.language))"]
     if let who = a.acknowledgedBy { out.append("\(t("state.acknowledged")): \(who)") }
     if let who = a.assignee { out.append(t("history.assigned", who)) }
-    for h in a.history { out.append("  \(cal.format(h.at))  \(h.actor)  \(Self.describe(h.action, t))") }
+    if a.isActive, let step = a.escalation {
+      out.append("\(t("detail.escalation")): \(step.words(level: a.escalationLevel, state: state, strings: t))")
+    }
+    for h in a.history {
+      out.append("  \(cal.format(h.at))  \(h.actor)  \(Self.describe(h.action, state: state, t))")
+    }
     return ("#\(a.number)", out)
   }
 
-  static func describe(_ a: AlertAction, _ t: Strings) -> String {
+  static func describe(_ a: AlertAction, state: CordonState, _ t: Strings) -> String {
     switch a {
     case .raised: t("history.raised")
     case .repeated: t("history.repeated")
     case .reopened: t("history.reopened")
     case .acknowledged: t("history.acknowledged")
     case .assigned(let to): t("history.assigned", to)
-    case .escalated(let level): t("history.escalated", String(level))
+    case .escalated(let level, let step):
+      step.map { $0.words(level: level, state: state, strings: t) } ?? t("history.escalated", String(level))
     case .silenced(let until, let reason): t("history.silenced", until.description, reason)
     case .resolved(let note): t("history.resolved", note)
     case .autoResolved: t("history.autoResolved")
