@@ -139,6 +139,12 @@ public struct LocalCalendar: Codable, Sendable, Hashable {
     let p = parts(t)
     return String(format: "%04d-%02d-%02d %02d:%02d", p.year, p.month, p.day, p.hour, p.minute)
   }
+  /// "02-07 08:00": for a time on another day where the year goes without
+  /// saying; cut to five cells it still reads as the month and day.
+  public func formatMonthDayTime(_ t: Instant) -> String {
+    let p = parts(t)
+    return String(format: "%02d-%02d %02d:%02d", p.month, p.day, p.hour, p.minute)
+  }
   public func formatTime(_ t: Instant) -> String {
     let p = parts(t)
     return String(format: "%02d:%02d", p.hour, p.minute)

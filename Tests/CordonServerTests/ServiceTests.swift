@@ -179,7 +179,8 @@ final class ServiceTests: XCTestCase {
     let end = try store.state(atSeq: seq)
     store.close()
     let expected = ReportRenderer.render(
-      DailyReport(day: today, records: records, end: end), state: end, format: .csv, strings: Strings(.en))
+      DailyReport(day: today, records: records, end: end, now: Instant.now()), state: end, format: .csv,
+      strings: Strings(.en))
     let report = try runProgram(
       binary,
       ["report", "daily", "--data", dest.path, "--date", cal.formatDay(today), "--format", "csv", "--lang", "en"])

@@ -39,6 +39,32 @@ final class DutyPaneTests: XCTestCase {
     }
   }
 
+  /// An entry from an earlier day shows its month and day in the time
+  /// column, at 80 columns too (it read "2026-", the year cut to five cells).
+  func testAnEarlierDaysEntryShowsItsMonthAndDay() throws {
+    for (width, height) in [(80, 24), (120, 36)] {
+      let f = try ScreenFixture(width: width, height: height)
+      try f.submit(
+        .logEntry(
+          unit: "jinyuan", channel: .phone, from: "区防控办", text: "昨日来电通知加强门岗测温", action: "",
+          significant: false, followUpDue: nil, owner: ""))
+      f.clock.advance(minutes: 24 * 60)
+      try f.submit(
+        .logEntry(
+          unit: "jinyuan", channel: .phone, from: "区防控办", text: "今日来电核实落实情况", action: "",
+          significant: false, followUpDue: nil, owner: ""))
+      f.press(.char("5"))
+      f.settle()
+      let screen = f.lines.joined(separator: "\n")
+      let earlier = try XCTUnwrap(f.row(containing: "昨日来电"), screen)
+      XCTAssertTrue(earlier.contains("02-07"), "\(width)x\(height): \(earlier)")
+      XCTAssertFalse(earlier.contains("2020-"), "\(width)x\(height): \(earlier)")
+      let today = try XCTUnwrap(f.row(containing: "今日来电"), screen)
+      XCTAssertTrue(today.contains("09:30"), "\(width)x\(height): \(today)")
+      f.assertEveryLineIsExactlyTheWidth()
+    }
+  }
+
   func testTheLogFormRefusesAFollowUpInThePastInlineAndKeepsTheInput() throws {
     let f = try ScreenFixture(width: 80, height: 24)
     let before = f.store.lastSeq

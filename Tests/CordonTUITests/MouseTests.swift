@@ -17,8 +17,27 @@ final class MouseTests: XCTestCase {
       mouse(&m, tab.x + tab.width - 1, strip.y)
       XCTAssertEqual(m.focus, tab.kind, "\(tab.text)")
     }
+    let focus = m.focus
     mouse(&m, 79, 0)
-    XCTAssertEqual(m.focus, .alerts, "a click on the header changes nothing")
+    XCTAssertEqual(m.focus, focus, "a click on the header changes nothing")
+  }
+
+  /// The strip is in pane-number order; when it is too narrow for every tab,
+  /// the alert queue's (pinned) tab still shows whole and the others give way.
+  func testTheTabStripIsInPaneOrderAndKeepsThePinnedTabWhole() throws {
+    let m = try ConsoleUpdateTests.model()
+    let wide = HeaderView.tabs(counts: m.paneCounts(), strings: m.strings, in: Rect(x: 0, y: 1, width: 80, height: 1))
+    XCTAssertEqual(wide.map(\.kind), Panes.kinds)
+    XCTAssertEqual(wide.map(\.x), wide.map(\.x).sorted())
+    for width in [24, 30, 40, 50] {
+      let tabs = HeaderView.tabs(
+        counts: m.paneCounts(), strings: m.strings, in: Rect(x: 0, y: 1, width: width, height: 1))
+      let alerts = try XCTUnwrap(tabs.first { $0.kind == .alerts }, "width \(width)")
+      XCTAssertEqual(alerts.width, DisplayWidth.of(alerts.text), "width \(width): the pinned tab is whole")
+      let order = tabs.map { Panes.kinds.firstIndex(of: $0.kind) ?? -1 }
+      XCTAssertEqual(order, order.sorted(), "width \(width)")
+      XCTAssertLessThanOrEqual((tabs.last.map { $0.x + $0.width }) ?? 0, width)
+    }
   }
 
   func testAClickSelectsTheRowUnderThePointerAndADoubleClickOpensIt() throws {

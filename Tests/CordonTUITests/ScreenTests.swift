@@ -8,7 +8,8 @@ final class ScreenTests: XCTestCase {
     let f = try ScreenFixture(width: 80, height: 24)
     let l = f.lines
     XCTAssertEqual(l[0], " 产投集团 Cordon  2020-02-07 09:30  本地库  演示  duty@集团机关      急 2  警 0 ")
-    XCTAssertEqual(l[1], " 1 值班表  2 检查点状态  3 物资储备 !2  5 值班               4 告警队列 急2 警0 ")
+    // In pane-number order (the alert queue's tab is no longer moved to the right end).
+    XCTAssertEqual(l[1], " 1 值班表  2 检查点状态  3 物资储备 !2  4 告警队列 急2 警0  5 值班              ")
     XCTAssertEqual(l[2], "┌[1 值班表]────────────────────────────────────────────────────────────────────┐")
     XCTAssertEqual(l[3], "│单位          岗位     当前在岗     剩余 下一班       0          12         23│")
     XCTAssertEqual(l[17], "│热力总公司    值班经理 李勇       10h30m 20:00 罗涛   =========#==============│")
@@ -56,7 +57,7 @@ final class ScreenTests: XCTestCase {
     let f = try ScreenFixture(width: 80, height: 24, language: .en)
     // The user part does not fit whole at 80 columns in English, so it is left out rather than cut.
     XCTAssertEqual(f.lines[0], " CIG Group Cordon  2020-02-07 09:30  local store  demo           CRIT 2  WARN 0 ")
-    XCTAssertEqual(f.lines[1], " 1 Duty roster  2 Checkpoints  3 Supply stock !2  5 Duty   4 Alerts CRIT2 WARN0 ")
+    XCTAssertEqual(f.lines[1], " 1 Duty roster  2 Checkpoints  3 Supply stock !2  4 Alerts CRIT2 WARN0  5 Duty  ")
     XCTAssertTrue(f.lines[3].hasPrefix("│Unit          Role     On duty"), f.lines[3])
     f.assertEveryLineIsExactlyTheWidth()
   }

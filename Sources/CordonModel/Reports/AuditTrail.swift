@@ -63,8 +63,10 @@ public enum AuditTrail {
         + (queries.isEmpty
           ? "" : " " + t("audit.handoverQueried", queries.map { String($0.item) }.joined(separator: ",")))
     case .signedIn(let s):
-      detail = "\(s.shift) \(state.personName(s.person))" + (s.forOther ? " " + t("audit.signedInFor", s.by) : "")
-    case .signedOut(let id, _, _): detail = "\(id) \(state.shifts[id].map { state.personName($0.person) } ?? "")"
+      detail =
+        shiftWords(s.shift, person: s.person, state: state, strings: t)
+        + (s.forOther ? " " + t("audit.signedInFor", s.by) : "")
+    case .signedOut(let id, _, _): detail = shiftWords(id, person: nil, state: state, strings: t)
     case .healthRegistered(let h): detail = "\(state.personName(h.person)) \(h.morningCheck?.description ?? "")"
     case .siteOpened(let s, _), .siteClosed(let s), .ventilationRecorded(let s): detail = state.siteName(s, lang)
     case .roundRecorded(let s, let r): detail = "\(state.siteName(s, lang)) \(r.checked)/\(r.fevers)"
@@ -93,6 +95,9 @@ public enum AuditTrail {
     case .siteRetired(let id): detail = "\(id) \(state.siteName(id, lang))"
     case .itemRetired(let id): detail = "\(id) \(state.itemName(id, lang))"
     case .personRetired(let id): detail = "\(id) \(state.personName(id))"
+    case .alertEscalated(let k, let level, let step?):
+      let alert = state.alerts[k].map { "#\($0.number) \($0.message(state, t))" } ?? k.description
+      detail = "\(alert) · \(step.words(level: level, state: state, strings: t))"
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
       detail = dutyDetail(e, state: state, strings: t)
@@ -104,6 +109,18 @@ public enum AuditTrail {
       }
     }
     return detail.isEmpty ? label : "\(label): \(detail)"
+  }
+
+  /// A shift as a person reads it: unit, role, who, and its hours; the id
+  /// only when the shift is unknown.
+  static func shiftWords(_ id: String, person: String?, state: CordonState, strings t: Strings) -> String {
+    guard let s = state.shifts[id] else {
+      return [id, person.map { state.personName($0) }].compactMap { $0 }.joined(separator: " ")
+    }
+    let cal = state.calendar
+    return
+      "\(state.unitName(s.unit, t.language)) \(t("role.\(s.role.rawValue)")) \(state.personName(person ?? s.person)) "
+      + "\(cal.format(s.start))~\(cal.day(of: s.end) == cal.day(of: s.start) ? cal.formatTime(s.end) : cal.formatMonthDayTime(s.end))"
   }
 
   /// Units an event concerns, for the unit filter.

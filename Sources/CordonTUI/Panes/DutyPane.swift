@@ -44,7 +44,8 @@ public struct DutyPane: ConsolePane {
       TableColumn(t("duty.col.text"), min: 16, max: 90, priority: 10),
       TableColumn(t("duty.col.state"), min: 8, max: 14, priority: 8),
     ]
-    func time(_ at: Instant) -> String { cal.day(of: at) == today ? cal.formatTime(at) : cal.format(at) }
+    // Today's time, or another day's month and day first (a narrow column keeps "02-06").
+    func time(_ at: Instant) -> String { cal.day(of: at) == today ? cal.formatTime(at) : cal.formatMonthDayTime(at) }
     func line(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ") }
     var out: [TableRow] = []
     for row in rows(state) {

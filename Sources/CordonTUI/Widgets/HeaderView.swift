@@ -66,28 +66,24 @@ enum HeaderView {
     var width: Int
   }
 
+  /// In pane-number order. A pinned tab (the alert queue's) is never cut
+  /// for want of room: the room it needs is kept free, and an unpinned tab
+  /// that no longer fits is shortened, or left out, instead.
   static func tabs(counts: PaneCounts, strings t: Strings, in r: Rect) -> [Tab] {
-    func label(_ i: Int, _ p: any ConsolePane) -> String {
-      " \(i + 1) \(t(p.kind.titleKey))\(p.badge(counts[p.kind], t)) "
+    let panes = Panes.all.enumerated().map { i, p in
+      (pane: p, text: " \(i + 1) \(t(p.kind.titleKey))\(p.badge(counts[p.kind], t)) ")
     }
-    let panes = Array(Panes.all.enumerated())
-    let pinned = panes.filter { $0.element.pinnedTab }.map { (label($0.offset, $0.element), $0.element) }
-    let pinnedWidth = pinned.reduce(0) { $0 + DisplayWidth.of($1.0) }
+    let widths = panes.map { DisplayWidth.of($0.text) }
     var out: [Tab] = []
     var x = r.x
-    for (i, pane) in panes where !pane.pinnedTab {
-      let avail = r.maxX - pinnedWidth - x
-      guard avail > 0 else { break }
-      let text = label(i, pane)
-      let w = min(avail, DisplayWidth.of(text))
-      out.append(Tab(kind: pane.kind, text: text, x: x, width: w))
+    for (i, tab) in panes.enumerated() {
+      // The room the pinned tabs after this one still need.
+      let reserve = panes.indices.filter { $0 > i && panes[$0].pane.pinnedTab }.reduce(0) { $0 + widths[$1] }
+      let avail = r.maxX - x - (tab.pane.pinnedTab ? 0 : reserve)
+      guard avail > 0 else { continue }
+      let w = min(avail, widths[i])
+      out.append(Tab(kind: tab.pane.kind, text: tab.text, x: x, width: w))
       x += w
-    }
-    var px = max(x, r.maxX - pinnedWidth)
-    for (text, pane) in pinned {
-      let w = max(0, min(r.maxX - px, DisplayWidth.of(text)))
-      out.append(Tab(kind: pane.kind, text: text, x: px, width: w))
-      px += w
     }
     return out
   }
