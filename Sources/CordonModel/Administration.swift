@@ -123,6 +123,14 @@ public struct SettingsChanges: Sendable, Equatable {
   }
 }
 
+extension CordonState {
+  /// Shifts still to run or running at `now`, in id order: what a move or a
+  /// retirement would cancel (the validator and the console's questions share it).
+  public func openShifts(at now: Instant, _ match: (Shift) -> Bool) -> [Shift] {
+    shifts.values.filter { $0.counts && $0.end > now && match($0) }.sorted { $0.id < $1.id }
+  }
+}
+
 extension CommandValidator {
   /// Administration commands: each change of the organisation, checked field by field.
   func administration(_ command: CordonCommand) throws(Refusal) -> [CordonEvent] {
@@ -455,9 +463,7 @@ extension CommandValidator {
   }
 
   /// Shifts that are still to run or running now, in id order.
-  private func openShifts(_ match: (Shift) -> Bool) -> [Shift] {
-    state.shifts.values.filter { $0.counts && $0.end > context.now && match($0) }.sorted { $0.id < $1.id }
-  }
+  private func openShifts(_ match: (Shift) -> Bool) -> [Shift] { state.openShifts(at: context.now, match) }
 
   /// "3 open shifts" kept as a string-table key and a count, `left.shifts=3`,
   /// so the refusal reads in either language (`Strings.refusal` words it).

@@ -62,6 +62,11 @@ public enum PersonCategory: String, Codable, Sendable, CaseIterable {
     self = c
   }
 
+  /// The register's word for each category, as a refusal lists them.
+  public static var knownWords: String {
+    allCases.map { words[$0]?.first ?? $0.rawValue }.joined(separator: ", ")
+  }
+
   /// Register words first (the label files are written with), then short forms.
   public static let words: [PersonCategory: [String]] = [
     .onDuty: ["值班值守人员", "值班值守", "值班"],

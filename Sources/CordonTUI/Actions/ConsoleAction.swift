@@ -47,8 +47,9 @@ public struct ConsoleAction: Sendable {
   }
 }
 
-/// The registry: the actions every pane has, then each pane's own.
+/// The registry: the views' own actions (first, so a view may give Tab or
+/// Esc its own meaning), the actions every pane has, then each pane's own.
 enum ConsoleActions {
-  static let all: [ConsoleAction] = GlobalActions.all + Panes.all.flatMap(\.actions)
+  static let all: [ConsoleAction] = Panes.views.flatMap(\.actions) + GlobalActions.all + Panes.all.flatMap(\.actions)
   static let byID: [Action: ConsoleAction] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
 }

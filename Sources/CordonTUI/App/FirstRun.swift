@@ -21,7 +21,7 @@ public enum FirstRun {
   /// The console shows this instead of four empty panes: the live state has
   /// no organisation (stepping back to before it was set up is not a first run).
   static func applies(_ m: ConsoleModel) -> Bool {
-    !m.live.hasOrganisation && m.viewAt == nil && m.travelTarget == nil && m.info.at == nil
+    !m.live.hasOrganisation && m.viewAt == nil && m.travelTarget == nil && m.info.at == nil && m.focus != .org
   }
 
   static func place(_ info: SourceInfo) -> Place {
@@ -32,8 +32,10 @@ public enum FirstRun {
   }
 
   /// The screen's lines, in the strings' language. Paths are the user's
-  /// own, shown as text, never interpreted.
-  public static func lines(_ place: Place, strings t: Strings) -> [String] {
+  /// own, shown as text, never interpreted. `byHand`: the reader is of the
+  /// command role at a console, who may also build the organisation in `:org`
+  /// (through a server too: the server checks the role on every command).
+  public static func lines(_ place: Place, strings t: Strings, byHand: Bool = false) -> [String] {
     var out: [String] = []
     switch place {
     case .console(let dir), .serving(let dir):
@@ -55,6 +57,13 @@ public enum FirstRun {
       out.append("  " + t("firstRun.step.initServer"))
       out.append("  " + t("firstRun.step.restart"))
     }
+    // `cordon serve` itself has no console to build it in.
+    if case .serving = place {
+    } else if byHand {
+      out.append("")
+      out.append(t("firstRun.orgHead"))
+      out.append("  " + t("firstRun.orgStep"))
+    }
     out.append("")
     out.append(t("firstRun.demoHead"))
     if case .serving = place {
@@ -70,7 +79,9 @@ public enum FirstRun {
     let t = m.strings
     let width = min(body.width, 100)
     let textWidth = max(10, width - 4)
-    var lines = lines(place(m.info), strings: t).flatMap { $0.isEmpty ? [""] : DisplayWidth.wrap($0, to: textWidth) }
+    var lines = lines(place(m.info), strings: t, byHand: m.info.role == .command).flatMap {
+      $0.isEmpty ? [""] : DisplayWidth.wrap($0, to: textWidth)
+    }
     lines.append("")
     lines.append(t("firstRun.keys"))
     let r = OverlayView.centred(in: body, width: width, height: lines.count + 2)

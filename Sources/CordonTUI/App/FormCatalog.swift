@@ -12,7 +12,7 @@ enum FormCatalog {
   }
 
   /// Codes the store refuses with that a user may override by confirming.
-  static let confirmable: Set<String> = ["round.feverMismatch", "shift.shortRest"]
+  static let confirmable: Set<String> = ["round.feverMismatch", "shift.shortRest", "org.moveShifts"]
 
   static func make(
     _ purpose: FormPurpose, state: CordonState, selection: String?, now: Instant, strings t: Strings
@@ -178,6 +178,8 @@ enum FormCatalog {
         ])
     case .logEntry, .reportUp, .replyReport, .replyDirective, .closeFollowUp, .voidLogEntry:
       return DutyForms.make(purpose, state: state, now: now, strings: t)
+    case .addUnit, .editUnit, .addSite, .editSite, .addPerson, .editPerson, .addItem, .editItem, .changeSettings:
+      return OrgForms.make(purpose, state: state, strings: t)
     }
   }
 
@@ -283,6 +285,8 @@ enum FormCatalog {
         throw FieldError(field: .text, message: t("refusal.field.required"))
       }
       return c
+    case .addUnit, .editUnit, .addSite, .editSite, .addPerson, .editPerson, .addItem, .editItem, .changeSettings:
+      return try OrgForms.command(f, strings: t)
     }
   }
 }

@@ -366,10 +366,7 @@ public struct OrganisationFile: Sendable {
             f.issues.append(
               (
                 f.line("categories"), "\(f.name).categories",
-                t(
-                  "orgfile.unknownCategory", w,
-                  PersonCategory.allCases.map { PersonCategory.words[$0]?.first ?? $0.rawValue }.joined(separator: ", ")
-                )
+                t("orgfile.unknownCategory", w, PersonCategory.knownWords)
               ))
           }
         }

@@ -48,6 +48,8 @@ public struct ConsoleModel {
 
   public internal(set) var size = (width: 0, height: 0)
   var tables: [PaneKind: TableState] = [:]
+  /// The pane the organisation view returns to when it is left.
+  var orgReturn: PaneKind?
   var formToken = 0
   var knownCritical: Set<AlertKey>
   /// A critical alert arrived since the alert queue was last looked at.

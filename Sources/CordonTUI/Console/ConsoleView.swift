@@ -27,7 +27,11 @@ public enum ConsoleView {
       FirstRun.draw(m, in: body, buffer: &buffer)
     } else {
       if let tabs = layout.tabs {
-        HeaderView.drawTabs(counts: counts, focus: m.focus, strings: strings, in: tabs, buffer: &buffer)
+        if m.focus == .org {
+          OrgPane.drawSections(m.options.org, state: state, strings: strings, in: tabs, buffer: &buffer)
+        } else {
+          HeaderView.drawTabs(counts: counts, focus: m.focus, strings: strings, in: tabs, buffer: &buffer)
+        }
       }
       for (pane, rect) in layout.panes.sorted(by: { $0.key.index < $1.key.index }) {
         drawPane(m, pane, counts: counts, in: rect, buffer: &buffer)
@@ -115,7 +119,9 @@ public enum ConsoleView {
     let (data, rows) = m.tableData(pane)
     let focused = pane == m.focus
     let spec = Panes.pane(pane)
-    var title = "\(pane.index + 1) \(m.strings(pane.titleKey))" + spec.titleSuffix(counts[pane], m.strings)
+    // A view outside the tab strip (the organisation) has no number key.
+    let number = Panes.kinds.contains(pane) ? "\(pane.index + 1) " : ""
+    var title = number + m.strings(pane.titleKey) + spec.titleSuffix(counts[pane], m.strings)
     let filter = m.tables[pane]?.filter ?? ""
     if !filter.isEmpty { title += " /\(filter) (\(rows.count)/\(data.rows.count))" }
     BoxView.draw(title: title, focused: focused, in: rect, buffer: &buffer)

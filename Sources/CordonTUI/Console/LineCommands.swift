@@ -96,7 +96,7 @@ enum LineCommands {
         let item = SupplyItem(
           id: all[1], name: LocalizedName(zh: all[2], en: all[2]), unitOfMeasure: LocalizedName(zh: all[3], en: all[3]),
           wholePieces: all.count < 5 || all[4] != "fraction")
-        return m.send(.register([.itemRegistered(item)]))
+        return m.send(.addItem(item))
       },
       // Today's report reads today's records only.
       LineCommand("report", changesData: false) { m, _, _ in [.loadRecords(.report, since: startOfToday(m))] },
@@ -111,6 +111,8 @@ enum LineCommands {
           .loadRecords(.audit(filter: String(text.dropFirst(5)).trimmingCharacters(in: .whitespaces)), since: since)
         ]
       },
+      // The organisation view: the command role only.
+      LineCommand("org", changesData: false) { m, _, _ in m.openOrg() },
       LineCommand("live", changesData: false) { m, _, _ in
         m.goLive()
         return []

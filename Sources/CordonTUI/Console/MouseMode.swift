@@ -42,6 +42,14 @@ enum MouseMode {
     let layout = m.layout
     if let strip = layout.tabs, strip.contains(x: e.x, y: e.y) {
       guard e.kind == .click || e.kind == .doubleClick else { return [] }
+      if m.focus == .org {
+        // The organisation view's strip holds its sections.
+        let tabs = OrgPane.sectionTabs(m.options.org, state: m.state, strings: m.strings, in: strip)
+        if let tab = tabs.first(where: { e.x >= $0.x && e.x < $0.x + $0.width }), let s = tab.section {
+          m.options.org.section = s
+        }
+        return []
+      }
       let tabs = HeaderView.tabs(counts: m.paneCounts(), strings: m.strings, in: strip)
       if let tab = tabs.first(where: { e.x >= $0.x && e.x < $0.x + $0.width }) { return m.focus(tab.kind) }
       return []

@@ -51,9 +51,12 @@ public struct KeyMap: Sendable, Equatable {
 
   /// Bindings visible in a context: pane-specific actions only on their pane,
   /// data-changing actions not at all when read-only.
+  /// A key bound twice there shows only the binding dispatch takes (the first).
   public func visible(pane: PaneKind, readOnly: Bool) -> [(key: Key, action: Action)] {
-    bindings.filter { b in
-      (b.action.pane == nil || b.action.pane == pane) && !(readOnly && b.action.changesData)
+    var taken = Set<Key>()
+    return bindings.filter { b in
+      guard b.action.pane == nil || b.action.pane == pane, taken.insert(b.key).inserted else { return false }
+      return !(readOnly && b.action.changesData)
     }
   }
 }

@@ -12,6 +12,8 @@ public struct PaneContext {
 /// View options a pane's actions toggle, kept by the console model.
 public struct PaneOptions: Sendable, Equatable {
   public var groupCheckpointsByUnit = false
+  /// What the organisation view shows.
+  public var org = OrgPane.Scope()
   public init() {}
 }
 
@@ -37,6 +39,8 @@ public protocol ConsolePane: Sendable {
   func alarming(_ counts: [Int]) -> Bool
   /// The keys that act on this pane.
   var actions: [ConsoleAction] { get }
+  /// Lines the help adds under this pane's keys.
+  func helpNote(_ t: Strings) -> [String]
 }
 
 extension ConsolePane {
@@ -46,6 +50,7 @@ extension ConsolePane {
   public var pinnedTab: Bool { false }
   public func alarming(_ counts: [Int]) -> Bool { false }
   public var actions: [ConsoleAction] { [] }
+  public func helpNote(_ t: Strings) -> [String] { [] }
 }
 
 /// The panes, in tab order. The first four share the grid at 120x36 and up;
@@ -55,10 +60,15 @@ public enum Panes {
     RosterPane(), CheckpointPane(), StockPane(), AlertPane(), DutyPane(),
   ]
 
+  /// Panes outside the tab strip, opened by their `:` command (the organisation view).
+  public static let views: [any ConsolePane] = [OrgPane()]
+
   static let kinds = all.map(\.kind)
   private static let byKind = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.kind, $0) })
 
-  public static func pane(_ kind: PaneKind) -> any ConsolePane { all[index(of: kind)] }
+  public static func pane(_ kind: PaneKind) -> any ConsolePane {
+    views.first { $0.kind == kind } ?? all[index(of: kind)]
+  }
   static func index(of kind: PaneKind) -> Int { byKind[kind] ?? 0 }
   /// The pane after (or before) `kind` in tab order, wrapping.
   static func neighbour(of kind: PaneKind, by step: Int) -> PaneKind {

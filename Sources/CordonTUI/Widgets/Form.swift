@@ -149,4 +149,7 @@ public enum FormPurpose: Sendable, Equatable {
   case logEntry(unit: String?), reportUp(unit: String?, ref: String?)
   case replyReport(String), replyDirective(String, unit: String)
   case closeFollowUp(String), voidLogEntry(String)
+  // The organisation view (OrgForms).
+  case addUnit, editUnit(String), addSite(unit: String?), editSite(String)
+  case addPerson(unit: String?), editPerson(String), addItem, editItem(String), changeSettings
 }

@@ -21,6 +21,8 @@ enum OverlayView {
       let keys = visible.filter { $0.action == b.action }.map { $0.key.description }.joined(separator: " ")
       lines.append(DisplayWidth.fit(keys, to: 14) + " " + t("action.\(b.action.rawValue)"))
     }
+    let note = Panes.pane(pane).helpNote(t)
+    if !note.isEmpty { lines += [""] + note }
     lines.append("")
     lines.append(DisplayWidth.fit(":" + LineCommands.completions.joined(separator: " "), to: 200))
     drawText(title: t("help.title"), lines: lines, footer: t("help.close"), scroll: scroll, in: body, buffer: &buffer)
@@ -43,34 +45,82 @@ enum OverlayView {
     buffer.put(footer, x: inner.x + 1, y: inner.maxY - 1, maxWidth: inner.width - 2, style: .muted)
   }
 
-  /// A form's box: two rows a field (its line, then its error), a footer.
-  static func formBox(_ f: Form, in body: Rect) -> Rect {
-    centred(in: body, width: 64, height: f.fields.count * 2 + 5)
+  /// Where a form's parts go. Two rows a field (its line, then its error)
+  /// when they fit; else one row a field, errors on the line above the
+  /// footer naming the field; and when even that does not fit, the rows
+  /// scroll with the focus. A field is shown whole or not at all.
+  struct FormLayout: Equatable {
+    var box: Rect
+    var rowsPerField: Int
+    /// The first field shown and how many are.
+    var first: Int
+    var shown: Int
+
+    /// The row of field `i`, if it is shown.
+    func y(of i: Int) -> Int? {
+      guard i >= first, i < first + shown else { return nil }
+      return box.y + 1 + (i - first) * rowsPerField
+    }
   }
+
+  static func labelWidth(_ f: Form) -> Int { max(8, f.fields.map { DisplayWidth.of($0.label) }.max() ?? 8) + 1 }
+
+  /// The text of the error line when fields take one row each: the field named, the focused one's first.
+  static func fieldErrorLine(_ f: Form) -> String? {
+    let faulty =
+      f.fields.indices.contains(f.focus) && f.fields[f.focus].error != nil
+      ? f.fields[f.focus] : f.fields.first { $0.error != nil }
+    return faulty.map { "\($0.label): \($0.error ?? "")" }
+  }
+
+  static func formLayout(_ f: Form, in body: Rect) -> FormLayout {
+    let n = f.fields.count
+    let two = n * 2 + 5 <= body.height
+    // 64 cells wide, wider (up to the screen) when a refusal would not fit whole.
+    var needs = [f.error.map { DisplayWidth.of("! " + $0) } ?? 0]
+    if two {
+      needs += f.fields.compactMap(\.error).map { DisplayWidth.of("! " + $0) + labelWidth(f) + 3 }
+    } else if let e = fieldErrorLine(f) {
+      needs.append(DisplayWidth.of("! " + e))
+    }
+    let width = max(64, (needs.max() ?? 0) + 4)
+    if two {
+      return FormLayout(box: centred(in: body, width: width, height: n * 2 + 5), rowsPerField: 2, first: 0, shown: n)
+    }
+    // Borders, the error line and the footer take four rows.
+    let box = centred(in: body, width: width, height: n + 4)
+    let shown = max(1, min(n, box.height - 4))
+    let first = max(0, min(f.focus - shown / 2, n - shown))
+    return FormLayout(box: box, rowsPerField: 1, first: first, shown: shown)
+  }
+
+  /// A form's box, for drawing and hit-testing alike.
+  static func formBox(_ f: Form, in body: Rect) -> Rect { formLayout(f, in: body).box }
 
   /// The field whose line (or error line under it) is at (x, y), for a mouse click.
   static func formField(at x: Int, _ y: Int, _ f: Form, in body: Rect) -> Int? {
-    let inner = formBox(f, in: body).inset(1)
+    let l = formLayout(f, in: body)
+    let inner = l.box.inset(1)
     guard inner.contains(x: x, y: y) else { return nil }
-    let i = (y - inner.y) / 2
-    return f.fields.indices.contains(i) ? i : nil
+    let i = l.first + (y - inner.y) / l.rowsPerField
+    return f.fields.indices.contains(i) && l.y(of: i) != nil ? i : nil
   }
 
   /// Returns where the cursor goes: at the focused field's insertion point.
   static func drawForm(_ f: Form, strings t: Strings, in body: Rect, buffer: inout ScreenBuffer) -> (x: Int, y: Int)? {
-    let labelWidth = max(8, f.fields.map { DisplayWidth.of($0.label) }.max() ?? 8) + 1
-    let r = formBox(f, in: body)
+    let labelWidth = labelWidth(f)
+    let l = formLayout(f, in: body)
+    let r = l.box
     buffer.fill(r, style: .overlay)
     BoxView.draw(title: f.title, focused: true, in: r, buffer: &buffer)
     let inner = r.inset(1)
     var cursor: (x: Int, y: Int)? = nil
     for (i, field) in f.fields.enumerated() {
-      let y = inner.y + i * 2
-      guard y < inner.maxY else { break }
+      guard let y = l.y(of: i), y < inner.maxY else { continue }
       let marker = i == f.focus ? ">" : " "
       buffer.put(
         marker + DisplayWidth.fit(field.label, to: labelWidth), x: inner.x, y: y,
-        style: i == f.focus ? .title : .overlay)
+        style: field.error != nil && l.rowsPerField == 1 ? .inputError : i == f.focus ? .title : .overlay)
       let fx = inner.x + labelWidth + 2
       let fw = max(1, inner.maxX - fx - 1)
       buffer.fill(Rect(x: fx, y: y, width: fw, height: 1), style: .input)
@@ -86,15 +136,19 @@ enum OverlayView {
       }
       buffer.put(text, x: fx, y: y, maxWidth: fw, style: .input)
       if i == f.focus { cursor = (min(fx + cx, inner.maxX - 1), y) }
-      if let e = field.error, y + 1 < inner.maxY {
+      if l.rowsPerField == 2, let e = field.error, y + 1 < inner.maxY {
         buffer.put("! " + e, x: fx, y: y + 1, maxWidth: fw, style: .inputError)
       }
     }
     let footerY = inner.maxY - 1
-    if let e = f.error {
+    // One row a field: the error line names the field (the focused one's first).
+    if let e = (l.rowsPerField == 1 ? fieldErrorLine(f) : nil) ?? f.error {
       buffer.put("! " + e, x: inner.x + 1, y: footerY - 1, maxWidth: inner.width - 2, style: .inputError)
     }
-    let hint = f.submitting ? t("form.saving") : "\(t("form.save"))  \(t("form.cancel"))  Tab/Up/Down"
+    var hint = f.submitting ? t("form.saving") : "\(t("form.save"))  \(t("form.cancel"))  Tab/Up/Down"
+    if l.shown < f.fields.count {
+      hint += "  (\(l.first + 1)-\(l.first + l.shown)/\(f.fields.count))"
+    }
     buffer.put(hint, x: inner.x + 1, y: footerY, maxWidth: inner.width - 2, style: .muted)
     return cursor
   }
