@@ -7,74 +7,17 @@ import XCTest
 /// shows the reply.
 final class DutyConsolesTests: XCTestCase {
   func testAnImmediateReportUpReachesHQLiveAndTheReplyComesBack() throws {
-    guard getuid() == 0 else { throw XCTSkip("needs root to create the operator's OS user (CI runs as root)") }
-    for tool in ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
-    where !FileManager.default.isExecutableFile(atPath: tool) {
-      throw XCTSkip("\(tool) is missing")
-    }
-    _ = try TmuxSession.tmuxOrSkip()
-    let op = "cde\(String(UInt32.random(in: 0..<0xFFFF), radix: 16))"
-    let useradd = try Processes.run(
-      URL(fileURLWithPath: "/usr/sbin/useradd"), ["-M", "-N", "-g", "nogroup", op], environment: [:])
-    guard useradd.status == 0 else { throw E2EFailure(description: "useradd: \(useradd.stderrText)") }
-    addTeardownBlock {
-      _ = try? Processes.run(URL(fileURLWithPath: "/usr/sbin/userdel"), [op], environment: [:])
-    }
-
-    // Short and world-traversable: sun_path is small and the operator connects as itself.
-    let root = URL(fileURLWithPath: "/tmp").appendingPathComponent("cde-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    chmod(root.path, 0o755)
-    addTeardownBlock { try? FileManager.default.removeItem(at: root) }
-    let binary = root.appendingPathComponent("cordon")
-    try FileManager.default.copyItem(at: try CordonBinary.locate(), to: binary)
-    chmod(binary.path, 0o755)
-    let data = root.appendingPathComponent("data").path
-    let socket = root.appendingPathComponent("s.sock").path
-    let env = CordonBinary.cleanEnvironment(configHome: root.appendingPathComponent("config").path)
-
     // The organisation: HQ and one subsidiary.
-    let lines = [
-      #"{"type":"addUnit","id":"hq","name":"集团机关","nameEn":"Group HQ","headquarters":true}"#,
-      #"{"type":"addUnit","id":"jinyuan","name":"金源物业","nameEn":"Jinyuan Property","key":true}"#,
-    ]
-    let input = root.appendingPathComponent("org.jsonl")
-    try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-    let seeded = try Processes.run(binary, ["post", "--data", data], environment: env, stdinPath: input.path)
-    guard seeded.status == 0 else {
-      throw E2EFailure(description: "seeding: \(seeded.stdoutText) \(seeded.stderrText)")
-    }
-    let access = root.appendingPathComponent("access.toml")
-    try "[users]\n\(op) = { role = \"operator\", unit = \"jinyuan\" }\n".write(
-      to: access, atomically: true, encoding: .utf8)
-
-    let server = Process()
-    server.executableURL = binary
-    server.arguments = ["serve", "--data", data, "--socket", socket, "--config", access.path]
-    server.environment = env
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try server.run()
-    addTeardownBlock {
-      if server.isRunning {
-        server.terminate()
-        server.waitUntilExit()
-      }
-    }
-    let up = Date().addingTimeInterval(15)
-    while !FileManager.default.fileExists(atPath: socket) && Date() < up { usleep(20_000) }
-    XCTAssertTrue(FileManager.default.fileExists(atPath: socket), "server up")
-
+    let served = try ServedConsoles(
+      self, prefix: "cde",
+      seed: [
+        #"{"type":"addUnit","id":"hq","name":"集团机关","nameEn":"Group HQ","headquarters":true}"#,
+        #"{"type":"addUnit","id":"jinyuan","name":"金源物业","nameEn":"Jinyuan Property","key":true}"#,
+      ], operatorUnit: "jinyuan")
     // HQ: the server's own account, the command role, at 120x36.
-    let console = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \(shellQuote(binary.path)) --socket \(socket)"
-    let hq = try TmuxSession(command: console + "; exec sleep 600", width: 120, height: 36, environment: env)
-    addTeardownBlock { hq.kill() }
+    let hq = try served.commandConsole(self, width: 120, height: 36)
     // The subsidiary's operator, as its own OS user, at 80x24.
-    let unit = try TmuxSession(
-      command:
-        "/usr/bin/setpriv --reuid=\(op) --regid=nogroup --init-groups env HOME=/tmp XDG_CONFIG_HOME=/nonexistent "
-        + console + "; exec sleep 600", width: 80, height: 24, environment: env)
-    addTeardownBlock { unit.kill() }
+    let unit = try served.operatorConsole(self, width: 80, height: 24)
     for t in [hq, unit] { try waitForConsole(t) }
     try unit.waitFor(text: "@金源物业")
 

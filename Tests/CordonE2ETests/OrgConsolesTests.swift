@@ -6,74 +6,17 @@ import XCTest
 /// live, and an operator (a real OS user) is refused the view.
 final class OrgConsolesTests: XCTestCase {
   func testTheCommandRoleAddsASiteInOrgAndASecondConsoleSeesItLive() throws {
-    guard getuid() == 0 else { throw XCTSkip("needs root to create the operator's OS user (CI runs as root)") }
-    for tool in ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
-    where !FileManager.default.isExecutableFile(atPath: tool) {
-      throw XCTSkip("\(tool) is missing")
-    }
-    _ = try TmuxSession.tmuxOrSkip()
-    let op = "cog\(String(UInt32.random(in: 0..<0xFFFF), radix: 16))"
-    let useradd = try Processes.run(
-      URL(fileURLWithPath: "/usr/sbin/useradd"), ["-M", "-N", "-g", "nogroup", op], environment: [:])
-    guard useradd.status == 0 else { throw E2EFailure(description: "useradd: \(useradd.stderrText)") }
-    addTeardownBlock {
-      _ = try? Processes.run(URL(fileURLWithPath: "/usr/sbin/userdel"), [op], environment: [:])
-    }
-    let root = URL(fileURLWithPath: "/tmp").appendingPathComponent("cog-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    chmod(root.path, 0o755)
-    addTeardownBlock { try? FileManager.default.removeItem(at: root) }
-    let binary = root.appendingPathComponent("cordon")
-    try FileManager.default.copyItem(at: try CordonBinary.locate(), to: binary)
-    chmod(binary.path, 0o755)
-    let data = root.appendingPathComponent("data").path
-    let socket = root.appendingPathComponent("s.sock").path
-    let env = CordonBinary.cleanEnvironment(configHome: root.appendingPathComponent("config").path)
-
-    let lines = [
-      #"{"type":"addUnit","id":"hq","name":"集团机关","nameEn":"Group HQ","headquarters":true}"#,
-      #"{"type":"addUnit","id":"jinyuan","name":"金源物业","nameEn":"Jinyuan Property","key":true}"#,
-      #"{"type":"addSite","id":"jy-north","name":"北门岗","unit":"jinyuan","kind":"compound"}"#,
-    ]
-    let input = root.appendingPathComponent("org.jsonl")
-    try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-    let seeded = try Processes.run(binary, ["post", "--data", data], environment: env, stdinPath: input.path)
-    guard seeded.status == 0 else {
-      throw E2EFailure(description: "seeding: \(seeded.stdoutText) \(seeded.stderrText)")
-    }
-    let access = root.appendingPathComponent("access.toml")
-    try "[users]\n\(op) = { role = \"operator\", unit = \"jinyuan\" }\n".write(
-      to: access, atomically: true, encoding: .utf8)
-
-    let server = Process()
-    server.executableURL = binary
-    server.arguments = ["serve", "--data", data, "--socket", socket, "--config", access.path]
-    server.environment = env
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try server.run()
-    addTeardownBlock {
-      if server.isRunning {
-        server.terminate()
-        server.waitUntilExit()
-      }
-    }
-    let up = Date().addingTimeInterval(15)
-    while !FileManager.default.fileExists(atPath: socket) && Date() < up { usleep(20_000) }
-    XCTAssertTrue(FileManager.default.fileExists(atPath: socket), "server up")
-
+    let served = try ServedConsoles(
+      self, prefix: "cog",
+      seed: [
+        #"{"type":"addUnit","id":"hq","name":"集团机关","nameEn":"Group HQ","headquarters":true}"#,
+        #"{"type":"addUnit","id":"jinyuan","name":"金源物业","nameEn":"Jinyuan Property","key":true}"#,
+        #"{"type":"addSite","id":"jy-north","name":"北门岗","unit":"jinyuan","kind":"compound"}"#,
+      ], operatorUnit: "jinyuan")
     // Two consoles of the command role (the server's own account) and the operator's.
-    let console = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \(shellQuote(binary.path)) --socket \(socket)"
-    let admin = try TmuxSession(command: console + "; exec sleep 600", width: 80, height: 24, environment: env)
-    addTeardownBlock { admin.kill() }
-    let watcher = try TmuxSession(
-      command: console + " --lang en; exec sleep 600", width: 120, height: 36, environment: env)
-    addTeardownBlock { watcher.kill() }
-    let unit = try TmuxSession(
-      command:
-        "/usr/bin/setpriv --reuid=\(op) --regid=nogroup --init-groups env HOME=/tmp XDG_CONFIG_HOME=/nonexistent "
-        + console + "; exec sleep 600", width: 80, height: 24, environment: env)
-    addTeardownBlock { unit.kill() }
+    let admin = try served.commandConsole(self, width: 80, height: 24)
+    let watcher = try served.commandConsole(self, arguments: "--lang en", width: 120, height: 36)
+    let unit = try served.operatorConsole(self, width: 80, height: 24)
     for t in [admin, watcher, unit] {
       try t.waitFor("the console's first frame", timeout: 20) { s in
         s.lines.first?.contains("Cordon") == true && s.contains("└")
