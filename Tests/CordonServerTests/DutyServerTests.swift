@@ -8,7 +8,10 @@ import XCTest
 /// built `cordon post`: reports up, their replies and directive replies are
 /// each unit's own, and `post` answers with the id of what a line created.
 final class DutyServerTests: XCTestCase {
-  func testOperatorsReplyOnlyForTheirOwnUnitThroughTheServer() throws {
+  /// Three real OS users (removed at teardown): operators of jinyuan and
+  /// jindun and a command-role user, a server that knows them, and the built
+  /// `cordon` where they can run it. Skips without root.
+  func serverWithUsers() throws -> (h: ServerHarness, binary: URL, jinyuan: String, jindun: String, hq: String) {
     guard getuid() == 0 else { throw XCTSkip("needs root to create OS users (CI runs as root)") }
     for tool in ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
     where !FileManager.default.isExecutableFile(atPath: tool) {
@@ -28,28 +31,38 @@ final class DutyServerTests: XCTestCase {
       \(hq) = "command"
       """, file: "duty.toml")
     let h = try ServerHarness(access: access)
-    defer { h.shutdown() }
     let binary = h.root.appendingPathComponent("cordon")
     try FileManager.default.copyItem(at: try CordonBinaryLocation.find(), to: binary)
     chmod(binary.path, 0o755)
+    return (h, binary, jinyuan, jindun, hq)
+  }
+
+  /// `cordon post` as `user` through the server: one JSON result per line.
+  func post(_ user: String, _ lines: [String], _ h: ServerHarness, _ binary: URL) throws -> [[String: Any]] {
+    let r = try postAs(user, lines, binary: binary, socket: h.socketPath, in: h.root)
+    let results = r.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    XCTAssertEqual(results.count, lines.count, "one result per line: \(r.stdout) \(r.stderr)")
+    return results
+  }
+
+  /// A refusal's code and field ("-" for none); nil for a line that applied.
+  func refused(_ r: [String: Any]) -> [String]? {
+    guard let code = r["code"] as? String else { return nil }
+    return [code, r["field"] as? String ?? "-"]
+  }
+
+  func testOperatorsReplyOnlyForTheirOwnUnitThroughTheServer() throws {
+    let (h, binary, jinyuan, jindun, hq) = try serverWithUsers()
+    defer { h.shutdown() }
     try h.submit(.issueDirective(text: "加强门岗测温", targets: ["jinyuan"], deadline: Instant.now().adding(minutes: 600)))
     let directive = try XCTUnwrap(h.store.state.directives.keys.first)
     let cal = h.store.state.calendar
     let past = cal.format(Instant.now().adding(minutes: -60))
     let later = cal.format(Instant.now().adding(minutes: 120))
 
-    func post(_ user: String, _ lines: [String]) throws -> [[String: Any]] {
-      let r = try postAs(user, lines, binary: binary, socket: h.socketPath, in: h.root)
-      let results = r.stdout.split(separator: "\n").compactMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-      }
-      XCTAssertEqual(results.count, lines.count, "one result per line: \(r.stdout) \(r.stderr)")
-      return results
-    }
-    func refused(_ r: [String: Any]) -> [String]? {
-      guard let code = r["code"] as? String else { return nil }
-      return [code, r["field"] as? String ?? "-"]
-    }
+    func post(_ user: String, _ lines: [String]) throws -> [[String: Any]] { try self.post(user, lines, h, binary) }
 
     let unit = try post(
       jinyuan,
@@ -101,5 +114,54 @@ final class DutyServerTests: XCTestCase {
     XCTAssertEqual(r.replies.map(\.by), [hq, jinyuan])
     XCTAssertEqual(state.directives[directive]?.reply(from: "jinyuan")?.by, jinyuan)
     XCTAssertEqual(state.directives[directive]?.stage(of: "jinyuan"), .replied)
+  }
+
+  /// Issue 16: an operator signs in only for its own unit's shifts, and only
+  /// as the person on the shift; the command role signs in for someone and
+  /// is recorded as doing so. Real OS users, the real server, `cordon post`.
+  func testAnOperatorSignsInOnlyForItsOwnUnitsShiftsThroughTheServer() throws {
+    let (h, binary, jinyuan, jindun, hq) = try serverWithUsers()
+    defer { h.shutdown() }
+    let now = Instant.now()
+    func shift(_ id: String, _ unit: String, _ person: String) -> CordonEvent {
+      .shiftAssigned(
+        Shift(
+          id: id, unit: unit, site: nil, role: .officer, person: person, start: now.adding(minutes: -10),
+          end: now.adding(minutes: 8 * 60), noShow: false, cancelled: false))
+    }
+    try h.submit(
+      .register([
+        .personRegistered(Person(id: jinyuan, name: "测试金源", unit: "jinyuan", phone: "13800000001", categories: [])),
+        .personRegistered(Person(id: jindun, name: "测试金盾", unit: "jindun", phone: "13800000002", categories: [])),
+        shift("t-jy", "jinyuan", jinyuan), shift("t-jd", "jindun", jindun),
+      ]))
+    // Someone else's shift at jinyuan: one of the demo's covering now.
+    let colleague = try XCTUnwrap(
+      h.store.state.shifts.values.filter { $0.unit == "jinyuan" && $0.person != jinyuan && $0.covers(now) }
+        .min { $0.id < $1.id })
+    let before = h.store.lastSeq
+    let refusals = try post(
+      jinyuan,
+      [#"{"type":"signIn","shift":"t-jd"}"#, #"{"type":"signIn","shift":"\#(colleague.id)"}"#], h, binary)
+    XCTAssertEqual(refusals.map(refused), [["auth.otherUnit", "-"], ["signIn.notOnShift", "shift"]])
+    XCTAssertEqual(h.store.lastSeq, before, "a refused sign-in changes nothing")
+    XCTAssertNil(h.store.state.shifts["t-jd"]?.signedIn)
+
+    let own = try post(
+      jinyuan, [#"{"type":"signIn","shift":"t-jy"}"#, #"{"type":"signIn","shift":"t-jy"}"#], h, binary)
+    XCTAssertEqual(own.map(refused), [nil, ["signIn.twice", "shift"]])
+    let signed = try XCTUnwrap(h.store.state.shifts["t-jy"]?.signedIn)
+    XCTAssertEqual(signed.by, jinyuan, "the actor is the peer's OS identity")
+    XCTAssertFalse(signed.forOther)
+
+    let forOther = try post(hq, [#"{"type":"signIn","shift":"t-jd"}"#], h, binary)
+    XCTAssertEqual(forOther.map(refused), [nil])
+    let entered = try XCTUnwrap(h.store.state.shifts["t-jd"]?.signedIn)
+    XCTAssertEqual(entered.by, hq)
+    XCTAssertEqual(entered.person, jindun)
+    XCTAssertTrue(entered.forOther, "recorded as signed in for them")
+    let out = try post(
+      jindun, [#"{"type":"signOut","shift":"t-jy"}"#, #"{"type":"signOut","shift":"t-jd"}"#], h, binary)
+    XCTAssertEqual(out.map(refused), [["auth.otherUnit", "-"], nil])
   }
 }
