@@ -41,6 +41,27 @@ final class ConsoleUpdateTests: XCTestCase {
     XCTAssertEqual(PaneKind.allCases, [.roster, .checkpoints, .stock, .alerts, .duty])
   }
 
+  /// The directive form has a priority field (it was JSON only): 一般 by
+  /// default, 特急 two steps down, and the command carries it.
+  func testTheDirectiveFormSetsThePriority() throws {
+    var m = try Self.model()
+    _ = m.openForm(.issueDirective)
+    guard case .form(let form) = m.mode else { return XCTFail("\(m.mode)") }
+    let field = try XCTUnwrap(form.fields.last)
+    XCTAssertEqual(field.id, .priority)
+    XCTAssertEqual(field.label, m.strings("form.field.priority"))
+    XCTAssertEqual(field.value, "routine")
+    Self.type(&m, "今晚加强巡查")
+    Self.keys(&m, .tab, .tab, .tab, .down, .down)
+    let effects = Self.keys(&m, .ctrl("s"))
+    guard case .submit(let gated)? = effects.first, effects.count == 1 else {
+      return XCTFail("one submit expected, got \(effects)")
+    }
+    guard case .issueDirective("今晚加强巡查", _, _, .immediate) = gated.command else {
+      return XCTFail("\(gated.command)")
+    }
+  }
+
   func testAFormSubmitsOnceAndTheStoresAnswerLandsOnIt() throws {
     var m = try Self.model()
     Self.keys(&m, .char("2"), .char("f"), .tab)

@@ -5,6 +5,11 @@ import EventSourcing
 /// follow-up, voiding an entry. Like every form, parsing problems are shown on
 /// the field and everything else is the validator's to refuse.
 enum DutyForms {
+  /// 一般 / 紧急 / 特急, for a report up and a directive.
+  static func priorityChoices(_ t: Strings) -> [Form.Choice] {
+    DutyPriority.allCases.map { Form.Choice(value: $0.rawValue, label: t("priority.\($0.rawValue)")) }
+  }
+
   static func make(_ purpose: FormPurpose, state: CordonState, now: Instant, strings t: Strings) -> Form {
     let lang = t.language
     func choice(_ id: CommandField, _ label: String, _ choices: [Form.Choice], selected: String?) -> Form.Field {
@@ -33,9 +38,7 @@ enum DutyForms {
           text(.followUpDue, "form.field.followUpDue"), text(.owner, "form.field.owner"),
         ])
     case .reportUp(let unit, let ref):
-      let priorities = DutyPriority.allCases.map {
-        Form.Choice(value: $0.rawValue, label: t("priority.\($0.rawValue)"))
-      }
+      let priorities = priorityChoices(t)
       return Form(
         purpose: purpose, title: t("form.reportUp.title"),
         fields: [

@@ -175,6 +175,7 @@ enum FormCatalog {
           Form.Field(id: .text, label: t("form.field.text"), kind: .multiline),
           text(.targets, "form.field.targets", "all"),
           text(.deadline, "form.field.deadline", cal.format(now.adding(minutes: 120))),
+          choice(.priority, "form.field.priority", DutyForms.priorityChoices(t), selected: nil),
         ])
     case .logEntry, .reportUp, .replyReport, .replyDirective, .closeFollowUp, .voidLogEntry:
       return DutyForms.make(purpose, state: state, now: now, strings: t)
@@ -279,7 +280,9 @@ enum FormCatalog {
           throw FieldError(field: .targets, message: t("refusal.unit.unknown", r))
         }
       }
-      return .issueDirective(text: f.value(.text), targets: targets, deadline: try time(.deadline))
+      return .issueDirective(
+        text: f.value(.text), targets: targets, deadline: try time(.deadline),
+        priority: DutyPriority(rawValue: f.value(.priority)) ?? .routine)
     case .logEntry, .reportUp, .replyReport, .replyDirective, .closeFollowUp, .voidLogEntry:
       guard let c = try DutyForms.command(f, state: state, strings: t) else {
         throw FieldError(field: .text, message: t("refusal.field.required"))
