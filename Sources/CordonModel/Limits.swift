@@ -81,6 +81,11 @@ public enum Limits {
   /// Connections open at once, in all and per OS user.
   public static let connections = 16...1_000_000
   public static let connectionsPerUser = 1...100_000
+  /// Log lines about refused or closed connections, per kind (the error
+  /// code), in one window; beyond it they are counted and the count is
+  /// logged once the window is over, so a flood cannot fill the log.
+  public static let refusalLogLines = 10
+  public static let refusalLogWindowSeconds = 60
 
   // MARK: Checks
 

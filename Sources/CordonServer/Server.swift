@@ -47,6 +47,10 @@ public final class CordonServer: Sendable {
     /// cut off, access reloads, notification failures. Never a command's
     /// content or a secret. Silent unless the process sets one up.
     public var logger = Logger(label: "cordon", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Refusal and close lines per kind (error code) in one window; the rest
+    /// are counted and the count logged (`LogLimiter`).
+    public var refusalLogLines = Limits.refusalLogLines
+    public var refusalLogWindowSeconds = Limits.refusalLogWindowSeconds
     /// Told in `status` to the server's own account and root only, so a backup
     /// run as that account knows what to copy.
     public var dataDirectory: String?
@@ -62,8 +66,11 @@ public final class CordonServer: Sendable {
   let group: MultiThreadedEventLoopGroup
   let hub = Hub()
   let connections = ConnectionCounter()
+  /// Keeps a connection flood from flooding the log.
+  let refusalLog: LogLimiter
   private let serverChannel = Mutex<Channel?>(nil)
   private let subscription = Mutex<SubscriptionID?>(nil)
+  private let modeWatch = Mutex<SubscriptionID?>(nil)
   /// Delivers the outbox when the config names receivers; replaced whole when a reload changes them.
   private let senderBox: Mutex<NotificationSender?>
   /// Reloads of the notification config, one at a time.
@@ -75,6 +82,7 @@ public final class CordonServer: Sendable {
     self.socketPath = socketPath
     self.options = options
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
+    self.refusalLog = LogLimiter(lines: options.refusalLogLines, windowSeconds: options.refusalLogWindowSeconds)
     senderBox = Mutex(Self.makeSender(access.notify, store: store, logger: options.logger))
   }
 
@@ -132,6 +140,12 @@ public final class CordonServer: Sendable {
   /// what notifies is decided (and replayed) from the journal alone.
   func configureNotifications(_ routing: NotifyRouting) throws {
     guard store.state.notify.routing != routing else { return }
+    if case .readOnly(let reason) = store.status.mode {
+      // A read-only store (opened on a full disk) still serves what it has;
+      // the journal's routes stay in force until it can record new ones.
+      options.logger.error("notifications: the journal's routes stay in force; the store is read-only: \(reason)")
+      return
+    }
     let done = DispatchSemaphore(value: 0)
     let result = Mutex<Result<[EventRecord<CordonEvent>], StoreFailure>?>(nil)
     store.submit(.configureNotifications(routing), actor: Self.notifyActor, unit: nil) { r in
@@ -160,6 +174,10 @@ public final class CordonServer: Sendable {
     try configureNotifications(access.notify.routing)
     let sub = store.subscribe { [hub] records, _ in hub.broadcast(records) }
     subscription.withLock { $0 = sub }
+    // A store that turns read-only (a full disk) tells every console at once,
+    // so no header stays writable while saves are refused.
+    let watch = store.onReadOnly { [hub] reason in hub.broadcastStoreMode(readOnly: reason) }
+    modeWatch.withLock { $0 = watch }
     senderBox.withLock { $0 }?.start()
     let limit = fittedConnectionLimit()
     let backoff = options.acceptBackoff
@@ -213,6 +231,12 @@ public final class CordonServer: Sendable {
     }) {
       store.unsubscribe(sub)
     }
+    if let watch = modeWatch.withLock({ w -> SubscriptionID? in
+      defer { w = nil }
+      return w
+    }) {
+      store.unsubscribe(watch)
+    }
     if let ch = serverChannel.withLock({ c -> Channel? in
       defer { c = nil }
       return c
@@ -221,6 +245,7 @@ public final class CordonServer: Sendable {
       unlink(socketPath)
     }
     for link in hub.all() { link.fail(code: WireError.shuttingDown, message: "the server is shutting down") }
+    for (kind, n) in refusalLog.drain() { refusalLog.sayHeldBack(options.logger, kind, n) }
     reloading.withLock { _ in
       if let sender = senderBox.withLock({ s -> NotificationSender? in
         defer { s = nil }
@@ -369,6 +394,11 @@ final class Hub: Sendable {
     _ = links.withLock { $0.removeValue(forKey: ObjectIdentifier(link)) }
   }
 
+  /// The store's new mode, to every connected console.
+  func broadcastStoreMode(readOnly reason: String?) {
+    for link in all() { link.storeMode(readOnly: reason) }
+  }
+
   /// On the store's acknowledgement queue: encode once, enqueue everywhere.
   func broadcast(_ records: [CordonRecord]) {
     guard let first = records.first?.seq, let last = records.last?.seq else { return }
@@ -471,6 +501,11 @@ final class ClientLink: Sendable {
   func recheckAccess(_ access: AccessConfig) {
     let handler = self.handler
     channel.eventLoop.execute { handler.value.recheckAccess(access) }
+  }
+
+  func storeMode(readOnly reason: String?) {
+    let handler = self.handler
+    channel.eventLoop.execute { handler.value.storeMode(readOnly: reason) }
   }
 }
 
@@ -615,7 +650,8 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let principal: Principal
     switch server.access.resolve(identity) {
     case .failure(let denied):
-      server.options.logger.notice(
+      server.refusalLog.log(
+        server.options.logger, "refused", level: .notice,
         "refused \(identity.displayName) (pid \(cred.pid)): \(denied.message)",
         metadata: ["user": "\(identity.displayName)", "pid": "\(cred.pid)"])
       fail(code: WireError.unknownUser, message: denied.message)
@@ -713,13 +749,21 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
   }
 
+  /// The store's mode changed: tell this console (after its welcome, which
+  /// carried the mode at that moment; the order on the loop keeps them right).
+  func storeMode(readOnly reason: String?) {
+    guard case .active = phase else { return }
+    send(.store(readOnlyReason: reason))
+  }
+
   /// A status request: anyone the access config admits may ask; the data
   /// directory only goes to the server's own account and root. Then closes.
   private func answerStatus(_ cred: UCred) {
     guard case .awaitingHello = phase, let context else { return }
     let identity = PeerIdentity.lookup(uid: cred.uid, pid: cred.pid)
     if case .failure(let denied) = server.access.resolve(identity) {
-      server.options.logger.notice(
+      server.refusalLog.log(
+        server.options.logger, "refused", level: .notice,
         "refused status to \(identity.displayName) (pid \(cred.pid)): \(denied.message)",
         metadata: ["user": "\(identity.displayName)", "pid": "\(cred.pid)"])
       fail(code: WireError.unknownUser, message: denied.message)
@@ -839,8 +883,8 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     if code != WireError.shuttingDown {
       // A slow client is a warning (the room may be missing events); the
       // rest is a client's own mistake. The message is ours, not the client's text.
-      server.options.logger.log(
-        level: code == WireError.tooSlow ? .warning : .notice,
+      server.refusalLog.log(
+        server.options.logger, code, level: code == WireError.tooSlow ? .warning : .notice,
         "closing \(identity?.displayName ?? "a client") (pid \(identity?.pid ?? 0)): \(code): \(UserText.clean(message))",
         metadata: ["user": "\(identity?.displayName ?? "")", "pid": "\(identity?.pid ?? 0)", "code": "\(code)"])
     }

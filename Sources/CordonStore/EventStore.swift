@@ -46,6 +46,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     var ids: CommandIDWindow
     var pending: [String: PendingCommand] = [:]
     var subscribers: [UInt64: Subscriber] = [:]
+    /// Told when the store turns read-only (`onReadOnly`).
+    var readOnlyWatchers: [UInt64: @Sendable (String) -> Void] = [:]
     var nextSubscriber: UInt64 = 1
     var encoder = JSONEncoder()
     var lastSnapshotSeq: UInt64
@@ -78,6 +80,17 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   private func tell(_ event: StoreEvent) {
     guard let observer = options.observer else { return }
     observerQueue.async { observer(event) }
+  }
+
+  /// Turns the store read-only (once: the first reason stays), telling the
+  /// observer and every `onReadOnly` watcher, off the lock and in order.
+  private func turnReadOnlyLocked(_ c: inout Core, _ reason: String) {
+    guard c.mode == .writable else { return }
+    c.mode = .readOnly(reason)
+    guard !c.closed else { return }
+    tell(.readOnly(reason: reason))
+    let watchers = Array(c.readOnlyWatchers.values)
+    if !watchers.isEmpty { observerQueue.async { for w in watchers { w(reason) } } }
   }
 
   // MARK: Opening
@@ -146,6 +159,9 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     self.clock = clock
     self.lockHandle = lock
     self.kernelClock = options.clockToleranceSeconds == nil ? nil : KernelClock()
+    if let reason = recovered.readOnlyReason {
+      core.withLock { turnReadOnlyLocked(&$0, reason) }
+    }
     journal.start(
       onDurable: { [weak self] in self?.durable($0) },
       onFailure: { [weak self] reason, tickets in self?.failed(reason, tickets) })
@@ -286,10 +302,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let entry = Journal<Ticket>.Entry(
       frames: frames, firstSeq: c.nextSeq, ticket: Ticket(records: records, completion: completion))
     if let reason = journal.append(entry) {
-      if !c.closed && c.mode == .writable {
-        c.mode = .readOnly(reason)
-        tell(.readOnly(reason: reason))
-      }
+      turnReadOnlyLocked(&c, reason)
       return .fail(.storeReadOnly(reason))
     }
     c.nextSeq = seq
@@ -348,8 +361,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   /// durable, so nothing of it may be acknowledged or applied.
   private func failed(_ reason: String, _ tickets: [Ticket]) {
     let waiters = core.withLock { c -> [Completion] in
-      if c.mode == .writable && !c.closed { tell(.readOnly(reason: reason)) }
-      c.mode = .readOnly(reason)
+      turnReadOnlyLocked(&c, reason)
       c.tentative = c.committed
       c.nextSeq = c.lastSeq + 1
       defer { c.pending = [:] }
@@ -372,8 +384,25 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     }
   }
 
+  /// `handler` is told the reason when the store turns read-only (a failed
+  /// write or fdatasync, a full disk), on the observer's queue: a server
+  /// pushes it to every connected console. Not told at close. Ended by
+  /// `unsubscribe` like a subscription.
+  @discardableResult
+  public func onReadOnly(_ handler: @escaping @Sendable (String) -> Void) -> SubscriptionID {
+    core.withLock { c in
+      let id = c.nextSubscriber
+      c.nextSubscriber += 1
+      c.readOnlyWatchers[id] = handler
+      return SubscriptionID(raw: id)
+    }
+  }
+
   public func unsubscribe(_ id: SubscriptionID) {
-    _ = core.withLock { $0.subscribers.removeValue(forKey: id.raw) }
+    core.withLock { c in
+      c.subscribers.removeValue(forKey: id.raw)
+      c.readOnlyWatchers.removeValue(forKey: id.raw)
+    }
   }
 
   // MARK: History

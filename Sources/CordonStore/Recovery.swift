@@ -19,6 +19,9 @@ struct Recovery<M: EventSourcedModel> {
     var activeSize = 0
     var activeHasFrames = false
     var warnings: [RecoveryWarning]
+    /// Set when recovery could not cut a torn tail because the disk has no
+    /// room for its quarantine copy: the store opens read-only, uncut.
+    var readOnlyReason: String?
   }
 
   let layout: StoreLayout
@@ -137,9 +140,23 @@ struct Recovery<M: EventSourcedModel> {
           let place = isLast ? "" : " (a sealed segment: only the tail of the last one may be torn)"
           throw StoreError.corrupt(file: file, offset: UInt64(p.offset), reason: p.reason + place)
         }
-        result.warnings.append(try layout.cutTail(seg, bytes: bytes, at: p.offset, io: io))
         validEnd = p.offset
-        removed = p.offset < SegmentHeader.size
+        do {
+          result.warnings.append(try layout.cutTail(seg, bytes: bytes, at: p.offset, io: io))
+          removed = p.offset < SegmentHeader.size
+        } catch let e as FileIOError where e.isDiskFull {
+          // No room to keep a copy of the tail, and cutting without one could
+          // destroy the only copy of a wrong guess: serve what is intact,
+          // read-only, and leave the file as it is until there is room.
+          let torn = bytes.count - p.offset
+          let reason =
+            "disk full: no room to quarantine the torn tail of \(file) (\(torn) bytes at byte \(p.offset)); opened read-only without cutting it: free space and restart"
+          result.readOnlyReason = reason
+          result.warnings.append(
+            RecoveryWarning(
+              file: file, offset: UInt64(p.offset),
+              message: "torn tail of \(torn) bytes not cut: no room to quarantine it (\(e)); opened read-only"))
+        }
       }
       expected = scan.lastSeq.map { $0 + 1 } ?? seg.firstSeq
       if isLast && !seg.archived {

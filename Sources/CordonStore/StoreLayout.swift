@@ -17,7 +17,13 @@ struct StoreLayout: Sendable {
   func quarantine(_ bytes: ArraySlice<UInt8>, from segment: String, offset: Int, io: FileIO) throws -> String {
     try io.makeDirectory(quarantine)
     let path = quarantine + "/\(segment)-\(offset).bin"
-    try io.writeAtomically(path, Array(bytes))
+    do {
+      try io.writeAtomically(path, Array(bytes))
+    } catch {
+      // A half-written copy (a full disk) is of no use and holds the room.
+      try? io.remove(path + ".tmp")
+      throw error
+    }
     return path
   }
 

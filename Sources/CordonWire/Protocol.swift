@@ -13,6 +13,7 @@ import NIOCore
 ///     client → server   hello {version, since?}   command {id, commandID, lines}
 ///     server → client   welcome {version, principal, seq, state | records, ...}
 ///                       records {records}   result {id, seq | refusal | failure}
+///                       store {readOnlyReason?}   (the store's mode changed)
 ///                       error {code, message}   (then the server closes)
 ///
 /// JSON, not a binary encoding: the payloads are the store's own Codable
@@ -154,8 +155,14 @@ public enum ServerMessage: Codable, Sendable, Equatable {
   case result(id: UInt64, seq: UInt64?, failure: WireFailure?)
   case error(code: String, message: String)
   case status(ServerStatus)
+  /// The store's mode changed after the welcome (it turned read-only: a full
+  /// disk, a failed fdatasync): pushed to every console so its header says
+  /// so before anyone tries to save. `readOnlyReason` nil: writable.
+  case store(readOnlyReason: String?)
 
-  private enum CodingKeys: String, CodingKey { case type, welcome, records, id, seq, failure, code, message, status }
+  private enum CodingKeys: String, CodingKey {
+    case type, welcome, records, id, seq, failure, code, message, status, readOnlyReason
+  }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -170,6 +177,7 @@ public enum ServerMessage: Codable, Sendable, Equatable {
       self = .error(
         code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message))
     case "status": self = .status(try c.decode(ServerStatus.self, forKey: .status))
+    case "store": self = .store(readOnlyReason: try c.decodeIfPresent(String.self, forKey: .readOnlyReason))
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
@@ -178,6 +186,9 @@ public enum ServerMessage: Codable, Sendable, Equatable {
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     switch self {
+    case .store(let reason):
+      try c.encode("store", forKey: .type)
+      try c.encodeIfPresent(reason, forKey: .readOnlyReason)
     case .welcome(let w):
       try c.encode("welcome", forKey: .type)
       try c.encode(w, forKey: .welcome)

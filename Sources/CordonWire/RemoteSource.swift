@@ -262,13 +262,19 @@ public final class RemoteSource: ConsoleSource {
       guard let p = inner.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
       switch (seq, failure) {
       case (_, .refused(let r)?): p.completion(.failure(.refused(r)))
-      case (_, .readOnly(let r)?): p.completion(.failure(.storeReadOnly(r)))
+      case (_, .readOnly(let r)?):
+        inner.withLock { i in if i.welcome?.readOnlyReason == nil { i.welcome?.readOnlyReason = r } }
+        p.completion(.failure(.storeReadOnly(r)))
       case (_, .io(let t)?): p.completion(.failure(.io(t)))
       case (let s?, nil): p.completion(.success(s))
       case (nil, nil): p.completion(.failure(.io("the server sent an empty result")))
       }
     case .error(let code, let message):
       inner.withLock { $0.lastError = ServerErrorMessage(code: code, message: message) }
+    case .store(let reason):
+      // The header turns 只读 / read-only on every console, not only on new ones.
+      inner.withLock { $0.welcome?.readOnlyReason = reason }
+      notify()
     case .status:
       break  // only ever sent in answer to a status request, which a console does not make
     }

@@ -43,6 +43,7 @@ struct Post: ParsableCommand {
     let store = try location.openStore()
     defer { store.close() }
     let strings = Strings(lang == "zh" ? .zh : .en)
+    if case .readOnly(let reason) = store.status.mode { writeStderr(strings("post.readOnly", reason) + "\n") }
     let user = currentUser()
     var failed = 0
     var number = 0
@@ -73,6 +74,14 @@ struct Post: ParsableCommand {
     defer { source.close() }
     let created = CreatedIDs(source)
     let strings = Strings(lang == "zh" ? .zh : .en)
+    // Said once, before any line: the server's store refuses saves (a full disk).
+    var toldReadOnly = false
+    func tellReadOnly() {
+      guard !toldReadOnly, let reason = source.info.readOnlyReason, source.info.role != .viewer else { return }
+      toldReadOnly = true
+      writeStderr(strings("post.readOnly", reason) + "\n")
+    }
+    tellReadOnly()
     var failed = 0
     var number = 0
     var input = InputLines()
@@ -93,6 +102,7 @@ struct Post: ParsableCommand {
         print(PostRunner.json(PostRunner.Outcome(seq: seq, id: created.id(committedAt: seq)).answer(line: number)))
       case .failure(let f)?:
         failed += 1
+        if case .storeReadOnly = f { tellReadOnly() }
         print(PostRunner.json(PostRunner.error(line: number, f.refusal, strings)))
       case nil:
         failed += 1

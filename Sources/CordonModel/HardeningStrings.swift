@@ -1,0 +1,11 @@
+/// Wordings added by the hardening work (issue 14), in their own tables so
+/// the core tables and other features' blocks rebase without conflicts.
+extension Strings {
+  static let hardeningZh: [String: String] = [
+    "post.readOnly": "cordon post：存储只读，本次输入的各行都不会保存：{0}"
+  ]
+
+  static let hardeningEn: [String: String] = [
+    "post.readOnly": "cordon post: the store is read-only, so none of these lines will be saved: {0}"
+  ]
+}
