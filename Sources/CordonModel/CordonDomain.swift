@@ -50,6 +50,12 @@ public enum CordonDomain: EventSourcedModel {
   }
 
   public static func housekeeping(state: CordonState, now: Instant) -> [CordonEvent] {
+    // Pruning is decided here, by the store's clock, and journalled.
+    let retention = state.retentionDue(at: now).map { [$0] } ?? []
+    return dueNow(state: state, now: now) + retention
+  }
+
+  static func dueNow(state: CordonState, now: Instant) -> [CordonEvent] {
     let reconciled = AlertReconciler.events(state: state, now: now)
     var touched = Set<AlertKey>()
     for e in reconciled { if let k = e.alertKey { touched.insert(k) } }

@@ -90,6 +90,12 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case notificationDelivered(id: String, receiver: String, attempt: Int)
   /// A failed attempt, journalled for attempts 1, 2, 4, 8, …; the error is redacted.
   case notificationFailed(id: String, receiver: String, attempt: Int, error: String)
+
+  // Retention (issue 14)
+  /// Housekeeping, once a local day by the store's clock: what finished
+  /// before `day` minus `CordonState.retentionDays` leaves memory (it stays
+  /// in the journal for audit, reports and time travel).
+  case retentionApplied(day: Int)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {

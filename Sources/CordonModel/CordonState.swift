@@ -27,8 +27,7 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var reports: [String: UpReport] = [:]
   /// Routes, the outbox and each receiver's health.
   public var notify = NotifyState()
-  /// Time of the newest event: the model's own notion of "now" for pruning,
-  /// so pruning replays identically.
+  /// Time of the newest event (never used for pruning: see `applyRetention`).
   public var latest = Instant(milliseconds: 0)
   public var lastSeq: UInt64 = 0
   public var serial = 0
@@ -278,10 +277,11 @@ public struct CordonState: Codable, Sendable, Equatable {
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
       applyDutyLog(record.event, record)
+    case .retentionApplied(let day):
+      applyRetention(day: day)
     }
     if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
     if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }
-    prune()
   }
 
   private mutating func updateAlert(
@@ -325,34 +325,48 @@ public struct CordonState: Codable, Sendable, Equatable {
     return line
   }
 
-  /// Drops what is older than the retention window, measured from the newest
-  /// event's time, never the wall clock, so a replay prunes identically.
-  private mutating func prune() {
-    let today = calendar.day(of: latest)
-    let horizonDay = today - Self.retentionDays
+  /// Drops what is older than the retention window of `day`: the
+  /// `retentionApplied` event housekeeping journals once a local day, by the
+  /// store's clock. Never measured from the newest event's time, so one event
+  /// stamped by a clock far ahead prunes nothing, and a replay prunes exactly
+  /// as the journal says. A day at or before the last one pruned changes
+  /// nothing (a clock set back never prunes again).
+  mutating func applyRetention(day: Int) {
+    guard day > lastPrunedDay else { return }
+    lastPrunedDay = day
+    let horizonDay = day &- Self.retentionDays
     let horizon = calendar.startOfDay(horizonDay)
-    // Cheap checks first: most events prune nothing.
-    if let last = handovers.last, last.at < horizon { handovers.removeAll { $0.at < horizon } }
-    if let last = feverCases.last, last.at < horizon { feverCases.removeAll { $0.at < horizon } }
+    handovers.removeAll { $0.at < horizon }
+    feverCases.removeAll { $0.at < horizon }
     if let first = health.keys.min(), first < horizonDay { health = health.filter { $0.key >= horizonDay } }
-    if lastPrunedDay != today {
-      lastPrunedDay = today
-      shifts = shifts.filter { $0.value.end >= horizon }
-      for (k, line) in stock {
-        guard let oldest = line.issuedByDay.keys.min() ?? line.closingByDay.keys.min(), oldest < horizonDay else {
-          continue
-        }
-        var l = line
-        l.issuedByDay = l.issuedByDay.filter { $0.key >= horizonDay }
-        // Keep the last closing balance before the window for the sparkline's first point.
-        l.closingByDay = l.closingByDay.filter { $0.key >= horizonDay }
-        stock[k] = l
+    shifts = shifts.filter { $0.value.end >= horizon }
+    for (k, line) in stock {
+      guard let oldest = line.issuedByDay.keys.min() ?? line.closingByDay.keys.min(), oldest < horizonDay else {
+        continue
       }
-      alerts = alerts.filter { $0.value.state != .resolved || ($0.value.resolvedAt ?? latest) >= horizon }
-      directives = directives.filter { !$0.value.pendingUnits.isEmpty || $0.value.deadline >= horizon }
-      requests = requests.filter { $0.value.isOpen || $0.value.submittedAt >= horizon }
-      pruneDutyLog(horizon: horizon)
+      var l = line
+      l.issuedByDay = l.issuedByDay.filter { $0.key >= horizonDay }
+      l.closingByDay = l.closingByDay.filter { $0.key >= horizonDay }
+      stock[k] = l
     }
+    alerts = alerts.filter { $0.value.state != .resolved || ($0.value.resolvedAt ?? horizon) >= horizon }
+    directives = directives.filter { !$0.value.pendingUnits.isEmpty || $0.value.deadline >= horizon }
+    requests = requests.filter { $0.value.isOpen || $0.value.submittedAt >= horizon }
+    pruneDutyLog(horizon: horizon)
   }
+
+  /// The local day the last `retentionApplied` was for (Int.min: never).
   public var lastPrunedDay = Int.min
+
+  /// The first local day the state still holds in full (nil: nothing pruned
+  /// yet); older days are read from the journal.
+  public var retainedFromDay: Int? { lastPrunedDay == Int.min ? nil : lastPrunedDay &- Self.retentionDays }
+
+  /// The retention event housekeeping owes at `now` by the store's clock:
+  /// once per local day, for a store with an organisation.
+  public func retentionDue(at now: Instant) -> CordonEvent? {
+    let day = calendar.day(of: now)
+    guard hasOrganisation, day > lastPrunedDay else { return nil }
+    return .retentionApplied(day: day)
+  }
 }

@@ -225,7 +225,7 @@ enum ExportRunner {
   static func state(_ store: EventStore<CordonDomain>, covering day: Int) throws -> CordonState {
     let live = store.state
     let cal = live.calendar
-    guard day < cal.day(of: live.latest) - CordonState.retentionDays else { return live }
+    guard let from = live.retainedFromDay, day < from else { return live }
     do { return try store.state(at: cal.startOfDay(day + 8)) } catch {
       throw Fatal(description: "cannot read \(cal.formatDay(day)) from the journal: \(error)", code: 1)
     }

@@ -32,7 +32,7 @@ public enum WatchStream {
       .requestSubmitted, .requestApproved, .requestRejected, .requestForwarded, .requestAllocated, .requestReceived:
       .stock
     case .unitRegistered, .unitUpdated, .unitRetired, .settingsChanged, .directiveIssued, .directiveAcknowledged,
-      .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed:
+      .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed, .retentionApplied:
       nil
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
