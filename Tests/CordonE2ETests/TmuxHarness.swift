@@ -267,9 +267,11 @@ final class TmuxSession: Sendable {
   }
 
   /// Polls the pane until `predicate` holds; throws with the last screen after `timeout`.
+  /// The default deadline is generous because CI machines are shared and a
+  /// build may run beside the suite: a test that passes returns at once.
   @discardableResult
   func waitFor(
-    _ what: String, timeout: TimeInterval = 5, _ predicate: (Screen) -> Bool
+    _ what: String, timeout: TimeInterval = 20, _ predicate: (Screen) -> Bool
   ) throws -> Screen {
     let deadline = Date().addingTimeInterval(timeout)
     var last = try capture()
@@ -294,7 +296,7 @@ final class TmuxSession: Sendable {
 
   /// Waits until the screen shows `text`.
   @discardableResult
-  func waitFor(text: String, timeout: TimeInterval = 5) throws -> Screen {
+  func waitFor(text: String, timeout: TimeInterval = 20) throws -> Screen {
     try waitFor("\"\(text)\"", timeout: timeout) { $0.contains(text) }
   }
 

@@ -130,7 +130,7 @@ struct HarnessError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func eventually(_ message: String, timeout: TimeInterval = 5, _ condition: () -> Bool) throws {
+func eventually(_ message: String, timeout: TimeInterval = 20, _ condition: () -> Bool) throws {
   let end = Date().addingTimeInterval(timeout)
   while Date() < end {
     if condition() { return }
