@@ -189,14 +189,17 @@ extension CordonState {
   public func handoverChain(unit: String) -> [HandoverNote] { handovers.filter { $0.unit == unit }.reversed() }
 
   /// Who a handover is handed to: the people on the unit's shifts that cover
-  /// its shift change and began last (at the change itself, or just before a late note).
+  /// its shift change and began last (at the change itself, or just before a
+  /// late note), of the first role changing then (值班人员, then 值班经理, then 带班领导).
   public func incoming(_ note: HandoverNote) -> [String] {
     guard note.hasChecklist else { return [] }
     let change = note.shiftChange ?? note.at
     let covering = shifts.values.filter { $0.unit == note.unit && $0.counts && $0.covers(change) }
     guard let latest = covering.map(\.start).max() else { return [] }
-    return covering.filter { $0.start == latest }.sorted { ($0.role.rank, $0.id) < ($1.role.rank, $1.id) }
-      .map(\.person)
+    let starting = covering.filter { $0.start == latest }
+    // The duty officer takes over from the duty officer: the first role changing then.
+    let role = starting.map(\.role.rank).min()
+    return starting.filter { $0.role.rank == role }.sorted { $0.id < $1.id }.map(\.person)
   }
 
   mutating func confirmHandover(_ id: String, _ record: EventRecord<CordonEvent>, queries: [HandoverQuery]) {
@@ -275,7 +278,11 @@ extension CommandValidator {
         }
         let text = UserText.clean(q.text, multiline: false).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw Refusal("handover.queryEmpty", [String(q.item)], field: .queries) }
-        out.append(HandoverQuery(item: q.item, text: try Limits.check(text, max: Limits.line, field: .queries)))
+        guard text.count <= Limits.line else {
+          throw Refusal(
+            "handover.queryTooLong", [String(q.item), String(Limits.line), String(text.count)], field: .queries)
+        }
+        out.append(HandoverQuery(item: q.item, text: text))
       }
       return [.handoverConfirmed(handover: id, queries: out.sorted { $0.item < $1.item })]
 

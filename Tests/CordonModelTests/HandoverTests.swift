@@ -138,7 +138,7 @@ final class HandoverTests: XCTestCase {
     XCTAssertEqual(r.code, "handover.queryTwice")
     r = try refused(
       .confirmHandover(handover: n.id, queries: [HandoverQuery(item: 1, text: String(repeating: "x", count: 501))]))
-    XCTAssertEqual(r.code, "field.tooLong")
+    XCTAssertEqual(r.code, "handover.queryTooLong")
     XCTAssertEqual(r.commandField, .queries)
     XCTAssertEqual(h.state, before, "refusals change nothing")
     XCTAssertEqual(Strings(.zh).refusal(try refused(.confirmHandover(handover: "ho999", queries: []))), "没有交接班记录 ho999")

@@ -12,46 +12,17 @@ final class DutyServerTests: XCTestCase {
   /// jindun and a command-role user, a server that knows them, and the built
   /// `cordon` where they can run it. Skips without root.
   func serverWithUsers() throws -> (h: ServerHarness, binary: URL, jinyuan: String, jindun: String, hq: String) {
-    guard getuid() == 0 else { throw XCTSkip("needs root to create OS users (CI runs as root)") }
-    for tool in ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
-    where !FileManager.default.isExecutableFile(atPath: tool) {
-      throw XCTSkip("\(tool) is missing")
-    }
-    let tag = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
-    let (jinyuan, jindun, hq) = ("cdd\(tag)jy", "cdd\(tag)jd", "cdd\(tag)hq")
-    addTeardownBlock { for u in [jinyuan, jindun, hq] { _ = try? runProgram("/usr/sbin/userdel", [u]) } }
-    for u in [jinyuan, jindun, hq] {
-      try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", u]), "useradd \(u)")
-    }
-    let access = try AccessConfig.parse(
-      """
-      [users]
-      \(jinyuan) = { role = "operator", unit = "jinyuan" }
-      \(jindun) = { role = "operator", unit = "jindun" }
-      \(hq) = "command"
-      """, file: "duty.toml")
-    let h = try ServerHarness(access: access)
-    let binary = h.root.appendingPathComponent("cordon")
-    try FileManager.default.copyItem(at: try CordonBinaryLocation.find(), to: binary)
-    chmod(binary.path, 0o755)
-    return (h, binary, jinyuan, jindun, hq)
+    let s = try UnitUsersServer(self, prefix: "cdd")
+    return (s.harness, s.binary, s.jinyuan, s.jindun, s.hq)
   }
 
   /// `cordon post` as `user` through the server: one JSON result per line.
   func post(_ user: String, _ lines: [String], _ h: ServerHarness, _ binary: URL) throws -> [[String: Any]] {
-    let r = try postAs(user, lines, binary: binary, socket: h.socketPath, in: h.root)
-    let results = r.stdout.split(separator: "\n").compactMap {
-      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-    }
-    XCTAssertEqual(results.count, lines.count, "one result per line: \(r.stdout) \(r.stderr)")
-    return results
+    try UnitUsersServer.post(user, lines, h, binary)
   }
 
   /// A refusal's code and field ("-" for none); nil for a line that applied.
-  func refused(_ r: [String: Any]) -> [String]? {
-    guard let code = r["code"] as? String else { return nil }
-    return [code, r["field"] as? String ?? "-"]
-  }
+  func refused(_ r: [String: Any]) -> [String]? { UnitUsersServer.refused(r) }
 
   func testOperatorsReplyOnlyForTheirOwnUnitThroughTheServer() throws {
     let (h, binary, jinyuan, jindun, hq) = try serverWithUsers()

@@ -9,44 +9,15 @@ import XCTest
 /// every refusal names its field.
 final class HandoverServerTests: XCTestCase {
   func testAnOperatorConfirmsOnlyItsOwnUnitsHandoversThroughTheServer() throws {
-    guard getuid() == 0 else { throw XCTSkip("needs root to create OS users (CI runs as root)") }
-    for tool in ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
-    where !FileManager.default.isExecutableFile(atPath: tool) {
-      throw XCTSkip("\(tool) is missing")
-    }
-    let tag = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
-    let (jinyuan, jindun, hq) = ("cdh\(tag)jy", "cdh\(tag)jd", "cdh\(tag)hq")
-    addTeardownBlock { for u in [jinyuan, jindun, hq] { _ = try? runProgram("/usr/sbin/userdel", [u]) } }
-    for u in [jinyuan, jindun, hq] {
-      try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", u]), "useradd \(u)")
-    }
-    let access = try AccessConfig.parse(
-      """
-      [users]
-      \(jinyuan) = { role = "operator", unit = "jinyuan" }
-      \(jindun) = { role = "operator", unit = "jindun" }
-      \(hq) = "command"
-      """, file: "handover.toml")
-    let h = try ServerHarness(access: access)
+    let server = try UnitUsersServer(self, prefix: "cdh")
+    let h = server.harness
     defer { h.shutdown() }
-    let binary = h.root.appendingPathComponent("cordon")
-    try FileManager.default.copyItem(at: try CordonBinaryLocation.find(), to: binary)
-    chmod(binary.path, 0o755)
+    let (jinyuan, jindun, hq) = (server.jinyuan, server.jindun, server.hq)
     // Something for the checklist: a directive jinyuan has not acknowledged.
     try h.submit(.issueDirective(text: "加强门岗测温", targets: ["jinyuan"], deadline: Instant.now().adding(minutes: 600)))
 
-    func post(_ user: String, _ lines: [String]) throws -> [[String: Any]] {
-      let r = try postAs(user, lines, binary: binary, socket: h.socketPath, in: h.root)
-      let results = r.stdout.split(separator: "\n").compactMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-      }
-      XCTAssertEqual(results.count, lines.count, "one result per line: \(r.stdout) \(r.stderr)")
-      return results
-    }
-    func refused(_ r: [String: Any]) -> [String]? {
-      guard let code = r["code"] as? String else { return nil }
-      return [code, r["field"] as? String ?? "-"]
-    }
+    func post(_ user: String, _ lines: [String]) throws -> [[String: Any]] { try server.post(user, lines) }
+    let refused = UnitUsersServer.refused
 
     let wrote = try post(
       jinyuan,

@@ -89,12 +89,16 @@ enum FormCatalog {
         purpose: purpose, title: t("form.swapShift.title"),
         fields: [choice(.b, "form.field.other", others, selected: nil)])
     case .handover:
-      return Form(
+      var form = Form(
         purpose: purpose, title: t("form.handover.title"),
         fields: [
           choice(.unit, "form.field.unit", units, selected: selectedUnit),
           Form.Field(id: .text, label: t("form.field.text"), kind: .multiline),
         ])
+      HandoverForms.refresh(&form, state: state, now: now, strings: t)
+      return form
+    case .confirmHandover(let id):
+      return HandoverForms.confirmForm(id, state: state, strings: t)
     case .issueStock, .receiveStock, .countStock:
       var fields = [
         choice(.unit, "form.field.unit", units, selected: selectedUnit),
@@ -229,6 +233,8 @@ enum FormCatalog {
       return .swapShifts(shift, f.value(.b))
     case .handover:
       return .writeHandover(unit: f.value(.unit), text: f.value(.text))
+    case .confirmHandover(let id):
+      return HandoverForms.confirmCommand(f, id: id)
     case .issueStock:
       return .issueStock(
         unit: f.value(.unit), item: f.value(.item), quantity: try quantity(.quantity), reason: f.value(.reason))

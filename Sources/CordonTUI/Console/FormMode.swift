@@ -15,6 +15,7 @@ enum FormMode {
       switch form.handle(key) {
       case .none:
         if key != .enter { form.override = false }
+        HandoverForms.refresh(&form, state: m.state, now: m.now, strings: m.strings)
         m.mode = .form(form)
       case .cancel:
         m.mode = form.isDirty ? .confirmDiscard(form) : .normal
@@ -76,7 +77,8 @@ enum FormMode {
     }
     f.submitting = false
     if case .refused(let r) = failure {
-      f.show(refusal: text, field: r.commandField)
+      // A refusal about one entry of a list (a handover's item N) lands under that entry.
+      f.show(refusal: text, field: r.commandField, item: r.args.first.flatMap { Int($0) })
       if FormCatalog.confirmable.contains(r.code) {
         // The store asks for a confirmation: the next Enter saves with the override.
         f.error = text + " · " + m.strings("form.confirmOverride")

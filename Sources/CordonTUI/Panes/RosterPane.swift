@@ -109,6 +109,7 @@ extension Action {
   public static let markNoShow = Action("markNoShow")
   public static let signIn = Action("signIn")
   public static let signOut = Action("signOut")
+  public static let confirmHandover = Action("confirmHandover")
 }
 
 extension RosterPane {
@@ -136,6 +137,14 @@ extension RosterPane {
       },
       ConsoleAction(.writeHandover, pane: .roster, keys: [.char("h")], changesData: true, hint: true) { m in
         m.openForm(.handover)
+      },
+      // The incoming person confirms the selected unit's newest unconfirmed handover, item by item.
+      ConsoleAction(.confirmHandover, pane: .roster, keys: [.char("c")], changesData: true) { m in
+        let unit = String(m.selectedRowID?.split(separator: "/").first ?? "")
+        guard let n = HandoverForms.toConfirm(unit: unit, state: m.state) else {
+          return m.warn("form.confirmHandover.none")
+        }
+        return m.openForm(.confirmHandover(n.id))
       },
       ConsoleAction(.markNoShow, pane: .roster, keys: [.char("m")], changesData: true) { m in
         guard let shift = m.currentShiftOfSelectedRow else { return m.warn("status.noShift") }
@@ -190,10 +199,7 @@ extension RosterPane {
         "  \(t("role.\(s.role.rawValue)"))  \(cal.formatTime(s.start))-\(cal.formatTime(s.end))  \(state.personName(s.person))\(mark)\(signed)"
       )
     }
-    for n in state.handovers where n.unit == unitID {
-      out.append("  \(cal.format(n.at)) \(n.author):")
-      for l in n.text.split(separator: "\n") { out.append("    " + l) }
-    }
+    out += HandoverForms.chain(unit: unitID, day: day, state: state, now: c.now, strings: t)
     return (state.unitName(unitID, lang), out)
   }
 }

@@ -29,6 +29,11 @@ public struct Form: Sendable, Equatable {
     public var editor: LineEditor
     public var choiceIndex = 0
     public var error: String?
+    /// A read-only line under the field when it has no error (a handover item's text).
+    public var detail: String?
+    /// Which entry of a list field this is (a handover's item number), so a
+    /// refusal naming the list and the item lands under the right one.
+    public var item: Int?
     public init(id: CommandField, label: String, kind: FieldKind, initial: String = "") {
       self.id = id
       self.label = label
@@ -65,6 +70,8 @@ public struct Form: Sendable, Equatable {
   /// Set when the store asked for a confirmation (a short rest, fevers still
   /// to enter): the next save sends the command with the override.
   public var override = false
+  /// Read-only lines above the fields (the checklist a handover will carry).
+  public var intro: [String] = []
   private var initialTexts: [String]
 
   public init(purpose: FormPurpose, title: String, fields: [Field]) {
@@ -119,8 +126,11 @@ public struct Form: Sendable, Equatable {
   }
 
   /// Puts a refusal where it belongs: under its field, or on the form.
-  public mutating func show(refusal message: String, field: CommandField?) {
-    if let field, let i = fields.firstIndex(where: { $0.id == field }) {
+  public mutating func show(refusal message: String, field: CommandField?, item: Int? = nil) {
+    if let field, let item, let i = fields.firstIndex(where: { $0.id == field && $0.item == item }) {
+      fields[i].error = message
+      focus = i
+    } else if let field, let i = fields.firstIndex(where: { $0.id == field }) {
       fields[i].error = message
       focus = i
     } else {
@@ -140,6 +150,8 @@ public enum FormPurpose: Sendable, Equatable {
   case temperatureRound, feverCase, disinfection
   case openSite(String)
   case assignShift, handover
+  /// The incoming person's receipt of a handover (HandoverForms).
+  case confirmHandover(String)
   case swapShift(String)
   case issueStock, receiveStock, transferStock, countStock, requestSupplies
   case healthRegister

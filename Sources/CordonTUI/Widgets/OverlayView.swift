@@ -48,18 +48,21 @@ enum OverlayView {
   /// Where a form's parts go. Two rows a field (its line, then its error)
   /// when they fit; else one row a field, errors on the line above the
   /// footer naming the field; and when even that does not fit, the rows
-  /// scroll with the focus. A field is shown whole or not at all.
+  /// scroll with the focus. A field is shown whole or not at all. Read-only
+  /// intro lines (a handover's checklist) go above the fields, in the room
+  /// three fields leave; the last one shown says how many more there are.
   struct FormLayout: Equatable {
     var box: Rect
     var rowsPerField: Int
     /// The first field shown and how many are.
     var first: Int
     var shown: Int
+    var intro: [String] = []
 
     /// The row of field `i`, if it is shown.
     func y(of i: Int) -> Int? {
       guard i >= first, i < first + shown else { return nil }
-      return box.y + 1 + (i - first) * rowsPerField
+      return box.y + 1 + intro.count + (i - first) * rowsPerField
     }
   }
 
@@ -75,7 +78,12 @@ enum OverlayView {
 
   static func formLayout(_ f: Form, in body: Rect) -> FormLayout {
     let n = f.fields.count
-    let two = n * 2 + 5 <= body.height
+    var intro = Array(f.intro.prefix(max(0, body.height - 5 - 2 * min(n, 3))))
+    if intro.count < f.intro.count, !intro.isEmpty {
+      intro[intro.count - 1] = "… +\(f.intro.count - intro.count + 1)"
+    }
+    let k = intro.count
+    let two = n * 2 + 5 + k <= body.height
     // 64 cells wide, wider (up to the screen) when a refusal would not fit whole.
     var needs = [f.error.map { DisplayWidth.of("! " + $0) } ?? 0]
     if two {
@@ -83,15 +91,16 @@ enum OverlayView {
     } else if let e = fieldErrorLine(f) {
       needs.append(DisplayWidth.of("! " + e))
     }
-    let width = max(64, (needs.max() ?? 0) + 4)
+    let width = max(f.intro.isEmpty ? 64 : 76, (needs.max() ?? 0) + 4)
     if two {
-      return FormLayout(box: centred(in: body, width: width, height: n * 2 + 5), rowsPerField: 2, first: 0, shown: n)
+      return FormLayout(
+        box: centred(in: body, width: width, height: n * 2 + 5 + k), rowsPerField: 2, first: 0, shown: n, intro: intro)
     }
     // Borders, the error line and the footer take four rows.
-    let box = centred(in: body, width: width, height: n + 4)
-    let shown = max(1, min(n, box.height - 4))
+    let box = centred(in: body, width: width, height: n + 4 + k)
+    let shown = max(1, min(n, box.height - 4 - k))
     let first = max(0, min(f.focus - shown / 2, n - shown))
-    return FormLayout(box: box, rowsPerField: 1, first: first, shown: shown)
+    return FormLayout(box: box, rowsPerField: 1, first: first, shown: shown, intro: intro)
   }
 
   /// A form's box, for drawing and hit-testing alike.
@@ -101,8 +110,8 @@ enum OverlayView {
   static func formField(at x: Int, _ y: Int, _ f: Form, in body: Rect) -> Int? {
     let l = formLayout(f, in: body)
     let inner = l.box.inset(1)
-    guard inner.contains(x: x, y: y) else { return nil }
-    let i = l.first + (y - inner.y) / l.rowsPerField
+    guard inner.contains(x: x, y: y), y >= inner.y + l.intro.count else { return nil }
+    let i = l.first + (y - inner.y - l.intro.count) / l.rowsPerField
     return f.fields.indices.contains(i) && l.y(of: i) != nil ? i : nil
   }
 
@@ -114,6 +123,9 @@ enum OverlayView {
     buffer.fill(r, style: .overlay)
     BoxView.draw(title: f.title, focused: true, in: r, buffer: &buffer)
     let inner = r.inset(1)
+    for (i, line) in l.intro.enumerated() {
+      buffer.put(line, x: inner.x + 1, y: inner.y + i, maxWidth: inner.width - 2, style: .overlay)
+    }
     var cursor: (x: Int, y: Int)? = nil
     for (i, field) in f.fields.enumerated() {
       guard let y = l.y(of: i), y < inner.maxY else { continue }
@@ -138,12 +150,18 @@ enum OverlayView {
       if i == f.focus { cursor = (min(fx + cx, inner.maxX - 1), y) }
       if l.rowsPerField == 2, let e = field.error, y + 1 < inner.maxY {
         buffer.put("! " + e, x: fx, y: y + 1, maxWidth: fw, style: .inputError)
+      } else if l.rowsPerField == 2, let d = field.detail, y + 1 < inner.maxY - 1 {
+        // A read-only line under the field (a handover item's text).
+        buffer.put(d, x: inner.x + 3, y: y + 1, maxWidth: inner.width - 4, style: .muted)
       }
     }
     let footerY = inner.maxY - 1
     // One row a field: the error line names the field (the focused one's first).
     if let e = (l.rowsPerField == 1 ? fieldErrorLine(f) : nil) ?? f.error {
       buffer.put("! " + e, x: inner.x + 1, y: footerY - 1, maxWidth: inner.width - 2, style: .inputError)
+    } else if l.rowsPerField == 1, f.fields.indices.contains(f.focus), let d = f.fields[f.focus].detail {
+      // One row a field: the focused field's read-only line takes the error line.
+      buffer.put(d, x: inner.x + 1, y: footerY - 1, maxWidth: inner.width - 2, style: .muted)
     }
     var hint = f.submitting ? t("form.saving") : "\(t("form.save"))  \(t("form.cancel"))  Tab/Up/Down"
     if l.shown < f.fields.count {
