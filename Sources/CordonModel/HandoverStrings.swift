@@ -43,11 +43,16 @@ extension Strings {
     "action.confirmHandover": "确认交接班",
     "hint.confirmHandover": "确认交接",
     "report.handoverSummary": "交接班 {0} 次：按时确认 {1}，逾期确认 {2}，未确认 {3}，质疑 {4} 项",
-    "report.handoverLine": "{0} {1} {2} → {3}，{4} 项，{5}",
+    "report.handoverLine": "{0} {1} {2} → {3}，{4} 项，{5}：{6}",
     "report.handoverQuery": "质疑第 {0} 项（{1}）：{2}",
     "report.handoverUnconfirmed": "未确认",
     "report.handoverLate": "逾期确认 {0}",
     "report.handoverOnTime": "确认 {0}",
+    "report.csv.handoversWritten": "交接次数",
+    "report.csv.handoversOnTime": "按时确认",
+    "report.csv.handoversLate": "逾期确认",
+    "report.csv.handoversUnconfirmed": "未确认",
+    "report.csv.handoversQueried": "质疑项数",
   ]
 
   static let handoverEn: [String: String] = [
@@ -93,10 +98,15 @@ extension Strings {
     "action.confirmHandover": "Confirm handover",
     "hint.confirmHandover": "confirm",
     "report.handoverSummary": "{0} handovers: {1} confirmed on time, {2} late, {3} unconfirmed, {4} items queried",
-    "report.handoverLine": "{0} {1} {2} → {3}, {4} items, {5}",
+    "report.handoverLine": "{0} {1} {2} → {3}, {4} items, {5}: {6}",
     "report.handoverQuery": "queried item {0} ({1}): {2}",
     "report.handoverUnconfirmed": "not confirmed",
     "report.handoverLate": "confirmed late {0}",
     "report.handoverOnTime": "confirmed {0}",
+    "report.csv.handoversWritten": "handovers",
+    "report.csv.handoversOnTime": "confirmed on time",
+    "report.csv.handoversLate": "confirmed late",
+    "report.csv.handoversUnconfirmed": "not confirmed",
+    "report.csv.handoversQueried": "items queried",
   ]
 }

@@ -53,6 +53,12 @@ enum DemoDay {
     // The 16:00 officers sign in late, before the rule's next look.
     for s in DemoOrganisation.signInsDue(in: h.state, at: h.now) { try h.run(.signIn(shift: s.id), actor: s.person) }
     _ = h.housekeeping()
+    // The incoming officer confirms jinyuan's handover, querying its first item; heating's waits.
+    let handover = h.state.handovers.first { $0.unit == "jinyuan" }?.id ?? ""
+    try h.run(
+      .confirmHandover(handover: handover, queries: [HandoverQuery(item: 1, text: "送医后密接者名单报了吗？")]),
+      actor: "jinyuan-officer-3")
+    try h.run(.writeHandover(unit: "heating", text: "一号换热站测温枪待修"), actor: "rl-evening")
     return h
   }
 }
@@ -93,7 +99,10 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(a.people.first { $0.unit == "jindun" }?.missing, 7)
     XCTAssertEqual(a.requests.first?.status, .allocated)
     XCTAssertEqual(a.directives.first?.pendingUnits, ["jinmu-wn"])
-    XCTAssertEqual(a.handovers.count, 1)
+    XCTAssertEqual(a.handovers.count, 2)
+    XCTAssertEqual(
+      a.handoverSummary(h.state.settings),
+      DailyReport.HandoverSummary(written: 2, onTime: 1, late: 0, unconfirmed: 1, queried: 1))
     // One unit only.
     let heating = DailyReport(day: day, unit: "heating", records: h.journal, end: h.state)
     XCTAssertEqual(heating.rounds, 1)

@@ -140,7 +140,7 @@ public struct DailyReport: Sendable, Equatable {
     self.alertsResolved = resolved
     self.requests = requestIDs.compactMap { end.requests[$0] }
     self.directives = directiveIDs.compactMap { end.directives[$0] }
-    self.handovers = notes
+    self.handovers = Self.handovers(written: notes, end: end)
 
     disinfection = end.orderedUnits.filter { keep($0.id) }.compactMap { u in
       let sites = end.orderedSites.filter { $0.unit == u.id }

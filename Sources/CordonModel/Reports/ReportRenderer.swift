@@ -120,14 +120,9 @@ public enum ReportRenderer {
       )
     }
 
-    heading(t("report.handovers"), level: 2)
-    if r.handovers.isEmpty { item(t("report.none")) }
-    for n in r.handovers {
-      item(
-        "\(cal.formatTime(n.at)) \(state.unitName(n.unit, lang)) \(n.author): \(n.text.replacingOccurrences(of: "\n", with: " "))"
-      )
-    }
-    for line in dutyLogSections(r, state: state, strings: t) + signInSection(r, state: state, strings: t) {
+    for line in handoverSection(r, state: state, strings: t) + dutyLogSections(r, state: state, strings: t)
+      + signInSection(r, state: state, strings: t)
+    {
       switch line {
       case .heading(let h): heading(h, level: 2)
       case .item(let i): item(i)
@@ -170,6 +165,7 @@ public enum ReportRenderer {
     rows.append([t("report.alerts"), "", t("severity.warning"), String(r.alertsRaised[.warning] ?? 0)])
     rows.append([t("report.alerts"), "", t("state.resolved"), String(r.alertsResolved)])
     rows.append([t("report.alerts"), "", t("state.open"), String(r.alertsOpen.count)])
+    rows += handoverRows(r, state: state, strings: t)
     rows.append([t("report.dutyLog"), "", t("duty.significant"), String(r.significantEntries.count)])
     rows.append([t("report.dutyLog"), "", t("duty.badge.followUps"), String(r.openFollowUps.count)])
     for p in DutyPriority.allCases {
