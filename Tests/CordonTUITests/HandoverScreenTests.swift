@@ -95,6 +95,17 @@ final class HandoverScreenTests: XCTestCase {
       XCTAssertTrue(shown("? 质疑第 1 项：口罩今天能补上吗"), screen)
       XCTAssertTrue(shown("? 1. 告警〔紧急〕金源物业 口罩 低于下限 9000"), "the queried item is marked: \(screen)")
       XCTAssertTrue(shown("· 3. 跟进"), screen)
+      f.press(.esc)
+      // The help lists the key; at 80 columns the hint bar leaves it out.
+      f.press(.char("?"))
+      var help: [String] = []
+      for _ in 0..<4 {
+        help += f.lines
+        f.press(.pageDown)
+      }
+      XCTAssertTrue(help.contains { $0.contains("c") && $0.contains("确认交接班") }, help.joined(separator: "\n"))
+      f.press(.esc)
+      if width == 80 { XCTAssertFalse(f.lines.last?.contains("确认交接") == true, f.lines.last ?? "") }
     }
   }
 }
