@@ -6,15 +6,6 @@ import XCTest
 /// shows the chain, the confirm form lists each item with its own query, and
 /// the confirmation with its query shows in the chain.
 final class HandoverTerminalTests: XCTestCase {
-  /// A local (UTC+8) time `hours` from now, as `cordon post` reads it.
-  private func local(_ hours: Double) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
-    f.dateFormat = "yyyy-MM-dd HH:mm"
-    return f.string(from: Date().addingTimeInterval(hours * 3600))
-  }
-
   func testTheDayViewChainAndTheConfirmFormAt80x24And120x36() throws {
     _ = try TmuxSession.tmuxOrSkip()
     let binary = try CordonBinary.locate()

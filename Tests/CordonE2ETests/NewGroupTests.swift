@@ -6,15 +6,6 @@ import XCTest
 /// shifts from CSV files written with the register's own category words, then
 /// the console in tmux shows them on the roster.
 final class NewGroupTests: XCTestCase {
-  /// A local (UTC+8) time `hours` from now, as the CSV importer reads it.
-  private func local(_ hours: Double) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
-    f.dateFormat = "yyyy-MM-dd HH:mm"
-    return f.string(from: Date().addingTimeInterval(hours * 3600))
-  }
-
   static let organisation = """
     # A small group, as an administrator writes it from deploy/org.example.toml.
     [settings]
