@@ -97,7 +97,7 @@ extension Strings {
     "form.confirmHandover.none": "No handover waiting for confirmation",
     "action.confirmHandover": "Confirm handover",
     "hint.confirmHandover": "confirm",
-    "report.handoverSummary": "{0} handovers: {1} confirmed on time, {2} late, {3} unconfirmed, {4} items queried",
+    "report.handoverSummary": "Handovers {0}: confirmed on time {1}, late {2}, unconfirmed {3}, queried items {4}",
     "report.handoverLine": "{0} {1} {2} → {3}, {4} items, {5}: {6}",
     "report.handoverQuery": "queried item {0} ({1}): {2}",
     "report.handoverUnconfirmed": "not confirmed",
