@@ -47,7 +47,7 @@ extension Strings {
     "org.setting.reportAckImmediateMinutes": "特急报告确认时限（分钟）",
     "org.openShifts": "未结束的班次：{0}",
     "org.help.correct": "改错：填错的用 e 编辑改回；误停用的不能复用原编号，用新编号重新添加。",
-    "org.help.audit": "每次更改都是一条事件，记入审计（:audit）和日报，旧名称在历史里保留。",
+    "org.help.audit": "每次更改都是一条事件，记入审计（:audit，谁在何时改了什么），旧名称在历史里保留。",
     "org.commandOnly": "组织管理仅限指挥角色（当前：{0}）",
     "org.role.command": "指挥",
     "org.role.operator": "操作员",
@@ -155,7 +155,7 @@ extension Strings {
     "org.help.correct":
       "Correcting: edit a wrong entry back with e; a unit, site or item retired by mistake keeps its id retired: add it again under a new id.",
     "org.help.audit":
-      "Every change is an event in the audit trail (:audit) and the daily report; old names stay in the history.",
+      "Every change is an event in the audit trail (:audit: who changed what, when); old names stay in the history.",
     "org.commandOnly": "The organisation view is for the command role only (you are: {0})",
     "org.role.command": "command",
     "org.role.operator": "operator",

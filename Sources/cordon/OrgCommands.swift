@@ -31,29 +31,43 @@ struct Init: ParsableCommand {
     do { file = try OrganisationFile.load(path: org, strings: t) } catch {
       throw OrgRunner.failure(error.issues, strings: t)
     }
-    // Only an empty store is initialised, so the batch is checked against an
-    // empty state first: a refused file leaves no data directory behind.
-    do {
-      _ = try CordonDomain.decide(
-        file.command, context: CommandContext(actor: currentUser(), unit: nil, now: Instant.now()), state: CordonState()
-      )
-    } catch {
-      throw OrgRunner.failure([file.issue(for: error, strings: t)], strings: t)
-    }
+    // The store checks the batch, once, as it commits it (against the empty
+    // state only an empty store has). What this command created is removed
+    // when the batch is refused, so a refused file leaves no data directory
+    // behind and an existing one as it was.
+    let directory = location.directory()
+    let existed = FileManager.default.fileExists(atPath: directory.path)
+    let before = Set((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
     let store = try location.openStore()
-    defer { store.close() }
     let state = store.state
     guard !state.hasOrganisation else {
+      store.close()
       throw Fatal(
-        description: t("orgfile.hasOrganisation", location.directory().path, String(state.orderedUnits.count)),
-        code: 1)
+        description: t("orgfile.hasOrganisation", directory.path, String(state.orderedUnits.count)), code: 1)
     }
-    switch submitAndWait(file.command, to: store, actor: currentUser(), unit: nil, commandID: nil) {
+    let outcome = submitAndWait(file.command, to: store, actor: currentUser(), unit: nil, commandID: nil)
+    store.close()
+    switch outcome {
     case .success:
       let c = file.counts
       print(t("orgfile.created", String(c.units), String(c.sites), String(c.items), String(c.people)))
-    case .failure(.refused(let r)): throw OrgRunner.failure([file.issue(for: r, strings: t)], strings: t)
+    case .failure(.refused(let r)):
+      Self.removeCreated(in: directory, existed: existed, before: before)
+      throw OrgRunner.failure([file.issue(for: r, strings: t)], strings: t)
     case .failure(let other): throw Fatal(description: "\(org): \(t.refusal(other.refusal))", code: 1)
+    }
+  }
+
+  /// Removes what opening the store created: the directory when it was not
+  /// there before, else only the entries that were not.
+  static func removeCreated(in directory: URL, existed: Bool, before: Set<String>) {
+    let fm = FileManager.default
+    guard existed else {
+      try? fm.removeItem(at: directory)
+      return
+    }
+    for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] where !before.contains(name) {
+      try? fm.removeItem(at: directory.appendingPathComponent(name))
     }
   }
 }

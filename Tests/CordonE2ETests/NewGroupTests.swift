@@ -68,6 +68,35 @@ final class NewGroupTests: XCTestCase {
     return t
   }
 
+  /// The store checks the batch once, as it commits it; a file it refuses
+  /// (a site naming a unit that is not in the file) leaves no data
+  /// directory behind, and an existing directory as it was.
+  func testARefusedFileLeavesNoDataDirectoryAndAnExistingOneAsItWas() throws {
+    let (binary, root, data, env) = try fresh()
+    let bad = root.appendingPathComponent("bad.toml")
+    let text = Self.organisation.replacingOccurrences(of: #"unit = "heat""#, with: #"unit = "heating""#)
+    try Data(text.utf8).write(to: bad)
+    let line = (text.components(separatedBy: "\n").firstIndex { $0.contains(#"unit = "heating""#) } ?? 0) + 1
+    let refused = try Processes.run(
+      binary, ["init", "--org", bad.path, "--data", data, "--lang", "en"], environment: env)
+    XCTAssertEqual(refused.status, 1, refused.stdoutText)
+    XCTAssertTrue(refused.stderrText.contains("\(bad.path):\(line): sites[1].unit"), refused.stderrText)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: data), "a refused file created \(data)")
+    // A directory made beforehand keeps what it held, and only that.
+    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    try Data("mine".utf8).write(to: URL(fileURLWithPath: data).appendingPathComponent("notes.txt"))
+    let again = try Processes.run(
+      binary, ["init", "--org", bad.path, "--data", data, "--lang", "en"], environment: env)
+    XCTAssertEqual(again.status, 1, again.stdoutText)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data), ["notes.txt"])
+    // The right file then initialises that directory.
+    let good = root.appendingPathComponent("good.toml")
+    try Data(Self.organisation.utf8).write(to: good)
+    let done = try Processes.run(
+      binary, ["init", "--org", good.path, "--data", data, "--lang", "en"], environment: env)
+    XCTAssertEqual(done.status, 0, done.stderrText)
+  }
+
   func testInitImportPeopleAndShiftsThenTheRosterShowsThem() throws {
     let (binary, root, data, env) = try fresh()
     func file(_ name: String, _ text: String) throws -> String {

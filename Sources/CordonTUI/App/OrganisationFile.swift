@@ -26,27 +26,38 @@ public struct OrganisationFile: Sendable {
 
   /// The batch: settings first, then units (parents before children), sites, items, people.
   public var command: CordonCommand
-  /// Where each entry of the batch was written.
+  /// Which entry of the file each command of the batch came from.
   var entries: [Entry]
   public var file: String
   public var counts: (units: Int, sites: Int, items: Int, people: Int)
+  /// The file's text: its line numbers are worked out only when there is a
+  /// mistake to name (a group of 100,000 people is an 11 MiB file).
+  let text: String
 
+  /// An entry: `[[section]]` number `index` (0-based), or the `[section]` table when negative.
   struct Entry: Sendable {
     var section: String
     var index: Int
-    var header: Int?
-    var keys: [String: Int]
+    var name: String { index < 0 ? section : "\(section)[\(index + 1)]" }
+  }
+
+  /// Where a mistake is: a top-level key, an entry's header, or a key of an entry.
+  enum Place: Sendable {
+    case none
+    case top(String)
+    case header(Entry)
+    case key(Entry, String)
   }
 
   /// The refused entry's line and the key at fault (the refusal's field).
   public func issue(for refusal: Refusal, strings t: Strings) -> Issue {
     let entry = refusal.batchIndex.flatMap { entries.indices.contains($0) ? entries[$0] : nil }
     guard let entry else { return Issue(file: file, line: nil, key: nil, message: t.refusal(refusal)) }
-    let field = refusal.field
-    let line = field.flatMap { entry.keys[$0] } ?? entry.header
-    let key = entry.index < 0 ? entry.section : "\(entry.section)[\(entry.index + 1)]"
-    let named = field.flatMap { entry.keys[$0] != nil ? $0 : nil }
-    return Issue(file: file, line: line, key: named.map { "\(key).\($0)" } ?? key, message: t.refusal(refusal))
+    let lines = LineMap(text)
+    let named = refusal.field.flatMap { lines.written(entry, $0) != nil ? $0 : nil }
+    return Issue(
+      file: file, line: lines.line(named.map { .key(entry, $0) } ?? .header(entry)),
+      key: named.map { "\(entry.name).\($0)" } ?? entry.name, message: t.refusal(refusal))
   }
 
   // MARK: Reading
@@ -85,30 +96,30 @@ public struct OrganisationFile: Sendable {
     } catch {
       throw IssueList([Issue(file: file, line: nil, key: nil, message: "\(error)")])
     }
-    let lines = LineMap(text)
-    var reader = Reader(file: file, lines: lines, t: t)
-    for key in table.keys.sorted(by: { (lines.topLevel[$0] ?? 0) < (lines.topLevel[$1] ?? 0) }) {
+    // One walk over the parsed tables; the order of the batch does not depend on it.
+    var reader = Reader(t: t)
+    for key in table.keys.sorted() {
       guard let known = sections[key] else {
         reader.issue(
-          line: lines.topLevel[key], key: key,
-          t("orgfile.unknownSection", key, sections.keys.sorted().joined(separator: ", ")))
+          .top(key), key: key, t("orgfile.unknownSection", key, sections.keys.sorted().joined(separator: ", ")))
         continue
       }
       guard let value = table[key] else { continue }
       if key == "settings" {
         guard let s = value.table else {
-          reader.issue(line: lines.topLevel[key], key: key, t("orgfile.notTable", key))
+          reader.issue(.top(key), key: key, t("orgfile.notTable", key))
           continue
         }
         reader.settings(s, known: known)
       } else {
         guard let array = value.array else {
-          reader.issue(line: lines.topLevel[key], key: key, t("orgfile.notEntries", key))
+          reader.issue(.top(key), key: key, t("orgfile.notEntries", key))
           continue
         }
         for (i, element) in array.enumerated() {
           guard let entry = element.table else {
-            reader.issue(line: lines.header(key, i), key: "\(key)[\(i + 1)]", t("orgfile.notTable", key))
+            let e = Entry(section: key, index: i)
+            reader.issue(.header(e), key: e.name, t("orgfile.notTable", key))
             continue
           }
           reader.entry(key, i, entry, known: known)
@@ -117,12 +128,14 @@ public struct OrganisationFile: Sendable {
     }
     reader.finish()
     if !reader.issues.isEmpty {
-      throw IssueList(reader.issues.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+      let lines = LineMap(text)
+      let issues = reader.issues.map { Issue(file: file, line: lines.line($0.place), key: $0.key, message: $0.message) }
+      throw IssueList(issues.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
     }
     let batch = reader.commands.map(\.0)
     return OrganisationFile(
       command: .batch(batch), entries: reader.commands.map(\.1), file: file,
-      counts: (reader.unitCount, reader.siteCount, reader.itemCount, reader.peopleCount))
+      counts: (reader.unitCount, reader.siteCount, reader.itemCount, reader.peopleCount), text: text)
   }
 
   public struct IssueList: Error, Sendable, CustomStringConvertible {
@@ -140,45 +153,88 @@ public struct OrganisationFile: Sendable {
     var tableLine: [String: Int] = [:]
     var tableKeys: [String: [String: Int]] = [:]
 
+    /// One pass over the bytes (a group of 100,000 people is an 11 MiB file):
+    /// no per-line strings, only the names of sections and keys.
     init(_ text: String) {
       var section: String?
       var isArray = false
-      for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let line = n + 1
-        let s = raw.trimmingCharacters(in: .whitespaces)
-        if s.hasPrefix("#") || s.isEmpty { continue }
-        if s.hasPrefix("[[") {
-          let name = Self.name(s.dropFirst(2).prefix { $0 != "]" })
-          section = name
-          isArray = true
-          headers[name, default: []].append(line)
-          keys[name, default: []].append([:])
-          if topLevel[name] == nil { topLevel[name] = line }
-        } else if s.hasPrefix("[") {
-          let name = Self.name(s.dropFirst().prefix { $0 != "]" })
-          section = name
-          isArray = false
-          tableLine[name] = line
-          if topLevel[name] == nil { topLevel[name] = line }
-        } else if let eq = s.firstIndex(of: "=") {
-          let key = Self.name(s[..<eq])
-          if let section {
-            if isArray {
-              if keys[section]?.last?[key] == nil, let last = keys[section]?.indices.last {
-                keys[section]?[last][key] = line
-              }
-            } else if tableKeys[section]?[key] == nil {
-              tableKeys[section, default: [:]][key] = line
-            }
-          } else if topLevel[key] == nil {
-            topLevel[key] = line
+      var bytes = Array(text.utf8)
+      bytes.append(UInt8(ascii: "\n"))
+      let space = UInt8(ascii: " ")
+      let tab = UInt8(ascii: "\t")
+      let cr = UInt8(ascii: "\r")
+      let open = UInt8(ascii: "[")
+      let close = UInt8(ascii: "]")
+      let equals = UInt8(ascii: "=")
+      /// The bytes in start..<end without spaces and tabs, then quotes, at either end.
+      func name(_ start: Int, _ end: Int) -> String {
+        var s = start
+        var e = end
+        while s < e && (bytes[s] == space || bytes[s] == tab) { s += 1 }
+        while e > s && (bytes[e - 1] == space || bytes[e - 1] == tab) { e -= 1 }
+        while s < e && (bytes[s] == 0x22 || bytes[s] == 0x27) { s += 1 }
+        while e > s && (bytes[e - 1] == 0x22 || bytes[e - 1] == 0x27) { e -= 1 }
+        return String(decoding: bytes[s..<e], as: UTF8.self)
+      }
+      var line = 0
+      var start = 0
+      while start < bytes.count {
+        var end = start
+        while bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        line += 1
+        defer { start = end + 1 }
+        var s = start
+        while s < end && (bytes[s] == space || bytes[s] == tab) { s += 1 }
+        var e = end
+        while e > s && (bytes[e - 1] == space || bytes[e - 1] == tab || bytes[e - 1] == cr) { e -= 1 }
+        guard s < e, bytes[s] != UInt8(ascii: "#") else { continue }
+        if bytes[s] == open {
+          let array = s + 1 < e && bytes[s + 1] == open
+          let from = s + (array ? 2 : 1)
+          var to = from
+          while to < e && bytes[to] != close { to += 1 }
+          let n = name(from, to)
+          section = n
+          isArray = array
+          if array {
+            headers[n, default: []].append(line)
+            keys[n, default: []].append([:])
+          } else {
+            tableLine[n] = line
           }
+          if topLevel[n] == nil { topLevel[n] = line }
+          continue
+        }
+        var eq = s
+        while eq < e && bytes[eq] != equals { eq += 1 }
+        guard eq < e else { continue }
+        let key = name(s, eq)
+        if let section {
+          if isArray {
+            if let last = keys[section]?.indices.last, keys[section]?[last][key] == nil {
+              keys[section]?[last][key] = line
+            }
+          } else if tableKeys[section]?[key] == nil {
+            tableKeys[section, default: [:]][key] = line
+          }
+        } else if topLevel[key] == nil {
+          topLevel[key] = line
         }
       }
     }
 
-    static func name<S: StringProtocol>(_ s: S) -> String {
-      s.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+    /// The line of a place: a key's own line, else its entry's header.
+    func line(_ place: Place) -> Int? {
+      switch place {
+      case .none: return nil
+      case .top(let k): return topLevel[k]
+      case .header(let e): return e.index < 0 ? tableLine[e.section] ?? topLevel[e.section] : header(e.section, e.index)
+      case .key(let e, let k): return written(e, k) ?? line(.header(e))
+      }
+    }
+    /// Where the entry wrote `key`, if it did.
+    func written(_ e: Entry, _ key: String) -> Int? {
+      e.index < 0 ? tableKeys[e.section]?[key] : self.key(e.section, e.index, key)
     }
     func header(_ section: String, _ i: Int) -> Int? {
       headers[section].flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? topLevel[section]
@@ -190,10 +246,9 @@ public struct OrganisationFile: Sendable {
 
   /// Reads entries into commands, collecting every issue.
   struct Reader {
-    let file: String
-    let lines: LineMap
     let t: Strings
-    var issues: [Issue] = []
+    /// Mistakes by place; their lines are looked up only if there are any.
+    var issues: [(place: Place, key: String?, message: String)] = []
     var commands: [(CordonCommand, Entry)] = []
     var settingsCommand: (CordonCommand, Entry)?
     var units: [(OrgUnit, Entry)] = []
@@ -205,8 +260,8 @@ public struct OrganisationFile: Sendable {
     var itemCount: Int { items.count }
     var peopleCount: Int { people.count }
 
-    mutating func issue(line: Int?, key: String?, _ message: String) {
-      issues.append(Issue(file: file, line: line, key: key, message: message))
+    mutating func issue(_ place: Place, key: String?, _ message: String) {
+      issues.append((place, key, message))
     }
 
     /// Typed access to one entry; a wrong type or a missing key is an issue.
@@ -214,16 +269,16 @@ public struct OrganisationFile: Sendable {
       let table: TOMLTable
       let entry: Entry
       let name: String
-      var issues: [(Int?, String, String)] = []
+      var issues: [(Place, String, String)] = []
       let t: Strings
 
-      func line(_ k: String) -> Int? { entry.keys[k] ?? entry.header }
+      func line(_ k: String) -> Place { .key(entry, k) }
       mutating func wrong(_ k: String, _ expected: String) {
         issues.append((line(k), "\(name).\(k)", t("orgfile.wrongType", expected)))
       }
       mutating func string(_ k: String, required: Bool = false) -> String? {
         guard let v = table[k] else {
-          if required { issues.append((entry.header, "\(name).\(k)", t("orgfile.missing", k))) }
+          if required { issues.append((.header(entry), "\(name).\(k)", t("orgfile.missing", k))) }
           return nil
         }
         guard let s = v.string else {
@@ -291,21 +346,18 @@ public struct OrganisationFile: Sendable {
     }
 
     mutating func fields(_ section: String, _ i: Int, _ table: TOMLTable, known: Set<String>) -> Fields {
-      var keys: [String: Int] = [:]
-      for k in table.keys { keys[k] = i < 0 ? lines.tableKeys[section]?[k] : lines.key(section, i, k) }
-      let header = i < 0 ? lines.tableLine[section] : lines.header(section, i)
-      let entry = Entry(section: section, index: i, header: header, keys: keys)
-      let name = i < 0 ? section : "\(section)[\(i + 1)]"
-      for k in table.keys.sorted() where !known.contains(k) {
+      let entry = Entry(section: section, index: i)
+      // TOMLKit copies every key out of the table on each `keys`: once an entry.
+      let unknown = table.keys.filter { !known.contains($0) }
+      for k in unknown.sorted() {
         issue(
-          line: keys[k] ?? header, key: "\(name).\(k)",
-          t("orgfile.unknownKey", k, known.sorted().joined(separator: ", ")))
+          .key(entry, k), key: "\(entry.name).\(k)", t("orgfile.unknownKey", k, known.sorted().joined(separator: ", ")))
       }
-      return Fields(table: table, entry: entry, name: name, t: t)
+      return Fields(table: table, entry: entry, name: entry.name, t: t)
     }
 
     mutating func collect(_ f: Fields) {
-      for (line, key, message) in f.issues { issue(line: line, key: key, message) }
+      for (place, key, message) in f.issues { issue(place, key: key, message) }
     }
 
     mutating func settings(_ table: TOMLTable, known: Set<String>) {
@@ -382,9 +434,9 @@ public struct OrganisationFile: Sendable {
     /// units in an order where each parent comes before its children.
     mutating func finish() {
       if !units.isEmpty, !units.contains(where: { $0.0.isHeadquarters }) {
-        issue(line: lines.topLevel["units"], key: "units.headquarters", t("orgfile.noHeadquarters"))
+        issue(.top("units"), key: "units.headquarters", t("orgfile.noHeadquarters"))
       }
-      if units.isEmpty { issue(line: nil, key: "units", t("orgfile.noUnits")) }
+      if units.isEmpty { issue(.none, key: "units", t("orgfile.noUnits")) }
       // In file order, each unit once its parent is placed; by entry, not by
       // id, so a duplicate id still reaches the validator, which names it.
       var placed = Set<String>()
@@ -405,7 +457,7 @@ public struct OrganisationFile: Sendable {
       for i in units.indices where !done.contains(i) {
         let e = units[i].1
         issue(
-          line: e.keys["parent"] ?? e.header, key: "units[\(e.index + 1)].parent",
+          .key(e, "parent"), key: "\(e.name).parent",
           t("orgfile.parentCycle", units[i].0.id))
       }
       if let s = settingsCommand { commands.append(s) }
