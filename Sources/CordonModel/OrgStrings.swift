@@ -45,6 +45,7 @@ extension Strings {
     "org.setting.signInGraceMinutes": "签到宽限（分钟）",
     "org.setting.reportAckUrgentMinutes": "紧急报告确认时限（分钟）",
     "org.setting.reportAckImmediateMinutes": "特急报告确认时限（分钟）",
+    "org.setting.handoverConfirmMinutes": "交接确认时限（分钟）",
     "org.openShifts": "未结束的班次：{0}",
     "org.help.correct": "改错：填错的用 e 编辑改回；误停用的不能复用原编号，用新编号重新添加。",
     "org.help.audit": "每次更改都是一条事件，记入审计（:audit，谁在何时改了什么），旧名称在历史里保留。",
@@ -151,6 +152,7 @@ extension Strings {
     "org.setting.signInGraceMinutes": "Sign-in grace (minutes)",
     "org.setting.reportAckUrgentMinutes": "Urgent report ack (minutes)",
     "org.setting.reportAckImmediateMinutes": "Immediate report ack (minutes)",
+    "org.setting.handoverConfirmMinutes": "Handover confirmation (minutes)",
     "org.openShifts": "Open shifts: {0}",
     "org.help.correct":
       "Correcting: edit a wrong entry back with e; a unit, site or item retired by mistake keeps its id retired: add it again under a new id.",

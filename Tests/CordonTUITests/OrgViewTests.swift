@@ -181,10 +181,15 @@ final class OrgViewTests: XCTestCase {
     Self.open(&m)
     U.keys(&m, .backTab)
     XCTAssertEqual(m.options.org.section, .settings)
-    XCTAssertEqual(m.visibleRows(.org).count, 11)
+    // Every setting `changeSettings` takes, one row each.
+    let all = OrgPane.settingValues(m.state.settings).map(\.0)
+    XCTAssertEqual(m.visibleRows(.org).map(\.id), all.map(\.rawValue))
+    XCTAssertEqual(Set(all).count, 12)
+    XCTAssertEqual(
+      all.count, Mirror(reflecting: SettingsChanges()).children.count, "a setting the view and its form leave out")
     U.keys(&m, .char("e"))
     guard case .form(let f) = m.mode else { return XCTFail("no form") }
-    XCTAssertEqual(f.fields.count, 11)
+    XCTAssertEqual(f.fields.map(\.id), all)
     XCTAssertEqual(f.value(.feverThreshold), m.state.settings.feverThreshold.description)
     U.keys(&m, .backspace, .backspace, .backspace, .backspace)
     U.type(&m, "hot")

@@ -189,7 +189,8 @@ enum OrgForms {
           maxEscalations: try int(.maxEscalations), restHours: try int(.restHours),
           coverageLeadMinutes: try int(.coverageLeadMinutes), lowCoverDays: try int(.lowCoverDays),
           signInGraceMinutes: try int(.signInGraceMinutes), reportAckUrgentMinutes: try int(.reportAckUrgentMinutes),
-          reportAckImmediateMinutes: try int(.reportAckImmediateMinutes)))
+          reportAckImmediateMinutes: try int(.reportAckImmediateMinutes),
+          handoverConfirmMinutes: try int(.handoverConfirmMinutes)))
     default:
       throw FormCatalog.FieldError(field: .id, message: t("refusal.field.required"))
     }

@@ -139,6 +139,7 @@ public struct OrgPane: ConsolePane {
       (.coverageLeadMinutes, n(c.coverageLeadMinutes)), (.lowCoverDays, n(c.lowCoverDays)),
       (.signInGraceMinutes, n(c.signInGraceMinutes)), (.reportAckUrgentMinutes, n(c.reportAckUrgentMinutes)),
       (.reportAckImmediateMinutes, n(c.reportAckImmediateMinutes)),
+      (.handoverConfirmMinutes, n(c.handoverConfirmMinutes)),
     ]
   }
 
