@@ -72,6 +72,19 @@ public enum Authorization {
     }
   }
 
+  /// The unit a read through the server (`report`, `audit`, `export`) is
+  /// confined to, decided where it executes: an operator sees its own
+  /// unit's data only (asking for another is refused); the other roles read
+  /// every unit, or the one they ask for.
+  public static func readScope(unit: String?, by principal: Principal) -> Result<String?, Refusal> {
+    guard principal.role == .operator else { return .success(unit) }
+    guard let own = principal.units.first else {
+      return .failure(Refusal("auth.notPermitted", [principal.user, principal.role.rawValue]))
+    }
+    if let unit, unit != own { return .failure(Refusal("auth.readOtherUnit", [principal.user, unit], field: "unit")) }
+    return .success(own)
+  }
+
   /// Every unit whose records a command would change. An unknown subject
   /// yields its id, which no operator holds, so the command is refused here
   /// or, for the command role, by the validator with its own message.

@@ -138,7 +138,8 @@ struct CommandValidator {
       return [Notifier.test(receiver: receiver, actor: context.actor, state: state, now: context.now)]
 
     case .configureNotifications(let routing):
-      return routing == state.notify.routing ? [] : [.notificationsConfigured(routing)]
+      guard routing != state.notify.routing else { return [] }
+      return [.notificationsConfigured(routing)] + state.notify.dropped(keeping: routing.receivers)
 
     case .recordDelivery(let outcome):
       switch outcome {

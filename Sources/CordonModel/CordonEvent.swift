@@ -96,6 +96,12 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   /// before `day` minus `CordonState.retentionDays` leaves memory (it stays
   /// in the journal for audit, reports and time travel).
   case retentionApplied(day: Int)
+
+  // Notifications (issue 18)
+  /// A pending notification is no longer owed to `receiver`: a reload or a
+  /// restart removed the receiver from the configuration (`reason`
+  /// "receiverRemoved"). Journalled, so the audit trail says why it was never sent.
+  case notificationDropped(id: String, receiver: String, reason: String)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {

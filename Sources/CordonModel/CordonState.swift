@@ -272,7 +272,8 @@ public struct CordonState: Codable, Sendable, Equatable {
         $0.state = .resolved
         $0.resolvedAt = now
       }
-    case .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed:
+    case .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed,
+      .notificationDropped:
       notify.apply(record.event, at: now)
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:

@@ -179,6 +179,18 @@ public struct NotifyState: Codable, Sendable, Equatable {
     }
   }
 
+  /// What is pending for receivers not in `kept` (a reload or restart
+  /// removed them): dropped by journalled events with the reason, so nothing
+  /// is owed forever to a receiver that no longer exists. In id order.
+  public func dropped(keeping kept: [String]) -> [CordonEvent] {
+    let keep = Set(kept)
+    return pending.values.sorted { $0.notification.serial < $1.notification.serial }.flatMap { p in
+      p.remaining.filter { !keep.contains($0) }.map {
+        CordonEvent.notificationDropped(id: p.notification.id, receiver: $0, reason: "receiverRemoved")
+      }
+    }
+  }
+
   /// A resolved alert starts afresh: its next raise notifies at once, not after a repeat interval.
   mutating func forget(subject: String) {
     for route in routing.routes { lastQueued["\(route.name)|\(subject)"] = nil }
@@ -208,6 +220,11 @@ public struct NotifyState: Codable, Sendable, Equatable {
       h.lastDelivered = now
       h.failingSince = nil
       receivers[receiver] = h
+    case .notificationDropped(let id, let receiver, _):
+      if var p = pending[id] {
+        p.remaining.removeAll { $0 == receiver }
+        pending[id] = p.remaining.isEmpty ? nil : p
+      }
     case .notificationFailed(let id, let receiver, let attempt, let error):
       pending[id]?.attempts[receiver] = attempt
       var h = receivers[receiver] ?? ReceiverHealth()

@@ -1,5 +1,6 @@
 import CordonModel
 import CordonNotify
+import CordonSession
 import CordonStore
 import CordonWire
 import EventSourcing
@@ -542,6 +543,8 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
   private let limit: Int
   private var counted = false
   private var countedUID: UInt32?
+  /// A query is running for this connection.
+  private var querying = false
 
   init(server: CordonServer, channel: Channel, limit: Int) {
     self.server = server
@@ -634,6 +637,8 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       fail(code: WireError.unexpected, message: "the first message must be hello")
     case (.active(let principal), .command(let id, let commandID, let lines)):
       execute(id: id, commandID: commandID, lines: lines, as: principal)
+    case (.active(let principal), .query(let id, let query)):
+      answer(id: id, query, as: principal)
     case (.active, .status):
       fail(code: WireError.unexpected, message: "status is asked instead of hello, on a connection of its own")
     case (.active, .hello):
@@ -811,6 +816,37 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let link = self.link
     promise.futureResult.whenComplete { _ in link?.queued.subtract(size, ordering: .relaxed) }
     context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+  }
+
+  /// A report, audit or export, read off the event loop (it may read
+  /// archives) with the caller's role deciding what it may see
+  /// (`Authorization.readScope`, in the runner). One at a time per
+  /// connection; the answer counts against the client's budget.
+  private func answer(id: UInt64, _ query: JournalQuery, as principal: Principal) {
+    guard !querying else {
+      send(.answer(id: id, text: nil, refusal: Refusal("query.busy")))
+      return
+    }
+    querying = true
+    let store = server.store
+    let loop = channel.eventLoop
+    let me = NIOLoopBound(self, eventLoop: loop)
+    DispatchQueue.global(qos: .utility).async {
+      let result = JournalQueryRunner.run(query, store: store, principal: principal)
+      loop.execute {
+        let me = me.value
+        me.querying = false
+        let message: ServerMessage
+        switch result {
+        case .success(let text): message = .answer(id: id, text: text, refusal: nil)
+        case .failure(let r): message = .answer(id: id, text: nil, refusal: r)
+        }
+        guard case .active = me.phase else { return }
+        do { me.send(counted: try Frame.encode(message)) } catch {
+          me.send(.answer(id: id, text: nil, refusal: Refusal("query.journal", ["\(error)"])))
+        }
+      }
+    }
   }
 
   private func execute(id: UInt64, commandID: String?, lines: [String], as principal: Principal) {

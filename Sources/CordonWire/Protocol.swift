@@ -1,4 +1,5 @@
 import CordonModel
+import CordonSession
 import EventSourcing
 import Foundation
 import NIOCore
@@ -11,6 +12,7 @@ import NIOCore
 /// version answers `error` with code `version` and closes.
 ///
 ///     client → server   hello {version, since?}   command {id, commandID, lines}
+///                       query {id, query}   (report, audit, export; answered by answer {id, text | refusal})
 ///     server → client   welcome {version, principal, seq, state | records, ...}
 ///                       records {records}   result {id, seq | refusal | failure}
 ///                       store {readOnlyReason?}   (the store's mode changed)
@@ -43,8 +45,12 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   /// Instead of hello: the server's health (`cordon status`, backups,
   /// monitoring), answered with `status` and then the connection closes.
   case status
+  /// A read of the journal (`cordon report|audit|export --socket`), run by
+  /// the server with the caller's role deciding what it may see; answered
+  /// by `answer` with the same `id`. One at a time per connection.
+  case query(id: UInt64, query: JournalQuery)
 
-  private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines }
+  private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines, query }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -58,6 +64,7 @@ public enum ClientMessage: Codable, Sendable, Equatable {
         id: try Self.whole(c, .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
         lines: try c.decode([String].self, forKey: .lines))
     case "status": self = .status
+    case "query": self = .query(id: try Self.whole(c, .id), query: try c.decode(JournalQuery.self, forKey: .query))
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
@@ -97,6 +104,10 @@ public enum ClientMessage: Codable, Sendable, Equatable {
       try c.encode(lines, forKey: .lines)
     case .status:
       try c.encode("status", forKey: .type)
+    case .query(let id, let query):
+      try c.encode("query", forKey: .type)
+      try c.encode(id, forKey: .id)
+      try c.encode(query, forKey: .query)
     }
   }
 }
@@ -159,9 +170,11 @@ public enum ServerMessage: Codable, Sendable, Equatable {
   /// disk, a failed fdatasync): pushed to every console so its header says
   /// so before anyone tries to save. `readOnlyReason` nil: writable.
   case store(readOnlyReason: String?)
+  /// The answer to a `query`: its text, or why not.
+  case answer(id: UInt64, text: String?, refusal: Refusal?)
 
   private enum CodingKeys: String, CodingKey {
-    case type, welcome, records, id, seq, failure, code, message, status, readOnlyReason
+    case type, welcome, records, id, seq, failure, code, message, status, readOnlyReason, text, refusal
   }
 
   public init(from decoder: Decoder) throws {
@@ -178,6 +191,10 @@ public enum ServerMessage: Codable, Sendable, Equatable {
         code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message))
     case "status": self = .status(try c.decode(ServerStatus.self, forKey: .status))
     case "store": self = .store(readOnlyReason: try c.decodeIfPresent(String.self, forKey: .readOnlyReason))
+    case "answer":
+      self = .answer(
+        id: try c.decode(UInt64.self, forKey: .id), text: try c.decodeIfPresent(String.self, forKey: .text),
+        refusal: try c.decodeIfPresent(Refusal.self, forKey: .refusal))
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
@@ -189,6 +206,11 @@ public enum ServerMessage: Codable, Sendable, Equatable {
     case .store(let reason):
       try c.encode("store", forKey: .type)
       try c.encodeIfPresent(reason, forKey: .readOnlyReason)
+    case .answer(let id, let text, let refusal):
+      try c.encode("answer", forKey: .type)
+      try c.encode(id, forKey: .id)
+      try c.encodeIfPresent(text, forKey: .text)
+      try c.encodeIfPresent(refusal, forKey: .refusal)
     case .welcome(let w):
       try c.encode("welcome", forKey: .type)
       try c.encode(w, forKey: .welcome)

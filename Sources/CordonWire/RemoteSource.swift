@@ -39,6 +39,8 @@ public final class RemoteSource: ConsoleSource {
     var channel: Channel?
     var lastError: ServerErrorMessage?
     var pending: [UInt64: Pending] = [:]
+    /// Queries waiting for their answer; failed, not resent, when the connection drops.
+    var queries: [UInt64: @Sendable (Result<String, Refusal>) -> Void] = [:]
     var nextID: UInt64 = 1
     var handlers: [@Sendable () -> Void] = []
     var observers: [@Sendable ([Record]) -> Void] = []
@@ -180,6 +182,33 @@ public final class RemoteSource: ConsoleSource {
     inner.withLock { $0.handlers.append(handler) }
   }
 
+  /// Runs a report, audit or export on the server and waits for its text
+  /// (`cordon report|audit|export --socket`). The server decides what this
+  /// user may see. A dropped connection or `timeout` ends the wait with
+  /// `server.unreachable` / `server.unconfirmed`; a query is never resent.
+  public func query(_ q: JournalQuery, timeout: TimeAmount = .seconds(300)) -> Result<String, Refusal> {
+    let done = DispatchSemaphore(value: 0)
+    let box = Mutex<Result<String, Refusal>?>(nil)
+    let finish: @Sendable (Result<String, Refusal>) -> Void = { r in
+      box.withLock { b in if b == nil { b = r } }
+      done.signal()
+    }
+    let (id, channel) = inner.withLock { i -> (UInt64, Channel?) in
+      let id = i.nextID
+      i.nextID += 1
+      guard i.connection == .connected, let ch = i.channel else { return (id, nil) }
+      i.queries[id] = finish
+      return (id, ch)
+    }
+    guard let channel else { return .failure(Refusal("server.unreachable")) }
+    write(.query(id: id, query: q), to: channel)
+    if done.wait(timeout: .now() + .nanoseconds(Int(timeout.nanoseconds))) == .timedOut {
+      inner.withLock { _ = $0.queries.removeValue(forKey: id) }
+      return .failure(Refusal("server.unconfirmed"))
+    }
+    return box.withLock { $0 } ?? .failure(Refusal("server.unreachable"))
+  }
+
   /// `handler` gets every batch of records right after it is applied (the benchmark's "render-ready").
   public func observeRecords(_ handler: @escaping @Sendable ([Record]) -> Void) {
     inner.withLock { $0.observers.append(handler) }
@@ -220,31 +249,14 @@ public final class RemoteSource: ConsoleSource {
   /// The connection is gone (or never came): retry with backoff, unless this
   /// was the first attempt, which reports to `connect` instead.
   fileprivate func lost(reason: String, channel: Channel?) {
-    enum Next {
-      case nothing
-      case failFirst(EventLoopPromise<Welcome>, ConnectError)
-      case retry(TimeAmount)
-    }
-    let next = inner.withLock { i -> Next in
-      if let channel, let current = i.channel, current !== channel { return .nothing }
+    let (next, dropped) = inner.withLock { i -> (Next, [@Sendable (Result<String, Refusal>) -> Void]) in
+      if let channel, let current = i.channel, current !== channel { return (.nothing, []) }
       i.channel = nil
-      let err = i.lastError
-      i.lastError = nil
-      if let first = i.firstWelcome {
-        i.firstWelcome = nil
-        i.closed = true
-        return .failFirst(
-          first,
-          ConnectError(
-            code: err?.code, message: err?.message ?? "cannot connect to the server at \(socketPath): \(reason)"))
-      }
-      guard !i.closed else { return .nothing }
-      i.connection = .reconnecting(err?.message ?? reason)
-      i.attempts += 1
-      // 50 ms, doubling to 2 s: quick after a blip, gentle on a server that is restarting.
-      let ms = min(2000, 50 << min(i.attempts - 1, 6))
-      return .retry(.milliseconds(Int64(ms)))
+      let dropped = Array(i.queries.values)
+      i.queries = [:]
+      return (lostLocked(&i, reason: reason), dropped)
     }
+    for q in dropped { q(.failure(Refusal("server.unreachable"))) }
     switch next {
     case .nothing: return
     case .failFirst(let promise, let error): promise.fail(error)
@@ -252,6 +264,31 @@ public final class RemoteSource: ConsoleSource {
       notify()
       group.next().scheduleTask(in: delay) { [weak self] in self?.attempt() }
     }
+  }
+
+  private enum Next {
+    case nothing
+    case failFirst(EventLoopPromise<Welcome>, ConnectError)
+    case retry(TimeAmount)
+  }
+
+  private func lostLocked(_ i: inout Inner, reason: String) -> Next {
+    let err = i.lastError
+    i.lastError = nil
+    if let first = i.firstWelcome {
+      i.firstWelcome = nil
+      i.closed = true
+      return .failFirst(
+        first,
+        ConnectError(
+          code: err?.code, message: err?.message ?? "cannot connect to the server at \(socketPath): \(reason)"))
+    }
+    guard !i.closed else { return .nothing }
+    i.connection = .reconnecting(err?.message ?? reason)
+    i.attempts += 1
+    // 50 ms, doubling to 2 s: quick after a blip, gentle on a server that is restarting.
+    let ms = min(2000, 50 << min(i.attempts - 1, 6))
+    return .retry(.milliseconds(Int64(ms)))
   }
 
   fileprivate func received(_ message: ServerMessage, on channel: Channel) {
@@ -275,6 +312,9 @@ public final class RemoteSource: ConsoleSource {
       // The header turns 只读 / read-only on every console, not only on new ones.
       inner.withLock { $0.welcome?.readOnlyReason = reason }
       notify()
+    case .answer(let id, let text, let refusal):
+      guard let q = inner.withLock({ $0.queries.removeValue(forKey: id) }) else { return }
+      if let text { q(.success(text)) } else { q(.failure(refusal ?? Refusal("query.journal", ["empty answer"]))) }
     case .status:
       break  // only ever sent in answer to a status request, which a console does not make
     }

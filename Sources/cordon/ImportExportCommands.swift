@@ -140,6 +140,12 @@ struct Export: ParsableCommand {
     @OptionGroup var location: StoreLocation
     @Option(name: .long, help: "Write to this file instead of stdout.") var out: String?
     @Option(name: .long, help: "Header and value language: zh or en.") var lang: String = "zh"
+    @Option(
+      name: .long,
+      help:
+        "Read through `cordon serve` at this socket (an operator gets its own unit's rows only; default: $CORDON_SOCKET, else /run/cordon/cordon.sock when it exists)."
+    )
+    var socket: String?
 
     func validate() throws {
       guard Language(rawValue: lang) != nil else { throw ValidationError("--lang must be zh or en") }
@@ -148,6 +154,7 @@ struct Export: ParsableCommand {
       }
     }
     var language: Language { Language(rawValue: lang) ?? .zh }
+    func query(_ kind: JournalQuery.Kind) -> JournalQuery { JournalQuery(kind: kind, date: date, lang: lang) }
   }
 
   struct Shifts: ParsableCommand {
@@ -155,11 +162,7 @@ struct Export: ParsableCommand {
       abstract: "Shifts starting on the day, in the shape `cordon import shifts` reads.")
     @OptionGroup var options: Options
     @Flag(name: .long, help: "Start with a UTF-8 BOM (for Excel).") var bom = false
-    func run() throws {
-      try ExportRunner.run(options, bom: bom) { store, day in
-        CSVExport.shifts(state: try ExportRunner.state(store, covering: day), day: day, language: options.language)
-      }
-    }
+    func run() throws { try ExportRunner.run(options, .exportShifts, bom: bom) }
   }
 
   struct Register: ParsableCommand {
@@ -167,47 +170,21 @@ struct Export: ParsableCommand {
       abstract: "The day's health register: everyone, with empty cells for those not yet reported.")
     @OptionGroup var options: Options
     @Flag(name: .long, help: "Start with a UTF-8 BOM (for Excel).") var bom = false
-    func run() throws {
-      try ExportRunner.run(options, bom: bom) { store, day in
-        CSVExport.register(state: try ExportRunner.state(store, covering: day), day: day, language: options.language)
-      }
-    }
+    func run() throws { try ExportRunner.run(options, .exportRegister, bom: bom) }
   }
 
   struct Stock: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "The day's itemised stock list per unit and item, with a BOM so Excel shows Chinese.")
     @OptionGroup var options: Options
-    func run() throws {
-      try ExportRunner.run(options, bom: true) { store, day in
-        // The state as the burn rate's 7 days begin, and the records from
-        // there to the day's end: read by time, not the whole journal.
-        let cal = store.state.calendar
-        let since = cal.startOfDay(day - 6)
-        let start: CordonState
-        let records: [EventRecord<CordonEvent>]
-        do {
-          start = try store.state(at: Instant(milliseconds: max(since.milliseconds, .min + 1) - 1))
-          records = try store.records(since: since, until: cal.startOfDay(day + 1))
-        } catch {
-          throw Fatal(description: "cannot read the journal: \(error)", code: 1)
-        }
-        return CSVExport.stock(
-          state: store.state, start: start, records: records, day: day, language: options.language)
-      }
-    }
+    func run() throws { try ExportRunner.run(options, .exportStock, bom: true) }
   }
 }
 
 enum ExportRunner {
-  static func run(
-    _ options: Export.Options, bom: Bool, rows: (EventStore<CordonDomain>, Int) throws -> [[String]]
-  ) throws {
-    let store = try options.location.openStore()
-    defer { store.close() }
-    let cal = store.state.calendar
-    let day = options.date.flatMap { cal.parseDay($0) } ?? cal.day(of: Instant.now())
-    let text = CSVWriter.write(try rows(store, day), bom: bom)
+  static func run(_ options: Export.Options, _ kind: JournalQuery.Kind, bom: Bool) throws {
+    let csv = try QueryRunner.run(options.query(kind), location: options.location, socket: options.socket)
+    let text = (bom ? CSVWriter.bom : "") + csv
     guard let out = options.out else {
       FileHandle.standardOutput.write(Data(text.utf8))
       return
@@ -216,18 +193,6 @@ enum ExportRunner {
       try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
     } catch {
       throw Fatal(description: "cannot write \(out): \(error.localizedDescription)", code: 1)
-    }
-  }
-
-  /// The state holding `day`'s shifts and register. The live state keeps
-  /// only the last `retentionDays`; an older day is read as the store was a
-  /// week after it (health entries may be filed up to 7 days late).
-  static func state(_ store: EventStore<CordonDomain>, covering day: Int) throws -> CordonState {
-    let live = store.state
-    let cal = live.calendar
-    guard let from = live.retainedFromDay, day < from else { return live }
-    do { return try store.state(at: cal.startOfDay(day + 8)) } catch {
-      throw Fatal(description: "cannot read \(cal.formatDay(day)) from the journal: \(error)", code: 1)
     }
   }
 }

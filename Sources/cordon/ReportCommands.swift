@@ -1,5 +1,6 @@
 import ArgumentParser
 import CordonModel
+import CordonSession
 import CordonStore
 import Foundation
 
@@ -18,33 +19,12 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: "md, txt or csv.") var format: String = "md"
     @Option(name: .long, help: "zh or en.") var lang: String = "zh"
     @Option(name: .long, help: "Write to FILE instead of stdout.") var out: String?
+    @Option(name: .long, help: QueryRunner.socketHelp) var socket: String?
 
     func run() throws {
-      guard let fmt = ReportFormat(rawValue: format) else {
-        throw Fatal(description: "--format: expected md, txt or csv, got \(format)", code: 2)
-      }
-      let text = try JournalReader.withStore(location) { store in
-        let cal = store.state.calendar
-        let today = cal.day(of: Instant.now())
-        var day = today
-        if let date {
-          guard let d = cal.parseDay(date) else {
-            throw Fatal(description: "--date: expected YYYY-MM-DD, got \(date)", code: 2)
-          }
-          day = d
-        }
-        // The day's records and the state at its end (today's is the current
-        // one), read in one pass over the journal.
-        let (records, end) =
-          day < today
-          ? try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
-          : (try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1)), store.state)
-        if let unit, end.units[unit] == nil { throw Fatal(description: "--unit: no such unit \(unit)", code: 2) }
-        let report = DailyReport(
-          day: day, unit: unit, records: records, end: end, now: day < today ? nil : Instant.now())
-        return ReportRenderer.render(report, state: end, format: fmt, strings: Strings(lang == "en" ? .en : .zh))
-      }
-      try JournalReader.emit(text, to: out, bom: fmt == .csv)
+      let q = JournalQuery(kind: .report, date: date, unit: unit, format: format, lang: lang == "en" ? "en" : "zh")
+      let text = try QueryRunner.run(q, location: location, socket: socket)
+      try JournalReader.emit(text, to: out, bom: q.isCSV)
     }
   }
 }
@@ -59,26 +39,53 @@ struct Audit: ParsableCommand {
   @Option(name: .long, help: "From this local time, YYYY-MM-DD[ HH:MM].") var since: String?
   @Option(name: .long, help: "Before this local time, YYYY-MM-DD[ HH:MM].") var until: String?
   @Option(name: .long, help: "zh or en.") var lang: String = "zh"
+  @Option(name: .long, help: QueryRunner.socketHelp) var socket: String?
 
   func run() throws {
-    let text = try JournalReader.withStore(location) { store in
-      let state = store.state
-      let cal = state.calendar
-      func time(_ s: String?, _ flag: String) throws -> Instant? {
-        guard let s else { return nil }
-        guard let t = cal.parse(s) else {
-          throw Fatal(description: "\(flag): expected YYYY-MM-DD HH:MM, got \(s)", code: 2)
-        }
-        return t
-      }
-      let filter = AuditTrail.Filter(
-        actor: actor, unit: unit, since: try time(since, "--since"), until: try time(until, "--until"))
-      let strings = Strings(lang == "en" ? .en : .zh)
-      let records = try store.records(since: filter.since ?? Instant(milliseconds: .min), until: filter.until)
-      return AuditTrail.select(records, filter, state: state)
-        .map { AuditTrail.line($0, state: state, strings: strings) }.joined(separator: "\n")
-    }
+    let q = JournalQuery(
+      kind: .audit, unit: unit, lang: lang == "en" ? "en" : "zh", actor: actor, since: since, until: until)
+    let text = try QueryRunner.run(q, location: location, socket: socket)
     if !text.isEmpty { print(text) }
+  }
+}
+
+/// `report`, `audit` and `export`: through `cordon serve` when one is
+/// chosen (`--socket`, `$CORDON_SOCKET`, or the default socket when it
+/// exists, as `post` chooses), where the caller's role decides what they may
+/// see; else on the data directory, opened for the read and closed again.
+/// One runner either way (`JournalQueryRunner`), so the text is the same.
+enum QueryRunner {
+  static let socketHelp = ArgumentHelp(
+    "Read through `cordon serve` at this socket, as your role allows (an operator sees its own unit only; default: $CORDON_SOCKET, else /run/cordon/cordon.sock when it exists)."
+  )
+
+  static func run(_ q: JournalQuery, location: StoreLocation, socket: String?) throws -> String {
+    let env = ProcessInfo.processInfo.environment
+    if socket != nil && location.data != nil {
+      throw Fatal(description: "--socket cannot be combined with --data", code: 2)
+    }
+    if !SocketPath.prefersLocal(chosen: location.data != nil, socket: socket, environment: env),
+      let path = SocketPath.choose(flag: socket, environment: env)
+    {
+      let source = try SocketPath.connect(path)
+      defer { source.close() }
+      return try text(source.query(q))
+    }
+    return try JournalReader.withStore(location) { store in
+      try text(JournalQueryRunner.run(q, store: store, principal: nil))
+    }
+  }
+
+  /// The text, or the refusal in words (exit 2 for a bad flag, 3 when the
+  /// role may not see it, 1 when the journal or the server failed).
+  static func text(_ result: Result<String, Refusal>) throws -> String {
+    switch result {
+    case .success(let text): return text
+    case .failure(let r):
+      let code: Int32 =
+        r.code.hasPrefix("auth.") ? 3 : r.code == "query.journal" || r.code.hasPrefix("server.") ? 1 : 2
+      throw Fatal(description: Strings(.en).refusal(r), code: code)
+    }
   }
 }
 

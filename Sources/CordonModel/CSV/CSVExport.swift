@@ -31,11 +31,14 @@ public enum CSVExport {
 
   /// Every shift starting on local day `day` that was not cancelled, by
   /// unit, role and start. Units by name and roles by label in `language`.
-  public static func shifts(state: CordonState, day: Int, language: Language) -> [[String]] {
+  /// `unit`: only that unit's shifts (an operator's export).
+  public static func shifts(state: CordonState, day: Int, language: Language, unit: String? = nil) -> [[String]] {
     let cal = state.calendar
     let order = Dictionary(state.unitOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     let roleOrder = Dictionary(DutyRole.allCases.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    let shifts = state.shifts.values.filter { !$0.cancelled && cal.day(of: $0.start) == day }.sorted {
+    let shifts = state.shifts.values.filter {
+      !$0.cancelled && cal.day(of: $0.start) == day && (unit == nil || $0.unit == unit)
+    }.sorted {
       let a = (order[$0.unit] ?? Int.max, roleOrder[$0.role] ?? 0, $0.start.milliseconds)
       let b = (order[$1.unit] ?? Int.max, roleOrder[$1.role] ?? 0, $1.start.milliseconds)
       if a != b { return a < b }
@@ -56,11 +59,14 @@ public enum CSVExport {
   /// Everyone, unit by unit: the day's category, morning check, contact with
   /// travellers and remarks; people not yet reported have empty cells, so the
   /// sheet doubles as the list of who is missing.
-  public static func register(state: CordonState, day: Int, language: Language) -> [[String]] {
+  /// `unit`: only that unit's people.
+  public static func register(state: CordonState, day: Int, language: Language, unit only: String? = nil)
+    -> [[String]]
+  {
     let entries = state.health[day] ?? [:]
     var rows = [CSVFormat.Register.columns.map { $0.header(language) }]
     let order = Dictionary(state.unitOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    let people = state.people.values.sorted {
+    let people = state.people.values.filter { only == nil || $0.unit == only }.sorted {
       let a = entries[$0.id] == nil ? 1 : 0
       let b = entries[$1.id] == nil ? 1 : 0
       return (order[$0.unit] ?? Int.max, $0.unit, a, $0.id) < (order[$1.unit] ?? Int.max, $1.unit, b, $1.id)
@@ -92,10 +98,11 @@ public enum CSVExport {
 
   /// The day's itemised list as CSV rows (write it with a BOM for Excel).
   public static func stock(
-    state: CordonState, start: CordonState? = nil, records: [EventRecord<CordonEvent>], day: Int, language: Language
+    state: CordonState, start: CordonState? = nil, records: [EventRecord<CordonEvent>], day: Int, language: Language,
+    unit: String? = nil
   ) -> [[String]] {
     var rows = [CSVFormat.StockDay.columns.map { $0.header(language) }]
-    for r in stockRows(state: state, start: start, records: records, day: day) {
+    for r in stockRows(state: state, start: start, records: records, day: day) where unit == nil || r.unit == unit {
       rows.append([
         state.unitName(r.unit, language), state.itemName(r.item, language),
         state.items[r.item]?.unitOfMeasure.text(language) ?? "", r.opening.description, r.received.description,

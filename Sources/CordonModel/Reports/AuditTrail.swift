@@ -62,6 +62,8 @@ public enum AuditTrail {
         "\(id) \(unit)"
         + (queries.isEmpty
           ? "" : " " + t("audit.handoverQueried", queries.map { String($0.item) }.joined(separator: ",")))
+    case .notificationDropped(let id, let receiver, let reason):
+      detail = t("audit.notificationDropped.\(reason)", id, receiver)
     case .retentionApplied(let day):
       detail = t("audit.retentionBefore", state.calendar.formatDay(day &- CordonState.retentionDays))
     case .signedIn(let s):

@@ -62,6 +62,8 @@ public struct DailyReport: Sendable, Equatable {
   public var directiveReplies: [DirectiveReplyLine] = []
   /// The day's shifts and their sign-ins (SignInPunctuality.swift).
   public var signIns: [SignInLine] = []
+  /// Notifications per receiver (NotificationSummary.swift); empty without receivers.
+  public var notifications: [NotificationLine] = []
 
   /// `records` are the records of the day (any extra are ignored); `end` is
   /// the state at the end of the day (or now, for today). `now` is when the
@@ -163,6 +165,7 @@ public struct DailyReport: Sendable, Equatable {
       .sorted { (-$0.severity.rawValue, $0.number) < (-$1.severity.rawValue, $1.number) }
     collectDutyLog(dayRecords, end: end, keep: keep)
     collectSignIns(end: end, now: now ?? cal.startOfDay(day + 1), keep: keep)
+    collectNotifications(dayRecords, end: end, keep: keep)
   }
 }
 

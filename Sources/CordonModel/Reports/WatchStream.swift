@@ -32,7 +32,8 @@ public enum WatchStream {
       .requestSubmitted, .requestApproved, .requestRejected, .requestForwarded, .requestAllocated, .requestReceived:
       .stock
     case .unitRegistered, .unitUpdated, .unitRetired, .settingsChanged, .directiveIssued, .directiveAcknowledged,
-      .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed, .retentionApplied:
+      .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed, .retentionApplied,
+      .notificationDropped:
       nil
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:

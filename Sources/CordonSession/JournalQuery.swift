@@ -1,0 +1,160 @@
+import CordonModel
+import CordonStore
+import EventSourcing
+
+/// A read of the journal that `cordon report`, `cordon audit` and
+/// `cordon export` make: locally on a store they open, or through
+/// `cordon serve` (`--socket`), where the server runs it with the caller's
+/// role deciding what they may see. One runner for both, so the text is the
+/// same either way.
+public struct JournalQuery: Codable, Sendable, Equatable {
+  public enum Kind: String, Codable, Sendable, CaseIterable {
+    case report, audit, exportShifts, exportRegister, exportStock
+  }
+  public var kind: Kind
+  /// The local day, YYYY-MM-DD (report, export; default today).
+  public var date: String?
+  /// Only this unit (report, audit; an operator's reads are always its own unit's).
+  public var unit: String?
+  /// Report: md, txt or csv.
+  public var format: String?
+  /// Language of the text: zh or en.
+  public var lang: String
+  /// Audit: only this user, and the period (YYYY-MM-DD[ HH:MM]).
+  public var actor: String?
+  public var since: String?
+  public var until: String?
+
+  public init(
+    kind: Kind, date: String? = nil, unit: String? = nil, format: String? = nil, lang: String = "zh",
+    actor: String? = nil, since: String? = nil, until: String? = nil
+  ) {
+    self.kind = kind
+    self.date = date
+    self.unit = unit
+    self.format = format
+    self.lang = lang
+    self.actor = actor
+    self.since = since
+    self.until = until
+  }
+
+  /// Whether the text is CSV (written with a BOM to a file for Excel).
+  public var isCSV: Bool {
+    switch kind {
+    case .report: format == "csv"
+    case .audit: false
+    case .exportShifts, .exportRegister, .exportStock: true
+    }
+  }
+
+  /// Every text field within `Limits.line` (a query is small; anything long is an attack).
+  public func checkBounds() throws(Refusal) {
+    for (field, value) in [
+      ("date", date), ("unit", unit), ("format", format), ("lang", lang), ("actor", actor), ("since", since),
+      ("until", until),
+    ] {
+      if let value { try Limits.check(value, max: Limits.name, field: field) }
+    }
+  }
+}
+
+public enum JournalQueryRunner {
+  /// Runs `q` on `store` for `principal` (nil: the store's owner, locally,
+  /// who reads everything). The text, or the refusal naming the field.
+  public static func run(
+    _ q: JournalQuery, store: EventStore<CordonDomain>, principal: Principal?, now: Instant = Instant.now()
+  ) -> Result<String, Refusal> {
+    do throws(Refusal) {
+      try q.checkBounds()
+      var unit = q.unit
+      if let principal {
+        switch Authorization.readScope(unit: q.unit, by: principal) {
+        case .success(let u): unit = u
+        case .failure(let r): throw r
+        }
+      }
+      return .success(try text(q, unit: unit, store: store, now: now))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  private static func text(_ q: JournalQuery, unit: String?, store: EventStore<CordonDomain>, now: Instant)
+    throws(Refusal) -> String
+  {
+    guard let language = Language(rawValue: q.lang) else {
+      throw Refusal("query.badLang", [q.lang], field: "lang")
+    }
+    let strings = Strings(language)
+    let live = store.state
+    let cal = live.calendar
+    if let unit, live.units[unit] == nil { throw Refusal("query.noUnit", [unit], field: "unit") }
+    var day = cal.day(of: now)
+    if let date = q.date {
+      guard let d = cal.parseDay(date) else { throw Refusal("query.badDate", ["--date", date], field: "date") }
+      day = d
+    }
+    do {
+      switch q.kind {
+      case .report:
+        let format = q.format ?? "md"
+        guard let fmt = ReportFormat(rawValue: format) else {
+          throw Refusal("query.badFormat", [format], field: "format")
+        }
+        let today = cal.day(of: now)
+        // The day's records and the state at its end (today's is the current
+        // one), read in one pass over the journal.
+        let (records, end) =
+          day < today
+          ? try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
+          : (try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1)), live)
+        let report = DailyReport(day: day, unit: unit, records: records, end: end, now: day < today ? nil : now)
+        return ReportRenderer.render(report, state: end, format: fmt, strings: strings)
+      case .audit:
+        func time(_ s: String?, _ flag: String) throws(Refusal) -> Instant? {
+          guard let s else { return nil }
+          guard let t = cal.parse(s) else {
+            throw Refusal("query.badTime", [flag, s], field: String(flag.dropFirst(2)))
+          }
+          return t
+        }
+        let filter = AuditTrail.Filter(
+          actor: q.actor, unit: unit, since: try time(q.since, "--since"), until: try time(q.until, "--until"))
+        let records = try store.records(since: filter.since ?? Instant(milliseconds: .min), until: filter.until)
+        return AuditTrail.select(records, filter, state: live)
+          .map { AuditTrail.line($0, state: live, strings: strings) }.joined(separator: "\n")
+      case .exportShifts:
+        return CSVWriter.write(
+          CSVExport.shifts(state: try state(store, covering: day), day: day, language: language, unit: unit), bom: false
+        )
+      case .exportRegister:
+        return CSVWriter.write(
+          CSVExport.register(state: try state(store, covering: day), day: day, language: language, unit: unit),
+          bom: false)
+      case .exportStock:
+        // The state as the burn rate's 7 days begin, and the records from
+        // there to the day's end: read by time, not the whole journal.
+        let since = cal.startOfDay(day - 6)
+        let start = try store.state(at: Instant(milliseconds: max(since.milliseconds, .min + 1) - 1))
+        let records = try store.records(since: since, until: cal.startOfDay(day + 1))
+        return CSVWriter.write(
+          CSVExport.stock(state: live, start: start, records: records, day: day, language: language, unit: unit),
+          bom: false)
+      }
+    } catch let r as Refusal {
+      throw r
+    } catch {
+      throw Refusal("query.journal", ["\(error)"])
+    }
+  }
+
+  /// The state holding `day`'s shifts and register. The live state keeps
+  /// only the last `retentionDays`; an older day is read as the store was a
+  /// week after it (health entries may be filed up to 7 days late).
+  static func state(_ store: EventStore<CordonDomain>, covering day: Int) throws -> CordonState {
+    let live = store.state
+    guard let from = live.retainedFromDay, day < from else { return live }
+    return try store.state(at: live.calendar.startOfDay(day + 8))
+  }
+}
