@@ -206,6 +206,8 @@ final class ReportTests: XCTestCase {
     h.now = forOther.start.adding(minutes: 5)
     try h.run(.signIn(shift: forOther.id), actor: "hq-duty")
     h.now = missing.start.adding(minutes: 20)
+    let noShow = try evening("jinmu")
+    try h.run(.markNoShow(shift: noShow.id), actor: "hq-duty")
     let r = DailyReport(day: day, records: h.journal, end: h.state, now: h.now)
     func line(_ s: Shift) -> DailyReport.SignInLine? { r.signIns.first { $0.shift == s.id } }
     XCTAssertEqual(line(onTime)?.status, .onTime)
@@ -233,6 +235,8 @@ final class ReportTests: XCTestCase {
     XCTAssertTrue(zh.contains("- 16:00 集团机关 值班人员 \(person(missing))：未签到"), zh.joined(separator: "\n"))
     XCTAssertTrue(zh.contains("- 16:00 热力总公司 值班人员 \(person(forOther))：由 hq-duty 代签（16:05）"), zh.joined(separator: "\n"))
     XCTAssertFalse(zh.contains { $0.contains(person(onTime)) }, "on time is only counted")
+    XCTAssertEqual(line(noShow)?.status, .missing)
+    XCTAssertTrue(zh.contains("- 16:00 产投金钼 值班人员 \(person(noShow))：未签到（已标记未到岗）"), zh.joined(separator: "\n"))
     let csv = ReportRenderer.render(r, state: h.state, format: .csv, strings: Strings(.en))
     XCTAssertTrue(csv.contains("12. Sign-in at shift change,Jindun Security,late,1"), csv)
     XCTAssertTrue(csv.contains("12. Sign-in at shift change,Heating Company,entered for them,1"), csv)
