@@ -60,7 +60,7 @@ let package = Package(
     .target(
       name: "CordonServer",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonWire", "CordonNotify",
+        "CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonNotify",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
