@@ -293,16 +293,8 @@ final class DutyLogTests: XCTestCase {
       .issueDirective(text: "x", targets: ["jinyuan"], deadline: due, priority: .immediate),
       .changeSettings(SettingsChanges(reportAckUrgentMinutes: 20, reportAckImmediateMinutes: 3)),
     ]
-    for c in commands {
-      let line = try XCTUnwrap(CommandJSON.encode(c, calendar: cal))
-      XCTAssertEqual(try CommandJSON.decode(line, calendar: cal), c, line)
-    }
-    func field(_ line: String) -> String? {
-      do {
-        _ = try CommandJSON.decode(line, calendar: cal)
-        return nil
-      } catch { return error.field }
-    }
+    try assertJSONRoundTrips(commands, calendar: cal)
+    func field(_ line: String) -> String? { refusedField(line, calendar: cal) }
     XCTAssertEqual(field(#"{"type":"logEntry","unit":"jinyuan","channel":"fax","text":"x"}"#), "channel")
     XCTAssertEqual(field(#"{"type":"logEntry","unit":"jinyuan","channel":"phone"}"#), "text")
     XCTAssertEqual(

@@ -290,16 +290,8 @@ final class HandoverTests: XCTestCase {
         handover: "ho12", queries: [HandoverQuery(item: 2, text: "\"为何\"未批？"), HandoverQuery(item: 5, text: "x")]),
       .changeSettings(SettingsChanges(handoverConfirmMinutes: 20)),
     ]
-    for c in commands {
-      let line = try XCTUnwrap(CommandJSON.encode(c, calendar: cal))
-      XCTAssertEqual(try CommandJSON.decode(line, calendar: cal), c, line)
-    }
-    func field(_ line: String) -> String? {
-      do {
-        _ = try CommandJSON.decode(line, calendar: cal)
-        return nil
-      } catch { return error.field }
-    }
+    try assertJSONRoundTrips(commands, calendar: cal)
+    func field(_ line: String) -> String? { refusedField(line, calendar: cal) }
     XCTAssertEqual(field(#"{"type":"confirmHandover"}"#), "handover")
     XCTAssertEqual(field(#"{"type":"confirmHandover","handover":"ho1","queries":"all"}"#), "queries")
     XCTAssertEqual(

@@ -123,10 +123,7 @@ final class SignInTests: XCTestCase {
 
   func testJSONLines() throws {
     let cal = CordonState().calendar
-    for c in [CordonCommand.signIn(shift: "sh1"), .signOut(shift: "sh1")] {
-      let line = try XCTUnwrap(CommandJSON.encode(c, calendar: cal))
-      XCTAssertEqual(try CommandJSON.decode(line, calendar: cal), c, line)
-    }
+    try assertJSONRoundTrips([.signIn(shift: "sh1"), .signOut(shift: "sh1")], calendar: cal)
     XCTAssertEqual(try CommandJSON.decode(#"{"type":"signIn","shift":"sh9"}"#, calendar: cal), .signIn(shift: "sh9"))
     do {
       _ = try CommandJSON.decode(#"{"type":"signOut"}"#, calendar: cal)
