@@ -165,7 +165,8 @@ enum OverlayView {
     }
     var hint = f.submitting ? t("form.saving") : "\(t("form.save"))  \(t("form.cancel"))  Tab/Up/Down"
     if l.shown < f.fields.count {
-      hint += "  (\(l.first + 1)-\(l.first + l.shown)/\(f.fields.count))"
+      // Which fields are shown comes first: on a narrow screen the key hints are what gets cut.
+      hint = "(\(l.first + 1)-\(l.first + l.shown)/\(f.fields.count))  " + hint
     }
     buffer.put(hint, x: inner.x + 1, y: footerY, maxWidth: inner.width - 2, style: .muted)
     return cursor
