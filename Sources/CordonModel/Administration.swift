@@ -91,12 +91,14 @@ public struct SettingsChanges: Sendable, Equatable {
   public var reportAckUrgentMinutes: Int?
   public var reportAckImmediateMinutes: Int?
   public var handoverConfirmMinutes: Int?
+  public var fundApprovalThreshold: Money?
   public init(
     feverThreshold: Celsius? = nil, plausibleMin: Celsius? = nil, plausibleMax: Celsius? = nil,
     ackTimeoutMinutes: Int? = nil, maxEscalations: Int? = nil, restHours: Int? = nil, coverageLeadMinutes: Int? = nil,
     lowCoverDays: Int? = nil, signInGraceMinutes: Int? = nil, reportAckUrgentMinutes: Int? = nil,
-    reportAckImmediateMinutes: Int? = nil, handoverConfirmMinutes: Int? = nil
+    reportAckImmediateMinutes: Int? = nil, handoverConfirmMinutes: Int? = nil, fundApprovalThreshold: Money? = nil
   ) {
+    self.fundApprovalThreshold = fundApprovalThreshold
     self.handoverConfirmMinutes = handoverConfirmMinutes
     self.reportAckUrgentMinutes = reportAckUrgentMinutes
     self.reportAckImmediateMinutes = reportAckImmediateMinutes
@@ -119,7 +121,8 @@ public struct SettingsChanges: Sendable, Equatable {
       maxEscalations: s.maxEscalations, restHours: s.minimumRestHours,
       coverageLeadMinutes: s.coverageLookaheadMinutes, lowCoverDays: Int(s.coverWarningDays),
       signInGraceMinutes: s.signInGraceMinutes, reportAckUrgentMinutes: s.reportAckUrgentMinutes,
-      reportAckImmediateMinutes: s.reportAckImmediateMinutes, handoverConfirmMinutes: s.handoverConfirmMinutes)
+      reportAckImmediateMinutes: s.reportAckImmediateMinutes, handoverConfirmMinutes: s.handoverConfirmMinutes,
+      fundApprovalThreshold: s.fundApprovalThreshold)
   }
 }
 
@@ -367,6 +370,10 @@ extension CommandValidator {
         .reportAckImmediateMinutes)
       s.handoverConfirmMinutes = try within(
         c.handoverConfirmMinutes, s.handoverConfirmMinutes, Limits.handoverConfirmMinutes, .handoverConfirmMinutes)
+      if let m = c.fundApprovalThreshold {
+        try checkAmount(m, .fundApprovalThreshold, allowZero: true)
+        s.fundApprovalThreshold = m
+      }
       return s == state.settings ? [] : [.settingsChanged(s)]
 
     default:

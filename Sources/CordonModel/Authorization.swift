@@ -54,7 +54,9 @@ public enum Authorization {
       if case .issueDirective = command {
         return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
       }
-      if let verdict = dutyReply(command, by: principal, in: state) ?? handover(command, by: principal, in: state) {
+      if let verdict = dutyReply(command, by: principal, in: state) ?? handover(command, by: principal, in: state)
+        ?? fund(command, by: principal, in: state)
+      {
         return verdict.refusal
       }
       for unit in units(touchedBy: command, in: state) where !principal.units.contains(unit) {
@@ -138,6 +140,12 @@ public enum Authorization {
     case .replyReport(let id, _):
       guard let r = state.reports[id] else { return ["report:\(id)"] }
       return [r.unit]
+    // The fund and the campaigns are the group's (Fund.swift); a donation is its unit's.
+    case .openFundLine, .recordFundIncome, .recordFundExpense, .approveExpense, .rejectExpense, .reverseFundEntry,
+      .startCampaign, .handOverDonations:
+      return [state.headquarters ?? "org:"]
+    case .recordDonation(_, let unit, _, _): return [unit]
+    case .voidDonation(let id, _): return [state.donations.donations[id]?.unit ?? "donation:\(id)"]
     }
   }
 }

@@ -24,6 +24,8 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case reportAckUrgentMinutes, reportAckImmediateMinutes
   // Handovers.
   case handover, queries, handoverConfirmMinutes
+  // The emergency fund and donations.
+  case line, amount, budget, source, purpose, voucher, campaign, recipient, donor, fundApprovalThreshold
 }
 
 extension Refusal {

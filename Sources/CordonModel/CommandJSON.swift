@@ -8,15 +8,23 @@ import Foundation
 ///     {"type":"round","site":"ht-1","checked":12,"fevers":0}
 ///     {"type":"fever","site":"ht-1","person":"张三","reading":38.2}
 public enum CommandJSON {
-  public static let types = [
-    "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
-    "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "signIn", "signOut", "handover", "confirmHandover",
-    "health", "ack",
-    "assignAlert",
-    "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
-    "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
-    "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
-    "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective",
+  public static let types =
+    [
+      "round", "fever", "disinfection", "ventilation", "openSite", "closeSite", "receive", "issue", "transfer", "count",
+      "minimum", "assignShift", "cancelShift", "noShow", "swapShifts", "signIn", "signOut", "handover",
+      "confirmHandover",
+      "health", "ack",
+      "assignAlert",
+      "silence", "resolve", "directive", "ackDirective", "request", "approveRequest", "rejectRequest", "forwardRequest",
+      "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
+      "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
+      "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective",
+    ] + fundTypes
+
+  /// The emergency fund's and the donation campaigns' commands (Fund.swift, Donations.swift).
+  public static let fundTypes = [
+    "fundLine", "fundIncome", "fundExpense", "approveExpense", "rejectExpense", "reverseFundEntry", "startCampaign",
+    "donation", "voidDonation", "handOverDonations",
   ]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
@@ -130,6 +138,8 @@ public enum CommandJSON {
     case "notifyTest": return .testNotification(receiver: try f.string(.receiver))
     case "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective":
       return try dutyLog(type, f)
+    case _ where fundTypes.contains(type):
+      return try fund(type, f)
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
     }
@@ -215,7 +225,8 @@ public enum CommandJSON {
           signInGraceMinutes: try f.optionalInt(.signInGraceMinutes),
           reportAckUrgentMinutes: try f.optionalInt(.reportAckUrgentMinutes),
           reportAckImmediateMinutes: try f.optionalInt(.reportAckImmediateMinutes),
-          handoverConfirmMinutes: try f.optionalInt(.handoverConfirmMinutes)))
+          handoverConfirmMinutes: try f.optionalInt(.handoverConfirmMinutes),
+          fundApprovalThreshold: f.has(.fundApprovalThreshold) ? try f.money(.fundApprovalThreshold) : nil))
     }
   }
 
@@ -241,6 +252,36 @@ public enum CommandJSON {
     case "ackReport": return .acknowledgeReport(id: try f.string(.id))
     case "replyReport": return .replyReport(id: try f.string(.id), text: try f.string(.text))
     default: return .replyDirective(id: try f.string(.id), unit: try f.string(.unit), text: try f.string(.text))
+    }
+  }
+
+  /// The fund's and the campaigns' commands; amounts are yuan to the fen, as a string or a number.
+  static func fund(_ type: String, _ f: Fields) throws(Refusal) -> CordonCommand {
+    switch type {
+    case "fundLine":
+      return .openFundLine(id: try f.string(.id), name: try f.string(.name), budget: try f.money(.budget))
+    case "fundIncome":
+      return .recordFundIncome(
+        line: try f.string(.line), amount: try f.money(.amount), source: try f.string(.source),
+        voucher: try f.string(.voucher))
+    case "fundExpense":
+      return .recordFundExpense(
+        line: try f.string(.line), amount: try f.money(.amount), purpose: try f.string(.purpose),
+        voucher: try f.string(.voucher))
+    case "approveExpense": return .approveExpense(id: try f.string(.id), note: try f.string(.note, default: ""))
+    case "rejectExpense": return .rejectExpense(id: try f.string(.id), note: try f.string(.note))
+    case "reverseFundEntry":
+      return .reverseFundEntry(id: try f.string(.id), voucher: try f.string(.voucher), reason: try f.string(.reason))
+    case "startCampaign":
+      return .startCampaign(id: try f.string(.id), name: try f.string(.name), recipient: try f.string(.recipient))
+    case "donation":
+      return .recordDonation(
+        campaign: try f.string(.campaign), unit: try f.string(.unit), amount: try f.money(.amount),
+        donor: try f.string(.donor, default: ""))
+    case "voidDonation": return .voidDonation(id: try f.string(.id), reason: try f.string(.reason))
+    default:
+      return .handOverDonations(
+        campaign: try f.string(.campaign), amount: try f.money(.amount), voucher: try f.string(.voucher))
     }
   }
 
@@ -381,6 +422,10 @@ public enum CommandJSON {
           field: k.rawValue)
       }
       return q
+    }
+    /// Yuan to the fen, as a string ("10000.00") or a number; never negative, at most two decimals.
+    func money(_ k: CommandField) throws(Refusal) -> Money {
+      try Money.parse(try decimalText(k), field: k)
     }
     func celsius(_ k: CommandField) throws(Refusal) -> Celsius {
       guard let c = Celsius(parsing: try decimalText(k)) else {

@@ -181,6 +181,35 @@ extension CommandJSON {
       opt("reportAckUrgentMinutes", c.reportAckUrgentMinutes)
       opt("handoverConfirmMinutes", c.handoverConfirmMinutes)
       opt("reportAckImmediateMinutes", c.reportAckImmediateMinutes)
+      if let m = c.fundApprovalThreshold { o.add("fundApprovalThreshold", m.description) }
+    default: encodeFund(command, o)
+    }
+  }
+
+  /// The fund's and the campaigns' commands; amounts as yuan strings ("10000.00"), exact.
+  static func encodeFund(_ command: CordonCommand, _ o: JSONLine) {
+    switch command {
+    case .openFundLine(let id, let name, let budget):
+      o.add("type", "fundLine").add("id", id).add("name", name).add("budget", budget.description)
+    case .recordFundIncome(let line, let amount, let source, let voucher):
+      o.add("type", "fundIncome").add("line", line).add("amount", amount.description).add("source", source)
+        .add("voucher", voucher)
+    case .recordFundExpense(let line, let amount, let purpose, let voucher):
+      o.add("type", "fundExpense").add("line", line).add("amount", amount.description).add("purpose", purpose)
+        .add("voucher", voucher)
+    case .approveExpense(let id, let note): o.add("type", "approveExpense").add("id", id).add("note", note)
+    case .rejectExpense(let id, let note): o.add("type", "rejectExpense").add("id", id).add("note", note)
+    case .reverseFundEntry(let id, let voucher, let reason):
+      o.add("type", "reverseFundEntry").add("id", id).add("voucher", voucher).add("reason", reason)
+    case .startCampaign(let id, let name, let recipient):
+      o.add("type", "startCampaign").add("id", id).add("name", name).add("recipient", recipient)
+    case .recordDonation(let campaign, let unit, let amount, let donor):
+      o.add("type", "donation").add("campaign", campaign).add("unit", unit).add("amount", amount.description)
+        .add("donor", donor)
+    case .voidDonation(let id, let reason): o.add("type", "voidDonation").add("id", id).add("reason", reason)
+    case .handOverDonations(let campaign, let amount, let voucher):
+      o.add("type", "handOverDonations").add("campaign", campaign).add("amount", amount.description)
+        .add("voucher", voucher)
     default: break
     }
   }

@@ -382,6 +382,11 @@ struct CommandValidator {
 
     case .logEntry, .closeFollowUp, .voidLogEntry, .reportUp, .acknowledgeReport, .replyReport, .replyDirective:
       return try dutyLog(command)
+
+    case .openFundLine, .recordFundIncome, .recordFundExpense, .approveExpense, .rejectExpense, .reverseFundEntry:
+      return try fund(command)
+    case .startCampaign, .recordDonation, .voidDonation, .handOverDonations:
+      return try donations(command)
     }
   }
 
@@ -498,7 +503,8 @@ struct CommandValidator {
           (0...365).contains(st.coverWarningDays),
           Limits.reportAckMinutes.contains(st.reportAckUrgentMinutes),
           Limits.reportAckMinutes.contains(st.reportAckImmediateMinutes),
-          Limits.handoverConfirmMinutes.contains(st.handoverConfirmMinutes)
+          Limits.handoverConfirmMinutes.contains(st.handoverConfirmMinutes),
+          st.fundApprovalThreshold.fen >= 0, st.fundApprovalThreshold <= Limits.money
         else {
           throw Refusal("register.invalid", [String(i + 1), "settings"])
         }

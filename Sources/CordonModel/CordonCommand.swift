@@ -92,6 +92,20 @@ public enum CordonCommand: Sendable, Equatable {
   case configureNotifications(NotifyRouting)
   /// The server's sender reporting a delivery's outcome; refused to every client.
   case recordDelivery(DeliveryOutcome)
+
+  // The emergency fund and donations (Fund.swift, Donations.swift).
+  case openFundLine(id: String, name: String, budget: Money)
+  case recordFundIncome(line: String, amount: Money, source: String, voucher: String)
+  /// Above the approval threshold it waits for the command role's approval, reserving its amount.
+  case recordFundExpense(line: String, amount: Money, purpose: String, voucher: String)
+  case approveExpense(id: String, note: String)
+  case rejectExpense(id: String, note: String)
+  /// Undo a mistaken income or paid expense by a reversal with its own voucher.
+  case reverseFundEntry(id: String, voucher: String, reason: String)
+  case startCampaign(id: String, name: String, recipient: String)
+  case recordDonation(campaign: String, unit: String, amount: Money, donor: String)
+  case voidDonation(id: String, reason: String)
+  case handOverDonations(campaign: String, amount: Money, voucher: String)
 }
 
 extension CordonCommand {

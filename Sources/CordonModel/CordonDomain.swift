@@ -108,6 +108,11 @@ extension CordonEvent {
     case .personRegistered(let p): p.id
     case .siteRegistered(let s): s.id
     case .itemRegistered(let i): i.id
+    case .fundLineOpened(let l): l.id
+    case .fundIncomeRecorded(let e), .fundExpenseRecorded(let e), .fundEntryReversed(let e): e.id
+    case .campaignStarted(let c): c.id
+    case .donationRecorded(let d): d.id
+    case .donationsHandedOver(let h): h.id
     default: nil
     }
   }

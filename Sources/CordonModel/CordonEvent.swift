@@ -102,6 +102,20 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   /// restart removed the receiver from the configuration (`reason`
   /// "receiverRemoved"). Journalled, so the audit trail says why it was never sent.
   case notificationDropped(id: String, receiver: String, reason: String)
+
+  // The emergency fund and donations (issue 17; Fund.swift, Donations.swift)
+  case fundLineOpened(FundLine)
+  case fundIncomeRecorded(FundEntry)
+  /// Paid at once, or awaiting approval (above `Settings.fundApprovalThreshold`), as `status` says.
+  case fundExpenseRecorded(FundEntry)
+  case fundExpenseApproved(id: String, note: String)
+  case fundExpenseRejected(id: String, note: String)
+  /// A reversal (红字冲销) of an income or a paid expense, with its own voucher.
+  case fundEntryReversed(FundEntry)
+  case campaignStarted(DonationCampaign)
+  case donationRecorded(Donation)
+  case donationVoided(id: String, reason: String)
+  case donationsHandedOver(DonationHandover)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {

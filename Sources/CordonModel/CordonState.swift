@@ -25,6 +25,10 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var dutyLog: [String: LogEntry] = [:]
   /// Reports up to HQ, by id.
   public var reports: [String: UpReport] = [:]
+  /// The emergency fund (Fund.swift).
+  public var fund = FundState()
+  /// Donation campaigns (Donations.swift).
+  public var donations = DonationState()
   /// Routes, the outbox and each receiver's health.
   public var notify = NotifyState()
   /// Time of the newest event (never used for pruning: see `applyRetention`).
@@ -280,6 +284,20 @@ public struct CordonState: Codable, Sendable, Equatable {
       applyDutyLog(record.event, record)
     case .retentionApplied(let day):
       applyRetention(day: day)
+    case .fundLineOpened, .fundExpenseApproved, .fundExpenseRejected:
+      fund.apply(record.event, record)
+    case .fundIncomeRecorded, .fundExpenseRecorded, .fundEntryReversed:
+      fund.apply(record.event, record)
+      serial += 1
+    case .campaignStarted, .donationVoided:
+      donations.apply(record.event, record)
+    case .donationRecorded:
+      donations.apply(record.event, record)
+      serial += 1
+    case .donationsHandedOver:
+      donations.apply(record.event, record)
+      fund.apply(record.event, record)
+      serial += 1
     }
     if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
     if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }

@@ -76,6 +76,15 @@ public enum Limits {
   /// How long after its shift change a handover may wait for confirmation, in minutes.
   public static let handoverConfirmMinutes = 1...1_440
 
+  /// The most one income, expense, budget, donation or handover may be:
+  /// a billion yuan, in fen.
+  public static let money = Money(fen: 100_000_000_000)
+  /// The most a fund line may take in, or a campaign collect, in all: a
+  /// trillion yuan, far inside Int64 fen even summed over every line.
+  public static let fundBalance = Money(fen: 100_000_000_000_000)
+  /// A voucher number (凭证号), in characters.
+  public static let voucher = 40
+
   // MARK: Server (`cordon serve` flags and the [server] section of its config)
 
   /// Connections open at once, in all and per OS user.

@@ -23,6 +23,7 @@ public enum OrganisationExport {
     out += "lowCoverDays = \(s.lowCoverDays ?? 0)\n"
     out += "signInGraceMinutes = \(s.signInGraceMinutes ?? 15)\n"
     out += "handoverConfirmMinutes = \(s.handoverConfirmMinutes ?? 30)\n"
+    out += "fundApprovalThreshold = \(quote((s.fundApprovalThreshold ?? .zero).description))\n"
     for u in unitsParentsFirst(state) {
       out += "\n[[units]]\nid = \(quote(u.id))\nname = \(quote(u.name.zh))\n"
       if !u.name.en.isEmpty { out += "nameEn = \(quote(u.name.en))\n" }

@@ -19,6 +19,8 @@ public struct Settings: Codable, Sendable, Equatable {
   public var reportAckImmediateMinutes = 5
   /// A handover not confirmed this long after its shift change raises an alert for the unit.
   public var handoverConfirmMinutes = 30
+  /// An emergency-fund expense above this waits for the command role's approval (Fund.swift).
+  public var fundApprovalThreshold = Money(yuan: 5_000)
   public init() {}
 
   // Journals written before a setting existed decode with its default.
@@ -42,5 +44,7 @@ public struct Settings: Codable, Sendable, Equatable {
       try c.decodeIfPresent(Int.self, forKey: .reportAckImmediateMinutes) ?? d.reportAckImmediateMinutes
     handoverConfirmMinutes =
       try c.decodeIfPresent(Int.self, forKey: .handoverConfirmMinutes) ?? d.handoverConfirmMinutes
+    fundApprovalThreshold =
+      try c.decodeIfPresent(Money.self, forKey: .fundApprovalThreshold) ?? d.fundApprovalThreshold
   }
 }

@@ -105,6 +105,9 @@ public enum AuditTrail {
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
       detail = dutyDetail(e, state: state, strings: t)
+    case .fundLineOpened, .fundIncomeRecorded, .fundExpenseRecorded, .fundExpenseApproved, .fundExpenseRejected,
+      .fundEntryReversed, .campaignStarted, .donationRecorded, .donationVoided, .donationsHandedOver:
+      detail = fundDetail(e, state: state, strings: t)
     default:
       if let k = e.alertKey {
         detail = state.alerts[k].map { "#\($0.number) \($0.message(state, t))" } ?? k.description
@@ -162,6 +165,11 @@ public enum AuditTrail {
     case .reportAcknowledged(let id), .reportReplied(let id, _):
       [state.reports[id]?.unit, state.headquarters].compactMap { $0 }
     case .directiveReplied(_, let u, _): [u]
+    case .fundLineOpened, .fundIncomeRecorded, .fundExpenseRecorded, .fundExpenseApproved, .fundExpenseRejected,
+      .fundEntryReversed, .campaignStarted, .donationsHandedOver:
+      [state.headquarters].compactMap { $0 }
+    case .donationRecorded(let d): [d.unit]
+    case .donationVoided(let id, _): [state.donations.donations[id]?.unit].compactMap { $0 }
     default: e.alertKey.flatMap { state.alerts[$0]?.unit }.map { [$0] } ?? []
     }
   }
@@ -184,6 +192,41 @@ extension AuditTrail {
     case .reportReplied(let id, let text): return "\(id) \(DutyLogText.excerpt(text))"
     case .directiveReplied(let id, let unit, let text):
       return "\(id) \(state.unitName(unit, lang)) \(DutyLogText.excerpt(text))"
+    default: return ""
+    }
+  }
+}
+
+extension AuditTrail {
+  /// The ids, amounts and short texts that identify a fund or donation event.
+  static func fundDetail(_ e: CordonEvent, state: CordonState, strings t: Strings) -> String {
+    func line(_ id: String) -> String { state.fund.lines[id]?.name ?? id }
+    func entry(_ id: String) -> String {
+      guard let x = state.fund.entries[id] else { return id }
+      return "\(id) \(line(x.line)) \(x.amount)"
+    }
+    func campaign(_ id: String) -> String { state.donations.campaigns[id]?.name ?? id }
+    switch e {
+    case .fundLineOpened(let l): return "\(l.id) \(l.name) \(l.budget)"
+    case .fundIncomeRecorded(let x):
+      return "\(x.id) \(line(x.line)) +\(x.amount) \(x.voucher) \(DutyLogText.excerpt(x.text))"
+    case .fundExpenseRecorded(let x):
+      let status = x.isAwaitingApproval ? t("audit.fundAwaiting") : t("audit.fundPaid")
+      return "\(x.id) \(line(x.line)) -\(x.amount) \(x.voucher) \(DutyLogText.excerpt(x.text)) (\(status))"
+    case .fundExpenseApproved(let id, let note), .fundExpenseRejected(let id, let note):
+      return note.isEmpty ? entry(id) : "\(entry(id)) \(DutyLogText.excerpt(note))"
+    case .fundEntryReversed(let x):
+      return
+        "\(x.id) \(t("audit.fundReverses", x.reverses ?? "")) \(line(x.line)) \(x.amount) \(x.voucher) "
+        + DutyLogText.excerpt(x.text)
+    case .campaignStarted(let c): return "\(c.id) \(c.name) → \(c.recipient)"
+    case .donationRecorded(let d):
+      let donor = d.donor.isEmpty ? t("audit.donationAnonymous") : d.donor
+      return "\(d.id) \(campaign(d.campaign)) \(state.unitName(d.unit, t.language)) \(donor) \(d.amount)"
+    case .donationVoided(let id, let reason): return "\(id) \(DutyLogText.excerpt(reason))"
+    case .donationsHandedOver(let h):
+      let to = state.donations.campaigns[h.campaign]?.recipient ?? ""
+      return "\(h.id) \(campaign(h.campaign)) → \(to) \(h.amount) \(h.voucher)"
     default: return ""
     }
   }

@@ -35,6 +35,9 @@ public enum WatchStream {
       .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed, .retentionApplied,
       .notificationDropped:
       nil
+    case .fundLineOpened, .fundIncomeRecorded, .fundExpenseRecorded, .fundExpenseApproved, .fundExpenseRejected,
+      .fundEntryReversed, .campaignStarted, .donationRecorded, .donationVoided, .donationsHandedOver:
+      nil
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
       .duty

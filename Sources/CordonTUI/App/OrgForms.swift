@@ -124,6 +124,13 @@ enum OrgForms {
       }
       return c
     }
+    func money(_ id: CommandField) throws(FormCatalog.FieldError) -> Money {
+      do throws(Refusal) {
+        return try Money.parse(f.value(id), field: id)
+      } catch {
+        throw FormCatalog.FieldError(field: id, message: t.refusal(error))
+      }
+    }
     func name() -> LocalizedName { LocalizedName(zh: f.value(.name), en: f.value(.nameEn)) }
     func yes(_ id: CommandField) -> Bool { f.value(id) == "yes" }
     func id() -> String { f.value(.id).trimmingCharacters(in: .whitespaces) }
@@ -190,7 +197,8 @@ enum OrgForms {
           coverageLeadMinutes: try int(.coverageLeadMinutes), lowCoverDays: try int(.lowCoverDays),
           signInGraceMinutes: try int(.signInGraceMinutes), reportAckUrgentMinutes: try int(.reportAckUrgentMinutes),
           reportAckImmediateMinutes: try int(.reportAckImmediateMinutes),
-          handoverConfirmMinutes: try int(.handoverConfirmMinutes)))
+          handoverConfirmMinutes: try int(.handoverConfirmMinutes),
+          fundApprovalThreshold: try money(.fundApprovalThreshold)))
     default:
       throw FormCatalog.FieldError(field: .id, message: t("refusal.field.required"))
     }

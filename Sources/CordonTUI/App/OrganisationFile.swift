@@ -66,7 +66,7 @@ public struct OrganisationFile: Sendable {
     "settings": [
       "feverThreshold", "plausibleMin", "plausibleMax", "ackTimeoutMinutes", "maxEscalations", "restHours",
       "coverageLeadMinutes", "lowCoverDays", "signInGraceMinutes",
-      "handoverConfirmMinutes",
+      "handoverConfirmMinutes", "fundApprovalThreshold",
     ],
     "units": ["id", "name", "nameEn", "key", "headquarters", "parent", "reserve"],
     "sites": [
@@ -318,6 +318,15 @@ public struct OrganisationFile: Sendable {
         }
         return c
       }
+      /// Yuan, to the fen: "5000.00" or 5000.
+      mutating func money(_ k: String) -> Money? {
+        guard table[k] != nil else { return nil }
+        guard let text = decimal(k), case .success(let m) = Money.parse(text) else {
+          wrong(k, "amount in yuan such as 5000.00")
+          return nil
+        }
+        return m
+      }
       mutating func quantity(_ k: String) -> Quantity? {
         guard table[k] != nil else { return nil }
         guard let text = decimal(k), let q = Quantity(parsing: text) else {
@@ -367,7 +376,8 @@ public struct OrganisationFile: Sendable {
         plausibleMax: f.celsius("plausibleMax"), ackTimeoutMinutes: f.int("ackTimeoutMinutes"),
         maxEscalations: f.int("maxEscalations"), restHours: f.int("restHours"),
         coverageLeadMinutes: f.int("coverageLeadMinutes"), lowCoverDays: f.int("lowCoverDays"),
-        signInGraceMinutes: f.int("signInGraceMinutes"), handoverConfirmMinutes: f.int("handoverConfirmMinutes"))
+        signInGraceMinutes: f.int("signInGraceMinutes"), handoverConfirmMinutes: f.int("handoverConfirmMinutes"),
+        fundApprovalThreshold: f.money("fundApprovalThreshold"))
       collect(f)
       settingsCommand = (.changeSettings(c), f.entry)
     }

@@ -140,6 +140,7 @@ public struct OrgPane: ConsolePane {
       (.signInGraceMinutes, n(c.signInGraceMinutes)), (.reportAckUrgentMinutes, n(c.reportAckUrgentMinutes)),
       (.reportAckImmediateMinutes, n(c.reportAckImmediateMinutes)),
       (.handoverConfirmMinutes, n(c.handoverConfirmMinutes)),
+      (.fundApprovalThreshold, c.fundApprovalThreshold?.description ?? ""),
     ]
   }
 
