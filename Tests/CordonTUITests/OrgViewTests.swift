@@ -184,7 +184,7 @@ final class OrgViewTests: XCTestCase {
     // Every setting `changeSettings` takes, one row each.
     let all = OrgPane.settingValues(m.state.settings).map(\.0)
     XCTAssertEqual(m.visibleRows(.org).map(\.id), all.map(\.rawValue))
-    XCTAssertEqual(Set(all).count, 12)
+    XCTAssertEqual(Set(all).count, 13)
     XCTAssertEqual(
       all.count, Mirror(reflecting: SettingsChanges()).children.count, "a setting the view and its form leave out")
     U.keys(&m, .char("e"))
