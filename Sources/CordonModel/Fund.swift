@@ -169,20 +169,18 @@ public struct FundState: Codable, Sendable, Equatable {
         totals[e.line, default: FundTotals()].paid += e.amount
         post(e, income: .zero, expense: e.amount, at: now)
       }
-    case .fundExpenseApproved(let id, let note):
+    case .fundExpenseApproved(let id, let note), .fundExpenseRejected(let id, let note):
       guard var e = entries[id], e.isAwaitingApproval else { return }
-      e.status = .paid
-      e.decision = FundDecision(approved: true, by: record.actor, at: now, note: note)
+      let approved: Bool
+      if case .fundExpenseApproved = event { approved = true } else { approved = false }
+      e.status = approved ? .paid : .rejected
+      e.decision = FundDecision(approved: approved, by: record.actor, at: now, note: note)
       entries[id] = e
       totals[e.line, default: FundTotals()].reserved -= e.amount
-      totals[e.line, default: FundTotals()].paid += e.amount
-      post(e, income: .zero, expense: e.amount, at: now)
-    case .fundExpenseRejected(let id, let note):
-      guard var e = entries[id], e.isAwaitingApproval else { return }
-      e.status = .rejected
-      e.decision = FundDecision(approved: false, by: record.actor, at: now, note: note)
-      entries[id] = e
-      totals[e.line, default: FundTotals()].reserved -= e.amount
+      if approved {
+        totals[e.line, default: FundTotals()].paid += e.amount
+        post(e, income: .zero, expense: e.amount, at: now)
+      }
     case .fundEntryReversed(let r):
       add(r)
       guard let original = r.reverses else { return }
