@@ -17,8 +17,26 @@ public enum CordonDomain: EventSourcedModel {
   /// the same durable batch). Alerts that were already due before the command
   /// are left to housekeeping, so the audit trail names the rule, not a
   /// bystander, as their cause.
+  ///
+  /// Only the rule subjects the command's events touch are evaluated, before
+  /// and after (`TouchedSubjects`); `decideByFullEvaluation` evaluates every
+  /// rule and is the oracle this is held to.
   public static func decide(_ command: CordonCommand, context: CommandContext, state: CordonState) throws(Refusal)
     -> [CordonEvent]
+  {
+    try decide(command, context: context, state: state, fully: false)
+  }
+
+  /// `decide` with every rule evaluated over the whole state, before and
+  /// after: what `decide` must equal (`RuleEquivalenceTests`, `cordon-bench rules`).
+  public static func decideByFullEvaluation(_ command: CordonCommand, context: CommandContext, state: CordonState)
+    throws(Refusal) -> [CordonEvent]
+  {
+    try decide(command, context: context, state: state, fully: true)
+  }
+
+  private static func decide(_ command: CordonCommand, context: CommandContext, state: CordonState, fully: Bool)
+    throws(Refusal) -> [CordonEvent]
   {
     let events = try CommandValidator(state: state, context: context).events(for: command)
     guard !events.isEmpty else { return [] }
@@ -29,8 +47,17 @@ public enum CordonDomain: EventSourcedModel {
           seq: state.lastSeq + UInt64(i) + 1, time: context.now, actor: context.actor, unit: context.unit,
           commandID: nil, event: e))
     }
-    let before = AlertReconciler.events(state: state, now: context.now)
-    let caused = AlertReconciler.events(state: after, now: context.now).filter { !before.contains($0) }
+    let before: [CordonEvent]
+    let reconciled: [CordonEvent]
+    if fully {
+      before = AlertReconciler.events(state: state, now: context.now)
+      reconciled = AlertReconciler.events(state: after, now: context.now)
+    } else {
+      let touched = TouchedSubjects(events, in: after)
+      before = AlertReconciler.events(touched: touched, state: state, now: context.now)
+      reconciled = AlertReconciler.events(touched: touched, state: after, now: context.now)
+    }
+    let caused = reconciled.filter { !before.contains($0) }
     return events + caused + notifications(caused: events + caused, applied: events.count, to: after, context.now)
   }
 

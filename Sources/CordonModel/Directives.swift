@@ -59,4 +59,34 @@ public struct DirectiveOverdueRule: AlertRule {
     }
     return out
   }
+
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .directiveIssued(let d): .only(d.targets.map { "\(d.id)/\($0)" })
+    case .directiveAcknowledged(let id, let unit), .directiveReplied(let id, let unit, _): .only(["\(id)/\(unit)"])
+    case .settingsChanged, .retentionApplied: .all
+    default: .none
+    }
+  }
+
+  /// The subject is "directive/unit" (a directive's id has no "/").
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    guard let slash = subject.firstIndex(of: "/"), let d = state.directives[String(subject[..<slash])],
+      d.deadline <= now
+    else { return nil }
+    let unit = String(subject[subject.index(after: slash)...])
+    guard d.pendingUnits.contains(unit) else { return nil }
+    return AlertCondition(
+      key: AlertKey(rule: .directiveUnacknowledged, subject: subject), severity: .warning, unit: unit,
+      site: nil, args: [unit, d.id, state.calendar.format(d.deadline)], occurrence: d.deadline, autoResolves: true)
+  }
+
+  /// By directive, then in the order of its targets.
+  public func ordered(_ conditions: [AlertCondition], in state: CordonState) -> [AlertCondition] {
+    func key(_ c: AlertCondition) -> (String, Int) {
+      let id = c.args[1]
+      return (id, state.directives[id]?.targets.firstIndex(of: c.unit) ?? 0)
+    }
+    return conditions.sorted { key($0) < key($1) }
+  }
 }

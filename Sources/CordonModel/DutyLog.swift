@@ -228,13 +228,34 @@ public struct FollowUpOverdueRule: AlertRule {
   public var id: RuleID { .followUpOverdue }
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
-    state.openFollowUps().compactMap { e in
-      guard let f = e.followUp, f.due <= now else { return nil }
-      return AlertCondition(
-        key: AlertKey(rule: .followUpOverdue, subject: e.id), severity: .warning, unit: e.unit, site: nil,
-        args: [e.unit, e.id, state.calendar.format(f.due), f.owner, DutyLogText.excerpt(e.text)], occurrence: f.due,
-        autoResolves: true)
+    state.openFollowUps().compactMap { condition($0, state, now) }
+  }
+
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .logEntered(let e): .only([e.id])
+    case .logEntryVoided(let id, _), .followUpClosed(let id, _): .only([id])
+    case .settingsChanged, .retentionApplied: .all
+    default: .none
     }
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    guard let e = state.dutyLog[subject], e.hasOpenFollowUp else { return nil }
+    return condition(e, state, now)
+  }
+
+  /// By due time, then id, as `openFollowUps` lists them.
+  public func ordered(_ conditions: [AlertCondition], in state: CordonState) -> [AlertCondition] {
+    conditions.sorted { ($0.occurrence, $0.key.subject) < ($1.occurrence, $1.key.subject) }
+  }
+
+  private func condition(_ e: LogEntry, _ state: CordonState, _ now: Instant) -> AlertCondition? {
+    guard let f = e.followUp, f.due <= now else { return nil }
+    return AlertCondition(
+      key: AlertKey(rule: .followUpOverdue, subject: e.id), severity: .warning, unit: e.unit, site: nil,
+      args: [e.unit, e.id, state.calendar.format(f.due), f.owner, DutyLogText.excerpt(e.text)], occurrence: f.due,
+      autoResolves: true)
   }
 }
 
@@ -244,16 +265,31 @@ public struct ReportUnacknowledgedRule: AlertRule {
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
     let hq = state.headquarters ?? ""
-    return state.reports.values.sorted { $0.id < $1.id }.compactMap { r in
-      guard !r.isAcknowledged, let minutes = state.ackLimitMinutes(r.priority) else { return nil }
-      let due = r.sentAt.adding(minutes: Int64(minutes))
-      guard due <= now else { return nil }
-      return AlertCondition(
-        key: AlertKey(rule: .reportUnacknowledged, subject: r.id),
-        severity: r.priority == .immediate ? .critical : .warning, unit: hq, site: nil,
-        args: [r.unit, r.id, r.priority.rawValue, String(minutes), DutyLogText.excerpt(r.text)], occurrence: due,
-        autoResolves: true)
+    return state.reports.values.sorted { $0.id < $1.id }.compactMap { condition($0, hq, state, now) }
+  }
+
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .reportSent(let r): .only([r.id])
+    case .reportAcknowledged(let id), .reportReplied(let id, _): .only([id])
+    case .settingsChanged, .unitRegistered, .unitUpdated, .unitRetired, .retentionApplied: .all
+    default: .none
     }
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    state.reports[subject].flatMap { condition($0, state.headquarters ?? "", state, now) }
+  }
+
+  private func condition(_ r: UpReport, _ hq: String, _ state: CordonState, _ now: Instant) -> AlertCondition? {
+    guard !r.isAcknowledged, let minutes = state.ackLimitMinutes(r.priority) else { return nil }
+    let due = r.sentAt.adding(minutes: Int64(minutes))
+    guard due <= now else { return nil }
+    return AlertCondition(
+      key: AlertKey(rule: .reportUnacknowledged, subject: r.id),
+      severity: r.priority == .immediate ? .critical : .warning, unit: hq, site: nil,
+      args: [r.unit, r.id, r.priority.rawValue, String(minutes), DutyLogText.excerpt(r.text)], occurrence: due,
+      autoResolves: true)
   }
 }
 

@@ -219,13 +219,35 @@ public struct HandoverUnconfirmedRule: AlertRule {
   public var id: RuleID { .handoverUnconfirmed }
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
-    state.handovers.reversed().compactMap { n in
-      guard n.confirmation == nil, let due = n.confirmationDue(state.settings), due <= now else { return nil }
-      return AlertCondition(
-        key: AlertKey(rule: .handoverUnconfirmed, subject: n.id), severity: .warning, unit: n.unit, site: nil,
-        args: [n.unit, n.id, n.author, state.calendar.format(n.shiftChange ?? n.at)], occurrence: due,
-        autoResolves: true)
+    state.handovers.reversed().compactMap { condition($0, state, now) }
+  }
+
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .handoverWritten(let n): .only([n.id])
+    case .handoverConfirmed(let id, _): .only([id])
+    case .settingsChanged, .retentionApplied: .all
+    default: .none
     }
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    // The first of that id, oldest first, as the whole pass keeps it.
+    state.handovers.reversed().lazy.compactMap { $0.id == subject ? condition($0, state, now) : nil }.first
+  }
+
+  /// Oldest first, as the notes were written.
+  public func ordered(_ conditions: [AlertCondition], in state: CordonState) -> [AlertCondition] {
+    func key(_ c: AlertCondition) -> Int { -(state.handovers.lastIndex { $0.id == c.key.subject } ?? 0) }
+    return conditions.sorted { key($0) < key($1) }
+  }
+
+  private func condition(_ n: HandoverNote, _ state: CordonState, _ now: Instant) -> AlertCondition? {
+    guard n.confirmation == nil, let due = n.confirmationDue(state.settings), due <= now else { return nil }
+    return AlertCondition(
+      key: AlertKey(rule: .handoverUnconfirmed, subject: n.id), severity: .warning, unit: n.unit, site: nil,
+      args: [n.unit, n.id, n.author, state.calendar.format(n.shiftChange ?? n.at)], occurrence: due,
+      autoResolves: true)
   }
 }
 

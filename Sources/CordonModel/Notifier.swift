@@ -17,6 +17,16 @@ public struct ReceiverFailingRule: AlertRule {
         autoResolves: true)
     }
   }
+
+  /// Few receivers: any change to them or to the headquarters evaluates the rule whole.
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed,
+      .notificationDropped, .unitRegistered, .unitUpdated, .unitRetired, .retentionApplied:
+      .all
+    default: .none
+    }
+  }
 }
 
 /// Decides what notifies whom: pure, from events and state, so the outbox

@@ -10,10 +10,12 @@ do {
   case "history": try HistoryBench.run(Array(args.dropFirst()))
   case "init": try InitBench.run(Array(args.dropFirst()))
   case "notify": try NotifyBench.run(Array(args.dropFirst()))
+  case "rules": try RulesBench.run(Array(args.dropFirst()))
   // The server child process of `fanout`.
   case "fanout-server": try FanoutBench.serve(Array(args.dropFirst()))
   default:
-    FileHandle.standardError.write(Data("usage: cordon-bench store|render|fanout|history|init|notify [options]\n".utf8))
+    FileHandle.standardError.write(
+      Data("usage: cordon-bench store|render|fanout|history|init|notify|rules [options]\n".utf8))
     exit(2)
   }
 } catch {

@@ -2,8 +2,24 @@ import EventSourcing
 
 /// Turns "what the rules see now" into alert events against the queue.
 public enum AlertReconciler {
+  /// Every rule, whole: the oracle the per-subject pass is held to.
   public static func events(state: CordonState, now: Instant) -> [CordonEvent] {
-    let conditions = Rules.conditions(in: state, now: now)
+    events(conditions: Rules.conditions(in: state, now: now), clearing: nil, state: state)
+  }
+
+  /// Only the touched subjects: the events a whole pass would give for them.
+  public static func events(touched: TouchedSubjects, state: CordonState, now: Instant) -> [CordonEvent] {
+    guard !touched.isEmpty else { return [] }
+    return events(
+      conditions: Rules.conditions(of: touched, in: state, now: now), clearing: touched.alertKeys(in: state),
+      state: state)
+  }
+
+  /// The difference between `conditions` and the queue. `clearing` names the
+  /// alerts that may clear (nil: any on the queue).
+  static func events(conditions: [AlertCondition], clearing candidates: [AlertKey]?, state: CordonState)
+    -> [CordonEvent]
+  {
     var out: [CordonEvent] = []
     var seen = Set<AlertKey>()
     for c in conditions {
@@ -34,7 +50,13 @@ public enum AlertReconciler {
     }
     // Filter first, sort only what resolves: the queue may hold thousands of
     // alerts and this runs for every command. Sorted so replays match.
-    let cleared = state.alerts.values.filter { $0.isActive && $0.autoResolves && !seen.contains($0.key) }.map(\.key)
+    func clears(_ a: Alert) -> Bool { a.isActive && a.autoResolves && !seen.contains(a.key) }
+    let cleared =
+      if let candidates {
+        Set(candidates).filter { state.alerts[$0].map(clears) ?? false }
+      } else {
+        Set(state.alerts.values.filter(clears).map(\.key))
+      }
     for key in cleared.sorted() { out.append(.alertAutoResolved(key: key)) }
     return out
   }

@@ -18,26 +18,64 @@ public struct RoleCoverageRule: AlertRule {
     for unit in state.orderedUnits where unit.isKey {
       for role in DutyRole.allCases {
         let shifts = byUnitRole["\(unit.id)/\(role.rawValue)"] ?? []
-        guard let gap = Self.firstGap(shifts, from: now, to: horizon) else { continue }
-        // The occurrence must not move with the clock: a gap that is already
-        // open began when the last shift before it ended.
-        let began = gap > now ? gap : lastEnd(state, unit.id, role, before: now)
-        out.append(
-          AlertCondition(
-            key: AlertKey(rule: .roleUncovered, subject: "\(unit.id)/\(role.rawValue)"),
-            severity: gap <= now ? .critical : .warning, unit: unit.id, site: nil,
-            args: [unit.id, role.rawValue, state.calendar.formatTime(gap)], occurrence: began,
-            autoResolves: true))
+        let ended = { state.shifts.values.filter { $0.unit == unit.id && $0.role == role } }
+        if let c = condition(unit.id, role, upcoming: shifts, ended: ended, state, now) { out.append(c) }
       }
     }
     return out
   }
 
-  private func lastEnd(_ state: CordonState, _ unit: String, _ role: DutyRole, before t: Instant) -> Instant {
-    var best = Instant(milliseconds: 0)
-    for s in state.shifts.values where s.unit == unit && s.role == role && s.counts && s.end <= t && s.end > best {
-      best = s.end
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .shiftAssigned(let s): .only(["\(s.unit)/\(s.role.rawValue)"])
+    case .shiftCancelled(let id, _), .noShowMarked(let id):
+      state.shifts[id].map { .only(["\($0.unit)/\($0.role.rawValue)"]) } ?? .none
+    case .unitRegistered, .unitUpdated, .unitRetired, .settingsChanged, .retentionApplied: .all
+    default: .none
     }
+  }
+
+  /// The subject is "unit/role" (a role's name has no "/").
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    guard let slash = subject.lastIndex(of: "/"),
+      let role = DutyRole(rawValue: String(subject[subject.index(after: slash)...])),
+      let unit = state.units[String(subject[..<slash])], !unit.isRetired, unit.isKey
+    else { return nil }
+    let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
+    let shifts = state.shifts(ofUnit: unit.id).filter { $0.role == role }
+    let upcoming = shifts.filter { $0.counts && $0.end > now && $0.start <= horizon }
+    return condition(unit.id, role, upcoming: upcoming, ended: { shifts }, state, now)
+  }
+
+  /// Units in registration order, then roles in their order.
+  public func ordered(_ conditions: [AlertCondition], in state: CordonState) -> [AlertCondition] {
+    func key(_ c: AlertCondition) -> (Int, Int) {
+      let role = c.key.subject.split(separator: "/").last.flatMap { DutyRole(rawValue: String($0)) }
+      return (state.unitOrder.firstIndex(of: c.unit) ?? 0, role?.rank ?? 0)
+    }
+    return conditions.sorted { key($0) < key($1) }
+  }
+
+  private func condition(
+    _ unit: String, _ role: DutyRole, upcoming: [Shift], ended: () -> [Shift], _ state: CordonState,
+    _ now: Instant
+  ) -> AlertCondition? {
+    let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
+    guard let gap = Self.firstGap(upcoming, from: now, to: horizon) else { return nil }
+    // The occurrence must not move with the clock: a gap that is already
+    // open began when the last shift before it ended.
+    let began = gap > now ? gap : lastEnd(ended(), before: now)
+    return AlertCondition(
+      key: AlertKey(rule: .roleUncovered, subject: "\(unit)/\(role.rawValue)"),
+      severity: gap <= now ? .critical : .warning, unit: unit, site: nil,
+      args: [unit, role.rawValue, state.calendar.formatTime(gap)], occurrence: began,
+      autoResolves: true)
+  }
+
+  /// The latest end at or before `t` of the shifts (of one unit and role) that count.
+  private func lastEnd(_ shifts: [Shift], before t: Instant) -> Instant {
+    var best = Instant(milliseconds: 0)
+    for s in shifts where s.counts && s.end <= t && s.end > best { best = s.end }
     return best
   }
 
@@ -64,13 +102,34 @@ public struct NoShowRule: AlertRule {
   public var id: RuleID { .noShow }
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
-    state.shifts.keys.sorted().compactMap { id in
-      guard let s = state.shifts[id], s.noShow, !s.cancelled, s.end > now.adding(minutes: -24 * 60) else { return nil }
-      return AlertCondition(
-        key: AlertKey(rule: .noShow, subject: s.id), severity: .warning, unit: s.unit, site: s.site,
-        args: [state.personName(s.person), s.unit, s.role.rawValue, state.calendar.format(s.start)],
-        occurrence: s.start, autoResolves: false)
+    state.shifts.keys.sorted().compactMap { condition(of: $0, in: state, now: now) }
+  }
+
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    shiftSubjects(touchedBy: event)
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    guard let s = state.shifts[subject], s.noShow, !s.cancelled, s.end > now.adding(minutes: -24 * 60) else {
+      return nil
     }
+    return AlertCondition(
+      key: AlertKey(rule: .noShow, subject: s.id), severity: .warning, unit: s.unit, site: s.site,
+      args: [state.personName(s.person), s.unit, s.role.rawValue, state.calendar.format(s.start)],
+      occurrence: s.start, autoResolves: false)
+  }
+}
+
+/// The shifts an event may change for the rules that read one shift: the
+/// shift itself, or all of them when a person's name or the settings change.
+func shiftSubjects(touchedBy event: CordonEvent) -> RuleSubjects {
+  switch event {
+  case .shiftAssigned(let s): .only([s.id])
+  case .shiftCancelled(let id, _), .noShowMarked(let id): .only([id])
+  case .signedIn(let s): .only([s.shift])
+  case .shiftsSwapped(let a, let b): .only([a, b])
+  case .personRegistered, .personUpdated, .personRetired, .settingsChanged, .retentionApplied: .all
+  default: .none
   }
 }
 
@@ -82,16 +141,23 @@ public struct SignInMissingRule: AlertRule {
   public var id: RuleID { .signInMissing }
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
+    state.shifts.values.sorted { $0.id < $1.id }.compactMap { condition($0, state, now) }
+  }
+
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    shiftSubjects(touchedBy: event)
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    state.shifts[subject].flatMap { condition($0, state, now) }
+  }
+
+  private func condition(_ s: Shift, _ state: CordonState, _ now: Instant) -> AlertCondition? {
     let grace = Int64(state.settings.signInGraceMinutes)
-    return state.shifts.values.filter {
-      $0.counts && $0.signedIn == nil && $0.end > now && $0.start.adding(minutes: grace) <= now
-    }
-    .sorted { $0.id < $1.id }
-    .map { s in
-      AlertCondition(
-        key: AlertKey(rule: .signInMissing, subject: s.id), severity: .warning, unit: s.unit, site: s.site,
-        args: [state.personName(s.person), s.unit, s.role.rawValue, state.calendar.format(s.start)],
-        occurrence: s.start.adding(minutes: grace), autoResolves: true)
-    }
+    guard s.counts && s.signedIn == nil && s.end > now && s.start.adding(minutes: grace) <= now else { return nil }
+    return AlertCondition(
+      key: AlertKey(rule: .signInMissing, subject: s.id), severity: .warning, unit: s.unit, site: s.site,
+      args: [state.personName(s.person), s.unit, s.role.rawValue, state.calendar.format(s.start)],
+      occurrence: s.start.adding(minutes: grace), autoResolves: true)
   }
 }

@@ -1,0 +1,157 @@
+import CordonModel
+import EventSourcing
+import Foundation
+
+/// CPU per command in `CordonDomain.decide`, per command kind, with few and
+/// with many open alerts: the incremental rules against the whole
+/// evaluation (`decideByFullEvaluation`, the oracle) on the same states.
+///
+/// The state is generated deterministically: the demo organisation, plus
+/// `--sites` sites and `--people` people spread over its units, plus one
+/// fever case and its open critical alert per open alert asked for.
+enum RulesBench {
+  static func run(_ args: [String]) throws {
+    let sites = Int(RenderBench.value(of: "--sites", in: args) ?? "") ?? 5_000
+    let people = Int(RenderBench.value(of: "--people", in: args) ?? "") ?? 20_000
+    let iterations = Int(RenderBench.value(of: "--iterations", in: args) ?? "") ?? 2_000
+    let fullIterations = Int(RenderBench.value(of: "--full-iterations", in: args) ?? "") ?? 30
+    let alertCounts = (RenderBench.value(of: "--alerts", in: args) ?? "100,10000").split(separator: ",").compactMap {
+      Int($0)
+    }
+    print(
+      "rules bench: decide per command kind, thread CPU time; demo organisation + \(sites) sites, \(people) people;"
+        + " incremental \(iterations) and whole evaluation \(fullIterations) commands per kind")
+    var p99: [String: [Double]] = [:]
+    for alerts in alertCounts {
+      let (state, now) = makeState(sites: sites, people: people, alerts: alerts)
+      print("-- \(state.alerts.count) open alerts, \(state.feverCases.count) fever cases, \(state.sites.count) sites")
+      print("   kind                 incremental p50/p99 µs     whole p50/p99 µs      whole/incremental (p50)")
+      for kind in Kind.allCases {
+        let inc = measure(kind, state, now, iterations) { c, ctx, s throws(Refusal) in
+          try CordonDomain.decide(c, context: ctx, state: s)
+        }
+        let full = measure(kind, state, now, fullIterations) { c, ctx, s throws(Refusal) in
+          try CordonDomain.decideByFullEvaluation(c, context: ctx, state: s)
+        }
+        p99[kind.rawValue, default: []].append(inc.p99)
+        print(
+          String(
+            format: "   %-20@ %9.1f / %-9.1f      %9.1f / %-9.1f     %.0f×", kind.rawValue as NSString, inc.p50,
+            inc.p99,
+            full.p50, full.p99, full.p50 / max(inc.p50, 0.001)))
+      }
+    }
+    if alertCounts.count == 2 {
+      print("incremental p99 with \(alertCounts[1]) open alerts against \(alertCounts[0]) (target ≤ 2×, and ≤ 50 µs):")
+      for kind in Kind.allCases {
+        guard let v = p99[kind.rawValue], v.count == 2 else { continue }
+        print(String(format: "   %@ %.2f×", pad(kind.rawValue), v[1] / max(v[0], 0.001)))
+      }
+    }
+  }
+
+  enum Kind: String, CaseIterable {
+    case recordFever, recordRound, recordDisinfection, receiveStock, acknowledgeAlert, logEntry, reportUp
+  }
+
+  static func pad(_ s: String) -> String { s.padding(toLength: 20, withPad: " ", startingAt: 0) }
+
+  struct Figures {
+    var p50: Double
+    var p99: Double
+  }
+
+  static func measure(
+    _ kind: Kind, _ state: CordonState, _ now: Instant, _ n: Int,
+    _ decide: (CordonCommand, CommandContext, CordonState) throws(Refusal) -> [CordonEvent]
+  ) -> Figures {
+    let sites = state.orderedSites.map(\.id)
+    let units = state.orderedUnits.map(\.id)
+    let items = state.orderedItems.map(\.id)
+    let alerts = state.alerts.keys.sorted()
+    var times: [Double] = []
+    times.reserveCapacity(n)
+    var refused = 0
+    for i in 0..<n {
+      let command: CordonCommand =
+        switch kind {
+        case .recordFever:
+          .recordFever(site: sites[i % sites.count], personName: "新\(i)", reading: Celsius(tenths: 386))
+        case .recordRound: .recordRound(site: sites[i % sites.count], checked: 3, fevers: 0, acceptMissingCases: true)
+        case .recordDisinfection:
+          .recordDisinfection(site: sites[i % sites.count], area: "门厅", agent: "84", by: "bench")
+        case .receiveStock:
+          .receiveStock(
+            unit: units[i % units.count], item: items[i % items.count], quantity: Quantity(1), kind: .donation,
+            reason: "r")
+        case .acknowledgeAlert: .acknowledgeAlert(alerts[i % alerts.count])
+        case .logEntry:
+          .logEntry(
+            unit: units[i % units.count], channel: .phone, from: "", text: "记录 \(i)", action: "", significant: false,
+            followUpDue: now.adding(minutes: 30), owner: "")
+        case .reportUp: .reportUp(unit: units[i % units.count], priority: .urgent, text: "报告 \(i)", ref: nil)
+        }
+      let context = CommandContext(actor: "bench", unit: nil, now: now)
+      let t0 = threadCPU()
+      do { _ = try decide(command, context, state) } catch { refused += 1 }
+      times.append(threadCPU() - t0)
+    }
+    if refused > 0 { print("   (\(kind.rawValue): \(refused) of \(n) refused)") }
+    times.sort()
+    return Figures(p50: times[times.count / 2], p99: times[min(times.count - 1, times.count * 99 / 100)])
+  }
+
+  /// Thread CPU time in microseconds.
+  static func threadCPU() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1e3
+  }
+
+  static func makeState(sites: Int, people: Int, alerts: Int) -> (CordonState, Instant) {
+    var state = CordonState()
+    let t0 = CordonState().calendar.parse("2020-02-07 08:00") ?? Instant(milliseconds: 0)
+    var seq: UInt64 = 0
+    func apply(_ e: CordonEvent, at t: Instant) {
+      seq += 1
+      state.apply(EventRecord(seq: seq, time: t, actor: "bench", unit: nil, commandID: nil, event: e))
+    }
+    for e in DemoOrganisation.registration() { apply(e, at: t0) }
+    let units = state.orderedUnits.map(\.id)
+    for i in 0..<sites {
+      apply(
+        .siteRegistered(
+          SiteSpec(
+            id: "c-s\(i)", unit: units[i % units.count], name: .init(zh: "卡口\(i)", en: "Checkpoint \(i)"),
+            kind: .compoundCheckpoint)), at: t0)
+    }
+    for i in 0..<people {
+      apply(
+        .personRegistered(
+          Person(id: "c-p\(i)", name: "人员\(i)", unit: units[i % units.count], phone: "", categories: [.onDuty])),
+        at: t0)
+    }
+    // Every site reported just now, so no round is overdue at the bench's moment.
+    let now = t0.adding(minutes: 60)
+    for site in state.orderedSites {
+      apply(
+        .roundRecorded(
+          site: site.id, round: TemperatureRound(at: now, checked: 1, fevers: 0, casesToEnter: 0, by: "bench")),
+        at: now)
+    }
+    let all = state.orderedSites.map(\.id)
+    for i in 0..<alerts {
+      let site = all[i % all.count]
+      let t = t0.adding(seconds: Int64(i % 3_600))
+      let c = FeverCase(id: "fc-b\(i)", site: site, personName: "发热\(i)", reading: Celsius(tenths: 385), at: t)
+      apply(.feverRecorded(c), at: t)
+      apply(
+        .alertRaised(
+          AlertRaise(
+            key: AlertKey(rule: .fever, subject: "\(site)/\(c.personName)"), severity: .critical,
+            unit: state.sites[site]?.unit ?? "", site: site, args: [c.personName, site, c.reading.description],
+            occurrence: t, autoResolves: false)), at: t)
+    }
+    return (state, now)
+  }
+}

@@ -1,0 +1,131 @@
+import CordonModel
+import EventSourcing
+import XCTest
+
+/// The incremental rules against the whole evaluation, their oracle: over
+/// random command sequences (seeded, so a failure repeats) with the clock
+/// moving and housekeeping running, every command's events, alert events
+/// included, are those the whole evaluation gives on the same state.
+final class RuleEquivalenceTests: XCTestCase {
+  func testIncrementalDecideEqualsTheWholeEvaluationOverRandomCommands() throws {
+    for seed in UInt64(1)...6 {
+      var h = Harness()
+      var rng = SeededRandom(seed: seed)
+      var decided = 0
+      for step in 0..<260 {
+        if Int.random(in: 0..<4, using: &rng) == 0 { h.advance(minutes: Int64.random(in: 1...180, using: &rng)) }
+        let command = RandomCommands.next(in: h.state, now: h.now, step: step, using: &rng)
+        let context = CommandContext(actor: "p\(step % 4)", unit: nil, now: h.now)
+        let incremental = Result { () throws(Refusal) in
+          try CordonDomain.decide(command, context: context, state: h.state)
+        }
+        let whole = Result { () throws(Refusal) in
+          try CordonDomain.decideByFullEvaluation(command, context: context, state: h.state)
+        }
+        switch (incremental, whole) {
+        case (.success(let a), .success(let b)):
+          XCTAssertEqual(a, b, "seed \(seed) step \(step): \(command)")
+          h.append(a, actor: context.actor, unit: nil)
+          decided += 1
+        case (.failure(let a), .failure(let b)):
+          XCTAssertEqual(a, b, "seed \(seed) step \(step)")
+        default:
+          XCTFail("seed \(seed) step \(step): \(incremental) against \(whole)")
+        }
+        if Int.random(in: 0..<5, using: &rng) == 0 { _ = h.housekeeping() }
+      }
+      XCTAssertGreaterThan(decided, 100, "seed \(seed): most random commands are accepted")
+      XCTAssertFalse(h.state.alerts.isEmpty, "seed \(seed)")
+    }
+  }
+}
+
+/// Commands a duty room sends, picked at random from what the state holds.
+enum RandomCommands {
+  static func next(in s: CordonState, now: Instant, step: Int, using rng: inout SeededRandom) -> CordonCommand {
+    func pick<T>(_ xs: [T]) -> T? { xs.randomElement(using: &rng) }
+    let sites = s.orderedSites.map(\.id)
+    let units = s.orderedUnits.map(\.id)
+    let items = s.orderedItems.map(\.id)
+    let people = s.people.keys.sorted()
+    let shifts = s.shifts.keys.sorted()
+    let alerts = s.alerts.keys.sorted()
+    let site = pick(sites) ?? "none"
+    let unit = pick(units) ?? "none"
+    let item = pick(items) ?? "none"
+    let q = Quantity(Int64.random(in: 1...40, using: &rng))
+    let names = ["王芳", "李雷", "张伟", "陈静"]
+    switch Int.random(in: 0..<32, using: &rng) {
+    case 30, 31:
+      // A batch touches several subjects of one rule at once.
+      return .batch(
+        (0..<Int.random(in: 2...4, using: &rng)).map { i in
+          switch Int.random(in: 0..<3, using: &rng) {
+          case 0:
+            .recordFever(site: pick(sites) ?? site, personName: names[i % names.count], reading: Celsius(tenths: 385))
+          case 1: .recordRound(site: pick(sites) ?? site, checked: 5, fevers: 0, acceptMissingCases: true)
+          default: .issueStock(unit: pick(units) ?? unit, item: pick(items) ?? item, quantity: q, reason: "r")
+          }
+        })
+    case 0, 1, 2:
+      return .recordFever(
+        site: site, personName: pick(names) ?? "x", reading: Celsius(tenths: Int.random(in: 365...395, using: &rng)))
+    case 3, 4: return .recordRound(site: site, checked: 10, fevers: 0, acceptMissingCases: true)
+    case 5: return .recordDisinfection(site: site, area: "门厅", agent: "84", by: "p")
+    case 6: return Bool.random(using: &rng) ? .closeSite(site: site) : .openSite(site: site, staff: 2)
+    case 7: return .receiveStock(unit: unit, item: item, quantity: q, kind: .purchase, reason: "r")
+    case 8: return .issueStock(unit: unit, item: item, quantity: q, reason: "r")
+    case 9: return .transferStock(from: unit, to: pick(units) ?? unit, item: item, quantity: q, reason: "r")
+    case 10: return .setMinimum(unit: unit, item: item, minimum: Quantity(Int64.random(in: 0...60, using: &rng)))
+    case 11: return .countStock(unit: unit, item: item, counted: q, reason: .found)
+    case 12:
+      let start = now.adding(minutes: Int64.random(in: -120...240, using: &rng))
+      return .assignShift(
+        unit: unit, site: nil, role: pick(DutyRole.allCases) ?? .officer, person: pick(people) ?? "x", start: start,
+        end: start.adding(minutes: Int64.random(in: 60...480, using: &rng)), confirmShortRest: true)
+    case 13: return .cancelShift(shift: pick(shifts) ?? "x", reason: "调班")
+    case 14: return .markNoShow(shift: pick(shifts) ?? "x")
+    case 15: return .signIn(shift: pick(shifts) ?? "x")
+    case 16: return .swapShifts(pick(shifts) ?? "x", pick(shifts) ?? "y")
+    case 17: return .acknowledgeAlert(pick(alerts) ?? AlertKey(rule: .fever, subject: "x"))
+    case 18: return .resolveAlert(pick(alerts) ?? AlertKey(rule: .fever, subject: "x"), note: "处置")
+    case 19: return .silenceAlert(pick(alerts) ?? AlertKey(rule: .fever, subject: "x"), minutes: 30, reason: "r")
+    case 20:
+      let targets = Array(Set((0..<Int.random(in: 1...3, using: &rng)).compactMap { _ in pick(units) })).sorted()
+      return .issueDirective(
+        text: "指令 \(step)", targets: targets, deadline: now.adding(minutes: Int64.random(in: 5...90, using: &rng)))
+    case 21:
+      let d = pick(s.directives.values.sorted { $0.id < $1.id })
+      return .acknowledgeDirective(id: d?.id ?? "x", unit: d.flatMap { pick($0.targets) } ?? unit)
+    case 22:
+      return .logEntry(
+        unit: unit, channel: .phone, from: "", text: "记录 \(step)", action: "", significant: false,
+        followUpDue: now.adding(minutes: Int64.random(in: 5...120, using: &rng)), owner: "")
+    case 23:
+      let open = s.dutyLog.values.filter(\.hasOpenFollowUp).map(\.id).sorted()
+      return .closeFollowUp(entry: pick(open) ?? "x", note: "办结")
+    case 24:
+      return .reportUp(
+        unit: unit, priority: pick([.routine, .urgent, .immediate]) ?? .urgent, text: "报告 \(step)", ref: nil)
+    case 25: return .acknowledgeReport(id: pick(s.reports.keys.sorted()) ?? "x")
+    case 26: return .writeHandover(unit: unit, text: "交接 \(step)")
+    case 27:
+      let open = s.handovers.filter { $0.confirmation == nil }.map(\.id)
+      return .confirmHandover(handover: pick(open) ?? "x", queries: [])
+    case 28:
+      return .registerHealth(
+        person: pick(people) ?? "x", day: s.calendar.day(of: now) + Int.random(in: -1...1, using: &rng),
+        category: .onDuty, morningCheck: Celsius(tenths: Int.random(in: 360...390, using: &rng)),
+        travellerContact: false, remarks: "")
+    default:
+      // Now and then a setting the rules read, or a person's name.
+      if Bool.random(using: &rng) {
+        return .changeSettings(
+          SettingsChanges(
+            feverThreshold: Celsius(tenths: Int.random(in: 372...378, using: &rng)),
+            signInGraceMinutes: Int.random(in: 5...30, using: &rng)))
+      }
+      return .updatePerson(id: pick(people) ?? "x", PersonChanges(name: "改名\(step)"), confirm: true)
+    }
+  }
+}
