@@ -93,14 +93,9 @@ enum RenderBench {
 
   /// A state holding `alerts` open alerts spread over the demo units.
   static func makeState(alerts: Int) -> CordonState {
-    var state = CordonState()
-    let t0 = CordonState().calendar.parse("2020-02-07 08:00") ?? Instant(milliseconds: 0)
-    var seq: UInt64 = 0
-    func apply(_ e: CordonEvent, at t: Instant) {
-      seq += 1
-      state.apply(EventRecord(seq: seq, time: t, actor: "bench", unit: nil, commandID: nil, event: e))
-    }
-    for e in DemoOrganisation.registration() { apply(e, at: t0) }
+    var bench = BenchState.demo()
+    let t0 = bench.t0
+    func apply(_ e: CordonEvent, at t: Instant) { bench.apply(e, at: t) }
     let sites = DemoOrganisation.sites()
     for i in 0..<alerts {
       let site = sites[i % sites.count]
@@ -111,12 +106,30 @@ enum RenderBench {
             unit: site.unit, site: site.id, args: ["体温\(i)", site.id, "38.\(i % 10)"],
             occurrence: t0.adding(seconds: Int64(i)), autoResolves: false)), at: t0.adding(seconds: Int64(i)))
     }
-    return state
+    return bench.state
   }
 
   static func value(of flag: String, in args: [String]) -> String? {
     guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
     return args[i + 1]
+  }
+}
+
+/// A state built by applying events directly, as a replay of the journal
+/// would: where the benches start from.
+struct BenchState {
+  var state = CordonState()
+  let t0 = CordonState().calendar.parse("2020-02-07 08:00") ?? Instant(milliseconds: 0)
+
+  /// The demo organisation, registered at `t0`.
+  static func demo() -> BenchState {
+    var b = BenchState()
+    for e in DemoOrganisation.registration() { b.apply(e, at: b.t0) }
+    return b
+  }
+
+  mutating func apply(_ e: CordonEvent, at t: Instant) {
+    state.apply(EventRecord(seq: state.lastSeq + 1, time: t, actor: "bench", unit: nil, commandID: nil, event: e))
   }
 }
 

@@ -109,15 +109,10 @@ enum RulesBench {
   }
 
   static func makeState(sites: Int, people: Int, alerts: Int) -> (CordonState, Instant) {
-    var state = CordonState()
-    let t0 = CordonState().calendar.parse("2020-02-07 08:00") ?? Instant(milliseconds: 0)
-    var seq: UInt64 = 0
-    func apply(_ e: CordonEvent, at t: Instant) {
-      seq += 1
-      state.apply(EventRecord(seq: seq, time: t, actor: "bench", unit: nil, commandID: nil, event: e))
-    }
-    for e in DemoOrganisation.registration() { apply(e, at: t0) }
-    let units = state.orderedUnits.map(\.id)
+    var bench = BenchState.demo()
+    let t0 = bench.t0
+    func apply(_ e: CordonEvent, at t: Instant) { bench.apply(e, at: t) }
+    let units = bench.state.orderedUnits.map(\.id)
     for i in 0..<sites {
       apply(
         .siteRegistered(
@@ -133,13 +128,13 @@ enum RulesBench {
     }
     // Every site reported just now, so no round is overdue at the bench's moment.
     let now = t0.adding(minutes: 60)
-    for site in state.orderedSites {
+    for site in bench.state.orderedSites {
       apply(
         .roundRecorded(
           site: site.id, round: TemperatureRound(at: now, checked: 1, fevers: 0, casesToEnter: 0, by: "bench")),
         at: now)
     }
-    let all = state.orderedSites.map(\.id)
+    let all = bench.state.orderedSites.map(\.id)
     for i in 0..<alerts {
       let site = all[i % all.count]
       let t = t0.adding(seconds: Int64(i % 3_600))
@@ -149,9 +144,9 @@ enum RulesBench {
         .alertRaised(
           AlertRaise(
             key: AlertKey(rule: .fever, subject: "\(site)/\(c.personName)"), severity: .critical,
-            unit: state.sites[site]?.unit ?? "", site: site, args: [c.personName, site, c.reading.description],
+            unit: bench.state.sites[site]?.unit ?? "", site: site, args: [c.personName, site, c.reading.description],
             occurrence: t, autoResolves: false)), at: t)
     }
-    return (state, now)
+    return (bench.state, now)
   }
 }
