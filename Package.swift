@@ -38,6 +38,9 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
       ]
     ),
+    // Drills: scenario files (TOML), the injects' schedule, scoring and the
+    // after-action report. Pure: the runner in `cordon` does the I/O.
+    .target(name: "CordonDrill", dependencies: ["CordonModel", .product(name: "TOMLKit", package: "TOMLKit")]),
     // Everything that touches the terminal.
     .target(
       name: "CordonTUI",
@@ -70,7 +73,7 @@ let package = Package(
     .executableTarget(
       name: "cordon",
       dependencies: [
-        "CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonTUI", "CordonServer",
+        "CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonTUI", "CordonServer", "CordonDrill",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -85,6 +88,7 @@ let package = Package(
       ]),
     // Golden report files are read by path, not bundled.
     .testTarget(name: "CordonModelTests", dependencies: ["CordonModel"], exclude: ["Golden"]),
+    .testTarget(name: "CordonDrillTests", dependencies: ["CordonDrill", "CordonModel"], exclude: ["Golden"]),
     // A toy domain and fault-injecting file I/O, shared by the store's tests and its crash-test child.
     .target(name: "CordonStoreTestSupport", dependencies: ["CordonStore"]),
     .executableTarget(name: "cordon-torture", dependencies: ["CordonStore", "CordonStoreTestSupport"]),

@@ -30,7 +30,8 @@ public enum Authorization {
   public static func check(_ command: CordonCommand, by principal: Principal, in state: CordonState) -> Refusal? {
     if command.isServerOnly { return Refusal("auth.serverOnly", [principal.user]) }
     // The organisation itself is the duty room's to change.
-    if command.isAdministration, principal.role != .command {
+    // A drill's start and end: the duty room's, like the organisation.
+    if command.isAdministration || command.isDrillMarker, principal.role != .command {
       return Refusal("auth.notPermitted", [principal.user, principal.role.rawValue])
     }
     switch principal.role {
@@ -132,6 +133,7 @@ public enum Authorization {
     case .acknowledgeDirective(_, let unit): return [unit]
     case .testNotification: return [state.headquarters ?? "org:"]
     case .configureNotifications, .recordDelivery: return []
+    case .startDrill, .endDrill: return [state.headquarters ?? "org:"]
     case .logEntry(let unit, _, _, _, _, _, _, _), .reportUp(let unit, _, _, _), .replyDirective(_, let unit, _):
       return [unit]
     case .closeFollowUp(let id, _), .voidLogEntry(let id, _): return [state.dutyLog[id]?.unit ?? "log:\(id)"]

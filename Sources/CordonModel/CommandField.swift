@@ -26,6 +26,8 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case handover, queries, handoverConfirmMinutes
   // The emergency fund and donations.
   case line, amount, budget, source, purpose, voucher, campaign, recipient, donor, fundApprovalThreshold
+  // Drills.
+  case scenario, speed, exercise
 }
 
 extension Refusal {

@@ -19,13 +19,16 @@ public enum CommandJSON {
       "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
       "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
       "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective",
-    ] + fundTypes
+    ] + fundTypes + drillTypes
 
   /// The emergency fund's and the donation campaigns' commands (Fund.swift, Donations.swift).
   public static let fundTypes = [
     "fundLine", "fundIncome", "fundExpense", "approveExpense", "rejectExpense", "reverseFundEntry", "startCampaign",
     "donation", "voidDonation", "handOverDonations",
   ]
+
+  /// A drill's markers (Drill/DrillMarker.swift).
+  public static let drillTypes = ["drillStart", "drillEnd"]
 
   public static func decode(_ line: String, calendar: LocalCalendar) throws(Refusal) -> CordonCommand {
     let bytes = line.utf8.count
@@ -140,6 +143,14 @@ public enum CommandJSON {
       return try dutyLog(type, f)
     case _ where fundTypes.contains(type):
       return try fund(type, f)
+    case "drillStart":
+      return .startDrill(
+        DrillMarker(
+          id: try f.string(.id),
+          name: LocalizedName(zh: try f.string(.name), en: try f.string(.nameEn, default: "")),
+          scenario: try f.string(.scenario), speed: try f.int(.speed, in: Limits.drillSpeed),
+          exercise: try f.bool(.exercise, default: false)))
+    case "drillEnd": return .endDrill(id: try f.string(.id))
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
     }

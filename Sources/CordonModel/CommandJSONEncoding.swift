@@ -97,6 +97,10 @@ extension CommandJSON {
       o.add("type", "forwardRequest").add("id", id).add("quantity", .number(quantity.description)).add("note", note)
     case .receiveForRequest(let id, let quantity):
       o.add("type", "receiveForRequest").add("id", id).add("quantity", .number(quantity.description))
+    case .startDrill(let m):
+      o.add("type", "drillStart").add("id", m.id).add("name", m.name.zh).add("nameEn", m.name.en)
+        .add("scenario", m.scenario).add("speed", .number(String(m.speed))).add("exercise", .bool(m.exercise))
+    case .endDrill(let id): o.add("type", "drillEnd").add("id", id)
     default:
       encodeAdministration(command, o)
     }
@@ -217,6 +221,11 @@ extension CommandJSON {
 
 /// A one-line JSON object written by hand: numbers must go out exactly as their
 /// decimal text (38.5, not 38.499999), which JSONSerialization does not promise.
+extension CommandJSON {
+  /// A JSON string literal (controls escaped): for callers that build command lines themselves.
+  public static func quoted(_ s: String) -> String { JSONLine.quote(s) }
+}
+
 /// A class so the `add` calls chain.
 final class JSONLine {
   enum Value {

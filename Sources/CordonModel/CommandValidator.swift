@@ -157,6 +157,9 @@ struct CommandValidator {
         ]
       }
 
+    case .startDrill, .endDrill:
+      return try drill(command)
+
     case .acknowledgeDirective(let id, let unit):
       try Limits.check(id, max: Limits.identifier, field: .id)
       try Limits.check(unit, max: Limits.identifier, field: .unit)

@@ -106,6 +106,9 @@ public enum CordonCommand: Sendable, Equatable {
   case recordDonation(campaign: String, unit: String, amount: Money, donor: String)
   case voidDonation(id: String, reason: String)
   case handOverDonations(campaign: String, amount: Money, voucher: String)
+  // Drills (issue 21): `cordon drill run` marks the drill's start and end.
+  case startDrill(DrillMarker)
+  case endDrill(id: String)
 }
 
 extension CordonCommand {

@@ -116,6 +116,11 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case donationRecorded(Donation)
   case donationVoided(id: String, reason: String)
   case donationsHandedOver(DonationHandover)
+  // Drills (issue 21, Drill/DrillMarker.swift)
+  /// A drill began: on its own copy of the live state (`exercise`), or, on
+  /// the real store, the marker that one is under way.
+  case drillStarted(DrillMarker)
+  case drillEnded(id: String)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {

@@ -35,6 +35,10 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var latest = Instant(milliseconds: 0)
   public var lastSeq: UInt64 = 0
   public var serial = 0
+  /// This store is a drill's copy of the live state (Drill/DrillMarker.swift).
+  public var exercise: DrillMarker?
+  /// On the real store: a drill is under way on a copy.
+  public var drillUnderWay: DrillMarker?
 
   public init() {}
 
@@ -298,6 +302,8 @@ public struct CordonState: Codable, Sendable, Equatable {
       donations.apply(record.event, record)
       fund.apply(record.event, record)
       serial += 1
+    case .drillStarted, .drillEnded:
+      applyDrill(record.event, at: now)
     }
     if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
     if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }

@@ -50,6 +50,8 @@ public enum Limits {
   public static let staff = 0...10_000
   /// A silence, in minutes (at most a week).
   public static let silenceMinutes = 1...10_080
+  /// `cordon drill run --speed N`: a scenario of hours rehearsed in minutes, no faster.
+  public static let drillSpeed = 1...600
   /// A site's reporting interval, in minutes (0: no interval).
   public static let reportIntervalMinutes = 0...10_080
   /// Rounds or disinfections a site owes per day (one every half hour at most).

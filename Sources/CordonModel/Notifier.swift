@@ -124,7 +124,8 @@ public enum Notifier {
       Notice(
         id: "N\(state.notify.serial + 1)", kind: .test, severity: .info, unit: state.headquarters ?? "",
         rule: nil, subject: "test/\(receiver)",
-        text: localized { s in s.format("notify.test", [actor, receiver]) }, route: "test", receivers: [receiver],
+        text: exercise(localized { s in s.format("notify.test", [actor, receiver]) }, state), route: "test",
+        receivers: [receiver],
         due: now, queuedAt: now))
   }
 
@@ -153,7 +154,8 @@ public enum Notifier {
           .notificationQueued(
             Notice(
               id: "N\(serial)", kind: c.kind, severity: c.severity, unit: c.unit, rule: c.rule, subject: c.subject,
-              text: c.text, person: c.person, phone: c.phone, route: route.name, receivers: route.receivers, due: due,
+              text: exercise(c.text, state), person: c.person, phone: c.phone, route: route.name,
+              receivers: route.receivers, due: due,
               queuedAt: now, isRepeat: c.isRepeat)))
       }
     }

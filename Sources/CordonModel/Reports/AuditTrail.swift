@@ -64,6 +64,10 @@ public enum AuditTrail {
           ? "" : " " + t("audit.handoverQueried", queries.map { String($0.item) }.joined(separator: ",")))
     case .notificationDropped(let id, let receiver, let reason):
       detail = t("audit.notificationDropped.\(reason)", id, receiver)
+    case .drillStarted(let m):
+      detail =
+        "\(m.id) \(m.name.text(lang)) \(m.scenario) x\(m.speed)" + (m.exercise ? " " + t("drill.exerciseCopy") : "")
+    case .drillEnded(let id): detail = id
     case .retentionApplied(let day):
       detail = t("audit.retentionBefore", state.calendar.formatDay(day &- CordonState.retentionDays))
     case .signedIn(let s):

@@ -33,7 +33,7 @@ public enum WatchStream {
       .stock
     case .unitRegistered, .unitUpdated, .unitRetired, .settingsChanged, .directiveIssued, .directiveAcknowledged,
       .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed, .retentionApplied,
-      .notificationDropped:
+      .notificationDropped, .drillStarted, .drillEnded:
       nil
     case .fundLineOpened, .fundIncomeRecorded, .fundExpenseRecorded, .fundExpenseApproved, .fundExpenseRejected,
       .fundEntryReversed, .campaignStarted, .donationRecorded, .donationVoided, .donationsHandedOver:

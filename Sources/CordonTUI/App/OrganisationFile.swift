@@ -144,103 +144,24 @@ public struct OrganisationFile: Sendable {
     public var description: String { issues.map(\.description).joined(separator: "\n") }
   }
 
-  /// Where keys are written: `[[section]]` headers by occurrence, and the first
-  /// line of each `key =` in each entry. TOMLKit gives values, not positions.
+  /// Where keys are written (`TOMLKeyLines`): TOMLKit gives values, not positions.
   struct LineMap {
-    var topLevel: [String: Int] = [:]
-    var headers: [String: [Int]] = [:]
-    var keys: [String: [[String: Int]]] = [:]
-    var tableLine: [String: Int] = [:]
-    var tableKeys: [String: [String: Int]] = [:]
-
-    /// One pass over the bytes (a group of 100,000 people is an 11 MiB file):
-    /// no per-line strings, only the names of sections and keys.
-    init(_ text: String) {
-      var section: String?
-      var isArray = false
-      var bytes = Array(text.utf8)
-      bytes.append(UInt8(ascii: "\n"))
-      let space = UInt8(ascii: " ")
-      let tab = UInt8(ascii: "\t")
-      let cr = UInt8(ascii: "\r")
-      let open = UInt8(ascii: "[")
-      let close = UInt8(ascii: "]")
-      let equals = UInt8(ascii: "=")
-      /// The bytes in start..<end without spaces and tabs, then quotes, at either end.
-      func name(_ start: Int, _ end: Int) -> String {
-        var s = start
-        var e = end
-        while s < e && (bytes[s] == space || bytes[s] == tab) { s += 1 }
-        while e > s && (bytes[e - 1] == space || bytes[e - 1] == tab) { e -= 1 }
-        while s < e && (bytes[s] == 0x22 || bytes[s] == 0x27) { s += 1 }
-        while e > s && (bytes[e - 1] == 0x22 || bytes[e - 1] == 0x27) { e -= 1 }
-        return String(decoding: bytes[s..<e], as: UTF8.self)
-      }
-      var line = 0
-      var start = 0
-      while start < bytes.count {
-        var end = start
-        while bytes[end] != UInt8(ascii: "\n") { end += 1 }
-        line += 1
-        defer { start = end + 1 }
-        var s = start
-        while s < end && (bytes[s] == space || bytes[s] == tab) { s += 1 }
-        var e = end
-        while e > s && (bytes[e - 1] == space || bytes[e - 1] == tab || bytes[e - 1] == cr) { e -= 1 }
-        guard s < e, bytes[s] != UInt8(ascii: "#") else { continue }
-        if bytes[s] == open {
-          let array = s + 1 < e && bytes[s + 1] == open
-          let from = s + (array ? 2 : 1)
-          var to = from
-          while to < e && bytes[to] != close { to += 1 }
-          let n = name(from, to)
-          section = n
-          isArray = array
-          if array {
-            headers[n, default: []].append(line)
-            keys[n, default: []].append([:])
-          } else {
-            tableLine[n] = line
-          }
-          if topLevel[n] == nil { topLevel[n] = line }
-          continue
-        }
-        var eq = s
-        while eq < e && bytes[eq] != equals { eq += 1 }
-        guard eq < e else { continue }
-        let key = name(s, eq)
-        if let section {
-          if isArray {
-            if let last = keys[section]?.indices.last, keys[section]?[last][key] == nil {
-              keys[section]?[last][key] = line
-            }
-          } else if tableKeys[section]?[key] == nil {
-            tableKeys[section, default: [:]][key] = line
-          }
-        } else if topLevel[key] == nil {
-          topLevel[key] = line
-        }
-      }
-    }
+    let index: TOMLKeyLines
+    init(_ text: String) { index = TOMLKeyLines(text) }
 
     /// The line of a place: a key's own line, else its entry's header.
     func line(_ place: Place) -> Int? {
       switch place {
       case .none: return nil
-      case .top(let k): return topLevel[k]
-      case .header(let e): return e.index < 0 ? tableLine[e.section] ?? topLevel[e.section] : header(e.section, e.index)
+      case .top(let k): return index.topLevel[k]
+      case .header(let e):
+        return e.index < 0 ? index.tableLine[e.section] ?? index.topLevel[e.section] : index.header(e.section, e.index)
       case .key(let e, let k): return written(e, k) ?? line(.header(e))
       }
     }
     /// Where the entry wrote `key`, if it did.
     func written(_ e: Entry, _ key: String) -> Int? {
-      e.index < 0 ? tableKeys[e.section]?[key] : self.key(e.section, e.index, key)
-    }
-    func header(_ section: String, _ i: Int) -> Int? {
-      headers[section].flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? topLevel[section]
-    }
-    func key(_ section: String, _ i: Int, _ key: String) -> Int? {
-      keys[section].flatMap { $0.indices.contains(i) ? $0[i][key] : nil }
+      e.index < 0 ? index.tableKeys[e.section]?[key] : index.key(e.section, e.index, key)
     }
   }
 
