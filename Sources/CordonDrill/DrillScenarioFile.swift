@@ -3,25 +3,7 @@ import EventSourcing
 import TOMLKit
 
 /// One mistake in a scenario file: `FILE:LINE: KEY: reason`.
-public struct DrillIssue: Error, Sendable, Equatable, CustomStringConvertible {
-  public var file: String
-  public var line: Int?
-  public var key: String?
-  public var message: String
-  public init(file: String, line: Int?, key: String?, message: String) {
-    self.file = file
-    self.line = line
-    self.key = key
-    self.message = message
-  }
-  public var description: String {
-    var s = file
-    if let line { s += ":\(line)" }
-    s += ": "
-    if let key { s += "\(key): " }
-    return s + message
-  }
-}
+public typealias DrillIssue = FileIssue
 
 public struct DrillIssues: Error, Sendable, CustomStringConvertible {
   public var issues: [DrillIssue]

@@ -88,3 +88,25 @@ public struct TOMLKeyLines: Sendable {
     keys[section].flatMap { $0.indices.contains(i) ? $0[i][key] : nil }
   }
 }
+
+/// One mistake in a file a user wrote (an organisation file, a drill
+/// scenario): `FILE:LINE: KEY: reason`.
+public struct FileIssue: Error, Sendable, Equatable, CustomStringConvertible {
+  public var file: String
+  public var line: Int?
+  public var key: String?
+  public var message: String
+  public init(file: String, line: Int?, key: String?, message: String) {
+    self.file = file
+    self.line = line
+    self.key = key
+    self.message = message
+  }
+  public var description: String {
+    var s = file
+    if let line { s += ":\(line)" }
+    s += ": "
+    if let key { s += "\(key): " }
+    return s + message
+  }
+}

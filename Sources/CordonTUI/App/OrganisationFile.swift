@@ -10,19 +10,7 @@ import TOMLKit
 /// other, and a refusal is turned back into the file's line and key.
 public struct OrganisationFile: Sendable {
   /// One mistake: `FILE:LINE: KEY: reason`.
-  public struct Issue: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var key: String?
-    public var message: String
-    public var description: String {
-      var s = file
-      if let line { s += ":\(line)" }
-      s += ": "
-      if let key { s += "\(key): " }
-      return s + message
-    }
-  }
+  public typealias Issue = FileIssue
 
   /// The batch: settings first, then units (parents before children), sites, items, people.
   public var command: CordonCommand
