@@ -11,7 +11,7 @@ struct Cordon: ParsableCommand {
     abstract: "Epidemic-prevention command console for duty rooms.",
     subcommands: [
       Console.self, Serve.self, Init.self, Org.self, Fsck.self, Post.self, Import.self, Export.self, Report.self,
-      Audit.self, Watch.self, Status.self, Backup.self, Restore.self, NotifyCommands.self,
+      Audit.self, Watch.self, Status.self, Backup.self, Restore.self, NotifyCommands.self, DrillCommands.self,
     ],
     defaultSubcommand: Console.self
   )

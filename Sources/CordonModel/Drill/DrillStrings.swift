@@ -2,6 +2,8 @@
 extension Strings {
   static let drillZh: [String: String] = [
     "drill.notifyPrefix": "【演练】",
+    "drill.started": "演练 {0} 开始（时钟 ×{2}）：加入演练用 cordon --socket {1}",
+    "drill.kept": "演练记录保存在 {0}（cordon drill report 可再次查看）",
     "drill.exerciseCopy": "（演练副本）",
     "drill.banner": "演练 {0}",
     "drill.bannerEnded": "演练（已结束）{0}",
@@ -47,6 +49,8 @@ extension Strings {
 
   static let drillEn: [String: String] = [
     "drill.notifyPrefix": "[EXERCISE] ",
+    "drill.started": "drill {0} started (clock x{2}): join it with cordon --socket {1}",
+    "drill.kept": "the drill is kept in {0} (cordon drill report shows it again)",
     "drill.exerciseCopy": "(exercise copy)",
     "drill.banner": "EXERCISE {0}",
     "drill.bannerEnded": "EXERCISE (ended) {0}",

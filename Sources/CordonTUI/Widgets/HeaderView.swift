@@ -17,6 +17,14 @@ enum HeaderView {
     let rightWidth = DisplayWidth.of(right)
     buffer.put(right, x: r.maxX - rightWidth, y: r.y, style: (counts[.critical] ?? 0) > 0 ? .critical : .header)
     var parts: [(String, StyleToken)] = [(" \(t("app.group")) Cordon", .header)]
+    // A drill's copy says so first on every screen; the banner is never cut.
+    var pinned = 1
+    if let drill = state.exercise {
+      let name = DisplayWidth.clip(UserText.clean(drill.name.text(t.language)), to: 24)
+      let key = drill.endedAt == nil ? "drill.banner" : "drill.bannerEnded"
+      parts.insert((" " + t(key, name) + " ", .critical), at: 0)
+      pinned = 2
+    }
     if let at = info.at {
       parts.append((" " + t("header.at", state.calendar.format(at)) + " ", .badge))
     } else {
@@ -29,15 +37,19 @@ enum HeaderView {
       if case .reconnecting = info.connection { parts.append((" " + t("header.reconnecting") + " ", .badge)) }
     }
     if info.isDemo { parts.append((t("header.demo"), .header)) }
+    if let drill = state.drillUnderWay {
+      let name = DisplayWidth.clip(UserText.clean(drill.name.text(t.language)), to: 24)
+      parts.append((" " + t("drill.underWay", name) + " ", .badge))
+    }
     parts.append(("\(info.actor)\(info.unit.map { "@" + state.unitName($0, t.language) } ?? "")", .header))
     if info.isReadOnly { parts.append((" " + t("header.readOnly") + " ", .badge)) }
     if !info.warnings.isEmpty { parts.append((" ! " + t("header.warning") + " ", .badge)) }
     var x = r.x
     let limit = r.maxX - rightWidth - 1
-    // Each part is shown whole or not at all; the first (the product) is always there.
+    // Each part is shown whole or not at all; the first (the product, after a drill's banner) is always there.
     for (i, (text, style)) in parts.enumerated() {
       let w = DisplayWidth.of(text)
-      guard i == 0 || x + w <= limit else { continue }
+      guard i < pinned || x + w <= limit else { continue }
       x += buffer.put(text, x: x, y: r.y, maxWidth: max(0, limit - x), style: style)
       x += 2
     }
