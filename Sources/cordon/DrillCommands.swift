@@ -80,14 +80,26 @@ struct DrillCommands: ParsableCommand {
           description: "\(issues.count) inject(s) the live organisation would refuse, nothing run\n"
             + issues.map(\.description).joined(separator: "\n"), code: 2)
       }
-      let id = "drill-" + DrillRunner.stamp(startReal, state.calendar)
-      let dir = DrillCommands.root(drills, location).appendingPathComponent(id)
-      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      let root = DrillCommands.root(drills, location)
+      try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+      // A new directory for each drill: two in the same second get -2, -3 ….
+      var id = "drill-" + DrillRunner.stamp(startReal, state.calendar)
+      var n = 1
+      while FileManager.default.fileExists(atPath: root.appendingPathComponent(id).path) {
+        n += 1
+        id = "drill-" + DrillRunner.stamp(startReal, state.calendar) + "-\(n)"
+      }
+      let dir = root.appendingPathComponent(id)
+      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
       let hashBefore = state.contentHash
       var marker = DrillMarker(id: id, name: script.name, scenario: file, speed: speed, exercise: false)
       // The copy first, then the marker: the copy never holds the real store's marker.
       try live.copy(into: dir.appendingPathComponent("store"), state: state)
-      try live.submit(.startDrill(marker), t)
+      do { try live.submit(.startDrill(marker), t) } catch {
+        // Refused (not the command role, a drill already under way): nothing of this drill is left.
+        try? FileManager.default.removeItem(at: dir)
+        throw error
+      }
       marker.exercise = true
       // The drill's clock starts now, after the copy: injects at 0m land at once.
       var runner = DrillRunner(

@@ -135,3 +135,66 @@ final class DrillTerminalTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: data), "nothing created")
   }
 }
+
+/// Through `cordon serve`, the server decides who may run a drill: an
+/// operator (a real OS user) is refused and nothing of the drill is left;
+/// the command role runs it and the served state's hash is the same after.
+final class DrillServerTests: XCTestCase {
+  func testAnOperatorIsRefusedTheCommandRoleRunsItThroughTheServer() throws {
+    let served = try ServedConsoles(
+      self, prefix: "cdo",
+      seed: [
+        #"{"type":"addUnit","id":"hq","name":"集团机关","nameEn":"Group HQ","headquarters":true}"#,
+        #"{"type":"addUnit","id":"jinyuan","name":"金源物业","nameEn":"Jinyuan Property","key":true}"#,
+      ], operatorUnit: "jinyuan")
+    let scenario = served.root.appendingPathComponent("s.toml")
+    try """
+    [drill]
+    name = "上报演练"
+    [[inject]]
+    id = "up"
+    at = "0m"
+    unit = "jinyuan"
+    command = { type = "reportUp", unit = "jinyuan", priority = "urgent", text = "演练上报" }
+    [[expect]]
+    id = "ack"
+    after = "up"
+    within = "1m"
+    response = "reportAcknowledged"
+    """.write(to: scenario, atomically: true, encoding: .utf8)
+    chmod(scenario.path, 0o644)
+    let drills = URL(fileURLWithPath: "/tmp").appendingPathComponent("cdo-drills-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: drills, withIntermediateDirectories: true)
+    chmod(drills.path, 0o777)
+    addTeardownBlock { try? FileManager.default.removeItem(at: drills) }
+
+    let refused = try Processes.run(
+      URL(fileURLWithPath: "/usr/bin/setpriv"),
+      [
+        "--reuid=\(served.op)", "--regid=nogroup", "--init-groups", "env", "HOME=/tmp", served.binary.path, "drill",
+        "run", scenario.path, "--socket", served.socket, "--drills", drills.path, "--lang", "en",
+      ], environment: served.env)
+    XCTAssertEqual(refused.status, 3, refused.stdoutText + refused.stderrText)
+    XCTAssertTrue(refused.stderrText.contains("may not do this"), refused.stderrText)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: drills.path), [], "nothing of the drill left")
+
+    let ran = try Processes.run(
+      served.binary,
+      [
+        "drill", "run", scenario.path, "--socket", served.socket, "--drills", drills.path, "--speed", "600", "--lang",
+        "en",
+      ],
+      environment: served.env)
+    XCTAssertEqual(ran.status, 0, ran.stdoutText + ran.stderrText)
+    XCTAssertTrue(ran.stdoutText.contains("The real data was not touched"), ran.stdoutText)
+    XCTAssertTrue(ran.stdoutText.contains("missed"), ran.stdoutText)
+    let kept = try FileManager.default.contentsOfDirectory(atPath: drills.path).filter { $0.hasPrefix("drill-") }
+    XCTAssertEqual(kept.count, 1)
+    // The marker ended: a second drill may start.
+    let again = try Processes.run(
+      served.binary,
+      ["drill", "run", scenario.path, "--socket", served.socket, "--drills", drills.path, "--speed", "600"],
+      environment: served.env)
+    XCTAssertEqual(again.status, 0, again.stdoutText + again.stderrText)
+  }
+}
