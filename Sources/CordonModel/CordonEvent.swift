@@ -2,7 +2,8 @@ import EventSourcing
 
 /// Everything that can happen in Cordon: the one event type hierarchy. Case
 /// names and fields are the journal format: add cases and optional fields,
-/// never rename or repurpose one.
+/// never rename or repurpose one. Each case has a stable binary tag in
+/// CordonEventTags.swift (the compiler asks for it; docs/journal-format.md).
 public enum CordonEvent: Codable, Sendable, Equatable {
   // Organisation
   case unitRegistered(OrgUnit)

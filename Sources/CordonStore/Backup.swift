@@ -62,7 +62,7 @@ public func backup(
     // The snapshot before the segments: it can only cover events already in them.
     for ref in try SnapshotRef.all(in: from.snapshots, io: io).reversed() {
       let bytes = try io.readFile(ref.path)
-      guard case .valid(let seq, _) = SnapshotFile.decode(bytes), seq == ref.seq else { continue }
+      guard case .valid(let seq, _, _) = SnapshotFile.decode(bytes), seq == ref.seq else { continue }
       try put(partial.snapshots + "/" + ref.name, bytes)
       report.snapshotSeq = seq
       break

@@ -49,7 +49,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     /// Told when the store turns read-only (`onReadOnly`).
     var readOnlyWatchers: [UInt64: @Sendable (String) -> Void] = [:]
     var nextSubscriber: UInt64 = 1
-    var encoder = JSONEncoder()
+    /// Scratch space for one record's payload, reused across events.
+    var payload: [UInt8] = []
     var lastSnapshotSeq: UInt64
     var lastSnapshotTime: Instant
     /// When this process last wrote a snapshot (nil: not yet).
@@ -66,6 +67,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   }
 
   private let core: Mutex<Core>
+  /// The journal's record payload: binary, and JSON for records written before it.
+  private let codec = RecordCodec<M.Event>()
   private let journal: Journal<Ticket>
   private let layout: StoreLayout
   private let io: FileIO
@@ -291,8 +294,9 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     for event in events {
       let r = Record(seq: seq, time: now, actor: actor, unit: unit, commandID: commandID, event: event)
       do {
-        let payload = try c.encoder.encode(r)
-        payload.withUnsafeBytes { FrameCodec.append(seq: seq, payload: $0, to: &frames) }
+        c.payload.removeAll(keepingCapacity: true)
+        try codec.encode(r, into: &c.payload)
+        c.payload.withUnsafeBytes { FrameCodec.append(seq: seq, payload: $0, to: &frames) }
       } catch {
         return .fail(.io("cannot encode event \(event): \(error)"))
       }
@@ -415,10 +419,11 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     var payload: UnsafeRawBufferPointer
     var offset: Int
     var segment: SegmentFile
+    var codec: RecordCodec<M.Event>
 
     func record(_ decoder: JSONDecoder) throws -> Record {
       do {
-        return try decoder.decode(Record.self, from: Data(payload))
+        return try codec.decode(seq: seq, payload: payload, json: decoder)
       } catch {
         throw StoreError.corrupt(file: "journal/" + segment.name, offset: UInt64(offset), reason: "\(error)")
       }
@@ -540,13 +545,13 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
         let scan = try bytes.withUnsafeBytes { buffer in
           try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
             let t: Int64
-            do { t = try RecordTimeScanner.time(payload, decoder: decoder) } catch {
+            do { t = try RecordCodec<M.Event>.time(payload, json: decoder) } catch {
               throw StoreError.corrupt(file: "journal/" + seg.name, offset: UInt64(offset), reason: "\(error)")
             }
             earliest = min(earliest, t)
             latest = max(latest, t)
             guard seq >= from && seq <= upper else { return }
-            if try !body(Frame(seq: seq, time: t, payload: payload, offset: offset, segment: seg)) {
+            if try !body(Frame(seq: seq, time: t, payload: payload, offset: offset, segment: seg, codec: codec)) {
               throw StopScan()
             }
           }
@@ -655,7 +660,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       let body = SnapshotBody(
         state: job.state, lastTime: job.lastTime, commandIDs: entries.ids, commandFirstSeq: entries.first,
         commandCount: entries.count)
-      let bytes = SnapshotFile.encode(seq: job.seq, body: Array(try JSONEncoder().encode(body)))
+      let bytes = SnapshotFile.encode(seq: job.seq, body: try BinaryCoding.encode(body))
       try io.writeAtomically(layout.snapshots + "/" + SnapshotFile.fileName(seq: job.seq), bytes)
       tell(.snapshotWritten(seq: job.seq, bytes: bytes.count))
       let now = clock()
@@ -733,7 +738,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     var maxTime = Int64.min
     let scan = try plain.withUnsafeBytes { buffer in
       try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { _, payload, _ in
-        let t = try RecordTimeScanner.time(payload, decoder: decoder)
+        let t = try RecordCodec<M.Event>.time(payload, json: decoder)
         minTime = min(minTime, t)
         maxTime = max(maxTime, t)
       }

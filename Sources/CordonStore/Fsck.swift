@@ -85,8 +85,8 @@ public func fsck(directory: URL, repair: Bool, io: FileIO = PosixFileIO()) -> Fs
     for ref in try SnapshotRef.all(in: layout.snapshots, io: io) {
       let bytes = try io.readFile(ref.path)
       switch SnapshotFile.decode(bytes) {
-      case .valid(let seq, _) where seq == ref.seq: report.validSnapshots.append(seq)
-      case .valid(let seq, _):
+      case .valid(let seq, _, _) where seq == ref.seq: report.validSnapshots.append(seq)
+      case .valid(let seq, _, _):
         report.invalidSnapshots += 1
         problem("snapshots/" + ref.name, 0, "footer says seq \(seq), file name says \(ref.seq)")
       case .invalid(let offset, let reason):

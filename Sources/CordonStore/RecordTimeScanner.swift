@@ -133,3 +133,12 @@ enum RecordTimeScanner {
     return false
   }
 }
+
+extension RecordCodec {
+  /// The record's time without decoding its event: at a fixed offset in the
+  /// binary layout, scanned (or decoded) in a JSON record.
+  static func time(_ p: UnsafeRawBufferPointer, json: JSONDecoder) throws -> Int64 {
+    if let t = binaryTime(p) { return t.milliseconds }
+    return try RecordTimeScanner.time(p, decoder: json)
+  }
+}

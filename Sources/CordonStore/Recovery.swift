@@ -36,13 +36,16 @@ struct Recovery<M: EventSourcedModel> {
     switch SnapshotFile.decode(bytes) {
     case .invalid(let offset, let reason):
       throw StoreError.corrupt(file: "snapshots/" + ref.name, offset: offset, reason: reason)
-    case .valid(let seq, let body):
+    case .valid(let seq, let body, let json):
       guard seq == ref.seq else {
         throw StoreError.corrupt(file: "snapshots/" + ref.name, offset: 0, reason: "footer says seq \(seq)")
       }
       let decoded: SnapshotBody<M.State>
       do {
-        decoded = try JSONDecoder().decode(SnapshotBody<M.State>.self, from: Data(body))
+        decoded =
+          json
+          ? try JSONDecoder().decode(SnapshotBody<M.State>.self, from: Data(body))
+          : try body.withUnsafeBytes { try BinaryCoding.decode(SnapshotBody<M.State>.self, from: $0) }
       } catch {
         throw StoreError.corrupt(
           file: "snapshots/" + ref.name, offset: UInt64(SnapshotFile.headerSize), reason: "undecodable state: \(error)")
@@ -86,6 +89,7 @@ struct Recovery<M: EventSourcedModel> {
     progress?(OpenProgress(bytesDone: 0, bytesTotal: total))
 
     let decoder = JSONDecoder()
+    let codec = RecordCodec<M.Event>()
     var expected: UInt64? = nil
     var result = Result(base: base, snapshotSeq: snapshotSeq, sealed: [], active: nil, warnings: [])
     for (i, seg) in segments.enumerated() {
@@ -114,13 +118,9 @@ struct Recovery<M: EventSourcedModel> {
           guard seq > base.seq else { return }
           let record: Record
           do {
-            record = try decoder.decode(Record.self, from: Data(payload))
+            record = try codec.decode(seq: seq, payload: payload, json: decoder)
           } catch {
             throw StoreError.corrupt(file: file, offset: UInt64(offset), reason: "undecodable event: \(error)")
-          }
-          guard record.seq == seq else {
-            throw StoreError.corrupt(
-              file: file, offset: UInt64(offset), reason: "frame seq \(seq) holds event \(record.seq)")
           }
           M.apply(record, to: &base.state)
           if let id = record.commandID { base.ids.record(id, seq: seq) }

@@ -1,4 +1,5 @@
-/// Snapshot file layout: header (`CORDSNAP`, u32 version), the encoded body,
+/// Snapshot file layout: header (`CORDSNAP`, u32 version), the encoded body
+/// (version 2: `BinaryCoding`; version 1, written before it: JSON, still read),
 /// then a footer `u64 seq | u64 body length | u32 CRC32C | "CSNE"`.
 ///
 /// The footer comes last so a snapshot cut short by a crash can never look
@@ -6,7 +7,9 @@
 public enum SnapshotFile {
   public static let magic: [UInt8] = Array("CORDSNAP".utf8)
   public static let endMagic: [UInt8] = Array("CSNE".utf8)
-  public static let version: UInt32 = 1
+  public static let version: UInt32 = 2
+  /// Versions this build reads: 1 (JSON body) and 2 (binary body).
+  static let readable: ClosedRange<UInt32> = 1...2
   static let headerSize = 12
   static let footerSize = 24
 
@@ -36,7 +39,8 @@ public enum SnapshotFile {
   }
 
   public enum Decoded: Equatable {
-    case valid(seq: UInt64, body: ArraySlice<UInt8>)
+    /// `json`: a version 1 body, written before the binary one.
+    case valid(seq: UInt64, body: ArraySlice<UInt8>, json: Bool = false)
     /// What is wrong and at which byte offset.
     case invalid(offset: UInt64, reason: String)
   }
@@ -49,7 +53,7 @@ public enum SnapshotFile {
     let footer = bytes.count - footerSize
     return bytes.withUnsafeBytes { b -> Decoded in
       let v = LE.u32(b, 8)
-      guard v == version else { return .invalid(offset: 8, reason: "unsupported snapshot version \(v)") }
+      guard readable.contains(v) else { return .invalid(offset: 8, reason: "unsupported snapshot version \(v)") }
       guard Array(bytes[(footer + 20)...]) == endMagic else {
         return .invalid(offset: UInt64(footer), reason: "snapshot footer missing (torn write?)")
       }
@@ -62,7 +66,7 @@ public enum SnapshotFile {
       guard checksum(seq: seq, body: body) == LE.u32(b, footer + 16) else {
         return .invalid(offset: UInt64(footer + 16), reason: "snapshot CRC mismatch")
       }
-      return .valid(seq: seq, body: body)
+      return .valid(seq: seq, body: body, json: v == 1)
     }
   }
 }

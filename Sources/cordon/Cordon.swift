@@ -12,6 +12,7 @@ struct Cordon: ParsableCommand {
     subcommands: [
       Console.self, Serve.self, Init.self, Org.self, Fsck.self, Post.self, Import.self, Export.self, Report.self,
       Audit.self, Watch.self, Status.self, Backup.self, Restore.self, NotifyCommands.self, DrillCommands.self,
+      Dump.self,
     ],
     defaultSubcommand: Console.self
   )
@@ -77,11 +78,16 @@ struct StoreLocation: ParsableArguments {
   }
 
   func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-    if let d = data { return URL(fileURLWithPath: d) }
-    if let d = environment["CORDON_DATA"], !d.isEmpty { return URL(fileURLWithPath: d) }
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    return URL(fileURLWithPath: home).appendingPathComponent(".local/share/cordon")
+    dataDirectory(data, environment: environment)
   }
+}
+
+/// `--data DIR`, else `$CORDON_DATA`, else `~/.local/share/cordon`.
+func dataDirectory(_ data: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+  if let d = data { return URL(fileURLWithPath: d) }
+  if let d = environment["CORDON_DATA"], !d.isEmpty { return URL(fileURLWithPath: d) }
+  let home = environment["HOME"] ?? NSHomeDirectory()
+  return URL(fileURLWithPath: home).appendingPathComponent(".local/share/cordon")
 }
 
 /// Failures that end a command with one clear line and an exit code.

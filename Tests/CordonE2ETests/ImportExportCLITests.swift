@@ -41,6 +41,43 @@ final class ImportExportCLITests: XCTestCase {
     return f.string(from: Date().addingTimeInterval(Double(days) * 86_400))
   }
 
+  /// `cordon dump`: one JSON record a line, in seq order, from `--from`.
+  func testDumpPrintsTheJournalAsJSONLines() throws {
+    let run = try setUpRun()
+    let people = try run.file("people.csv", "姓名,单位\n测试\u{202E}甲,金盾护卫\n")
+    let p = try run.cordon(["import", "people", people, "--demo", "--lang", "en"])
+    XCTAssertEqual(p.status, 0, p.stderrText)
+    let all = try run.cordon(["dump"])
+    XCTAssertEqual(all.status, 0, all.stderrText)
+    let lines = all.stdoutText.split(separator: "\n")
+    XCTAssertGreaterThan(lines.count, 20)
+    var seqs: [Int] = []
+    for line in lines {
+      let object = try XCTUnwrap(
+        JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+      seqs.append(try XCTUnwrap(object["seq"] as? Int))
+      XCTAssertNotNil(object["time"] as? Int)
+      XCTAssertNotNil(object["actor"] as? String)
+      XCTAssertEqual((object["event"] as? [String: Any])?.count, 1, "one case key")
+    }
+    XCTAssertEqual(seqs, Array(1...lines.count))
+    XCTAssertTrue(all.stdoutText.contains(#""personRegistered""#))
+    // The import strips the override; nothing live reaches the terminal either way.
+    XCTAssertFalse(all.stdoutText.unicodeScalars.contains("\u{202E}"))
+    XCTAssertTrue(all.stdoutText.contains("测试甲"))
+
+    let tail = try run.cordon(["dump", "--from", "5"])
+    XCTAssertEqual(tail.status, 0, tail.stderrText)
+    XCTAssertEqual(tail.stdoutText.split(separator: "\n"), Array(lines.dropFirst(4)))
+    let none = try run.cordon(["dump", "--from", String(lines.count + 1)])
+    XCTAssertEqual(none.status, 0)
+    XCTAssertEqual(none.stdoutText, "")
+    let bad = try Processes.run(
+      run.binary, ["dump", "--data", run.root.appendingPathComponent("nothing").path], environment: run.environment)
+    XCTAssertEqual(bad.status, 2)
+    XCTAssertTrue(bad.stderrText.contains("no journal in"), bad.stderrText)
+  }
+
   func testPeopleAndShiftsImportExportAndAFailedImportChangesNothing() throws {
     let run = try setUpRun()
     let d = date(20)

@@ -1,0 +1,119 @@
+import Foundation
+
+/// The journal's record payload (docs/journal-format.md). Written in binary
+/// layout 1; read in that layout or as the JSON records every journal held
+/// before it, told apart by the first byte (a JSON record starts with `{`).
+///
+/// Binary layout 1, little-endian:
+///
+///     u8  0x01                   layout version
+///     i64 time                   milliseconds since the Unix epoch
+///     u8  flags                  bit 0: unit follows, bit 1: command id follows, bit 2: event tag follows
+///     str actor                  varint byte count, UTF-8
+///     str unit, str commandID    when their flag is set
+///     varint tag                 the event case's stable tag (BinaryTaggedEvent), when flagged
+///     value event                BinaryCoding: the case's fields (tagged), or the whole event
+///     u8  0xEC                   end of record: never zero, so a torn write that the file
+///                                system filled with zeros cannot pass for a whole record
+///
+/// The seq is the frame's, not repeated. A record's time sits at a fixed
+/// offset, so history reads by time never decode the event to find it.
+public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
+  public static var binaryVersion: UInt8 { 1 }
+  static var jsonStart: UInt8 { UInt8(ascii: "{") }
+  static var timeOffset: Int { 1 }
+  static var trailer: UInt8 { 0xEC }
+
+  private let tagged: (any BinaryTaggedEvent.Type)?
+
+  public init() { tagged = Event.self as? any BinaryTaggedEvent.Type }
+
+  public enum Failure: Error, CustomStringConvertible {
+    case undecodable(String)
+    public var description: String {
+      switch self {
+      case .undecodable(let why): return why
+      }
+    }
+  }
+
+  /// Appends the binary payload of `record`.
+  public func encode(_ record: EventRecord<Event>, into out: inout [UInt8]) throws {
+    out.append(Self.binaryVersion)
+    var t = UInt64(bitPattern: record.time.milliseconds).littleEndian
+    withUnsafeBytes(of: &t) { out.append(contentsOf: $0) }
+    let tag = (record.event as? any BinaryTaggedEvent)?.binaryTag
+    var flags: UInt8 = 0
+    if record.unit != nil { flags |= 1 }
+    if record.commandID != nil { flags |= 2 }
+    if tag != nil { flags |= 4 }
+    out.append(flags)
+    BinaryCoding.appendString(record.actor, to: &out)
+    if let u = record.unit { BinaryCoding.appendString(u, to: &out) }
+    if let c = record.commandID { BinaryCoding.appendString(c, to: &out) }
+    if let tag, let tagged {
+      BinaryCoding.appendVarint(UInt64(tag), to: &out)
+      let name = try BinaryCoding.encodeEnumBody(record.event, into: &out)
+      guard tagged.binaryCaseName(forTag: tag) == name else {
+        throw Failure.undecodable(
+          "event case \(name) has binary tag \(tag), which names \(tagged.binaryCaseName(forTag: tag) ?? "no case")")
+      }
+    } else {
+      try BinaryCoding.encode(record.event, into: &out)
+    }
+    out.append(Self.trailer)
+  }
+
+  public func encode(_ record: EventRecord<Event>) throws -> [UInt8] {
+    var out: [UInt8] = []
+    try encode(record, into: &out)
+    return out
+  }
+
+  /// Decodes the record in frame `seq`, binary or JSON.
+  public func decode(seq: UInt64, payload p: UnsafeRawBufferPointer, json: JSONDecoder) throws -> EventRecord<Event> {
+    guard let first = p.first else { throw Failure.undecodable("empty payload") }
+    if first == Self.jsonStart {
+      let r = try json.decode(EventRecord<Event>.self, from: Data(p))
+      guard r.seq == seq else { throw Failure.undecodable("frame seq \(seq) holds event \(r.seq)") }
+      return r
+    }
+    guard first == Self.binaryVersion else {
+      throw Failure.undecodable("unknown record layout \(first) (this build reads layout 1 and JSON)")
+    }
+    guard let time = Self.binaryTime(p), p.last == Self.trailer else { throw Failure.undecodable("record cut short") }
+    let p = UnsafeRawBufferPointer(rebasing: p[0..<(p.count - 1)])
+    let flags = p[9]
+    var i = 10
+    guard let actor = BinaryCoding.readString(p, &i) else { throw Failure.undecodable("actor cut short") }
+    var unit: String? = nil
+    var commandID: String? = nil
+    if flags & 1 != 0 {
+      guard let u = BinaryCoding.readString(p, &i) else { throw Failure.undecodable("unit cut short") }
+      unit = u
+    }
+    if flags & 2 != 0 {
+      guard let c = BinaryCoding.readString(p, &i) else { throw Failure.undecodable("command id cut short") }
+      commandID = c
+    }
+    let event: Event
+    if flags & 4 != 0 {
+      guard let tagged, let tag = BinaryCoding.readVarint(p, &i), let t16 = UInt16(exactly: tag),
+        let name = tagged.binaryCaseName(forTag: t16)
+      else { throw Failure.undecodable("unknown event tag") }
+      event = try BinaryCoding.decodeEnum(
+        Event.self, caseName: name, body: UnsafeRawBufferPointer(rebasing: p[i...]))
+    } else {
+      event = try BinaryCoding.decode(Event.self, from: UnsafeRawBufferPointer(rebasing: p[i...]))
+    }
+    return EventRecord(seq: seq, time: time, actor: actor, unit: unit, commandID: commandID, event: event)
+  }
+
+  /// The time of a binary record (at its fixed offset), nil for a JSON one.
+  public static func binaryTime(_ p: UnsafeRawBufferPointer) -> Instant? {
+    guard p.count >= 10, p[0] == binaryVersion else { return nil }
+    var t: UInt64 = 0
+    withUnsafeMutableBytes(of: &t) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: p[1..<9])) }
+    return Instant(milliseconds: Int64(bitPattern: UInt64(littleEndian: t)))
+  }
+}
