@@ -69,6 +69,16 @@ public enum CordonEventTag: UInt16, CaseIterable, Sendable {
   case notificationFailed = 61
   case retentionApplied = 62
   case notificationDropped = 63
+  case fundLineOpened = 64
+  case fundIncomeRecorded = 65
+  case fundExpenseRecorded = 66
+  case fundExpenseApproved = 67
+  case fundExpenseRejected = 68
+  case fundEntryReversed = 69
+  case campaignStarted = 70
+  case donationRecorded = 71
+  case donationVoided = 72
+  case donationsHandedOver = 73
 }
 
 extension CordonEvent: BinaryTaggedEvent {
@@ -137,6 +147,16 @@ extension CordonEvent: BinaryTaggedEvent {
     case .notificationFailed: .notificationFailed
     case .retentionApplied: .retentionApplied
     case .notificationDropped: .notificationDropped
+    case .fundLineOpened: .fundLineOpened
+    case .fundIncomeRecorded: .fundIncomeRecorded
+    case .fundExpenseRecorded: .fundExpenseRecorded
+    case .fundExpenseApproved: .fundExpenseApproved
+    case .fundExpenseRejected: .fundExpenseRejected
+    case .fundEntryReversed: .fundEntryReversed
+    case .campaignStarted: .campaignStarted
+    case .donationRecorded: .donationRecorded
+    case .donationVoided: .donationVoided
+    case .donationsHandedOver: .donationsHandedOver
     }
   }
 

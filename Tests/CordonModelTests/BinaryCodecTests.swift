@@ -63,6 +63,31 @@ final class BinaryCodecTests: XCTestCase {
       .notificationFailed(id: "N1", receiver: "hook", attempt: 2, error: "HTTP 500"),
       .notificationDropped(id: "N1", receiver: "hook", reason: "receiverRemoved"),
     ]
+    // The emergency fund and donations (issue 17).
+    var expense = FundEntry(
+      id: "fe2", line: "fl1", kind: .expense, amount: Money(fen: 123_456), text: "口罩采购", voucher: "记-002", at: at,
+      by: "张三", status: .awaitingApproval)
+    expense.decision = FundDecision(approved: true, by: "hq", at: at, note: "同意")
+    var donation = Donation(
+      id: "dn1", campaign: "dc1", unit: "jinyuan", amount: Money(fen: 5_000), donor: "", at: at, by: "张三")
+    donation.voided = try JSONDecoder().decode(
+      Voiding.self, from: Data(#"{"at":1580000000000,"by":"李四","reason":"重复"}"#.utf8))
+    more += [
+      .fundLineOpened(FundLine(id: "fl1", name: "防疫专项", budget: Money(yuan: 100_000), openedAt: at, openedBy: "hq")),
+      .fundIncomeRecorded(
+        FundEntry(
+          id: "fi1", line: "fl1", kind: .income, amount: Money(fen: 1), text: "拨款", voucher: "记-001", at: at, by: "hq")),
+      .fundExpenseRecorded(expense), .fundExpenseApproved(id: "fe2", note: "同意"),
+      .fundExpenseRejected(id: "fe2", note: "超预算"),
+      .fundEntryReversed(
+        FundEntry(
+          id: "fr3", line: "fl1", kind: .reversal, amount: Money(fen: 123_456), text: "录错", voucher: "记-003", at: at,
+          by: "hq", reverses: "fe2", reversedKind: .expense)),
+      .campaignStarted(DonationCampaign(id: "dc1", name: "爱心捐款", recipient: "市红十字会", startedAt: at, startedBy: "hq")),
+      .donationRecorded(donation), .donationVoided(id: "dn1", reason: "重复"),
+      .donationsHandedOver(
+        DonationHandover(id: "dh1", campaign: "dc1", amount: Money(fen: 5_000), voucher: "转-001", at: at, by: "hq")),
+    ]
     if let unit { more += [.unitUpdated(unit), .unitRetired(id: unit.id)] }
     if let person { more += [.personUpdated(person), .personRetired(id: person.id)] }
     if let site { more += [.siteUpdated(site), .siteRetired(id: site.id)] }
