@@ -79,6 +79,8 @@ public enum CordonEventTag: UInt16, CaseIterable, Sendable {
   case donationRecorded = 71
   case donationVoided = 72
   case donationsHandedOver = 73
+  case drillStarted = 74
+  case drillEnded = 75
 }
 
 extension CordonEvent: BinaryTaggedEvent {
@@ -157,6 +159,8 @@ extension CordonEvent: BinaryTaggedEvent {
     case .donationRecorded: .donationRecorded
     case .donationVoided: .donationVoided
     case .donationsHandedOver: .donationsHandedOver
+    case .drillStarted: .drillStarted
+    case .drillEnded: .drillEnded
     }
   }
 

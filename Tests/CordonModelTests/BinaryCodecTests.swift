@@ -88,6 +88,14 @@ final class BinaryCodecTests: XCTestCase {
       .donationsHandedOver(
         DonationHandover(id: "dh1", campaign: "dc1", amount: Money(fen: 5_000), voucher: "转-001", at: at, by: "hq")),
     ]
+    // Drills (issue 21).
+    more += [
+      .drillStarted(
+        DrillMarker(
+          id: "d1", name: LocalizedName(zh: "发热演练", en: "Fever drill"), scenario: "fever.toml", speed: 10,
+          exercise: true, startedAt: at, endedAt: nil)),
+      .drillEnded(id: "d1"),
+    ]
     if let unit { more += [.unitUpdated(unit), .unitRetired(id: unit.id)] }
     if let person { more += [.personUpdated(person), .personRetired(id: person.id)] }
     if let site { more += [.siteUpdated(site), .siteRetired(id: site.id)] }
