@@ -10,6 +10,8 @@ import EventSourcing
 public struct JournalQuery: Codable, Sendable, Equatable {
   public enum Kind: String, Codable, Sendable, CaseIterable {
     case report, audit, exportShifts, exportRegister, exportStock
+    /// The emergency fund's ledger up to the day's end (CSVFund.swift).
+    case exportFund
   }
   public var kind: Kind
   /// The local day, YYYY-MM-DD (report, export; default today).
@@ -44,7 +46,7 @@ public struct JournalQuery: Codable, Sendable, Equatable {
     switch kind {
     case .report: format == "csv"
     case .audit: false
-    case .exportShifts, .exportRegister, .exportStock: true
+    case .exportShifts, .exportRegister, .exportStock, .exportFund: true
     }
   }
 
@@ -141,6 +143,11 @@ public enum JournalQueryRunner {
         return CSVWriter.write(
           CSVExport.stock(state: live, start: start, records: records, day: day, language: language, unit: unit),
           bom: false)
+      case .exportFund:
+        // Headquarters' books: an operator of another unit reads none of it.
+        if let unit, unit != live.headquarters { throw Refusal("query.fundOtherUnit", [unit], field: "unit") }
+        let end = day < cal.day(of: now) ? try store.state(at: cal.startOfDay(day + 1)) : live
+        return CSVWriter.write(CSVExport.fund(state: end, through: day, language: language), bom: false)
       }
     } catch let r as Refusal {
       throw r

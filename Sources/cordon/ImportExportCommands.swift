@@ -132,7 +132,7 @@ struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
     abstract: "Write a day's shifts, health register or stock list as CSV.",
-    subcommands: [Shifts.self, Register.self, Stock.self]
+    subcommands: [Shifts.self, Register.self, Stock.self, Fund.self]
   )
 
   struct Options: ParsableArguments {
@@ -178,6 +178,17 @@ struct Export: ParsableCommand {
       abstract: "The day's itemised stock list per unit and item, with a BOM so Excel shows Chinese.")
     @OptionGroup var options: Options
     func run() throws { try ExportRunner.run(options, .exportStock, bom: true) }
+  }
+}
+
+extension Export {
+  struct Fund: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "The emergency fund's ledger up to the day's end, per budget line with its running balance, as a clerk files it (BOM for Excel)."
+    )
+    @OptionGroup var options: Options
+    func run() throws { try ExportRunner.run(options, .exportFund, bom: true) }
   }
 }
 

@@ -37,6 +37,10 @@ final class FieldMappingTests: XCTestCase {
     try run(.closeSite(site: s.orderedSites.last?.id ?? ""))
     try run(
       .submitRequest(unit: "heating", item: "mask", quantity: Quantity(milli: 5000), urgency: .urgent, reason: "r"))
+    // A fund line with money in it and a donation campaign (the fund view's forms).
+    try run(.openFundLine(id: "epi", name: "防疫物资", budget: Money(yuan: 100)))
+    try run(.recordFundIncome(line: "epi", amount: Money(yuan: 50), source: "拨款", voucher: "12"))
+    try run(.startCampaign(id: "rc", name: "捐款", recipient: "红十字会"))
     return s
   }
 
@@ -67,6 +71,9 @@ final class FieldMappingTests: XCTestCase {
     for site in [sites.first, sites.last].compactMap({ $0 }) { purposes.append(.editSite(site)) }
     for person in state.people.keys.sorted().prefix(2) { purposes.append(.editPerson(person)) }
     for item in state.orderedItems.prefix(2) { purposes.append(.editItem(item.id)) }
+    // The fund view's forms with fields of their own (approving, rejecting and
+    // reversing name their subject, chosen on screen, as the duty forms do).
+    purposes += [.fundIncome(line: nil), .fundExpense(line: "epi"), .donation(campaign: nil)]
     let pool = [
       "", " ", "0", "1", "2", "3", "-1", "12", "60", "100001", "10081", "0.5", "34", "36.5", "38.5", "46", "abc",
       String(repeating: "长", count: 501), "2020-02-07 08:00", "2020-02-07 10:00", "2020-02-07 18:00",

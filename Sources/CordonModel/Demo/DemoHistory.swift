@@ -174,8 +174,10 @@ public enum DemoHistory {
       if minute == 9 * 60, dayIndex % 3 == 0 { directive(at: t) }
       acknowledgeDirectives(at: t)
       if minute == 13 * 60, dayIndex % 2 == 1 { fever(at: t) }
+      fund(day: day, dayIndex: dayIndex, minute: minute, at: t)
       flush(at: end)
       slotEnd = nil
+      approveExpenses(day: day, minute: minute, at: end)
       let tickAt = min(t.adding(minutes: 58), now)
       if hour % 2 == 1 || hour == 0 { steps.append(.tick(at: tickAt)) }
     }

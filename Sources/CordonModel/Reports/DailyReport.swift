@@ -64,6 +64,10 @@ public struct DailyReport: Sendable, Equatable {
   public var signIns: [SignInLine] = []
   /// Notifications per receiver (NotificationSummary.swift); empty without receivers.
   public var notifications: [NotificationLine] = []
+  /// The fund's day (DailyReportFund.swift); nil without a fund, or for another unit than headquarters.
+  public var fund: FundDay?
+  /// Each campaign's day (DailyReportFund.swift).
+  public var donationDays: [CampaignDay] = []
 
   /// `records` are the records of the day (any extra are ignored); `end` is
   /// the state at the end of the day (or now, for today). `now` is when the
@@ -166,6 +170,7 @@ public struct DailyReport: Sendable, Equatable {
     collectDutyLog(dayRecords, end: end, keep: keep)
     collectSignIns(end: end, now: now ?? cal.startOfDay(day + 1), keep: keep)
     collectNotifications(dayRecords, end: end, keep: keep)
+    collectFund(dayRecords, end: end, keep: keep)
   }
 }
 

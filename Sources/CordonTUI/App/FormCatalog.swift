@@ -185,6 +185,8 @@ enum FormCatalog {
       return DutyForms.make(purpose, state: state, now: now, strings: t)
     case .addUnit, .editUnit, .addSite, .editSite, .addPerson, .editPerson, .addItem, .editItem, .changeSettings:
       return OrgForms.make(purpose, state: state, strings: t)
+    case .fundIncome, .fundExpense, .approveExpense, .rejectExpense, .reverseFundEntry, .donation:
+      return FundForms.make(purpose, state: state, strings: t)
     }
   }
 
@@ -296,6 +298,8 @@ enum FormCatalog {
       return c
     case .addUnit, .editUnit, .addSite, .editSite, .addPerson, .editPerson, .addItem, .editItem, .changeSettings:
       return try OrgForms.command(f, strings: t)
+    case .fundIncome, .fundExpense, .approveExpense, .rejectExpense, .reverseFundEntry, .donation:
+      return try FundForms.command(f, strings: t)
     }
   }
 }

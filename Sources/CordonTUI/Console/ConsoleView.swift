@@ -29,6 +29,8 @@ public enum ConsoleView {
       if let tabs = layout.tabs {
         if m.focus == .org {
           OrgPane.drawSections(m.options.org, state: state, strings: strings, in: tabs, buffer: &buffer)
+        } else if m.focus == .fund {
+          FundPane.drawSections(m.options.fund, state: state, strings: strings, in: tabs, buffer: &buffer)
         } else {
           HeaderView.drawTabs(counts: counts, focus: m.focus, strings: strings, in: tabs, buffer: &buffer)
         }

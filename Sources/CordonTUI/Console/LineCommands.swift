@@ -113,6 +113,8 @@ enum LineCommands {
       },
       // The organisation view: the command role only.
       LineCommand("org", changesData: false) { m, _, _ in m.openOrg() },
+      // The emergency fund and donations: every role may look.
+      LineCommand("fund", changesData: false) { m, _, _ in m.openFund() },
       LineCommand("live", changesData: false) { m, _, _ in
         m.goLive()
         return []

@@ -50,6 +50,11 @@ enum MouseMode {
         }
         return []
       }
+      if m.focus == .fund {
+        let tabs = FundPane.sectionTabs(m.options.fund, state: m.state, strings: m.strings, in: strip)
+        if let tab = tabs.first(where: { e.x >= $0.x && e.x < $0.x + $0.width }) { m.options.fund = tab.section }
+        return []
+      }
       let tabs = HeaderView.tabs(counts: m.paneCounts(), strings: m.strings, in: strip)
       if let tab = tabs.first(where: { e.x >= $0.x && e.x < $0.x + $0.width }) { return m.focus(tab.kind) }
       return []

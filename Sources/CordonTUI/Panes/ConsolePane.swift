@@ -14,6 +14,8 @@ public struct PaneOptions: Sendable, Equatable {
   public var groupCheckpointsByUnit = false
   /// What the organisation view shows.
   public var org = OrgPane.Scope()
+  /// What the fund view shows.
+  public var fund = FundPane.Section.lines
   public init() {}
 }
 
@@ -60,8 +62,8 @@ public enum Panes {
     RosterPane(), CheckpointPane(), StockPane(), AlertPane(), DutyPane(),
   ]
 
-  /// Panes outside the tab strip, opened by their `:` command (the organisation view).
-  public static let views: [any ConsolePane] = [OrgPane()]
+  /// Panes outside the tab strip, opened by their `:` command (the organisation view, the fund).
+  public static let views: [any ConsolePane] = [OrgPane(), FundPane()]
 
   static let kinds = all.map(\.kind)
   private static let byKind = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.kind, $0) })

@@ -164,4 +164,7 @@ public enum FormPurpose: Sendable, Equatable {
   // The organisation view (OrgForms).
   case addUnit, editUnit(String), addSite(unit: String?), editSite(String)
   case addPerson(unit: String?), editPerson(String), addItem, editItem(String), changeSettings
+  // The fund view (FundForms).
+  case fundIncome(line: String?), fundExpense(line: String?), approveExpense(String), rejectExpense(String)
+  case reverseFundEntry(String), donation(campaign: String?)
 }
