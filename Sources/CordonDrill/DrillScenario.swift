@@ -95,6 +95,8 @@ public struct DrillScenario: Sendable, Equatable {
   public static let maxInjects = 200
   public static let maxExpectations = 200
   public static let maxOffsetSeconds = 24 * 3600
+  /// A scenario file's size: a script, read whole before anything runs.
+  public static let maxBytes = 1 << 20
 }
 
 /// A command with its placeholders: a string `"+30m"` in a time field

@@ -16,6 +16,12 @@ extension DrillScenario {
   /// durations, unknown commands or responses, references to no inject), in
   /// line order; a file without any gives the scenario.
   public static func parse(_ text: String, file: String, strings t: Strings) throws(DrillIssues) -> DrillScenario {
+    guard text.utf8.count <= maxBytes else {
+      throw DrillIssues([
+        DrillIssue(
+          file: file, line: nil, key: nil, message: t("drillfile.tooLarge", String(text.utf8.count), String(maxBytes)))
+      ])
+    }
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
       throw DrillIssues([DrillIssue(file: file, line: e.source.begin.line, key: nil, message: e.description)])
@@ -269,6 +275,10 @@ struct ScenarioReader {
       issue(
         line(e, "command"), "\(e.name).command",
         t("drillfile.unknownInject", r, earlier.keys.sorted().joined(separator: ", ")))
+    }
+    if let type = template.type, CommandJSON.drillTypes.contains(type) {
+      issue(line(e, "command"), "\(e.name).command.type", t("drillfile.markerCommand", type))
+      return
     }
     let calendar = LocalCalendar(utcOffsetMinutes: 480)
     let stand = Dictionary(uniqueKeysWithValues: earlier.keys.map { ($0, "x") })

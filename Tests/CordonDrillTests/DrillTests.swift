@@ -330,6 +330,22 @@ final class DrillTests: XCTestCase {
       ])
   }
 
+  func testTheDrillsOwnMarkersAndHugeFilesAreRefused() {
+    let marker = """
+      [drill]
+      name = "x"
+      [[inject]]
+      id = "a"
+      at = "0m"
+      command = { type = "drillEnd", id = "drill-1" }
+      """
+    XCTAssertEqual(
+      issues(marker), ["bad.toml:6: inject[1].command.type: drillEnd is the drill's own marker, not an inject"])
+    let huge = "[drill]\nname = \"x\"\n# " + String(repeating: "x", count: DrillScenario.maxBytes) + "\n"
+    XCTAssertEqual(issues(huge).count, 1)
+    XCTAssertTrue(issues(huge).first?.contains("too large") == true)
+  }
+
   func testASyntaxErrorNamesItsLine() {
     let got = issues("[drill]\nname = \"x\"\n[[inject]]\nid = \n")
     XCTAssertEqual(got.count, 1)

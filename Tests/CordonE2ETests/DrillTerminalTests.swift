@@ -118,6 +118,86 @@ final class DrillTerminalTests: XCTestCase {
 
   }
 
+  /// A response through the drill's own server is scored met, naming who
+  /// sent it, and the drill ends as soon as every expectation is decided.
+  func testAResponseThroughTheDrillsServerIsMetAndNamed() throws {
+    let binary = try CordonBinary.locate()
+    let root = URL(fileURLWithPath: "/tmp").appendingPathComponent("cdrr-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+    let data = root.appendingPathComponent("d").path
+    let env = CordonBinary.cleanEnvironment(configHome: root.appendingPathComponent("config").path)
+    let org = root.appendingPathComponent("org.jsonl")
+    try """
+    {"type":"addUnit","id":"hq","name":"集团机关","headquarters":true}
+    {"type":"addUnit","id":"jinyuan","name":"金源物业","key":true}
+
+    """.write(to: org, atomically: true, encoding: .utf8)
+    let seeded = try Processes.run(binary, ["post", "--data", data], environment: env, stdinPath: org.path)
+    XCTAssertEqual(seeded.status, 0, seeded.stdoutText + seeded.stderrText)
+    let scenario = root.appendingPathComponent("s.toml")
+    try """
+    [drill]
+    name = "日志演练"
+    [[inject]]
+    id = "call"
+    at = "0m"
+    text = "市里来电"
+    command = { type = "directive", text = "演练：报告测温情况", targets = ["jinyuan"], deadline = "+1h" }
+    [[expect]]
+    id = "logged"
+    after = "call"
+    within = "30m"
+    response = "logEntry"
+    unit = "jinyuan"
+    """.write(to: scenario, atomically: true, encoding: .utf8)
+    let out = root.appendingPathComponent("drill.out")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    let runner = Process()
+    runner.executableURL = binary
+    runner.arguments = ["drill", "run", scenario.path, "--data", data, "--speed", "60", "--lang", "en"]
+    runner.environment = env
+    runner.standardOutput = try FileHandle(forWritingTo: out)
+    runner.standardError = runner.standardOutput
+    try runner.run()
+    addTeardownBlock {
+      if runner.isRunning {
+        runner.terminate()
+        runner.waitUntilExit()
+      }
+    }
+    var socket: String? = nil
+    let deadline = Date().addingTimeInterval(30)
+    while socket == nil && Date() < deadline && runner.isRunning {
+      let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+      if let r = text.range(of: "cordon --socket ") {
+        socket = text[r.upperBound...].split(whereSeparator: \.isWhitespace).first.map(String.init)
+      }
+      if socket == nil { usleep(50_000) }
+    }
+    let drillSocket = try XCTUnwrap(socket, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+    let line = root.appendingPathComponent("log.jsonl")
+    try #"{"type":"logEntry","unit":"jinyuan","channel":"phone","from":"市指","text":"已记录"}"#.appending("\n")
+      .write(to: line, atomically: true, encoding: .utf8)
+    let posted = try Processes.run(
+      binary, ["post", "--socket", drillSocket], environment: env, stdinPath: line.path)
+    XCTAssertEqual(posted.status, 0, posted.stdoutText + posted.stderrText)
+    let end = Date().addingTimeInterval(30)
+    while runner.isRunning && Date() < end { usleep(50_000) }
+    XCTAssertFalse(runner.isRunning, "the drill ends once its one expectation is decided")
+    let text = try String(contentsOf: out, encoding: .utf8)
+    XCTAssertEqual(runner.terminationStatus, 0, text)
+    let me = String(cString: getpwuid(getuid()).pointee.pw_name)
+    let row = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("logged") && $0.contains("30m") }, text)
+    XCTAssertTrue(row.contains(" met ") && row.hasSuffix(me), String(row))
+    XCTAssertTrue(text.contains("Expected responses 1: met 1, missed 0, not scored 0"), text)
+    // The real store never saw the log entry.
+    let audit = try Processes.run(binary, ["audit", "--data", data, "--lang", "en"], environment: env)
+    XCTAssertFalse(audit.stdoutText.contains("已记录"), audit.stdoutText)
+    XCTAssertTrue(
+      audit.stdoutText.contains("drill started") && audit.stdoutText.contains("drill ended"), audit.stdoutText)
+  }
+
   func testABadScenarioIsRefusedWithFileLineAndKeyAndNothingIsCreated() throws {
     let binary = try CordonBinary.locate()
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-e2e-drill-\(UUID())")

@@ -11,7 +11,9 @@ public enum ConsoleView {
     let strings = m.strings
     let layout = ScreenLayout(width: buffer.width, height: buffer.height, focus: m.focus)
     if layout.mode == .tooSmall {
-      drawTooSmall(strings("size.tooSmall", String(buffer.width), String(buffer.height)), into: &buffer)
+      // Even here a drill's copy says it is an exercise first.
+      let drill = m.state.isExercise ? strings("drill.banner", "") : ""
+      drawTooSmall(drill + strings("size.tooSmall", String(buffer.width), String(buffer.height)), into: &buffer)
       return nil
     }
     let state = m.state

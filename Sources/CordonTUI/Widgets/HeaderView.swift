@@ -24,6 +24,11 @@ enum HeaderView {
       let key = drill.endedAt == nil ? "drill.banner" : "drill.bannerEnded"
       parts.insert((" " + t(key, name) + " ", .critical), at: 0)
       pinned = 2
+    } else if let drill = state.drillUnderWay {
+      // The real state's consoles: a drill is under way elsewhere, next to the product, never cut.
+      let name = DisplayWidth.clip(UserText.clean(drill.name.text(t.language)), to: 24)
+      parts.append((" " + t("drill.underWay", name) + " ", .badge))
+      pinned = 2
     }
     if let at = info.at {
       parts.append((" " + t("header.at", state.calendar.format(at)) + " ", .badge))
@@ -37,10 +42,6 @@ enum HeaderView {
       if case .reconnecting = info.connection { parts.append((" " + t("header.reconnecting") + " ", .badge)) }
     }
     if info.isDemo { parts.append((t("header.demo"), .header)) }
-    if let drill = state.drillUnderWay {
-      let name = DisplayWidth.clip(UserText.clean(drill.name.text(t.language)), to: 24)
-      parts.append((" " + t("drill.underWay", name) + " ", .badge))
-    }
     parts.append(("\(info.actor)\(info.unit.map { "@" + state.unitName($0, t.language) } ?? "")", .header))
     if info.isReadOnly { parts.append((" " + t("header.readOnly") + " ", .badge)) }
     if !info.warnings.isEmpty { parts.append((" ! " + t("header.warning") + " ", .badge)) }
