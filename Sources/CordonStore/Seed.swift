@@ -18,7 +18,7 @@ extension EventStore {
     try io.makeDirectory(layout.journal)
     try io.makeDirectory(layout.snapshots)
     let body = SnapshotBody(state: state, lastTime: lastTime, commandIDs: [], commandFirstSeq: [], commandCount: [])
-    let bytes = SnapshotFile.encode(seq: seq, body: Array(try JSONEncoder().encode(body)))
+    let bytes = SnapshotFile.encode(seq: seq, body: try BinaryCoding.encode(body))
     try io.writeAtomically(layout.snapshots + "/" + SnapshotFile.fileName(seq: seq), bytes)
     try io.syncDirectory(layout.root)
   }
