@@ -31,9 +31,11 @@ public struct SiteChanges: Sendable, Equatable {
   public var roundsPerDay: Int?
   public var disinfectionsPerDay: Int?
   public var reportIntervalMinutes: Int?
+  /// 0 takes the figure away.
+  public var requiredStaff: Int?
   public init(
     name: String? = nil, nameEn: String? = nil, unit: String? = nil, kind: SiteKind? = nil, roundsPerDay: Int? = nil,
-    disinfectionsPerDay: Int? = nil, reportIntervalMinutes: Int? = nil
+    disinfectionsPerDay: Int? = nil, reportIntervalMinutes: Int? = nil, requiredStaff: Int? = nil
   ) {
     self.name = name
     self.nameEn = nameEn
@@ -42,6 +44,7 @@ public struct SiteChanges: Sendable, Equatable {
     self.roundsPerDay = roundsPerDay
     self.disinfectionsPerDay = disinfectionsPerDay
     self.reportIntervalMinutes = reportIntervalMinutes
+    self.requiredStaff = requiredStaff
   }
 }
 
@@ -214,6 +217,7 @@ extension CommandValidator {
       try checkSiteNumbers(
         rounds: s.roundsPerDay, disinfections: s.disinfectionsPerDay, interval: s.reportIntervalMinutes)
       guard Limits.staff.contains(s.staffOnPost) else { throw bound(.staff, s.staffOnPost, Limits.staff) }
+      if let r = s.requiredStaff, !Limits.staff.contains(r) { throw bound(.requiredStaff, r, Limits.staff) }
       return open ? [.siteRegistered(s)] : [.siteRegistered(s), .siteClosed(site: s.id)]
 
     case .updateSite(let id, let c):
@@ -222,7 +226,9 @@ extension CommandValidator {
         id: id, unit: c.unit ?? site.unit, name: site.name, kind: c.kind ?? site.kind,
         roundsPerDay: c.roundsPerDay ?? site.roundsPerDay,
         disinfectionsPerDay: c.disinfectionsPerDay ?? site.disinfectionsPerDay,
-        reportIntervalMinutes: c.reportIntervalMinutes ?? site.reportIntervalMinutes, staffOnPost: site.staffOnPost)
+        reportIntervalMinutes: c.reportIntervalMinutes ?? site.reportIntervalMinutes, staffOnPost: site.staffOnPost,
+        requiredStaff: c.requiredStaff ?? site.requiredStaff)
+      if let r = c.requiredStaff, !Limits.staff.contains(r) { throw bound(.requiredStaff, r, Limits.staff) }
       s.name = try names(zh: c.name ?? site.name.zh, en: c.nameEn ?? site.name.en)
       if s.unit != site.unit {
         try liveUnit(s.unit, field: .unit)

@@ -29,6 +29,8 @@ public enum RuleID: String, Codable, Sendable, CaseIterable {
   case followUpOverdue
   case reportUnacknowledged
   case handoverUnconfirmed
+  case findingOverdue
+  case siteUnderstaffed
 }
 
 /// The identity that deduplicates: the same rule on the same subject is one alert.

@@ -21,7 +21,8 @@ extension AlertKey {
       }
     case .directiveUnacknowledged: name(0) { state.unitName($0, lang) }
     case .receiverFailing: break
-    case .followUpOverdue, .handoverUnconfirmed: name(0) { state.unitName($0, lang) }
+    case .followUpOverdue, .handoverUnconfirmed, .findingOverdue: name(0) { state.unitName($0, lang) }
+    case .siteUnderstaffed: name(0) { state.siteName($0, lang) }
     case .reportUnacknowledged:
       name(0) { state.unitName($0, lang) }
       name(2) { strings("priority.\($0)") }

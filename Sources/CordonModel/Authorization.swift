@@ -38,7 +38,10 @@ public enum Authorization {
     case .command: return nil
     case .viewer: return Refusal("auth.readOnly", [principal.user])
     case .inspector:
-      // Inspectors change nothing but acknowledgements of what they inspect.
+      // Inspectors record visits and findings and verify rectifications for
+      // their units (Inspections.swift); else they change nothing but
+      // acknowledgements of what they inspect.
+      if let verdict = oversight(command, by: principal, in: state) { return verdict.refusal }
       if case .acknowledgeAlert(let key) = command, let unit = state.alerts[key]?.unit, principal.units.contains(unit) {
         return nil
       }
@@ -57,6 +60,7 @@ public enum Authorization {
       }
       if let verdict = dutyReply(command, by: principal, in: state) ?? handover(command, by: principal, in: state)
         ?? fund(command, by: principal, in: state)
+        ?? oversight(command, by: principal, in: state)
       {
         return verdict.refusal
       }
@@ -148,6 +152,19 @@ public enum Authorization {
       return [state.headquarters ?? "org:"]
     case .recordDonation(_, let unit, _, _): return [unit]
     case .voidDonation(let id, _): return [state.donations.donations[id]?.unit ?? "donation:\(id)"]
+    // Oversight: the inspection's unit and sites, the finding's unit and its inspection's.
+    case .setChecklist: return [state.headquarters ?? "org:"]
+    case .recordInspection(_, let unit, let sites, _, _): return [unit] + sites.map(site)
+    case .raiseFinding(_, let inspection, let unit, _, _, _, _):
+      return [unit, state.oversight.inspections[inspection]?.unit ?? "inspection:\(inspection)"]
+    case .rectifyFinding(let id, _), .verifyFinding(let id, _, _):
+      return [state.oversight.findings[id]?.unit ?? "finding:\(id)"]
+    // Teams: every member's unit; a deployment, the person's and the site's.
+    case .formTeam(_, _, let leader, let members): return ([leader] + members).map(person)
+    case .deploy(_, let p, let s, _, _): return [person(p), site(s)]
+    case .recallDeployment(let id, _):
+      guard let d = state.oversight.deployments[id] else { return ["deployment:\(id)"] }
+      return [person(d.person), site(d.site)]
     }
   }
 }

@@ -28,6 +28,9 @@ public enum CommandField: String, CaseIterable, Sendable, Codable {
   case line, amount, budget, source, purpose, voucher, campaign, recipient, donor, fundApprovalThreshold
   // Drills.
   case scenario, speed, exercise
+  // Oversight and emergency teams (issue 17).
+  case sites, notes, inspection, severity, requestItem, requestQuantity, finding, accepted, items
+  case team, leader, members, requiredStaff
 }
 
 extension Refusal {

@@ -19,7 +19,7 @@ public enum CommandJSON {
       "receiveForRequest", "addUnit", "updateUnit", "retireUnit", "addSite", "updateSite", "retireSite", "addItem",
       "updateItem", "retireItem", "addPerson", "updatePerson", "retirePerson", "changeSettings", "notifyTest",
       "logEntry", "closeFollowUp", "voidLogEntry", "reportUp", "ackReport", "replyReport", "replyDirective",
-    ] + fundTypes + drillTypes
+    ] + fundTypes + drillTypes + oversightTypes
 
   /// The emergency fund's and the donation campaigns' commands (Fund.swift, Donations.swift).
   public static let fundTypes = [
@@ -151,6 +151,8 @@ public enum CommandJSON {
           scenario: try f.string(.scenario), speed: try f.int(.speed, in: Limits.drillSpeed),
           exercise: try f.bool(.exercise, default: false)))
     case "drillEnd": return .endDrill(id: try f.string(.id))
+    case _ where oversightTypes.contains(type):
+      return try oversight(type, f)
     default:
       throw Refusal("json.type", [type, types.joined(separator: " ")], field: .type)
     }
@@ -183,7 +185,8 @@ public enum CommandJSON {
           roundsPerDay: try f.optionalInt(.roundsPerDay) ?? 2,
           disinfectionsPerDay: try f.optionalInt(.disinfectionsPerDay),
           reportIntervalMinutes: try f.optionalInt(.reportIntervalMinutes) ?? 240,
-          staffOnPost: try f.optionalInt(.staff) ?? 2), open: try f.bool(.open, default: true))
+          staffOnPost: try f.optionalInt(.staff) ?? 2, requiredStaff: try f.optionalInt(.requiredStaff)),
+        open: try f.bool(.open, default: true))
     case "updateSite":
       return .updateSite(
         id: try f.string(.id),
@@ -192,7 +195,8 @@ public enum CommandJSON {
           unit: try f.optionalString(.unit),
           kind: f.has(.kind) ? try f.siteKind(.kind) : nil, roundsPerDay: try f.optionalInt(.roundsPerDay),
           disinfectionsPerDay: try f.optionalInt(.disinfectionsPerDay),
-          reportIntervalMinutes: try f.optionalInt(.reportIntervalMinutes)))
+          reportIntervalMinutes: try f.optionalInt(.reportIntervalMinutes),
+          requiredStaff: try f.optionalInt(.requiredStaff)))
     case "retireSite": return .retireSite(id: try f.string(.id))
     case "addItem":
       return .addItem(

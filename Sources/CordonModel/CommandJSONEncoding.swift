@@ -101,6 +101,9 @@ extension CommandJSON {
       o.add("type", "drillStart").add("id", m.id).add("name", m.name.zh).add("nameEn", m.name.en)
         .add("scenario", m.scenario).add("speed", .number(String(m.speed))).add("exercise", .bool(m.exercise))
     case .endDrill(let id): o.add("type", "drillEnd").add("id", id)
+    case .setChecklist, .recordInspection, .raiseFinding, .rectifyFinding, .verifyFinding, .formTeam, .deploy,
+      .recallDeployment:
+      encodeOversight(command, calendar: calendar, o)
     default:
       encodeAdministration(command, o)
     }
@@ -136,6 +139,7 @@ extension CommandJSON {
         .add("disinfectionsPerDay", .number(String(s.disinfectionsPerDay)))
         .add("reportIntervalMinutes", .number(String(s.reportIntervalMinutes)))
         .add("staff", .number(String(s.staffOnPost))).add("open", .bool(open))
+      opt("requiredStaff", s.requiredStaff)
     case .updateSite(let id, let c):
       o.add("type", "updateSite").add("id", id)
       opt("name", c.name)
@@ -145,6 +149,7 @@ extension CommandJSON {
       opt("roundsPerDay", c.roundsPerDay)
       opt("disinfectionsPerDay", c.disinfectionsPerDay)
       opt("reportIntervalMinutes", c.reportIntervalMinutes)
+      opt("requiredStaff", c.requiredStaff)
     case .retireSite(let id): o.add("type", "retireSite").add("id", id)
     case .addItem(let i):
       o.add("type", "addItem").add("id", i.id).add("name", i.name.zh).add("nameEn", i.name.en)

@@ -390,6 +390,11 @@ struct CommandValidator {
       return try fund(command)
     case .startCampaign, .recordDonation, .voidDonation, .handOverDonations:
       return try donations(command)
+    case .setChecklist, .recordInspection, .raiseFinding, .rectifyFinding, .verifyFinding:
+      return try oversight(command)
+
+    case .formTeam, .deploy, .recallDeployment:
+      return try teams(command)
     }
   }
 
@@ -403,19 +408,19 @@ struct CommandValidator {
     return u
   }
   @discardableResult
-  private func requireSite(_ id: String) throws(Refusal) -> Site {
+  func requireSite(_ id: String) throws(Refusal) -> Site {
     try Limits.check(id, max: Limits.identifier, field: .site)
     guard let s = state.sites[id] else { throw Refusal("site.unknown", [id], field: .site) }
     return s
   }
   @discardableResult
-  private func requireItem(_ id: String) throws(Refusal) -> SupplyItem {
+  func requireItem(_ id: String) throws(Refusal) -> SupplyItem {
     try Limits.check(id, max: Limits.identifier, field: .item)
     guard let i = state.items[id] else { throw Refusal("item.unknown", [id], field: .item) }
     return i
   }
   @discardableResult
-  private func requirePerson(_ id: String) throws(Refusal) -> Person {
+  func requirePerson(_ id: String) throws(Refusal) -> Person {
     try Limits.check(id, max: Limits.identifier, field: .person)
     guard let p = state.people[id] else { throw Refusal("person.unknown", [id], field: .person) }
     return p
@@ -447,7 +452,7 @@ struct CommandValidator {
         "reading.outOfRange", [c.description, r.lowerBound.description, r.upperBound.description], field: field)
     }
   }
-  private func checkQuantity(_ q: Quantity, item: String) throws(Refusal) {
+  func checkQuantity(_ q: Quantity, item: String) throws(Refusal) {
     let i = try requireItem(item)
     guard q.milli > 0 else { throw Refusal("quantity.notPositive", field: .quantity) }
     try checkAtMost(q, Limits.quantity, field: .quantity)

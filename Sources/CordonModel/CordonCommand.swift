@@ -109,6 +109,21 @@ public enum CordonCommand: Sendable, Equatable {
   // Drills (issue 21): `cordon drill run` marks the drill's start and end.
   case startDrill(DrillMarker)
   case endDrill(id: String)
+  // Oversight (issue 17: Inspections.swift)
+  /// The command role's, from the organisation file's `[[checklists]]` or a JSON line.
+  case setChecklist(kind: SiteKind, items: [String])
+  /// `checked` nil: the sites' checklists in full.
+  case recordInspection(id: String, unit: String, sites: [String], checked: [String]?, notes: String)
+  case raiseFinding(
+    id: String, inspection: String, unit: String, text: String, severity: FindingSeverity, deadline: Instant,
+    request: FindingRequest?)
+  case rectifyFinding(finding: String, note: String)
+  case verifyFinding(finding: String, accepted: Bool, note: String)
+
+  // Emergency teams (issue 17: Teams.swift)
+  case formTeam(id: String, name: String, leader: String, members: [String])
+  case deploy(team: String, person: String, site: String, start: Instant, end: Instant)
+  case recallDeployment(id: String, reason: String)
 }
 
 extension CordonCommand {
@@ -116,7 +131,7 @@ extension CordonCommand {
   public var isAdministration: Bool {
     switch self {
     case .addUnit, .updateUnit, .retireUnit, .addSite, .updateSite, .retireSite, .addItem, .updateItem, .retireItem,
-      .addPerson, .updatePerson, .retirePerson, .changeSettings:
+      .addPerson, .updatePerson, .retirePerson, .changeSettings, .setChecklist:
       true
     case .batch(let commands): commands.contains { $0.isAdministration }
     default: false

@@ -140,6 +140,10 @@ extension CordonEvent {
     case .campaignStarted(let c): c.id
     case .donationRecorded(let d): d.id
     case .donationsHandedOver(let h): h.id
+    case .inspectionRecorded(let i): i.id
+    case .findingRaised(let f): f.id
+    case .teamFormed(let team): team.id
+    case .memberDeployed(let d): d.id
     default: nil
     }
   }

@@ -122,6 +122,22 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   /// the real store, the marker that one is under way.
   case drillStarted(DrillMarker)
   case drillEnded(id: String)
+  // Oversight (issue 17: Inspections.swift)
+  /// The checklist inspectors check a site kind against (the organisation file's `[[checklists]]`).
+  case checklistSet(kind: SiteKind, items: [String])
+  case inspectionRecorded(Inspection)
+  /// A finding; when it asks for supplies, its `requestSubmitted` follows in the same batch.
+  case findingRaised(Finding)
+  case findingRectified(finding: String, note: String)
+  /// Accepted closes the finding; not accepted reopens it.
+  case findingVerified(finding: String, accepted: Bool, note: String)
+
+  // Emergency teams (issue 17: Teams.swift)
+  /// A team formed, or formed again under its id (its name, leader and members change).
+  case teamFormed(EmergencyTeam)
+  case memberDeployed(Deployment)
+  /// A deployment ended before its end: undoes a mistaken one, or calls a member back.
+  case deploymentRecalled(id: String, reason: String)
 }
 
 public struct SiteSpec: Codable, Sendable, Equatable {
@@ -133,9 +149,11 @@ public struct SiteSpec: Codable, Sendable, Equatable {
   public var disinfectionsPerDay: Int
   public var reportIntervalMinutes: Int
   public var staffOnPost: Int
+  /// The staff the site needs on post (deployed team members count); below it, a warning. Nil: no figure.
+  public var requiredStaff: Int?
   public init(
     id: String, unit: String, name: LocalizedName, kind: SiteKind, roundsPerDay: Int = 2,
-    disinfectionsPerDay: Int? = nil, reportIntervalMinutes: Int = 240, staffOnPost: Int = 2
+    disinfectionsPerDay: Int? = nil, reportIntervalMinutes: Int = 240, staffOnPost: Int = 2, requiredStaff: Int? = nil
   ) {
     self.id = id
     self.unit = unit
@@ -145,6 +163,7 @@ public struct SiteSpec: Codable, Sendable, Equatable {
     self.disinfectionsPerDay = disinfectionsPerDay ?? kind.defaultDisinfectionsPerDay
     self.reportIntervalMinutes = reportIntervalMinutes
     self.staffOnPost = staffOnPost
+    self.requiredStaff = requiredStaff
   }
 }
 

@@ -81,6 +81,14 @@ public enum CordonEventTag: UInt16, CaseIterable, Sendable {
   case donationsHandedOver = 73
   case drillStarted = 74
   case drillEnded = 75
+  case checklistSet = 76
+  case inspectionRecorded = 77
+  case findingRaised = 78
+  case findingRectified = 79
+  case findingVerified = 80
+  case teamFormed = 81
+  case memberDeployed = 82
+  case deploymentRecalled = 83
 }
 
 extension CordonEvent: BinaryTaggedEvent {
@@ -161,6 +169,14 @@ extension CordonEvent: BinaryTaggedEvent {
     case .donationsHandedOver: .donationsHandedOver
     case .drillStarted: .drillStarted
     case .drillEnded: .drillEnded
+    case .checklistSet: .checklistSet
+    case .inspectionRecorded: .inspectionRecorded
+    case .findingRaised: .findingRaised
+    case .findingRectified: .findingRectified
+    case .findingVerified: .findingVerified
+    case .teamFormed: .teamFormed
+    case .memberDeployed: .memberDeployed
+    case .deploymentRecalled: .deploymentRecalled
     }
   }
 

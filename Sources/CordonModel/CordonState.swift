@@ -31,6 +31,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var donations = DonationState()
   /// Routes, the outbox and each receiver's health.
   public var notify = NotifyState()
+  /// Inspections, findings, teams and deployments (issue 17); see `oversight`.
+  var oversightStore: OversightState?
   /// Time of the newest event (never used for pruning: see `applyRetention`).
   public var latest = Instant(milliseconds: 0)
   public var lastSeq: UInt64 = 0
@@ -95,6 +97,7 @@ public struct CordonState: Codable, Sendable, Equatable {
       sites[s.id]?.roundsPerDay = s.roundsPerDay
       sites[s.id]?.disinfectionsPerDay = s.disinfectionsPerDay
       sites[s.id]?.reportIntervalMinutes = s.reportIntervalMinutes
+      sites[s.id]?.requiredStaff = s.requiredStaff
     case .siteRetired(let id):
       sites[id]?.retiredAt = now
       sites[id]?.isOpen = false
@@ -108,7 +111,7 @@ public struct CordonState: Codable, Sendable, Equatable {
       sites[s.id] = Site(
         id: s.id, unit: s.unit, name: s.name, kind: s.kind, roundsPerDay: s.roundsPerDay,
         disinfectionsPerDay: s.disinfectionsPerDay, reportIntervalMinutes: s.reportIntervalMinutes, isOpen: true,
-        staffOnPost: s.staffOnPost, registeredAt: now)
+        staffOnPost: s.staffOnPost, registeredAt: now, requiredStaff: s.requiredStaff)
     case .itemRegistered(let i):
       if items[i.id] == nil { itemOrder.append(i.id) }
       items[i.id] = i
@@ -304,6 +307,9 @@ public struct CordonState: Codable, Sendable, Equatable {
       serial += 1
     case .drillStarted, .drillEnded:
       applyDrill(record.event, at: now)
+    case .checklistSet, .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified, .teamFormed,
+      .memberDeployed, .deploymentRecalled:
+      applyOversight(record.event, record)
     }
     if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
     if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }

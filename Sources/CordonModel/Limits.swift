@@ -86,6 +86,16 @@ public enum Limits {
   public static let fundBalance = Money(fen: 100_000_000_000_000)
   /// A voucher number (凭证号), in characters.
   public static let voucher = 40
+  // MARK: Oversight and emergency teams (issue 17)
+
+  /// Items of one site kind's checklist, and items an inspection names.
+  public static let checklistItems = 50
+  /// Sites one inspection visit covers.
+  public static let inspectionSites = 100
+  /// Members of one team (the vanguard has 50).
+  public static let teamMembers = 500
+  /// The longest deployment, in days.
+  public static let deploymentDays = 31
 
   // MARK: Server (`cordon serve` flags and the [server] section of its config)
 

@@ -39,6 +39,7 @@ public enum OrganisationExport {
       out += "roundsPerDay = \(site.roundsPerDay)\ndisinfectionsPerDay = \(site.disinfectionsPerDay)\n"
       out += "reportIntervalMinutes = \(site.reportIntervalMinutes)\n"
       out += "open = \(site.isOpen)\nstaff = \(site.staffOnPost)\n"
+      if let r = site.requiredStaff, r > 0 { out += "requiredStaff = \(r)\n" }
     }
     for i in state.orderedItems {
       out += "\n[[items]]\nid = \(quote(i.id))\nname = \(quote(i.name.zh))\n"
@@ -56,6 +57,11 @@ public enum OrganisationExport {
           + p.categories.map { quote(PersonCategory.words[$0]?.first ?? $0.rawValue) }
           .joined(separator: ", ") + "]\n"
       }
+    }
+    // Checklists set for a kind (issue 17), in the kinds' order; the default is not written.
+    for kind in SiteKind.allCases {
+      guard let items = state.oversight.checklists[kind.rawValue] else { continue }
+      out += "\n[[checklists]]\nkind = \(quote(kind.rawValue))\nitems = [\(items.map(quote).joined(separator: ", "))]\n"
     }
     return out
   }

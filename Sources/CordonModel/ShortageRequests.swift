@@ -23,9 +23,12 @@ public struct ShortageRequest: Codable, Sendable, Equatable, Identifiable {
   public var decidedBy: String?
   public var note: String?
   public var submittedAt: Instant
+  /// The inspection finding that raised it (Inspections.swift); the finding names it too.
+  public var finding: String?
 
   public init(
-    id: String, unit: String, item: String, quantity: Quantity, urgency: Urgency, reason: String, submittedAt: Instant
+    id: String, unit: String, item: String, quantity: Quantity, urgency: Urgency, reason: String, submittedAt: Instant,
+    finding: String? = nil
   ) {
     self.id = id
     self.unit = unit
@@ -35,6 +38,7 @@ public struct ShortageRequest: Codable, Sendable, Equatable, Identifiable {
     self.reason = reason
     self.status = .submitted
     self.submittedAt = submittedAt
+    self.finding = finding
   }
 
   public var isOpen: Bool { status != .rejected && status != .received && status != .allocated }

@@ -87,6 +87,8 @@ public struct Site: Codable, Sendable, Equatable, Identifiable {
   public var registeredAt: Instant
   /// Set when the site was retired: closed for good, its history kept.
   public var retiredAt: Instant?
+  /// The staff it needs on post, deployed team members counted (Teams.swift); nil: no figure.
+  public var requiredStaff: Int?
   /// Most recent first, bounded: the pane and the rules need the last day or
   /// two; the journal keeps the whole history.
   public var rounds: [TemperatureRound] = []

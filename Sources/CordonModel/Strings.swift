@@ -61,10 +61,12 @@ public struct Strings: Sendable {
     .merging(dutyRoomZh) { core, _ in core }.merging(orgZh) { a, _ in a }
     .merging(hardeningZh) { core, _ in core }
     .merging(fundZh) { core, _ in core }.merging(drillZh) { core, _ in core }
+    .merging(oversightZh) { core, _ in core }
   public static let en: [String: String] = enCore.merging(dutyEn) { core, _ in core }.merging(handoverEn) { a, _ in a }
     .merging(dutyRoomEn) { core, _ in core }.merging(orgEn) { a, _ in a }
     .merging(hardeningEn) { core, _ in core }
     .merging(fundEn) { core, _ in core }.merging(drillEn) { core, _ in core }
+    .merging(oversightEn) { core, _ in core }
 
   static let zhCore: [String: String] = [
     "app.title": "Cordon 疫情防控指挥台",

@@ -96,6 +96,27 @@ final class BinaryCodecTests: XCTestCase {
           exercise: true, startedAt: at, endedAt: nil)),
       .drillEnded(id: "d1"),
     ]
+    // Inspections and emergency teams (issue 17).
+    var finding = Finding(
+      id: "f1", inspection: "in1", unit: "jinyuan", text: "测温枪不足", severity: .major, deadline: at.adding(minutes: 60),
+      raisedBy: "wei", raisedAt: at, request: "rq9")
+    finding.steps = [FindingStep(kind: .reopened, at: at, by: "wei", note: "仍缺")]
+    var deployment = Deployment(
+      id: "dp1", team: "vg", person: "p1", site: "jy-dongfeng", start: at, end: at.adding(minutes: 600), by: "hq",
+      at: at)
+    deployment.recalledAt = at.adding(minutes: 30)
+    deployment.recallReason = "调回"
+    more += [
+      .checklistSet(kind: .compoundCheckpoint, items: ["出入登记", "体温检测开展"]),
+      .inspectionRecorded(
+        Inspection(
+          id: "in1", unit: "jinyuan", sites: ["jy-dongfeng"], at: at, by: "wei", checked: ["出入登记"], notes: "夜查")),
+      .findingRaised(finding), .findingRectified(finding: "f1", note: "已补"),
+      .findingVerified(finding: "f1", accepted: false, note: "仍缺"),
+      .teamFormed(
+        EmergencyTeam(id: "vg", name: "先锋突击队", leader: "p1", members: ["p1", "p2"], formedAt: at, formedBy: "hq")),
+      .memberDeployed(deployment), .deploymentRecalled(id: "dp1", reason: "调回"),
+    ]
     if let unit { more += [.unitUpdated(unit), .unitRetired(id: unit.id)] }
     if let person { more += [.personUpdated(person), .personRetired(id: person.id)] }
     if let site { more += [.siteUpdated(site), .siteRetired(id: site.id)] }

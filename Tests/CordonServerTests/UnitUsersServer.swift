@@ -4,8 +4,8 @@ import EventSourcing
 import Foundation
 import XCTest
 
-/// A real server with three real OS users: an operator of jinyuan, one of
-/// jindun and a command-role user, each running the built `cordon post`
+/// A real server with four real OS users: an operator of jinyuan, one of
+/// jindun, a command-role user and an inspector assigned to jinyuan, each running the built `cordon post`
 /// through `setpriv` (the duty workflow's and the handovers' server tests).
 /// Needs root; the users are removed when the test ends.
 struct UnitUsersServer {
@@ -14,6 +14,7 @@ struct UnitUsersServer {
   let jinyuan: String
   let jindun: String
   let hq: String
+  let inspector: String
 
   init(_ test: XCTestCase, prefix: String) throws {
     guard getuid() == 0 else { throw XCTSkip("needs root to create OS users (CI runs as root)") }
@@ -23,8 +24,11 @@ struct UnitUsersServer {
     }
     let tag = String(UInt32.random(in: 0..<0xFFFF), radix: 16)
     let (jinyuan, jindun, hq) = ("\(prefix)\(tag)jy", "\(prefix)\(tag)jd", "\(prefix)\(tag)hq")
-    test.addTeardownBlock { for u in [jinyuan, jindun, hq] { _ = try? runProgram("/usr/sbin/userdel", [u]) } }
-    for u in [jinyuan, jindun, hq] {
+    let inspector = "\(prefix)\(tag)in"
+    test.addTeardownBlock {
+      for u in [jinyuan, jindun, hq, inspector] { _ = try? runProgram("/usr/sbin/userdel", [u]) }
+    }
+    for u in [jinyuan, jindun, hq, inspector] {
       try check(runProgram("/usr/sbin/useradd", ["-M", "-N", "-g", "nogroup", u]), "useradd \(u)")
     }
     let access = try AccessConfig.parse(
@@ -33,12 +37,13 @@ struct UnitUsersServer {
       \(jinyuan) = { role = "operator", unit = "jinyuan" }
       \(jindun) = { role = "operator", unit = "jindun" }
       \(hq) = "command"
+      \(inspector) = { role = "inspector", units = ["jinyuan"] }
       """, file: "units.toml")
     harness = try ServerHarness(access: access)
     binary = harness.root.appendingPathComponent("cordon")
     try FileManager.default.copyItem(at: try CordonBinaryLocation.find(), to: binary)
     chmod(binary.path, 0o755)
-    (self.jinyuan, self.jindun, self.hq) = (jinyuan, jindun, hq)
+    (self.jinyuan, self.jindun, self.hq, self.inspector) = (jinyuan, jindun, hq, inspector)
   }
 
   /// The lines posted as `user`; one parsed result per line.

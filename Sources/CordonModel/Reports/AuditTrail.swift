@@ -112,6 +112,9 @@ public enum AuditTrail {
     case .fundLineOpened, .fundIncomeRecorded, .fundExpenseRecorded, .fundExpenseApproved, .fundExpenseRejected,
       .fundEntryReversed, .campaignStarted, .donationRecorded, .donationVoided, .donationsHandedOver:
       detail = fundDetail(e, state: state, strings: t)
+    case .checklistSet, .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified, .teamFormed,
+      .memberDeployed, .deploymentRecalled:
+      detail = oversightDetail(e, state: state, strings: t)
     default:
       if let k = e.alertKey {
         detail = state.alerts[k].map { "#\($0.number) \($0.message(state, t))" } ?? k.description
@@ -174,6 +177,9 @@ public enum AuditTrail {
       [state.headquarters].compactMap { $0 }
     case .donationRecorded(let d): [d.unit]
     case .donationVoided(let id, _): [state.donations.donations[id]?.unit].compactMap { $0 }
+    case .checklistSet, .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified, .teamFormed,
+      .memberDeployed, .deploymentRecalled:
+      oversightUnits(e, state)
     default: e.alertKey.flatMap { state.alerts[$0]?.unit }.map { [$0] } ?? []
     }
   }

@@ -99,7 +99,7 @@ public enum ReportRenderer {
     for q in r.requests {
       item(
         "\(q.id) \(state.unitName(q.unit, lang)) \(state.itemName(q.item, lang)) \(q.quantity) \(t("request.\(q.status.rawValue)"))"
-          + (q.approved.map { " (\($0))" } ?? ""))
+          + (q.approved.map { " (\($0))" } ?? "") + (q.finding.map { " · " + t("request.finding", $0) } ?? ""))
     }
 
     heading(t("report.alerts"), level: 2)

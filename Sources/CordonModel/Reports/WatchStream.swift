@@ -41,6 +41,11 @@ public enum WatchStream {
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
       .duty
+    // Inspections are the duty room's business; teams are people on post at checkpoints.
+    case .checklistSet: nil
+    case .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified: .duty
+    case .teamFormed: .roster
+    case .memberDeployed, .deploymentRecalled: .checkpoints
     }
   }
 

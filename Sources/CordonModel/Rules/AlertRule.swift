@@ -77,7 +77,7 @@ public enum Rules {
   public static let all: [any AlertRule] = [
     FeverRule(), RoundOverdueRule(), DisinfectionShortRule(), RoleCoverageRule(), NoShowRule(), StockLevelRule(),
     CoverDaysRule(), DirectiveOverdueRule(), ReceiverFailingRule(), SignInMissingRule(), FollowUpOverdueRule(),
-    ReportUnacknowledgedRule(), HandoverUnconfirmedRule(),
+    ReportUnacknowledgedRule(), HandoverUnconfirmedRule(), FindingOverdueRule(), SiteUnderstaffedRule(),
   ]
 
   /// Every condition, whole, in rule order.

@@ -14,6 +14,10 @@ enum InfoViews {
       let approved = r.approved.map { " -> \($0)" } ?? ""
       return "\(r.id)  \(t("request.\(r.status.rawValue)"))  \(t("urgency.\(r.urgency.rawValue)"))  "
         + "\(state.unitName(r.unit, lang)) \(state.itemName(r.item, lang)) \(r.quantity)\(approved)  \(r.reason)"
+        + (r.finding.map { f in
+          "  [" + t("request.finding", f)
+            + (state.oversight.findings[f].map { " " + t("finding.status.\($0.status.rawValue)") } ?? "") + "]"
+        } ?? "")
     } + ["", t("view.requestsHelp")]
   }
 

@@ -59,10 +59,12 @@ public struct OrganisationFile: Sendable {
     "units": ["id", "name", "nameEn", "key", "headquarters", "parent", "reserve"],
     "sites": [
       "id", "name", "nameEn", "unit", "kind", "roundsPerDay", "disinfectionsPerDay", "reportIntervalMinutes", "open",
-      "staff",
+      "staff", "requiredStaff",
     ],
     "items": ["id", "name", "nameEn", "measure", "measureEn", "fractions", "minimum"],
     "people": ["id", "name", "unit", "phone", "categories"],
+    // What inspectors check at a site of each kind (issue 17); a kind left out has the default.
+    "checklists": ["kind", "items"],
   ]
 
   public static func load(path: String, strings t: Strings) throws(IssueList) -> OrganisationFile {
@@ -164,6 +166,7 @@ public struct OrganisationFile: Sendable {
     var sites: [(CordonCommand, Entry)] = []
     var items: [(CordonCommand, Entry)] = []
     var people: [(CordonCommand, Entry)] = []
+    var checklists: [(CordonCommand, Entry)] = []
     var unitCount: Int { units.count }
     var siteCount: Int { sites.count }
     var itemCount: Int { items.count }
@@ -319,7 +322,8 @@ public struct OrganisationFile: Sendable {
           id: f.string("id", required: true) ?? "", unit: f.string("unit", required: true) ?? "",
           name: LocalizedName(zh: f.string("name", required: true) ?? "", en: f.string("nameEn") ?? ""), kind: kind,
           roundsPerDay: f.int("roundsPerDay") ?? 2, disinfectionsPerDay: f.int("disinfectionsPerDay"),
-          reportIntervalMinutes: f.int("reportIntervalMinutes") ?? 240, staffOnPost: f.int("staff") ?? 2)
+          reportIntervalMinutes: f.int("reportIntervalMinutes") ?? 240, staffOnPost: f.int("staff") ?? 2,
+          requiredStaff: f.int("requiredStaff"))
         sites.append((.addSite(spec, open: f.bool("open") ?? true), f.entry))
       case "items":
         let item = SupplyItem(
@@ -328,6 +332,21 @@ public struct OrganisationFile: Sendable {
           unitOfMeasure: LocalizedName(zh: f.string("measure", required: true) ?? "", en: f.string("measureEn") ?? ""),
           wholePieces: !(f.bool("fractions") ?? false), defaultMinimum: f.quantity("minimum") ?? .zero)
         items.append((.addItem(item), f.entry))
+      case "checklists":
+        let kindText = f.string("kind", required: true) ?? ""
+        let kind = SiteKind(word: kindText)
+        if kind == nil, !kindText.isEmpty {
+          f.issues.append(
+            (
+              f.line("kind"), "\(f.name).kind",
+              t("orgfile.unknownKind", kindText, SiteKind.allCases.map(\.rawValue).joined(separator: ", "))
+            ))
+        }
+        let list = f.strings("items") ?? []
+        if f.table["items"] == nil {
+          f.issues.append((.header(f.entry), "\(f.name).items", t("orgfile.missing", "items")))
+        }
+        checklists.append((.setChecklist(kind: kind ?? .other, items: list), f.entry))
       default:
         var categories: [PersonCategory] = []
         for w in f.strings("categories") ?? [] {
@@ -381,7 +400,7 @@ public struct OrganisationFile: Sendable {
       }
       if let s = settingsCommand { commands.append(s) }
       commands += ordered.map { (.addUnit($0.0), $0.1) }
-      commands += sites + items + people
+      commands += sites + items + people + checklists
     }
   }
 }

@@ -50,6 +50,8 @@ public struct ConsoleModel {
   var tables: [PaneKind: TableState] = [:]
   /// The pane the organisation view returns to when it is left.
   var orgReturn: PaneKind?
+  /// The pane the inspections view (`:inspections`) returns to.
+  var inspectionsReturn: PaneKind?
   var formToken = 0
   var knownCritical: Set<AlertKey>
   /// A critical alert arrived since the alert queue was last looked at.

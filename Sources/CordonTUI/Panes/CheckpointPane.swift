@@ -23,7 +23,11 @@ public struct CheckpointPane: ConsolePane {
     let feverSites = Set(
       state.alerts.values.filter { $0.key.rule == .fever && $0.isActive }.compactMap(\.site))
     var scored: [(Int, Int, TableRow)] = []
+    // The staff figure counts team members deployed there now (Teams.swift).
+    let deployed = state.deployedCounts(at: now)
     for (order, site) in state.orderedSites.enumerated() {
+      let staff = site.isOpen ? site.staffOnPost.clampedAdding(deployed[site.id] ?? 0) : 0
+      let understaffed = site.isOpen && staff < (site.requiredStaff ?? 0)
       let overdue = site.isOverdue(at: now)
       let done = site.disinfections(onDay: today, calendar: cal)
       let short = done < site.disinfectionsPerDay
@@ -31,7 +35,7 @@ public struct CheckpointPane: ConsolePane {
       let status: TableCell =
         !site.isOpen
         ? TableCell(t("site.closed"), .muted)
-        : (site.staffOnPost == 0 ? TableCell(t("site.unstaffed"), .warning) : TableCell(t("site.open"), .ok))
+        : (staff == 0 ? TableCell(t("site.unstaffed"), .warning) : TableCell(t("site.open"), .ok))
       let round: TableCell
       if let r = site.lastRound {
         let text = t(
@@ -46,7 +50,7 @@ public struct CheckpointPane: ConsolePane {
         : (fever ? TableCell("!! " + t("severity.short.critical"), .critical) : TableCell(""))
       let cells = [
         status, TableCell(site.name.text(lang)), TableCell(state.unitName(site.unit, lang), .muted),
-        TableCell(String(site.staffOnPost)), round,
+        TableCell(String(staff), understaffed ? .warning : .normal), round,
         TableCell("\(done)/\(site.disinfectionsPerDay)", short ? .warning : .ok), overdueCell,
       ]
       let urgency = (fever ? 100 : 0) + (overdue ? 10 : 0) + (short ? 1 : 0)

@@ -62,8 +62,8 @@ public enum Panes {
     RosterPane(), CheckpointPane(), StockPane(), AlertPane(), DutyPane(),
   ]
 
-  /// Panes outside the tab strip, opened by their `:` command (the organisation view, the fund).
-  public static let views: [any ConsolePane] = [OrgPane(), FundPane()]
+  /// Panes outside the tab strip, opened by their `:` command (the organisation view, the fund, the inspections).
+  public static let views: [any ConsolePane] = [OrgPane(), FundPane(), InspectionPane()]
 
   static let kinds = all.map(\.kind)
   private static let byKind = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.kind, $0) })

@@ -200,6 +200,7 @@ extension RosterPane {
       )
     }
     out += HandoverForms.chain(unit: unitID, day: day, state: state, now: c.now, strings: t)
+    out += InspectionPane.rosterLines(unit: unitID, day: day, state: state, now: c.now, strings: t)
     return (state.unitName(unitID, lang), out)
   }
 }
