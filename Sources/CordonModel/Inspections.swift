@@ -186,14 +186,33 @@ public struct FindingOverdueRule: AlertRule {
   public var id: RuleID { .findingOverdue }
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
-    state.oversight.findings.values.filter { $0.isOverdue(at: now) }.sorted { $0.id < $1.id }.map { f in
-      let reopened = f.reopenedAt.map { max($0, f.deadline) }
-      return AlertCondition(
-        key: AlertKey(rule: .findingOverdue, subject: f.id), severity: f.severity == .critical ? .critical : .warning,
-        unit: f.unit, site: nil,
-        args: [f.unit, f.id, state.calendar.format(f.deadline), DutyLogText.excerpt(f.text)],
-        occurrence: reopened ?? f.deadline, autoResolves: true)
+    state.oversight.findings.values.filter { $0.isOverdue(at: now) }.sorted { $0.id < $1.id }.map {
+      condition($0, state)
     }
+  }
+
+  /// A finding's own events touch it; the calendar (settings) every deadline's words.
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .findingRaised(let f): .only([f.id])
+    case .findingRectified(let id, _), .findingVerified(let id, _, _): .only([id])
+    case .settingsChanged: .all
+    default: .none
+    }
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    guard let f = state.oversight.findings[subject], f.isOverdue(at: now) else { return nil }
+    return condition(f, state)
+  }
+
+  private func condition(_ f: Finding, _ state: CordonState) -> AlertCondition {
+    let reopened = f.reopenedAt.map { max($0, f.deadline) }
+    return AlertCondition(
+      key: AlertKey(rule: .findingOverdue, subject: f.id), severity: f.severity == .critical ? .critical : .warning,
+      unit: f.unit, site: nil,
+      args: [f.unit, f.id, state.calendar.format(f.deadline), DutyLogText.excerpt(f.text)],
+      occurrence: reopened ?? f.deadline, autoResolves: true)
   }
 }
 

@@ -1,6 +1,23 @@
 extension Strings {
   /// Issue 17's words: inspections and findings (Inspections.swift), teams and deployments (Teams.swift).
   static let oversightZh: [String: String] = [
+    "report.inspections": "十五、督查与整改",
+    "report.inspectionSummary": "督查 {0} 次，发现问题 {1} 个（严重 {2}），整改 {3}，核验通过 {4}，重新打开 {5}；未销号 {6} 个，其中逾期 {7} 个",
+    "report.inspectionLine": "{0} {1} {2} 督查 {3}：{4}，检查 {5} 项",
+    "report.findingLine": "{0} {1} [{2}] {3}，限 {4} 前整改：{5}",
+    "report.deployments": "十六、应急队伍派驻",
+    "report.deploymentSummary": "派驻 {0} 人次，{1} 个点位",
+    "report.deploymentLine": "{0}（{1}）→ {2} {3}",
+    "report.deploymentRecalled": "已撤回：{0}",
+    "report.csv.visits": "督查次数",
+    "report.csv.findingsRaised": "发现问题",
+    "report.csv.findingsUnresolved": "未销号",
+    "report.csv.findingsRectified": "整改",
+    "report.csv.findingsAccepted": "核验通过",
+    "report.csv.findingsReopened": "重新打开",
+    "report.csv.findingsOverdue": "逾期未整改",
+    "report.csv.deployedAt": "派驻 {0}",
+    "report.csv.understaffedAt": "在岗不足 {0}",
     "pane.inspections": "督查",
     "action.inspectionsBack": "返回：清除筛选 → 离开督查视图",
     "hint.inspectionsBack": "返回",
@@ -74,6 +91,24 @@ extension Strings {
   ]
 
   static let oversightEn: [String: String] = [
+    "report.inspections": "15. Inspections and rectification",
+    "report.inspectionSummary":
+      "Visits {0}, findings raised {1} (critical {2}), rectified {3}, accepted {4}, reopened {5}; not closed {6}, overdue {7}",
+    "report.inspectionLine": "{0} {1} {2} inspected {3}: {4}; items checked {5}",
+    "report.findingLine": "{0} {1} [{2}] {3}, rectify by {4}: {5}",
+    "report.deployments": "16. Emergency team deployments",
+    "report.deploymentSummary": "Deployments {0}, at {1} sites",
+    "report.deploymentLine": "{0} ({1}) → {2} {3}",
+    "report.deploymentRecalled": "recalled: {0}",
+    "report.csv.visits": "visits",
+    "report.csv.findingsRaised": "findings raised",
+    "report.csv.findingsUnresolved": "not closed",
+    "report.csv.findingsRectified": "rectified",
+    "report.csv.findingsAccepted": "accepted",
+    "report.csv.findingsReopened": "reopened",
+    "report.csv.findingsOverdue": "overdue",
+    "report.csv.deployedAt": "deployed at {0}",
+    "report.csv.understaffedAt": "short of staff at {0}",
     "pane.inspections": "Inspections",
     "action.inspectionsBack": "Back: clear the filter, then leave the view",
     "hint.inspectionsBack": "back",

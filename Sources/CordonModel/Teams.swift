@@ -102,19 +102,42 @@ public struct SiteUnderstaffedRule: AlertRule {
   public init() {}
   public func conditions(in state: CordonState, now: Instant) -> [AlertCondition] {
     let deployed = state.deployedCounts(at: now)
-    return state.orderedSites.compactMap { site in
-      guard site.isOpen, let required = site.requiredStaff, required > 0 else { return nil }
-      let have = site.staffOnPost.clampedAdding(deployed[site.id] ?? 0)
-      guard have < required else { return nil }
-      // Began when the site opened or when the last deployment there ended, whichever is later.
-      var began = site.registeredAt
-      for d in state.oversight.deployments.values where d.site == site.id && d.effectiveEnd <= now {
-        if d.effectiveEnd > began { began = d.effectiveEnd }
-      }
-      return AlertCondition(
-        key: AlertKey(rule: .siteUnderstaffed, subject: site.id), severity: .warning, unit: site.unit, site: site.id,
-        args: [site.id, String(have), String(required)], occurrence: began, autoResolves: true)
+    return state.orderedSites.compactMap { condition($0, deployed: deployed[$0.id] ?? 0, state, now) }
+  }
+
+  /// A site's own events and the deployments to it touch it.
+  public func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects {
+    switch event {
+    case .siteRegistered(let s), .siteUpdated(let s): .only([s.id])
+    case .siteRetired(let id), .siteOpened(let id, _), .siteClosed(let id): .only([id])
+    case .memberDeployed(let d): .only([d.site])
+    case .deploymentRecalled(let id, _): .only([state.oversight.deployments[id]?.site].compactMap { $0 })
+    default: .none
     }
+  }
+
+  public func condition(of subject: String, in state: CordonState, now: Instant) -> AlertCondition? {
+    guard let site = state.sites[subject], site.retiredAt == nil else { return nil }
+    let deployed = state.oversight.deployments.values.filter { $0.site == subject && $0.covers(now) }.count
+    return condition(site, deployed: deployed, state, now)
+  }
+
+  public func ordered(_ conditions: [AlertCondition], in state: CordonState) -> [AlertCondition] {
+    state.inSiteOrder(conditions)
+  }
+
+  private func condition(_ site: Site, deployed: Int, _ state: CordonState, _ now: Instant) -> AlertCondition? {
+    guard site.isOpen, let required = site.requiredStaff, required > 0 else { return nil }
+    let have = site.staffOnPost.clampedAdding(deployed)
+    guard have < required else { return nil }
+    // Began when the site opened or when the last deployment there ended, whichever is later.
+    var began = site.registeredAt
+    for d in state.oversight.deployments.values where d.site == site.id && d.effectiveEnd <= now {
+      if d.effectiveEnd > began { began = d.effectiveEnd }
+    }
+    return AlertCondition(
+      key: AlertKey(rule: .siteUnderstaffed, subject: site.id), severity: .warning, unit: site.unit, site: site.id,
+      args: [site.id, String(have), String(required)], occurrence: began, autoResolves: true)
   }
 }
 

@@ -415,4 +415,63 @@ final class OversightTests: XCTestCase {
     let unitFiltered = AuditTrail.select(h.journal, AuditTrail.Filter(unit: "jinyuan"), state: h.state)
     XCTAssertTrue(unitFiltered.contains { if case .findingRectified = $0.event { true } else { false } })
   }
+
+  /// The two rules incremental (per finding, per site) against the whole
+  /// evaluation, their oracle, over random oversight commands with the clock moving.
+  func testTheOversightRulesIncrementallyEqualTheWholeEvaluation() throws {
+    for seed in UInt64(1)...4 {
+      var h = Harness()
+      var rng = SeededRandom(seed: seed)
+      try h.run(.recordInspection(id: "in1", unit: "jinyuan", sites: ["jy-dongfeng"], checked: nil, notes: ""))
+      let members = ["jinyuan-officer-1", "jinyuan-officer-2", "jinyuan-manager-1", "jinyuan-manager-2"]
+      try h.run(.formTeam(id: "vg", name: "先锋", leader: "jinyuan-leader-1", members: members))
+      let sites = ["jy-dongfeng", "jy-chaoyang", "jy-letian"]
+      var decided = 0
+      for step in 0..<200 {
+        if Int.random(in: 0..<3, using: &rng) == 0 { h.advance(minutes: Int64.random(in: 1...90, using: &rng)) }
+        let findings = h.state.oversight.findings.keys.sorted()
+        let deployments = h.state.oversight.deployments.keys.sorted()
+        let site = sites.randomElement(using: &rng) ?? "jy-dongfeng"
+        let command: CordonCommand
+        switch Int.random(in: 0..<9, using: &rng) {
+        case 0:
+          command = .raiseFinding(
+            id: "f\(step)", inspection: "in1", unit: "jinyuan", text: "问题", severity: .major,
+            deadline: h.now.adding(minutes: Int64.random(in: 1...240, using: &rng)), request: nil)
+        case 1: command = .rectifyFinding(finding: findings.randomElement(using: &rng) ?? "f0", note: "改")
+        case 2:
+          command = .verifyFinding(
+            finding: findings.randomElement(using: &rng) ?? "f0", accepted: Bool.random(using: &rng), note: "查")
+        case 3, 4:
+          let start = h.now.adding(minutes: Int64.random(in: -60...120, using: &rng))
+          command = .deploy(
+            team: "vg", person: members.randomElement(using: &rng) ?? members[0], site: site, start: start,
+            end: start.adding(minutes: Int64.random(in: 30...300, using: &rng)))
+        case 5: command = .recallDeployment(id: deployments.randomElement(using: &rng) ?? "dp0", reason: "回")
+        case 6: command = .updateSite(id: site, SiteChanges(requiredStaff: Int.random(in: 0...6, using: &rng)))
+        case 7: command = Bool.random(using: &rng) ? .closeSite(site: site) : .openSite(site: site, staff: 2)
+        default: command = .openSite(site: site, staff: Int.random(in: 0...4, using: &rng))
+        }
+        let context = CommandContext(actor: "t", unit: nil, now: h.now)
+        let incremental = Result { () throws(Refusal) in
+          try CordonDomain.decide(command, context: context, state: h.state)
+        }
+        let whole = Result { () throws(Refusal) in
+          try CordonDomain.decideByFullEvaluation(command, context: context, state: h.state)
+        }
+        switch (incremental, whole) {
+        case (.success(let a), .success(let b)):
+          XCTAssertEqual(a, b, "seed \(seed) step \(step): \(command)")
+          h.append(a, actor: "t", unit: nil)
+          decided += 1
+        case (.failure(let a), .failure(let b)): XCTAssertEqual(a, b, "seed \(seed) step \(step)")
+        default: XCTFail("seed \(seed) step \(step): \(incremental) against \(whole)")
+        }
+        if Int.random(in: 0..<4, using: &rng) == 0 { _ = h.housekeeping() }
+      }
+      XCTAssertGreaterThan(decided, 80, "seed \(seed)")
+      XCTAssertTrue(h.state.alerts.keys.contains { $0.rule == .findingOverdue }, "seed \(seed)")
+      XCTAssertTrue(h.state.alerts.keys.contains { $0.rule == .siteUnderstaffed }, "seed \(seed)")
+    }
+  }
 }

@@ -68,6 +68,8 @@ public struct DailyReport: Sendable, Equatable {
   public var fund: FundDay?
   /// Each campaign's day (DailyReportFund.swift).
   public var donationDays: [CampaignDay] = []
+  /// Inspections, findings and deployments (DailyReportInspections.swift).
+  public var oversight = OversightDay()
 
   /// `records` are the records of the day (any extra are ignored); `end` is
   /// the state at the end of the day (or now, for today). `now` is when the
@@ -171,6 +173,7 @@ public struct DailyReport: Sendable, Equatable {
     collectSignIns(end: end, now: now ?? cal.startOfDay(day + 1), keep: keep)
     collectNotifications(dayRecords, end: end, keep: keep)
     collectFund(dayRecords, end: end, keep: keep)
+    collectOversight(dayRecords, end: end, at: min(now ?? cal.startOfDay(day + 1), cal.startOfDay(day + 1)), keep: keep)
   }
 }
 

@@ -7,6 +7,11 @@ public enum OversightText {
     "\(cal.format(start))~\(cal.day(of: end) == cal.day(of: start) ? cal.formatTime(end) : cal.formatMonthDayTime(end))"
   }
 
+  /// Names listed: 、 in Chinese, commas in English.
+  public static func list(_ names: [String], _ lang: Language) -> String {
+    names.joined(separator: lang == .zh ? "、" : ", ")
+  }
+
   /// A finding's standing: open (overdue or not), rectified, closed.
   public static func status(_ f: Finding, now: Instant, strings t: Strings) -> String {
     if f.isOverdue(at: now) { return t("finding.status.overdue") }
@@ -28,7 +33,7 @@ extension AuditTrail {
     case .checklistSet(let kind, let items):
       return "\(t("kind.\(kind.rawValue)")) \(t("audit.checklistItems", String(items.count)))"
     case .inspectionRecorded(let i):
-      let sites = i.sites.map { state.siteName($0, lang) }.joined(separator: "、")
+      let sites = OversightText.list(i.sites.map { state.siteName($0, lang) }, lang)
       return "\(i.id) \(state.unitName(i.unit, lang)) \(sites) \(t("audit.checklistItems", String(i.checked.count)))"
     case .findingRaised(let f):
       return

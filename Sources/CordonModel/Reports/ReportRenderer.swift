@@ -123,6 +123,7 @@ public enum ReportRenderer {
     for line in handoverSection(r, state: state, strings: t) + dutyLogSections(r, state: state, strings: t)
       + signInSection(r, state: state, strings: t) + notificationSection(r, state: state, strings: t)
       + fundSections(r, state: state, strings: t)
+      + oversightSections(r, state: state, strings: t)
     {
       switch line {
       case .heading(let h): heading(h, level: 2)
@@ -178,6 +179,7 @@ public enum ReportRenderer {
     rows += signInRows(r, state: state, strings: t)
     rows += notificationRows(r, strings: t)
     rows += fundRows(r, state: state, strings: t)
+    rows += oversightRows(r, state: state, strings: t)
     return CSVWriter.write(rows)
   }
 }

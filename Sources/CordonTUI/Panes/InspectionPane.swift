@@ -98,8 +98,8 @@ public struct InspectionPane: ConsolePane {
     for v in visits {
       out.append(
         "  \(cal.formatMonthDayTime(v.at)) \(v.id) \(v.by) "
-          + v.sites.map { state.siteName($0, lang) }.joined(separator: "、"))
-      out.append("    " + t("insp.checked", v.checked.joined(separator: "、")))
+          + OversightText.list(v.sites.map { state.siteName($0, lang) }, lang))
+      out.append("    " + t("insp.checked", OversightText.list(v.checked, lang)))
       if !v.notes.isEmpty { out.append("    " + one(v.notes)) }
     }
     return out
@@ -112,7 +112,7 @@ public struct InspectionPane: ConsolePane {
     var out: [String] = []
     for team in state.teams {
       out.append(t("teams.line", team.name, team.id, state.personName(team.leader), String(team.members.count)))
-      let members = team.members.map(state.personName).joined(separator: "、")
+      let members = OversightText.list(team.members.map(state.personName), lang)
       out.append("  " + members)
       let deployed = state.oversight.deployments.values.filter { $0.team == team.id && $0.effectiveEnd > now }
         .sorted { ($0.start, $0.id) < ($1.start, $1.id) }
