@@ -1,5 +1,6 @@
 import CordonModel
 import CordonServer
+import CordonSession
 import EventSourcing
 import Foundation
 import XCTest
@@ -136,5 +137,28 @@ final class FundServerTests: XCTestCase {
       refused(try u.post("jdop", [#"{"type":"voidDonation","id":"\#(dn)","reason":"重复"}"#])),
       [["donation.voidHandedOver", "id"]])
     XCTAssertEqual(h.store.state.donations.totals("rc").handedOver, Money(yuan: 3_500))
+
+    // The clerk's ledger through the server: headquarters' books, read as the caller's role allows.
+    func export(_ role: String) throws -> RunResult {
+      try runProgram(
+        "/usr/bin/setpriv",
+        ["--reuid=\(u.names[role] ?? role)", "--regid=nogroup", "--init-groups", u.binary.path]
+          + ["export", "fund", "--lang", "en", "--socket", h.socketPath])
+    }
+    let local = try JournalQueryRunner.run(
+      JournalQuery(kind: .exportFund, lang: "en"), store: h.store, principal: nil
+    ).get()
+    XCTAssertTrue(local.hasPrefix("Date,Voucher,Line,Particulars,Income,Expense,Balance,Entry"), local)
+    XCTAssertTrue(local.contains(",,防疫物资,Line total,20000.00,11000.01,8999.99,"), local)
+    for role in ["clerk", "leaderB", "view"] {
+      let r = try export(role)
+      XCTAssertEqual(r.status, 0, "\(role): \(r.stderr)")
+      // Reading stdout as a String drops the leading BOM the client writes.
+      XCTAssertEqual(r.stdout, local, role)
+    }
+    let other = try export("jdop")
+    XCTAssertNotEqual(other.status, 0)
+    XCTAssertEqual(other.stdout, "")
+    XCTAssertTrue(other.stderr.contains("may not read it"), other.stderr)
   }
 }
