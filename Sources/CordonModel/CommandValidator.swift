@@ -205,7 +205,7 @@ struct CommandValidator {
         throw Refusal("round.feversExceedChecked", [String(fevers), String(checked)], field: .fevers)
       }
       let since = site.lastRound?.at ?? Instant(milliseconds: Int64.min)
-      let entered = state.feverCases.filter { $0.site == siteID && $0.at > since }.count
+      let entered = state.feverCases(atSite: siteID).filter { $0.at > since }.count
       var toEnter = 0
       if fevers != entered {
         guard fevers > entered, acceptMissing else {

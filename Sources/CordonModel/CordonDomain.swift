@@ -24,18 +24,51 @@ public enum CordonDomain: EventSourcedModel {
   public static func decide(_ command: CordonCommand, context: CommandContext, state: CordonState) throws(Refusal)
     -> [CordonEvent]
   {
-    try decide(command, context: context, state: state, fully: false)
+    var after = state
+    let first = state.lastSeq + 1
+    return try decide(command, context: context, applying: &after, buildIndex: false) { i, e in
+      EventRecord(
+        seq: first + UInt64(i), time: context.now, actor: context.actor, unit: context.unit, commandID: nil, event: e)
+    }
+  }
+
+  /// The store's way: decided and applied to its tentative state in place,
+  /// so no collection of the state is copied, and the rule index (built once
+  /// after a snapshot is read) answers the rules' lookups.
+  public static func decide(
+    _ command: CordonCommand, context: CommandContext, applyingTo state: inout CordonState,
+    record: (Int, CordonEvent) -> EventRecord<CordonEvent>
+  ) throws(Refusal) -> [CordonEvent] {
+    try decide(command, context: context, applying: &state, buildIndex: true, record: record)
+  }
+
+  private static func decide(
+    _ command: CordonCommand, context: CommandContext, applying state: inout CordonState, buildIndex: Bool,
+    record: (Int, CordonEvent) -> EventRecord<CordonEvent>
+  ) throws(Refusal) -> [CordonEvent] {
+    if buildIndex { state.buildRuleIndex() }
+    let events = try CommandValidator(state: state, context: context).events(for: command)
+    guard !events.isEmpty else { return [] }
+    let touched = TouchedSubjects(events, in: state)
+    let before = AlertReconciler.events(touched: touched, state: state, now: context.now)
+    var out: [CordonEvent] = []
+    func append(_ es: [CordonEvent]) {
+      for e in es {
+        state.apply(record(out.count, e))
+        out.append(e)
+      }
+    }
+    append(events)
+    append(AlertReconciler.events(touched: touched, state: state, now: context.now).filter { !before.contains($0) })
+    if !state.notify.routing.routes.isEmpty {
+      append(Notifier.events(caused: out, after: state, now: context.now))
+    }
+    return out
   }
 
   /// `decide` with every rule evaluated over the whole state, before and
   /// after: what `decide` must equal (`RuleEquivalenceTests`, `cordon-bench rules`).
   public static func decideByFullEvaluation(_ command: CordonCommand, context: CommandContext, state: CordonState)
-    throws(Refusal) -> [CordonEvent]
-  {
-    try decide(command, context: context, state: state, fully: true)
-  }
-
-  private static func decide(_ command: CordonCommand, context: CommandContext, state: CordonState, fully: Bool)
     throws(Refusal) -> [CordonEvent]
   {
     let events = try CommandValidator(state: state, context: context).events(for: command)
@@ -47,17 +80,8 @@ public enum CordonDomain: EventSourcedModel {
           seq: state.lastSeq + UInt64(i) + 1, time: context.now, actor: context.actor, unit: context.unit,
           commandID: nil, event: e))
     }
-    let before: [CordonEvent]
-    let reconciled: [CordonEvent]
-    if fully {
-      before = AlertReconciler.events(state: state, now: context.now)
-      reconciled = AlertReconciler.events(state: after, now: context.now)
-    } else {
-      let touched = TouchedSubjects(events, in: after)
-      before = AlertReconciler.events(touched: touched, state: state, now: context.now)
-      reconciled = AlertReconciler.events(touched: touched, state: after, now: context.now)
-    }
-    let caused = reconciled.filter { !before.contains($0) }
+    let before = AlertReconciler.events(state: state, now: context.now)
+    let caused = AlertReconciler.events(state: after, now: context.now).filter { !before.contains($0) }
     return events + caused + notifications(caused: events + caused, applied: events.count, to: after, context.now)
   }
 

@@ -41,6 +41,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var exercise: DrillMarker?
   /// On the real store: a drill is under way on a copy.
   public var drillUnderWay: DrillMarker?
+  /// Fever cases by site and shifts by unit, for the incremental rules (never encoded).
+  public internal(set) var ruleIndex = RuleIndex()
 
   public init() {}
 
@@ -310,6 +312,11 @@ public struct CordonState: Codable, Sendable, Equatable {
     case .checklistSet, .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified, .teamFormed,
       .memberDeployed, .deploymentRecalled:
       applyOversight(record.event, record)
+    }
+    if case .retentionApplied = record.event, ruleIndex.isBuilt {
+      ruleIndex = RuleIndex(of: self)
+    } else {
+      ruleIndex.apply(record.event)
     }
     if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
     if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }

@@ -215,13 +215,20 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       }
       let now = clock()
       let events: [M.Event]
+      let first = c.nextSeq
       do throws(Refusal) {
-        events = try M.decide(command, context: CommandContext(actor: actor, unit: unit, now: now), state: c.tentative)
+        // Decided and applied to the tentative state in one step (no copy of the state).
+        events = try M.decide(
+          command, context: CommandContext(actor: actor, unit: unit, now: now), applyingTo: &c.tentative
+        ) { i, e in
+          Record(seq: first + UInt64(i), time: now, actor: actor, unit: unit, commandID: commandID, event: e)
+        }
       } catch {
         return .fail(.refused(error))
       }
       if events.isEmpty { return .succeed([]) }
-      return enqueueLocked(&c, events, actor: actor, unit: unit, commandID: commandID, now: now, completion: completion)
+      return enqueueLocked(
+        &c, events, actor: actor, unit: unit, commandID: commandID, now: now, applied: true, completion: completion)
     }
     perform(action, completion)
   }
@@ -246,7 +253,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       let now = clock()
       let events = M.housekeeping(state: c.tentative, now: now)
       if !events.isEmpty {
-        _ = enqueueLocked(&c, events, actor: "system", unit: nil, commandID: nil, now: now, completion: nil)
+        _ = enqueueLocked(
+          &c, events, actor: "system", unit: nil, commandID: nil, now: now, applied: false, completion: nil)
       }
       return snapshotDueLocked(&c, now: now)
     }
@@ -277,6 +285,13 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       ])
   }
 
+  /// Events applied to the tentative state could not be journalled: the
+  /// store turns read-only and the tentative state falls back to the committed one.
+  private func abandonTentativeLocked(_ c: inout Core, _ reason: String) {
+    turnReadOnlyLocked(&c, reason)
+    c.tentative = c.committed
+  }
+
   private func refusalLocked(_ c: inout Core) -> StoreFailure? {
     if c.closed { return .storeReadOnly("the store is closed") }
     if case .readOnly(let reason) = c.mode { return .storeReadOnly(reason) }
@@ -285,7 +300,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
 
   private func enqueueLocked(
     _ c: inout Core, _ events: [M.Event], actor: String, unit: String?, commandID: String?, now: Instant,
-    completion: Completion?
+    applied: Bool, completion: Completion?
   ) -> Action {
     var records: [Record] = []
     records.reserveCapacity(events.count)
@@ -298,7 +313,10 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
         try codec.encode(r, into: &c.payload)
         c.payload.withUnsafeBytes { FrameCodec.append(seq: seq, payload: $0, to: &frames) }
       } catch {
-        return .fail(.io("cannot encode event \(event): \(error)"))
+        let reason = "cannot encode event \(event): \(error)"
+        // Already in the tentative state, and not journalled: nothing more may be decided on it.
+        if applied { abandonTentativeLocked(&c, reason) }
+        return .fail(.io(reason))
       }
       records.append(r)
       seq += 1
@@ -306,11 +324,11 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let entry = Journal<Ticket>.Entry(
       frames: frames, firstSeq: c.nextSeq, ticket: Ticket(records: records, completion: completion))
     if let reason = journal.append(entry) {
-      turnReadOnlyLocked(&c, reason)
+      if applied { abandonTentativeLocked(&c, reason) } else { turnReadOnlyLocked(&c, reason) }
       return .fail(.storeReadOnly(reason))
     }
     c.nextSeq = seq
-    for r in records { M.apply(r, to: &c.tentative) }
+    if !applied { for r in records { M.apply(r, to: &c.tentative) } }
     if let id = commandID { c.pending[id] = PendingCommand() }
     return .none
   }

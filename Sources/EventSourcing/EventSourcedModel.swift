@@ -22,9 +22,30 @@ public protocol EventSourcedModel: Sendable {
   /// produces, or throws a `Refusal` that names the reason. Pure: no I/O.
   static func decide(_ command: Command, context: CommandContext, state: State) throws(Refusal) -> [Event]
 
+  /// `decide`, with the events it returns applied to `state`, each as the
+  /// record `record(i, event)` makes of it: what the store does with a
+  /// decision, in one step, so a model can look at the state after the
+  /// command without copying it. On a refusal `state` is unchanged. The
+  /// default decides, then applies.
+  static func decide(
+    _ command: Command, context: CommandContext, applyingTo state: inout State,
+    record: (Int, Event) -> EventRecord<Event>
+  ) throws(Refusal) -> [Event]
+
   /// Events the clock alone makes due (an overdue round, an alert to escalate).
   /// Called by the store's watchdog; returning [] is the common case.
   static func housekeeping(state: State, now: Instant) -> [Event]
+}
+
+extension EventSourcedModel {
+  public static func decide(
+    _ command: Command, context: CommandContext, applyingTo state: inout State,
+    record: (Int, Event) -> EventRecord<Event>
+  ) throws(Refusal) -> [Event] {
+    let events = try decide(command, context: context, state: state)
+    for (i, e) in events.enumerated() { apply(record(i, e), to: &state) }
+    return events
+  }
 }
 
 /// Milliseconds since the Unix epoch. An integer, so replay is exact.

@@ -11,32 +11,65 @@ final class RuleEquivalenceTests: XCTestCase {
     for seed in UInt64(1)...6 {
       var h = Harness()
       var rng = SeededRandom(seed: seed)
+      // Half the runs with notification routes, so notices follow the alerts.
+      if seed % 2 == 0 { try h.run(.configureNotifications(NotifierTests.routing), actor: "cordon-notify") }
       var decided = 0
       for step in 0..<260 {
         if Int.random(in: 0..<4, using: &rng) == 0 { h.advance(minutes: Int64.random(in: 1...180, using: &rng)) }
+        if step % 90 == 89 {
+          // A state read back from its encoding has no rule index until a store builds it.
+          h.state = try JSONDecoder().decode(CordonState.self, from: try JSONEncoder().encode(h.state))
+          XCTAssertFalse(h.state.ruleIndex.isBuilt)
+        }
         let command = RandomCommands.next(in: h.state, now: h.now, step: step, using: &rng)
         let context = CommandContext(actor: "p\(step % 4)", unit: nil, now: h.now)
-        let incremental = Result { () throws(Refusal) in
-          try CordonDomain.decide(command, context: context, state: h.state)
-        }
         let whole = Result { () throws(Refusal) in
           try CordonDomain.decideByFullEvaluation(command, context: context, state: h.state)
         }
-        switch (incremental, whole) {
-        case (.success(let a), .success(let b)):
-          XCTAssertEqual(a, b, "seed \(seed) step \(step): \(command)")
-          h.append(a, actor: context.actor, unit: nil)
+        let incremental = Result { () throws(Refusal) in
+          try CordonDomain.decide(command, context: context, state: h.state)
+        }
+        // The store's way: applied in place, the rule index built.
+        var tentative = h.state
+        let first = h.state.lastSeq + 1
+        let inPlace = Result { () throws(Refusal) in
+          try CordonDomain.decide(command, context: context, applyingTo: &tentative) { i, e in
+            EventRecord(
+              seq: first + UInt64(i), time: context.now, actor: context.actor, unit: nil, commandID: nil, event: e)
+          }
+        }
+        switch (incremental, inPlace, whole) {
+        case (.success(let a), .success(let b), .success(let w)):
+          XCTAssertEqual(a, w, "seed \(seed) step \(step): \(command)")
+          XCTAssertEqual(b, w, "seed \(seed) step \(step): \(command)")
+          h.append(w, actor: context.actor, unit: nil)
+          XCTAssertEqual(tentative, h.state, "seed \(seed) step \(step): applied in place as the store applies")
           decided += 1
-        case (.failure(let a), .failure(let b)):
-          XCTAssertEqual(a, b, "seed \(seed) step \(step)")
+        case (.failure(let a), .failure(let b), .failure(let w)):
+          XCTAssertEqual(a, w, "seed \(seed) step \(step)")
+          XCTAssertEqual(b, w, "seed \(seed) step \(step)")
         default:
-          XCTFail("seed \(seed) step \(step): \(incremental) against \(whole)")
+          XCTFail("seed \(seed) step \(step): \(incremental), \(inPlace) against \(whole)")
         }
         if Int.random(in: 0..<5, using: &rng) == 0 { _ = h.housekeeping() }
       }
       XCTAssertGreaterThan(decided, 100, "seed \(seed): most random commands are accepted")
       XCTAssertFalse(h.state.alerts.isEmpty, "seed \(seed)")
+      if seed % 2 == 0 { XCTAssertGreaterThan(h.state.notify.serial, 0, "seed \(seed): notices were queued") }
     }
+  }
+
+  func testTheRuleIndexIsNeitherEncodedNorCompared() throws {
+    var h = Harness()
+    try h.run(.recordFever(site: "jy-cangcheng", personName: "王芳", reading: Celsius(tenths: 386)))
+    let data = try JSONEncoder().encode(h.state)
+    XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("ruleIndex"))
+    var decoded = try JSONDecoder().decode(CordonState.self, from: data)
+    XCTAssertFalse(decoded.ruleIndex.isBuilt)
+    XCTAssertEqual(decoded, h.state)
+    decoded.buildRuleIndex()
+    XCTAssertTrue(decoded.ruleIndex.isBuilt)
+    XCTAssertEqual(decoded, h.state)
   }
 }
 

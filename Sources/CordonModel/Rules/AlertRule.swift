@@ -43,8 +43,10 @@ public protocol AlertRule: Sendable {
   func conditions(in state: CordonState, now: Instant) -> [AlertCondition]
   /// The subjects whose condition `event` may change: every event that changes
   /// what the rule reads for a subject must name that subject (or `.all`).
-  /// `state` holds the event already applied. Alert events need not be
-  /// listed: the reconciler always re-diffs the alert an event is about.
+  /// `state` is the state before the command; what the same command creates
+  /// is not in it yet, so name subjects from the event, or answer `.all`.
+  /// Alert events need not be listed: the reconciler always re-diffs the
+  /// alert an event is about.
   func subjects(touchedBy event: CordonEvent, in state: CordonState) -> RuleSubjects
   /// The condition of one subject, equal to the one `conditions` gives for it
   /// (the first, if it gives several), or nil.
@@ -115,7 +117,7 @@ public struct TouchedSubjects: Sendable, Equatable {
 
   public init() {}
 
-  /// The subjects `events` touch; `state` holds them applied.
+  /// The subjects `events` touch; `state` is the state before them.
   public init(_ events: [CordonEvent], in state: CordonState) {
     for e in events { add(e, in: state) }
   }

@@ -62,7 +62,7 @@ public struct FeverRule: AlertRule {
     let site = subject[..<slash]
     let name = subject[subject.index(after: slash)...]
     var newest: FeverCase?
-    for c in state.feverCases(atSubject: subject)
+    for c in state.feverCases(atSite: site)
     where c.reading >= state.settings.feverThreshold && c.site == site && c.personName == name {
       if let n = newest, n.at >= c.at { continue }
       newest = c

@@ -29,7 +29,8 @@ public struct RoleCoverageRule: AlertRule {
     switch event {
     case .shiftAssigned(let s): .only(["\(s.unit)/\(s.role.rawValue)"])
     case .shiftCancelled(let id, _), .noShowMarked(let id):
-      state.shifts[id].map { .only(["\($0.unit)/\($0.role.rawValue)"]) } ?? .none
+      // A shift the same command assigned is not in `state` yet.
+      state.shifts[id].map { .only(["\($0.unit)/\($0.role.rawValue)"]) } ?? .all
     case .unitRegistered, .unitUpdated, .unitRetired, .settingsChanged, .retentionApplied: .all
     default: .none
     }
