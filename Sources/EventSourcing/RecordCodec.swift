@@ -101,8 +101,12 @@ public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
       guard let tagged, let tag = BinaryCoding.readVarint(p, &i), let t16 = UInt16(exactly: tag),
         let name = tagged.binaryCaseName(forTag: t16)
       else { throw Failure.undecodable("unknown event tag") }
-      event = try BinaryCoding.decodeEnum(
-        Event.self, caseName: name, body: UnsafeRawBufferPointer(rebasing: p[i...]))
+      let body = UnsafeRawBufferPointer(rebasing: p[i...])
+      if let fast = tagged.decodeFast(tag: t16, body: body) as? Event {
+        event = fast
+      } else {
+        event = try BinaryCoding.decodeEnum(Event.self, caseName: name, body: body)
+      }
     } else {
       event = try BinaryCoding.decode(Event.self, from: UnsafeRawBufferPointer(rebasing: p[i...]))
     }

@@ -158,6 +158,37 @@ final class BinaryCodecTests: XCTestCase {
     XCTAssertLessThan(bytes.count, try JSONEncoder().encode(state).count)
   }
 
+  /// The checkpoint events' hand-written decoders read what the generic
+  /// one reads, and a body in another field order (or with a field more)
+  /// falls back to the generic decoder with the same result.
+  func testFastDecodersAgreeAndFallBackOnAnotherShape() throws {
+    struct Permuted: Encodable {
+      var round: TemperatureRound
+      var extra = 7
+      var site: String
+    }
+    let round = TemperatureRound(
+      at: Instant(milliseconds: 1_580_000_000_000), checked: 321, fevers: 2, casesToEnter: 1, by: "王五")
+    let event = CordonEvent.roundRecorded(site: "c-1", round: round)
+    let codec = RecordCodec<CordonEvent>()
+    let r = EventRecord(seq: 3, time: round.at, actor: "a", unit: nil, commandID: nil, event: event)
+    let bytes = try codec.encode(r)
+    XCTAssertEqual(try bytes.withUnsafeBytes { try codec.decode(seq: 3, payload: $0, json: JSONDecoder()) }, r)
+    // The same record with its fields in another order and one field more.
+    var odd: [UInt8] = Array(bytes.prefix(10))  // layout, time, flags
+    odd += [1, UInt8(ascii: "a"), UInt8(CordonEventTag.roundRecorded.rawValue)]
+    try BinaryCoding.encode(Permuted(round: round, site: "c-1"), into: &odd)
+    odd.append(0xEC)
+    odd.withUnsafeBytes { raw in
+      let start = 13
+      XCTAssertNil(
+        CordonEvent.decodeFast(
+          tag: CordonEventTag.roundRecorded.rawValue,
+          body: UnsafeRawBufferPointer(rebasing: raw[start..<(raw.count - 1)])))
+    }
+    XCTAssertEqual(try odd.withUnsafeBytes { try codec.decode(seq: 3, payload: $0, json: JSONDecoder()) }, r)
+  }
+
   func testTagsAreDenseAndNameTheirCases() {
     let tags = CordonEventTag.allCases.map(\.rawValue)
     XCTAssertEqual(tags, Array(1...UInt16(tags.count)), "tags run 1, 2, 3, … in order; never renumbered")
