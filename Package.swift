@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
   ],
   targets: [
     .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -70,10 +71,24 @@ let package = Package(
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
+    // The journal and snapshots in PostgreSQL (postgres-nio), behind the same
+    // seam as the embedded store. Only the executable, its bench and its own
+    // tests link it: the heavy client stays out of every other module.
+    .target(
+      name: "CordonPostgres",
+      dependencies: [
+        "EventSourcing", "CordonStore", "CordonModel", "CordonSession",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ]
+    ),
     .executableTarget(
       name: "cordon",
       dependencies: [
         "CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonTUI", "CordonServer", "CordonDrill",
+        "CordonPostgres",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -107,6 +122,10 @@ let package = Package(
     .testTarget(
       name: "CordonNotifyTests", dependencies: ["CordonNotify", "CordonModel", "CordonServer", "CordonStore", "cordon"]),
     .testTarget(name: "CordonE2ETests", dependencies: ["cordon"]),
+    // Against a private PostgreSQL cluster the tests start (initdb, pg_ctl, a Unix socket in a temp dir).
+    .testTarget(
+      name: "CordonPostgresTests",
+      dependencies: ["CordonPostgres", "CordonModel", "CordonStore", "CordonSession", "CordonStoreTestSupport", "cordon"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -59,7 +59,7 @@ public final class CordonServer: Sendable {
   }
 
   public let socketPath: String
-  let store: EventStore<CordonDomain>
+  let store: any DomainStore
   private let accessBox: Mutex<AccessConfig>
   /// Who may connect as what; replaced whole by `replaceAccess` (SIGHUP).
   var access: AccessConfig { accessBox.withLock { $0 } }
@@ -77,7 +77,7 @@ public final class CordonServer: Sendable {
   /// Reloads of the notification config, one at a time.
   private let reloading = Mutex(())
 
-  public init(store: EventStore<CordonDomain>, access: AccessConfig, socketPath: String, options: Options = .init()) {
+  public init(store: any DomainStore, access: AccessConfig, socketPath: String, options: Options = .init()) {
     self.store = store
     self.accessBox = Mutex(access)
     self.socketPath = socketPath
@@ -109,7 +109,7 @@ public final class CordonServer: Sendable {
   }
 
   static func makeSender(
-    _ config: NotifyConfig, store: EventStore<CordonDomain>, logger: Logger
+    _ config: NotifyConfig, store: any DomainStore, logger: Logger
   )
     -> NotificationSender?
   {

@@ -4,11 +4,11 @@ import Synchronization
 
 /// The console on a store opened in this process.
 public final class EmbeddedSource: ConsoleSource {
-  public let store: EventStore<CordonDomain>
+  public let store: any DomainStore
   private let base: SourceInfo
   private let handlers = Mutex<[@Sendable () -> Void]>([])
 
-  public init(store: EventStore<CordonDomain>, path: String, isDemo: Bool, actor: String, unit: String?) {
+  public init(store: any DomainStore, path: String, isDemo: Bool, actor: String, unit: String?) {
     self.store = store
     self.base = SourceInfo(kind: .embedded(path: path), isDemo: isDemo, actor: actor, unit: unit)
     _ = store.subscribe { [weak self] _, _ in self?.notify() }

@@ -65,7 +65,7 @@ public enum JournalQueryRunner {
   /// Runs `q` on `store` for `principal` (nil: the store's owner, locally,
   /// who reads everything). The text, or the refusal naming the field.
   public static func run(
-    _ q: JournalQuery, store: EventStore<CordonDomain>, principal: Principal?, now: Instant = Instant.now()
+    _ q: JournalQuery, store: any DomainStore, principal: Principal?, now: Instant = Instant.now()
   ) -> Result<String, Refusal> {
     do throws(Refusal) {
       try q.checkBounds()
@@ -82,7 +82,7 @@ public enum JournalQueryRunner {
     }
   }
 
-  private static func text(_ q: JournalQuery, unit: String?, store: EventStore<CordonDomain>, now: Instant)
+  private static func text(_ q: JournalQuery, unit: String?, store: any DomainStore, now: Instant)
     throws(Refusal) -> String
   {
     guard let language = Language(rawValue: q.lang) else {
@@ -159,7 +159,7 @@ public enum JournalQueryRunner {
   /// The state holding `day`'s shifts and register. The live state keeps
   /// only the last `retentionDays`; an older day is read as the store was a
   /// week after it (health entries may be filed up to 7 days late).
-  static func state(_ store: EventStore<CordonDomain>, covering day: Int) throws -> CordonState {
+  static func state(_ store: any DomainStore, covering day: Int) throws -> CordonState {
     let live = store.state
     guard let from = live.retainedFromDay, day < from else { return live }
     return try store.state(at: live.calendar.startOfDay(day + 8))

@@ -72,7 +72,7 @@ struct Console: ParsableCommand {
     // $CORDON_DATA without $CORDON_SOCKET) keeps the embedded store; otherwise
     // a named socket, or the default one when it exists, means the server.
     let local = SocketPath.prefersLocal(
-      chosen: location.data != nil || demo || at != nil, socket: socket, environment: env)
+      chosen: location.isChosen || demo || at != nil, socket: socket, environment: env)
     if socket != nil && local {
       throw Fatal(
         description: "--socket cannot be combined with --data, --demo or --at (those open a local store)", code: 2)
@@ -85,7 +85,7 @@ struct Console: ParsableCommand {
 
     var dir = location.directory(environment: env)
     var temporary: URL? = nil
-    if demo && location.data == nil && env["CORDON_DATA"] == nil {
+    if demo && !location.isChosen && env["CORDON_DATA"] == nil {
       let t = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-demo-\(getpid())")
       temporary = t
       dir = t
@@ -125,7 +125,7 @@ struct Console: ParsableCommand {
     terminal.pushBack(typeAhead)
     let progress = OpenProgressScreen(terminal: terminal, strings: Strings(language))
 
-    var opened: EventStore<CordonDomain>? = nil
+    var opened: (any DomainStore)? = nil
     defer { opened?.close() }
     let source: ConsoleSource
     var background: BackgroundWork? = nil
@@ -133,8 +133,12 @@ struct Console: ParsableCommand {
     if let remote {
       source = remote
     } else {
-      let store = try openStore(at: dir, options: location.options, progress: { progress.update($0) })
+      let store =
+        temporary == nil
+        ? try location.openStore(environment: env, progress: { progress.update($0) })
+        : try openStore(at: dir, options: location.options, progress: { progress.update($0) })
       opened = store
+      let shown = temporary == nil ? location.name(environment: env) : dir.path
       let user = currentUser()
       if let at {
         guard let moment = CordonState().calendar.parse(at) else {
@@ -145,11 +149,11 @@ struct Console: ParsableCommand {
         source = FrozenSource(
           state: past,
           info: SourceInfo(
-            kind: .embedded(path: dir.path), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user,
+            kind: .embedded(path: shown), isDemo: demo, at: moment, readOnlyReason: "time travel", actor: user,
             unit: nil))
       } else {
         if demo { DemoSeeder.seedIfEmpty(store) }
-        source = EmbeddedSource(store: store, path: dir.path, isDemo: demo, actor: user, unit: nil)
+        source = EmbeddedSource(store: store, path: shown, isDemo: demo, actor: user, unit: nil)
         background = BackgroundWork(store: store, demo: demo)
       }
     }

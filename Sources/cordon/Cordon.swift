@@ -1,5 +1,6 @@
 import ArgumentParser
 import CordonModel
+import CordonPostgres
 import CordonStore
 import CordonTUI
 import Foundation
@@ -54,6 +55,12 @@ struct StoreLocation: ParsableArguments {
   @Option(name: .long, help: "Data directory (default: $CORDON_DATA, else ~/.local/share/cordon).")
   var data: String?
   @Option(
+    name: .long,
+    help:
+      "The store instead of --data: a postgres:// URL (libpq's form, e.g. postgres:///cordon?host=/run/postgresql) or a data directory."
+  )
+  var store: String?
+  @Option(
     name: .customLong("segment-mb"),
     help: "Seal a journal segment at this many MiB (1-1024, default 64); smaller files suit backup and rsync.")
   var segmentMB: Int = 64
@@ -65,6 +72,10 @@ struct StoreLocation: ParsableArguments {
   var retainDays: Int?
 
   func validate() throws {
+    if data != nil && store != nil { throw ValidationError("--data and --store name the same thing: give one") }
+    if let s = store, PostgresURL.isURL(s) {
+      do { _ = try PostgresURL(s) } catch { throw ValidationError("\(error)") }
+    }
     guard (1...1024).contains(segmentMB) else {
       throw ValidationError("--segment-mb must be between 1 and 1024, got \(segmentMB)")
     }
@@ -77,8 +88,24 @@ struct StoreLocation: ParsableArguments {
     StoreOptions(segmentBytes: segmentMB << 20, retainDays: retainDays, clockToleranceSeconds: 120)
   }
 
+  /// Whether the store was named on the command line (--data or --store).
+  var isChosen: Bool { data != nil || store != nil }
+
+  /// The PostgreSQL journal --store names; nil for a directory.
+  func postgres() throws -> PostgresURL? {
+    guard let s = store, PostgresURL.isURL(s) else { return nil }
+    do { return try PostgresURL(s) } catch { throw Fatal(description: "\(error)", code: 2) }
+  }
+
+  /// What the store is, for messages: the directory, or the URL without its password.
+  func name(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    if let url = try? postgres() { return url.description }
+    return directory(environment: environment).path
+  }
+
   func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-    dataDirectory(data, environment: environment)
+    if data == nil, let s = store, !PostgresURL.isURL(s) { return URL(fileURLWithPath: s) }
+    return dataDirectory(data, environment: environment)
   }
 }
 

@@ -1,4 +1,5 @@
 import CordonModel
+import CordonSession
 import CordonStore
 import Foundation
 import Synchronization
@@ -9,7 +10,7 @@ import Synchronization
 /// burn rates, sparklines, past reports, the audit trail and time travel have
 /// content from the first second.
 enum DemoSeeder {
-  static func seedIfEmpty(_ store: EventStore<CordonDomain>) {
+  static func seedIfEmpty(_ store: any DomainStore) {
     guard !store.state.hasOrganisation else { return }
     var driver = DemoHistory.Driver(now: Instant.now())
     var first = true
@@ -50,7 +51,7 @@ final class ReplayClock: Sendable {
 /// The store's watchdog (overdue rounds, escalations) and, in the demo, the
 /// simulated feed: both on one background thread that sleeps between steps.
 final class BackgroundWork: Sendable {
-  init(store: EventStore<CordonDomain>, demo: Bool) {
+  init(store: any DomainStore, demo: Bool) {
     let flag = StopFlag()
     self.flag = flag
     let worker = Thread {

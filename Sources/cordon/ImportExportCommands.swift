@@ -120,7 +120,7 @@ enum ImportRunner {
     return Fatal(description: strings("csv.failed", file, String(issues.count)), code: 1)
   }
 
-  static func submit(_ command: CordonCommand, to store: EventStore<CordonDomain>) -> Result<
+  static func submit(_ command: CordonCommand, to store: any DomainStore) -> Result<
     [EventRecord<CordonEvent>], StoreFailure
   > {
     submitAndWait(command, to: store, actor: currentUser(), unit: nil)

@@ -33,10 +33,10 @@ struct Post: ParsableCommand {
     let env = ProcessInfo.processInfo.environment
     // Through the server whenever one is chosen, so the same authorisation
     // applies as in the console; --data alone keeps the embedded store.
-    if socket != nil && location.data != nil {
+    if socket != nil && location.isChosen {
       throw Fatal(description: "--socket cannot be combined with --data", code: 2)
     }
-    if location.data == nil, let path = SocketPath.choose(flag: socket, environment: env) {
+    if !location.isChosen, let path = SocketPath.choose(flag: socket, environment: env) {
       try runRemote(path)
       return
     }
@@ -176,7 +176,7 @@ enum PostRunner {
     }
   }
 
-  static func run(line: String, store: EventStore<CordonDomain>, actor: String, unit: String?) -> Result<
+  static func run(line: String, store: any DomainStore, actor: String, unit: String?) -> Result<
     Outcome, Refusal
   > {
     let command: CordonCommand

@@ -61,10 +61,10 @@ enum QueryRunner {
 
   static func run(_ q: JournalQuery, location: StoreLocation, socket: String?) throws -> String {
     let env = ProcessInfo.processInfo.environment
-    if socket != nil && location.data != nil {
+    if socket != nil && location.isChosen {
       throw Fatal(description: "--socket cannot be combined with --data", code: 2)
     }
-    if !SocketPath.prefersLocal(chosen: location.data != nil, socket: socket, environment: env),
+    if !SocketPath.prefersLocal(chosen: location.isChosen, socket: socket, environment: env),
       let path = SocketPath.choose(flag: socket, environment: env)
     {
       let source = try SocketPath.connect(path)
@@ -91,12 +91,12 @@ enum QueryRunner {
 
 /// Opens the store for reading a report and closes it again.
 enum JournalReader {
-  static func withStore<T>(_ location: StoreLocation, _ body: (EventStore<CordonDomain>) throws -> T) throws -> T {
+  static func withStore<T>(_ location: StoreLocation, _ body: (any DomainStore) throws -> T) throws -> T {
     let dir = location.directory()
-    guard FileManager.default.fileExists(atPath: dir.path) else {
+    if try location.postgres() == nil, !FileManager.default.fileExists(atPath: dir.path) {
       throw Fatal(description: "no data directory at \(dir.path)", code: 2)
     }
-    let store = try openStore(at: dir, options: location.options)
+    let store = try location.openStore()
     defer { store.close() }
     return try body(store)
   }

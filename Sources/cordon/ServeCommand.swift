@@ -72,10 +72,10 @@ struct Serve: ParsableCommand {
     } catch {
       throw Fatal(description: "\(error)", code: 2)
     }
-    let dir = location.directory(environment: env)
+    let storeName = location.name(environment: env)
     var storeOptions = location.options
     storeOptions.observer = CordonServer.storeObserver(logger)
-    let store = try openStore(at: dir, options: storeOptions)
+    let store = try location.openStore(options: storeOptions, environment: env)
     defer { store.close() }
     if demo { DemoSeeder.seedIfEmpty(store) }
     let problems = access.unknownUnits(known: Set(store.state.units.keys))
@@ -103,7 +103,7 @@ struct Serve: ParsableCommand {
     options.maxQueuedBytes = maxQueuedBytes
     if let n = maxConnections ?? access.maxConnections { options.maxConnections = n }
     if let n = maxConnectionsPerUser ?? access.maxConnectionsPerUser { options.maxConnectionsPerUser = n }
-    options.dataDirectory = dir.path
+    options.dataDirectory = storeName
     options.logger = logger
     let server = CordonServer(store: store, access: access, socketPath: path, options: options)
     do { try server.start() } catch { throw Fatal(description: "\(error)", code: 1) }
@@ -160,11 +160,11 @@ struct Serve: ParsableCommand {
     }
     defer { watchdog?.cancel() }
     notify.send("READY=1\nSTATUS=serving \(path)")
-    logger.notice("serving \(dir.path) on \(path) (access: \(access.source))")
+    logger.notice("serving \(storeName) on \(path) (access: \(access.source))")
     if !store.state.hasOrganisation {
       // The first run, in the log in both languages: consoles that connect show the same.
       for language in [Language.zh, .en] {
-        for line in FirstRun.lines(.serving(dataDirectory: dir.path), strings: Strings(language)) where !line.isEmpty {
+        for line in FirstRun.lines(.serving(dataDirectory: storeName), strings: Strings(language)) where !line.isEmpty {
           logger.notice("\(line)")
         }
       }

@@ -73,7 +73,7 @@ struct Backup: ParsableCommand {
 
   func run() throws {
     let logger = try logging.logger()
-    if socket != nil && location.data != nil {
+    if socket != nil && location.isChosen {
       throw Fatal(description: "--socket cannot be combined with --data", code: 2)
     }
     var source = location.directory()

@@ -1,4 +1,5 @@
 import CordonModel
+import CordonPostgres
 import CordonSession
 import CordonStore
 import Foundation
@@ -7,7 +8,7 @@ import Synchronization
 /// Opens the store for a command; a failure is one clear line and exit 1.
 func openStore(
   at dir: URL, options: StoreOptions, progress: ((OpenProgress) -> Void)? = progressPrinter()
-) throws -> EventStore<CordonDomain> {
+) throws -> any DomainStore {
   do {
     return try EventStore<CordonDomain>.open(
       directory: dir, options: options, clock: { storeClock.now }, progress: progress)
@@ -16,14 +17,32 @@ func openStore(
   }
 }
 
+/// Opens the PostgreSQL journal; a failure (an unreachable server, a wrong
+/// schema version) is one clear line and exit 1.
+func openStore(url: PostgresURL, options: StoreOptions) throws -> PostgresStore<CordonDomain> {
+  do {
+    return try PostgresStore<CordonDomain>.open(url: url, options: options, clock: { storeClock.now })
+  } catch {
+    throw Fatal(description: "cannot open \(url): \(error)", code: 1)
+  }
+}
+
 extension StoreLocation {
-  func openStore() throws -> EventStore<CordonDomain> { try cordon.openStore(at: directory(), options: options) }
+  /// The store --store or --data names: a postgres:// URL or a directory.
+  func openStore(
+    options: StoreOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+    progress: ((OpenProgress) -> Void)? = progressPrinter()
+  ) throws -> any DomainStore {
+    if let url = try postgres() { return try cordon.openStore(url: url, options: options ?? self.options) }
+    return try cordon.openStore(
+      at: directory(environment: environment), options: options ?? self.options, progress: progress)
+  }
 }
 
 /// Submits and waits: a command-line tool has nothing else to do until the
 /// command is durable or refused.
 func submitAndWait(
-  _ command: CordonCommand, to store: EventStore<CordonDomain>, actor: String, unit: String?,
+  _ command: CordonCommand, to store: any DomainStore, actor: String, unit: String?,
   commandID: String? = nil
 ) -> Result<[EventRecord<CordonEvent>], StoreFailure> {
   let done = DispatchSemaphore(value: 0)

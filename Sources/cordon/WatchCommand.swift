@@ -34,7 +34,7 @@ struct Watch: ParsableCommand {
         "--pane must be one of \(WatchStream.Pane.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(UserText.clean(pane).prefix(40))\""
       )
     }
-    if socket != nil && location.data != nil {
+    if socket != nil && location.isChosen {
       throw ValidationError("--socket cannot be combined with --data (that opens a local store)")
     }
   }
@@ -46,7 +46,7 @@ struct Watch: ParsableCommand {
     let printer = WatchPrinter(pane: pane.flatMap(WatchStream.Pane.init(rawValue:)), strings: strings, colour: colour)
     let stop = StopSignals()
 
-    let local = SocketPath.prefersLocal(chosen: location.data != nil, socket: socket, environment: env)
+    let local = SocketPath.prefersLocal(chosen: location.isChosen, socket: socket, environment: env)
     if !local, let path = SocketPath.choose(flag: socket, environment: env) {
       let source = RemoteSource(socketPath: path)
       source.observeRecords { [weak source] records in
@@ -66,12 +66,12 @@ struct Watch: ParsableCommand {
       stop.wait()
     } else {
       let dir = location.directory(environment: env)
-      guard FileManager.default.fileExists(atPath: dir.path) else {
+      if try location.postgres() == nil, !FileManager.default.fileExists(atPath: dir.path) {
         throw Fatal(description: "no data directory at \(dir.path)", code: 2)
       }
-      let store = try openStore(at: dir, options: location.options, progress: nil)
+      let store = try location.openStore(environment: env, progress: nil)
       defer { store.close() }
-      printer.changed(state: store.state, connection: .connected, source: dir.path)
+      printer.changed(state: store.state, connection: .connected, source: location.name(environment: env))
       let subscription = store.subscribe { records, state in printer.records(records, state: state) }
       defer { store.unsubscribe(subscription) }
       // Rules (overdue rounds, escalations) raise alerts only while someone runs the watchdog.

@@ -47,6 +47,27 @@ final class DependencyTests: XCTestCase {
     }
   }
 
+  /// postgres-nio (and the crypto and TLS it brings) is the PostgreSQL
+  /// journal's alone: only the executable, the bench and its own tests link
+  /// CordonPostgres; the server reaches the journal through the store seam.
+  func testPostgresClientStaysInItsOwnModule() throws {
+    let graph = try Self.dumpPackage()
+    let pg = try XCTUnwrap(graph["CordonPostgres"])
+    XCTAssertTrue(pg.products.contains("PostgresNIO"))
+    XCTAssertFalse(Self.closure(of: "CordonPostgres", in: graph).contains("CordonTUI"))
+    for (name, target) in graph where name != "CordonPostgres" {
+      XCTAssertFalse(target.products.contains("PostgresNIO"), "\(name) links PostgresNIO directly")
+    }
+    let allowed: Set = ["cordon", "cordon-bench", "CordonPostgresTests", "CordonPostgres"]
+    for (name, _) in graph where !allowed.contains(name) {
+      XCTAssertFalse(
+        try XCTUnwrap(graph[name]).targets.contains("CordonPostgres"), "\(name) depends on CordonPostgres")
+    }
+    for name in ["CordonModel", "CordonStore", "CordonSession", "CordonWire", "CordonServer", "CordonTUI"] {
+      XCTAssertFalse(Self.closure(of: name, in: graph).contains("CordonPostgres"), "\(name) reaches CordonPostgres")
+    }
+  }
+
   /// Every target reachable from `name` through target dependencies.
   static func closure(of name: String, in graph: [String: Target]) -> Set<String> {
     var seen = Set<String>()
