@@ -175,7 +175,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
   static func prepareSchema(_ c: PostgresConnection, logger: Logger) async throws {
     do {
       try await c.query("BEGIN", logger: logger)
-      try await c.query("SELECT pg_advisory_xact_lock(7_406_341_226)", logger: logger)
+      try await c.query("SELECT pg_advisory_xact_lock(7406341226)", logger: logger)
       try await c.query(
         "CREATE TABLE IF NOT EXISTS cordon_meta (key text PRIMARY KEY, value text NOT NULL)", logger: logger)
       var found: String? = nil
@@ -764,3 +764,77 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thr
 }
 
 extension PostgresStore: DomainStore where M == CordonDomain {}
+
+extension PostgresStore {
+  /// `cordon fsck` of the PostgreSQL journal: every event decodes, the seqs
+  /// run 1...head without a gap, and every snapshot equals the state the
+  /// events give at its seq. The lines to print and whether all is clean.
+  public static func verify(url: PostgresURL) throws -> (lines: [String], clean: Bool) {
+    var logger = Logger(label: "cordon.postgres")
+    logger.logLevel = .error
+    let log = logger
+    return try blocking { () async throws -> ([String], Bool) in
+      let c = try await connect(url, id: 3, logger: log)
+      do {
+        try await prepareSchema(c, logger: log)
+        var lines: [String] = []
+        var clean = true
+        var head: Int64 = 0
+        for try await h in try await c.query("SELECT last_seq FROM cordon_head WHERE id = 1", logger: log)
+          .decode(Int64.self)
+        {
+          head = h
+        }
+        var snapshots: [UInt64] = []
+        for try await s in try await c.query("SELECT seq FROM cordon_snapshots ORDER BY seq", logger: log)
+          .decode(Int64.self)
+        {
+          snapshots.append(UInt64(max(0, s)))
+        }
+        var state = M.initialState()
+        var pending = snapshots[...]
+        var checked = 0
+        var mismatched: [UInt64] = []
+        let checkpoints = Set(snapshots)
+        var states: [UInt64: M.State] = [:]
+        let replayed: (last: UInt64, lastTime: Instant?)
+        do {
+          replayed = try await replay(&state, after: 0, through: nil, c, logger: log) { _ in }
+        } catch {
+          _ = try? await c.close()
+          return (["journal: \(error)"], false)
+        }
+        // Snapshots are compared by replaying to each one's seq.
+        for seq in checkpoints.sorted() where seq <= replayed.last {
+          var s = M.initialState()
+          _ = try await replay(&s, after: 0, through: seq, c, logger: log)
+          states[seq] = s
+        }
+        while let seq = pending.popFirst() {
+          let snap = try await snapshot(atOrBefore: seq, c, logger: log)
+          if let expected = states[seq], snap.seq == seq, snap.state == expected {
+            checked += 1
+          } else {
+            mismatched.append(seq)
+          }
+        }
+        lines.append("journal: events 1...\(replayed.last), head \(head)")
+        if replayed.last != UInt64(max(0, head)) {
+          clean = false
+          lines.append("journal: the head says \(head) but the events end at \(replayed.last)")
+        }
+        lines.append("snapshots: \(checked) of \(snapshots.count) agree with the journal")
+        if !mismatched.isEmpty {
+          clean = false
+          lines.append(
+            "snapshots: differ from the journal at seq \(mismatched.map(String.init).joined(separator: ", "))")
+        }
+        _ = try? await c.close()
+        return (lines, clean)
+      } catch {
+        _ = try? await c.close()
+        throw error
+      }
+    }
+  }
+}

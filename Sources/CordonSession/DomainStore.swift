@@ -25,6 +25,8 @@ public protocol DomainStore: AnyObject, Sendable {
   func state(atSeq seq: UInt64) throws -> CordonState
   func state(at instant: Instant) throws -> CordonState
   func snapshot() throws
+  /// Journals another store's records as they are (`cordon migrate`).
+  func append(verbatim records: [Record]) throws
   func close()
 }
 

@@ -243,6 +243,49 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     }
   }
 
+  // MARK: Migration
+
+  /// Journals records exactly as another store kept them (`cordon migrate`):
+  /// their seqs must follow this store's last one, without a gap. Returns
+  /// once they are durable; commands are not decided again.
+  public func append(verbatim records: [Record]) throws {
+    guard let first = records.first else { return }
+    let done = DispatchSemaphore(value: 0)
+    let outcome = Mutex<Result<[Record], StoreFailure>?>(nil)
+    let failure = core.withLock { c -> StoreFailure? in
+      if let refusal = refusalLocked(&c) { return refusal }
+      guard first.seq == c.nextSeq, zip(records, records.dropFirst()).allSatisfy({ $1.seq == $0.seq + 1 }) else {
+        return .io("the records must run on from seq \(c.nextSeq) without a gap; they start at \(first.seq)")
+      }
+      var frames: [UInt8] = []
+      for r in records {
+        do {
+          c.payload.removeAll(keepingCapacity: true)
+          try codec.encode(r, into: &c.payload)
+          c.payload.withUnsafeBytes { FrameCodec.append(seq: r.seq, payload: $0, to: &frames) }
+        } catch {
+          return .io("cannot encode event \(r.seq): \(error)")
+        }
+      }
+      let ticket = Ticket(
+        records: records,
+        completion: { r in
+          outcome.withLock { $0 = r }
+          done.signal()
+        })
+      if let reason = journal.append(.init(frames: frames, firstSeq: first.seq, ticket: ticket)) {
+        turnReadOnlyLocked(&c, reason)
+        return .storeReadOnly(reason)
+      }
+      c.nextSeq = first.seq + UInt64(records.count)
+      for r in records { M.apply(r, to: &c.tentative) }
+      return nil
+    }
+    if let failure { throw failure }
+    done.wait()
+    if case .failure(let f) = outcome.withLock({ $0 }) { throw f }
+  }
+
   /// Runs the model's clock-driven housekeeping and journals what it returns as
   /// actor "system"; also takes a snapshot when one is due by time.
   public func tick() {

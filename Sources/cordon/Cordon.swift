@@ -12,7 +12,8 @@ struct Cordon: ParsableCommand {
     abstract: "Epidemic-prevention command console for duty rooms.",
     subcommands: [
       Console.self, Serve.self, Init.self, Org.self, Fsck.self, Post.self, Import.self, Export.self, Report.self,
-      Audit.self, Watch.self, Status.self, Backup.self, Restore.self, NotifyCommands.self, DrillCommands.self,
+      Audit.self, Watch.self, Status.self, Backup.self, Restore.self, NotifyCommands.self, Migrate.self,
+      DrillCommands.self,
       Dump.self,
     ],
     defaultSubcommand: Console.self

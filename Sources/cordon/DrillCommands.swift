@@ -206,7 +206,7 @@ enum LiveStore {
       var failure: Error? = nil
       for _ in 0..<60 {
         do {
-          opened = try l.openStore()
+          opened = try openStore(at: l.directory(), options: l.options)
           break
         } catch {
           failure = error

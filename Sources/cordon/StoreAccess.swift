@@ -8,7 +8,7 @@ import Synchronization
 /// Opens the store for a command; a failure is one clear line and exit 1.
 func openStore(
   at dir: URL, options: StoreOptions, progress: ((OpenProgress) -> Void)? = progressPrinter()
-) throws -> any DomainStore {
+) throws -> EventStore<CordonDomain> {
   do {
     return try EventStore<CordonDomain>.open(
       directory: dir, options: options, clock: { storeClock.now }, progress: progress)
