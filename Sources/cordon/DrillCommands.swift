@@ -27,11 +27,11 @@ struct DrillCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "run", abstract: "Run a drill scenario (command role only) on a copy of the live state.",
       discussion: """
-        The live state is copied into DRILLS/<id>/store and served on DRILLS/<id>/cordon.sock: consoles that join
-        (cordon --socket DRILLS/<id>/cordon.sock) show the 演练 banner on every screen, and every notification the
-        copy sends carries the 演练 prefix. The real store only journals that a drill is under way (its consoles
-        say so) and that it ended; its units, registers, stock and reports stay exactly as they were (the state
-        hash before and after is printed). Injects land at their offsets on the drill's clock (--speed N runs it
+        The live state is copied into DRILLS/<id>/store and served on DRILLS/<id>/cordon.sock: consoles that join \
+        (cordon --socket DRILLS/<id>/cordon.sock) show the 演练 banner on every screen, and every notification the \
+        copy sends carries the 演练 prefix. The real store only journals that a drill is under way (its consoles \
+        say so) and that it ended; its units, registers, stock and reports stay exactly as they were (the state \
+        hash before and after is printed). Injects land at their offsets on the drill's clock (--speed N runs it \
         N times faster); each expected response is scored at its deadline. Ctrl-C ends the drill early.
         """)
 

@@ -38,33 +38,21 @@ final class DutyRoutingTests: XCTestCase {
     XCTAssertFalse(missed.isEmpty, "shifts under way with nobody signed in")
     XCTAssertNotNil(after.alerts[AlertKey(rule: .reportUnacknowledged, subject: report.id)])
 
-    let sender = NotificationSender(
-      config: NotifyConfig(
-        receivers: [
-          EscalationNotifyTests.webhook("signins", http.url("/ok/signins")),
-          EscalationNotifyTests.webhook("reports", http.url("/ok/reports")),
-        ], routing: routing),
-      hooks: outbox.hooks)
-    sender.start()
-    defer {
-      let done = DispatchSemaphore(value: 0)
-      Task {
-        await sender.stop()
-        done.signal()
-      }
-      done.wait()
-    }
-    XCTAssertTrue(http.wait(15) { outbox.pending == 0 })
+    XCTAssertTrue(
+      http.deliverAll(
+        outbox,
+        with: NotifyConfig(
+          receivers: [
+            EscalationNotifyTests.webhook("signins", http.url("/ok/signins")),
+            EscalationNotifyTests.webhook("reports", http.url("/ok/reports")),
+          ], routing: routing)))
 
-    func notices(_ prefix: String) -> [[String: Any]] {
-      http.requests(to: prefix).flatMap { ($0.json["notifications"] as? [[String: Any]]) ?? [] }
-    }
-    let signins = notices("/ok/signins")
+    let signins = http.notices("/ok/signins")
     XCTAssertEqual(Set(signins.compactMap { $0["rule"] as? String }), ["signInMissing"])
     XCTAssertEqual(
       Set(signins.compactMap { $0["subject"] as? String }), Set(missed.map { "signInMissing/\($0.subject)" }),
       "one notice per missed shift")
-    let reports = notices("/ok/reports")
+    let reports = http.notices("/ok/reports")
     XCTAssertEqual(reports.count, 1)
     XCTAssertEqual(reports.first?["rule"] as? String, "reportUnacknowledged")
     XCTAssertEqual(reports.first?["subject"] as? String, "reportUnacknowledged/\(report.id)")

@@ -59,29 +59,17 @@ final class EscalationNotifyTests: XCTestCase {
     XCTAssertEqual(steps?.map(\.tier), [.manager, .leader], "the officer's gap is skipped")
     XCTAssertEqual(steps?.first?.skipped, [.init(tier: .officer, unit: "jinyuan")])
 
-    let sender = NotificationSender(
-      config: NotifyConfig(
-        receivers: [
-          Self.webhook("sms", http.url("/ok/sms")), Self.webhook("room", http.url("/ok/room")),
-        ], routing: routing),
-      hooks: outbox.hooks)
-    sender.start()
-    defer {
-      let done = DispatchSemaphore(value: 0)
-      Task {
-        await sender.stop()
-        done.signal()
-      }
-      done.wait()
-    }
-    XCTAssertTrue(http.wait(15) { outbox.pending == 0 })
+    XCTAssertTrue(
+      http.deliverAll(
+        outbox,
+        with: NotifyConfig(
+          receivers: [
+            Self.webhook("sms", http.url("/ok/sms")), Self.webhook("room", http.url("/ok/room")),
+          ], routing: routing)))
 
-    func notices(_ prefix: String) -> [[String: Any]] {
-      http.requests(to: prefix).flatMap { ($0.json["notifications"] as? [[String: Any]]) ?? [] }
-    }
     // The cancelled shift's own alert (role uncovered) escalates too; this is about the fever.
     let fever = "fever/jy-dongfeng/赵六"
-    let sms = notices("/ok/sms").filter { $0["subject"] as? String == fever }
+    let sms = http.notices("/ok/sms").filter { $0["subject"] as? String == fever }
     XCTAssertEqual(sms.count, 2, "one per step")
     for (n, step) in zip(sms, steps ?? []) {
       let person = try XCTUnwrap(step.person.flatMap { after.people[$0] })
@@ -94,8 +82,8 @@ final class EscalationNotifyTests: XCTestCase {
     }
     let zh = try XCTUnwrap((sms.first?["text"] as? [String: Any])?["zh"] as? String)
     XCTAssertTrue(zh.contains("金源物业 值班人员 无人值班，跳过；第 1 级升级至 金源物业 值班经理"), zh)
-    XCTAssertEqual(Set(notices("/ok/sms").compactMap { $0["kind"] as? String }), ["escalation"])
-    let room = notices("/ok/room")
+    XCTAssertEqual(Set(http.notices("/ok/sms").compactMap { $0["kind"] as? String }), ["escalation"])
+    let room = http.notices("/ok/room")
     XCTAssertEqual(room.filter { $0["subject"] as? String == fever }.count, 1, "the critical itself")
     XCTAssertEqual(Set(room.compactMap { $0["kind"] as? String }), ["alert"], "not its escalations")
   }

@@ -1,3 +1,5 @@
+import CordonModel
+import CordonNotify
 import Foundation
 import XCTest
 
@@ -92,6 +94,26 @@ final class LoopbackReceiver {
   }
 
   func requests(to prefix: String) -> [Request] { requests.filter { $0.path.hasPrefix(prefix) } }
+
+  /// The notifications in the JSON bodies posted to paths under `prefix`.
+  func notices(_ prefix: String) -> [[String: Any]] {
+    requests(to: prefix).flatMap { ($0.json["notifications"] as? [[String: Any]]) ?? [] }
+  }
+
+  /// Delivers `outbox` through a real sender with `config` until nothing is
+  /// pending (or 15 s), then stops the sender. True when all was delivered.
+  func deliverAll(_ outbox: Outbox, with config: NotifyConfig) -> Bool {
+    let sender = NotificationSender(config: config, hooks: outbox.hooks)
+    sender.start()
+    let delivered = wait(15) { outbox.pending == 0 }
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      await sender.stop()
+      done.signal()
+    }
+    done.wait()
+    return delivered
+  }
 
   /// Waits up to `seconds` for `condition`.
   func wait(_ seconds: Double = 10, until condition: () -> Bool) -> Bool {
