@@ -107,7 +107,8 @@ let package = Package(
     // A toy domain and fault-injecting file I/O, shared by the store's tests and its crash-test child.
     .target(name: "CordonStoreTestSupport", dependencies: ["CordonStore"]),
     .executableTarget(name: "cordon-torture", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
-    .testTarget(name: "CordonStoreTests", dependencies: ["CordonStore", "CordonStoreTestSupport"]),
+    .testTarget(
+      name: "CordonStoreTests", dependencies: ["CordonStore", "CordonStoreTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "CordonTUITests", dependencies: ["CordonTUI", "CordonSession", "CordonModel", "CordonStore"]),
     // Real sockets, real OS users (when root): protocol, fuzzing, authorisation matrix.
     .testTarget(

@@ -491,13 +491,9 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     }
   }
 
-  /// What one query keeps while it runs: the plain bytes of the segments it
-  /// will read again (the day of a report, then the replay to its end), so no
-  /// archive is inflated twice in one query. Dropped when the query returns.
-  private final class SegmentReads {
-    var wanted: Set<UInt64> = []
-    var kept: [UInt64: [UInt8]] = [:]
-  }
+  /// What one query keeps while it runs: the chunks it has inflated, so a
+  /// report's day is not inflated again by the replay to its end.
+  private typealias SegmentReads = ChunkCache
 
   private struct StopScan: Error {}
 
@@ -552,12 +548,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       from: 1, through: last, reads: reads,
       skip: { first, latest in latest < lo || (cut != nil && first >= hi) }
     ) { f in
-      if cut == nil, f.time > hi {
-        cut = f.seq
-        reads.wanted.insert(f.segment.firstSeq)
-      }
-      // Kept for the replay to the period's end: the segments holding it.
-      if f.time >= lo && f.time <= hi { reads.wanted.insert(f.segment.firstSeq) }
+      if cut == nil, f.time > hi { cut = f.seq }
       if f.time >= lo && f.time < hi { out.append(try f.record(decoder)) }
       return true
     }
@@ -568,63 +559,33 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   /// The first seq still on disk (1 unless retention deleted older history).
   public var firstSeqOnDisk: UInt64 { journal.files.first?.firstSeq ?? lastSeq + 1 }
 
-  /// Times seen in sealed plain segments, by first seq: a segment known to lie
-  /// outside a period is not read again (archives carry theirs in the header).
-  private let segmentTimes = Mutex<[UInt64: ClosedRange<Int64>]>([:])
+  /// The segments' indexes, learnt as they are read (`SegmentReader`).
+  private let indexes = SegmentIndexes()
 
   /// Visits durable frames `from ≤ seq ≤ through` in order until `body`
-  /// returns false. `skip` may rule out a whole segment by the earliest and
-  /// latest time it holds, when they are known without reading it.
+  /// returns false. `skip` rules out blocks of frames (and whole segments)
+  /// by the earliest and latest time they hold, known from the segment's
+  /// index without reading them; only the blocks left are read.
   private func forEachFrame(
     from: UInt64, through upper: UInt64, reads: SegmentReads? = nil,
     skip: (_ earliest: Int64, _ latest: Int64) -> Bool = { _, _ in false }, _ body: (Frame) throws -> Bool
   ) throws {
     guard from <= upper else { return }
     let files = journal.files
+    indexes.keep(only: Set(files.map(\.path)))
     let decoder = JSONDecoder()
+    let reader = SegmentReader(io: io, indexes: indexes) { try RecordCodec<M.Event>.time($0, json: decoder) }
+    let durable = lastSeq
     for (i, seg) in files.enumerated() {
       let sealed = i + 1 < files.count
       let segEnd = sealed ? files[i + 1].firstSeq - 1 : UInt64.max
       guard segEnd >= from, seg.firstSeq <= upper else { continue }
-      if let h = try seg.archiveHeader(io: io) {
-        if skip(h.minTime, h.maxTime) { continue }
-      } else if sealed, let r = segmentTimes.withLock({ $0[seg.firstSeq] }), skip(r.lowerBound, r.upperBound) {
-        continue
+      let more = try reader.read(
+        seg, sealed: sealed, from: from, through: upper, durable: durable, cache: reads, skip: skip
+      ) { seq, time, payload, offset in
+        try body(Frame(seq: seq, time: time, payload: payload, offset: offset, segment: seg, codec: codec))
       }
-      let bytes: [UInt8]
-      if let kept = reads?.kept[seg.firstSeq] {
-        bytes = kept
-      } else {
-        do { bytes = try seg.read(io: io) } catch let e as StoreError { throw e } catch {
-          throw StoreError.io("\(error)")
-        }
-      }
-      var earliest = Int64.max
-      var latest = Int64.min
-      var stopped = false
-      do {
-        let scan = try bytes.withUnsafeBytes { buffer in
-          try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
-            let t: Int64
-            do { t = try RecordCodec<M.Event>.time(payload, json: decoder) } catch {
-              throw StoreError.corrupt(file: "journal/" + seg.name, offset: UInt64(offset), reason: "\(error)")
-            }
-            earliest = min(earliest, t)
-            latest = max(latest, t)
-            guard seq >= from && seq <= upper else { return }
-            if try !body(Frame(seq: seq, time: t, payload: payload, offset: offset, segment: seg, codec: codec)) {
-              throw StopScan()
-            }
-          }
-        }
-        if sealed, !seg.archived, scan.problem == nil, earliest <= latest {
-          segmentTimes.withLock { $0[seg.firstSeq] = earliest...latest }
-        }
-      } catch is StopScan {
-        stopped = true
-      }
-      if let reads, reads.wanted.contains(seg.firstSeq) { reads.kept[seg.firstSeq] = bytes }
-      if stopped { return }
+      if !more { return }
     }
   }
 
@@ -670,7 +631,6 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       f in
       guard f.time > instant.milliseconds else { return true }
       cut = f.seq
-      reads.wanted.insert(f.segment.firstSeq)
       return false
     }
     guard let cut else { return committed }
@@ -779,6 +739,10 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
         try archive(seg, through: nextFirst - 1)
       }
     }
+    // The sealed segments left plain get their index written beside them.
+    let decoder = JSONDecoder()
+    SegmentReader(io: io, indexes: indexes) { try RecordCodec<M.Event>.time($0, json: decoder) }
+      .writeIndexFiles(for: journal.plainSegments(coveredThrough: .max).map(\.file), durable: lastSeq)
     if let retainFrom {
       let deleted = try journal.removeArchived { seg, nextFirst in
         guard nextFirst - 1 <= cutoff, let h = try seg.archiveHeader(io: io) else { return false }
@@ -795,15 +759,11 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   private func archive(_ seg: SegmentFile, through lastSeq: UInt64) throws {
     let plain = try io.readFile(seg.path)
     let decoder = JSONDecoder()
-    var minTime = Int64.max
-    var maxTime = Int64.min
-    let scan = try plain.withUnsafeBytes { buffer in
-      try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { _, payload, _ in
-        let t = try RecordCodec<M.Event>.time(payload, json: decoder)
-        minTime = min(minTime, t)
-        maxTime = max(maxTime, t)
-      }
+    let (index, scan) = try plain.withUnsafeBytes { buffer in
+      try SegmentIndex.build(buffer, firstSeq: seg.firstSeq) { try RecordCodec<M.Event>.time($0, json: decoder) }
     }
+    let minTime = index.blocks.map(\.minTime).min() ?? .max
+    let maxTime = index.blocks.map(\.maxTime).max() ?? .min
     guard scan.problem == nil, scan.lastSeq == lastSeq else {
       // Never archive what fsck would not pass: the plain file stays for repair.
       throw StoreError.corrupt(
@@ -813,7 +773,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let header = ArchiveFile.Header(
       firstSeq: seg.firstSeq, lastSeq: lastSeq, minTime: minTime == .max ? 0 : minTime,
       maxTime: maxTime == .min ? 0 : maxTime, plainLength: UInt64(plain.count), plainCRC: 0)
-    let bytes = try ArchiveFile.encode(plain: plain, header: header)
+    let bytes = try ArchiveFile.encode(plain: plain, header: header, index: index)
     try io.writeAtomically(seg.archivePath, bytes)
     try journal.archived(firstSeq: seg.firstSeq)
     tell(.archived(firstSeq: seg.firstSeq, lastSeq: lastSeq, plainBytes: plain.count, archiveBytes: bytes.count))

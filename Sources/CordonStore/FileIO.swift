@@ -51,6 +51,9 @@ public protocol FileIO: Sendable {
   func readFile(_ path: String) throws -> [UInt8]
   /// The first `count` bytes (fewer when the file is shorter).
   func readPrefix(_ path: String, count: Int) throws -> [UInt8]
+  /// `count` bytes from `offset` (fewer when the file ends sooner): history
+  /// reads seek through a segment's index instead of reading it whole.
+  func read(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8]
   func fileSize(_ path: String) throws -> UInt64
   func rename(_ from: String, to: String) throws
   func syncDirectory(_ path: String) throws
@@ -68,6 +71,12 @@ public protocol FileIO: Sendable {
 
 extension FileIO {
   public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { Array(try readFile(path).prefix(count)) }
+
+  public func read(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+    let all = try readFile(path)
+    guard offset < UInt64(all.count) else { return [] }
+    return Array(all[Int(offset)...].prefix(count))
+  }
 
   func write(_ handle: IOHandle, _ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { try write(handle, $0) }

@@ -131,8 +131,16 @@ public func fsck(directory: URL, repair: Bool, io: FileIO = PosixFileIO()) -> Fs
       expected = nil
       continue
     }
-    let scan = bytes.withUnsafeBytes { SegmentScanner.scan($0, expectedFirst: seg.firstSeq) { _, _, _ in } }
+    let (index, scan) = bytes.withUnsafeBytes { b in SegmentIndex.build(b, firstSeq: seg.firstSeq) { _ in 0 } }
     report.frames += scan.frames
+    if scan.problem == nil {
+      bytes.withUnsafeBytes { b in
+        checkIndex(
+          seg, b, end: index.end, sealed: !isLast, io: io, problem: { problem(file, 0, $0, repairable: $1) },
+          repair: repair
+        ) { report.problems[report.problems.count - 1].repaired = true }
+      }
+    }
     if report.firstSeq == nil { report.firstSeq = scan.firstSeq }
     if let l = scan.lastSeq { report.lastSeq = l }
     if let p = scan.problem {
@@ -163,4 +171,40 @@ public func fsck(directory: URL, repair: Bool, io: FileIO = PosixFileIO()) -> Fs
     problem("snapshots/" + SnapshotFile.fileName(seq: newest), 0, "snapshot is ahead of the journal (ends at \(last))")
   }
   return report
+}
+
+/// The segment's stored index against the one its frames give: an
+/// archive's chunk table must match (it is part of the archive); a plain
+/// segment's `.idx` is derived data, so a stale one is a repairable problem
+/// (repair deletes it; the store rebuilds it when needed).
+private func checkIndex(
+  _ seg: SegmentFile, _ plain: UnsafeRawBufferPointer, end: UInt64, sealed: Bool, io: FileIO,
+  problem: (String, Bool) -> Void, repair: Bool, repaired: () -> Void
+) {
+  let json = JSONDecoder()
+  func regrouped(_ like: SegmentIndex) -> SegmentIndex {
+    SegmentIndex.regroup(plain, like: like) { (try? RecordCodec<Int>.time($0, json: json)) ?? 0 }
+  }
+  if seg.archived {
+    guard let prefix = try? io.readPrefix(seg.path, count: 64 << 10) else { return }
+    var bytes = prefix
+    if case .success(let h) = ArchiveFile.header(prefix[...]), h.version == 2, prefix.count >= ArchiveFile.headerSize + 4
+    {
+      let count = prefix.withUnsafeBytes { Int(LE.u32($0, ArchiveFile.headerSize)) }
+      let need = ArchiveFile.tableSize(chunks: min(count, 1 << 24))
+      if need > bytes.count, let more = try? io.readPrefix(seg.path, count: need) { bytes = more }
+    }
+    if case .success(let table?) = ArchiveFile.table(bytes[...]), table.index != regrouped(table.index) {
+      problem("archive chunk table does not match the segment's frames (seqs or times)", false)
+    }
+    return
+  }
+  guard sealed, io.fileExists(seg.indexPath) else { return }
+  let name = SegmentIndexFile.fileName(firstSeq: seg.firstSeq)
+  let stored = (try? io.readFile(seg.indexPath)).flatMap {
+    SegmentIndexFile.decode($0, firstSeq: seg.firstSeq, length: end)
+  }
+  if let stored, stored == regrouped(stored) { return }
+  problem("index \(name) does not match the segment (derived data: repair deletes it, the store rebuilds it)", true)
+  if repair, (try? io.remove(seg.indexPath)) != nil { repaired() }
 }

@@ -136,6 +136,8 @@ final class Journal<Ticket: Sendable>: Sendable {
     }
     guard let plain else { return }
     try io.remove(plain.path)
+    // Its index is in the archive's chunk table now.
+    if io.fileExists(plain.indexPath) { try io.remove(plain.indexPath) }
     try io.syncDirectory(directory)
   }
 

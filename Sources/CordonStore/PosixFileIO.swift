@@ -55,23 +55,29 @@ public struct PosixFileIO: FileIO {
 
   public func close(_ handle: IOHandle) { _ = Glibc.close(handle.raw) }
 
-  public func readFile(_ path: String) throws -> [UInt8] { try read(path, limit: nil) }
+  public func readFile(_ path: String) throws -> [UInt8] { try read(path, from: 0, limit: nil) }
 
-  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { try read(path, limit: count) }
+  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { try read(path, from: 0, limit: count) }
 
-  private func read(_ path: String, limit: Int?) throws -> [UInt8] {
+  public func read(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+    try read(path, from: offset, limit: count)
+  }
+
+  private func read(_ path: String, from start: UInt64, limit: Int?) throws -> [UInt8] {
     var fd: Int32
     repeat { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
     guard fd >= 0 else { throw fail("open", path) }
     defer { _ = Glibc.close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw fail("stat", path) }
-    var out = [UInt8](repeating: 0, count: min(Int(st.st_size), limit ?? .max))
+    let size = UInt64(max(0, st.st_size))
+    let available = start < size ? Int(size - start) : 0
+    var out = [UInt8](repeating: 0, count: min(available, limit ?? .max))
     var got = 0
     try out.withUnsafeMutableBytes { buf in
       guard let base = buf.baseAddress else { return }
       while got < buf.count {
-        let n = pread(fd, base + got, buf.count - got, off_t(got))
+        let n = pread(fd, base + got, buf.count - got, off_t(start) + off_t(got))
         if n < 0 {
           if errno == EINTR { continue }
           throw fail("read", path)

@@ -145,12 +145,17 @@ enum JournalLayout {
     return bySeq.values.sorted { $0.firstSeq < $1.firstSeq }
   }
 
-  /// Leftovers of an archiving step cut short: temp files, and archives whose
-  /// plain segment is still there. Both are safe to delete.
+  /// Leftovers of an archiving step cut short: temp files, archives whose
+  /// plain segment is still there, and indexes whose plain segment is gone
+  /// (archived). All are safe to delete.
   static func leftovers(in journalDir: String, io: FileIO) throws -> [String] {
     let names = Set(try io.list(journalDir))
     return names.filter { name in
-      if name.hasSuffix(ArchiveFile.suffix + ".tmp") { return true }
+      if name.hasSuffix(ArchiveFile.suffix + ".tmp") || name.hasSuffix(SegmentIndexFile.suffix + ".tmp") { return true }
+      if name.hasSuffix(SegmentIndexFile.suffix) {
+        guard let seq = UInt64(name.dropLast(SegmentIndexFile.suffix.count)) else { return false }
+        return !names.contains(SegmentHeader.fileName(firstSeq: seq))
+      }
       guard let seq = ArchiveFile.firstSeq(fromFileName: name) else { return false }
       return names.contains(SegmentHeader.fileName(firstSeq: seq))
     }.sorted().map { journalDir + "/" + $0 }

@@ -42,6 +42,11 @@ public final class ObservedIO: FileIO {
     return try base.readFile(path)
   }
   public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { try base.readPrefix(path, count: count) }
+  /// Counted with whole reads: a read of the file either way.
+  public func read(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+    reads.withLock { $0[path, default: 0] += 1 }
+    return try base.read(path, at: offset, count: count)
+  }
   public func fileSize(_ path: String) throws -> UInt64 { try base.fileSize(path) }
   public func rename(_ from: String, to: String) throws { try base.rename(from, to: to) }
   public func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
