@@ -248,7 +248,8 @@ public enum ArchiveFile {
     var input = ByteBuffer(bytes: compressed)
     var output = ByteBufferAllocator().buffer(capacity: Int(c.plainLength))
     do { try input.decompress(to: &output, with: .zlib()) } catch {
-      return .failure(.init(offset: c.fileOffset, reason: "archive chunk at seq \(c.firstSeq) does not inflate: \(error)"))
+      return .failure(
+        .init(offset: c.fileOffset, reason: "archive chunk at seq \(c.firstSeq) does not inflate: \(error)"))
     }
     let plain = Array(output.readableBytesView)
     guard plain.count == Int(c.plainLength), plain.withUnsafeBytes({ CRC32C.checksum($0) }) == c.crc else {

@@ -188,7 +188,8 @@ private func checkIndex(
   if seg.archived {
     guard let prefix = try? io.readPrefix(seg.path, count: 64 << 10) else { return }
     var bytes = prefix
-    if case .success(let h) = ArchiveFile.header(prefix[...]), h.version == 2, prefix.count >= ArchiveFile.headerSize + 4
+    if case .success(let h) = ArchiveFile.header(prefix[...]), h.version == 2,
+      prefix.count >= ArchiveFile.headerSize + 4
     {
       let count = prefix.withUnsafeBytes { Int(LE.u32($0, ArchiveFile.headerSize)) }
       let need = ArchiveFile.tableSize(chunks: min(count, 1 << 24))
