@@ -192,34 +192,4 @@ extension CordonEvent: BinaryTaggedEvent {
   public static func binaryCaseName(forTag tag: UInt16) -> String? {
     Int(tag) < caseNames.count ? caseNames[Int(tag)] : nil
   }
-
-  /// The checkpoint events that fill most of a year's journal, read without
-  /// `Codable` (replay); anything unexpected falls back to it.
-  public static func decodeFast(tag: UInt16, body: UnsafeRawBufferPointer) -> CordonEvent? {
-    var r = BinaryFieldReader(body)
-    guard r.keyed() else { return nil }
-    let event: CordonEvent
-    switch CordonEventTag(rawValue: tag) {
-    case .roundRecorded:
-      guard let site = r.string("site"), r.keyed("round"), let at = r.int("at"), let checked = r.int("checked"),
-        let fevers = r.int("fevers"), let casesToEnter = r.int("casesToEnter"), let by = r.string("by"), r.end()
-      else { return nil }
-      event = .roundRecorded(
-        site: site,
-        round: TemperatureRound(
-          at: Instant(milliseconds: Int64(at)), checked: checked, fevers: fevers, casesToEnter: casesToEnter, by: by))
-    case .ventilationRecorded:
-      guard let site = r.string("site") else { return nil }
-      event = .ventilationRecorded(site: site)
-    case .disinfectionRecorded:
-      guard let site = r.string("site"), r.keyed("disinfection"), let at = r.int("at"), let area = r.string("area"),
-        let agent = r.string("agent"), let by = r.string("by"), r.end()
-      else { return nil }
-      event = .disinfectionRecorded(
-        site: site, disinfection: Disinfection(at: Instant(milliseconds: Int64(at)), area: area, agent: agent, by: by))
-    default:
-      return nil
-    }
-    return r.end() && r.isAtEnd ? event : nil
-  }
 }

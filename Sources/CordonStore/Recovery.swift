@@ -88,8 +88,6 @@ struct Recovery<M: EventSourcedModel> {
     var done: UInt64 = 0
     progress?(OpenProgress(bytesDone: 0, bytesTotal: total))
 
-    let decoder = JSONDecoder()
-    let codec = RecordCodec<M.Event>()
     var expected: UInt64? = nil
     var result = Result(base: base, snapshotSeq: snapshotSeq, sealed: [], active: nil, warnings: [])
     for (i, seg) in segments.enumerated() {
@@ -113,23 +111,16 @@ struct Recovery<M: EventSourcedModel> {
       }
       let bytes = try seg.read(io: io)
       var lastReported = done
-      let scan = try bytes.withUnsafeBytes { buffer in
-        try SegmentScanner.scan(buffer, expectedFirst: seg.firstSeq) { seq, payload, offset in
-          guard seq > base.seq else { return }
-          let record: Record
-          do {
-            record = try codec.decode(seq: seq, payload: payload, json: decoder)
-          } catch {
-            throw StoreError.corrupt(file: file, offset: UInt64(offset), reason: "undecodable event: \(error)")
-          }
-          M.apply(record, to: &base.state)
-          if let id = record.commandID { base.ids.record(id, seq: seq) }
-          base.seq = seq
-          base.lastTime = record.time
-          if let progress, UInt64(offset) + done - lastReported >= 4 << 20 {
-            lastReported = UInt64(offset) + done
-            progress(OpenProgress(bytesDone: lastReported, bytesTotal: total))
-          }
+      // Decoded on every core, applied here in seq order (ParallelReplay).
+      let scan = try ParallelReplay.replay(bytes, expectedFirst: seg.firstSeq, after: base.seq, file: file) {
+        (record: Record, offset: Int) in
+        M.apply(record, to: &base.state)
+        if let id = record.commandID { base.ids.record(id, seq: record.seq) }
+        base.seq = record.seq
+        base.lastTime = record.time
+        if let progress, UInt64(offset) + done - lastReported >= 4 << 20 {
+          lastReported = UInt64(offset) + done
+          progress(OpenProgress(bytesDone: lastReported, bytesTotal: total))
         }
       }
       done += UInt64(bytes.count)

@@ -8,14 +8,67 @@ public protocol BinaryTaggedEvent: Sendable {
   var binaryTag: UInt16 { get }
   /// The case name `Codable` gives the case with this tag; nil for no case.
   static func binaryCaseName(forTag tag: UInt16) -> String?
+  /// Decoders for the most frequent cases may skip `Codable`'s machinery
+  /// (replay reads millions of them). They read the same bytes as the
+  /// generic decoder and return nil for anything unexpected (another field
+  /// order, a field added), which the generic decoder then reads. A
+  /// requirement, not only an extension method, so that `RecordCodec`, which
+  /// holds the type as an existential, calls the event's own.
+  static func decodeFast(tag: UInt16, body: UnsafeRawBufferPointer) -> Self?
 }
 
 extension BinaryTaggedEvent {
-  /// Hand-written decoders for the most frequent cases may skip `Codable`'s
-  /// machinery (replay reads millions of them). They read the same bytes as
-  /// the generic decoder and return nil for anything unexpected (another
-  /// field order, a field added), which the generic decoder then reads.
   public static func decodeFast(tag: UInt16, body: UnsafeRawBufferPointer) -> Self? { nil }
+}
+
+/// A value the fast decoders read straight from `BinaryCoding` bytes, type
+/// byte first, without `Codable`: scalars, lists, raw-value enums, and the
+/// event payloads' structs, each reading its fields in their written order.
+/// `read` returns nil for anything it does not expect, never a wrong value,
+/// so the caller falls back to the generic decoder.
+public protocol BinaryFastDecodable {
+  static func read(_ r: inout BinaryFieldReader) -> Self?
+}
+
+extension String: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> String? { r.readString() }
+}
+
+extension Int: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> Int? { r.readInt64().flatMap { Int(exactly: $0) } }
+}
+
+extension Int64: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> Int64? { r.readInt64() }
+}
+
+extension Bool: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> Bool? { r.readBool() }
+}
+
+extension Instant: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> Instant? { r.readInt64().map(Instant.init(milliseconds:)) }
+}
+
+extension Array: BinaryFastDecodable where Element: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> [Element]? {
+    guard r.p < r.b.count, r.b[r.p] == BinaryCoding.Tag.unkeyed else { return nil }
+    r.p += 1
+    var out: [Element] = []
+    while r.p < r.b.count, r.b[r.p] != BinaryCoding.Tag.end {
+      guard let e = Element.read(&r) else { return nil }
+      out.append(e)
+    }
+    guard r.p < r.b.count else { return nil }
+    r.p += 1
+    return out
+  }
+}
+
+/// A raw-value enum reads its raw value; an unknown one is nil (the generic
+/// decoder then throws, as `Codable` does).
+extension BinaryFastDecodable where Self: RawRepresentable, RawValue: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> Self? { RawValue.read(&r).flatMap(Self.init(rawValue:)) }
 }
 
 /// Reads a `BinaryCoding` value field by field, in the order written, for the
@@ -52,26 +105,64 @@ public struct BinaryFieldReader {
     return true
   }
 
-  public mutating func string(_ name: StaticString) -> String? {
-    guard key(name), p < b.count, b[p] == BinaryCoding.Tag.string else { return nil }
+  public mutating func string(_ name: StaticString) -> String? { key(name) ? readString() : nil }
+
+  public mutating func int(_ name: StaticString) -> Int? { key(name) ? Int.read(&self) : nil }
+
+  /// The field `name`, when it is the next one and reads as a `T`.
+  public mutating func field<T: BinaryFastDecodable>(_ name: StaticString, as type: T.Type = T.self) -> T? {
+    key(name) ? T.read(&self) : nil
+  }
+
+  /// An optional field, as the synthesised `decodeIfPresent` reads it: a
+  /// field that is not next, or holds nil, is `.some(nil)`; nil (outer) when
+  /// it is there but unreadable. A field that comes later after all is left
+  /// unread, so the container's `end()` fails and the caller falls back.
+  public mutating func optional<T: BinaryFastDecodable>(_ name: StaticString, as type: T.Type = T.self) -> T?? {
+    guard key(name) else { return .some(nil) }
+    if p < b.count, b[p] == BinaryCoding.Tag.null {
+      p += 1
+      return .some(nil)
+    }
+    guard let v = T.read(&self) else { return nil }
+    return .some(v)
+  }
+
+  // Values at the current position, type byte first.
+
+  public mutating func readString() -> String? {
+    guard p < b.count, b[p] == BinaryCoding.Tag.string else { return nil }
     var q = p + 1
     guard let s = BinaryCoding.readString(b, &q) else { return nil }
     p = q
     return s
   }
 
-  public mutating func int(_ name: StaticString) -> Int? {
-    guard key(name), p < b.count else { return nil }
+  public mutating func readInt64() -> Int64? {
+    guard p < b.count else { return nil }
     var q = p + 1
     switch b[p] {
     case BinaryCoding.Tag.int:
       guard let z = BinaryCoding.readVarint(b, &q) else { return nil }
       p = q
-      return Int(exactly: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+      return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
     case BinaryCoding.Tag.uint:
-      guard let u = BinaryCoding.readVarint(b, &q), let v = Int(exactly: u) else { return nil }
+      guard let u = BinaryCoding.readVarint(b, &q), let v = Int64(exactly: u) else { return nil }
       p = q
       return v
+    default: return nil
+    }
+  }
+
+  public mutating func readBool() -> Bool? {
+    guard p < b.count else { return nil }
+    switch b[p] {
+    case BinaryCoding.Tag.yes:
+      p += 1
+      return true
+    case BinaryCoding.Tag.no:
+      p += 1
+      return false
     default: return nil
     }
   }

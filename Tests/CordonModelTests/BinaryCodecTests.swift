@@ -189,6 +189,72 @@ final class BinaryCodecTests: XCTestCase {
     XCTAssertEqual(try odd.withUnsafeBytes { try codec.decode(seq: 3, payload: $0, json: JSONDecoder()) }, r)
   }
 
+  /// Every case's sample, read by the fast path where it has one: the same
+  /// event as the generic decoder's, and the cases it claims do take it,
+  /// also through the existential `RecordCodec` holds (a fast decoder that
+  /// is only an extension method would never be called there).
+  func testFastDecodersEqualTheGenericDecoderOverEveryCase() throws {
+    let tagged: any BinaryTaggedEvent.Type = CordonEvent.self
+    var fast = Set<CordonEventTag>()
+    for e in try Self.samples() {
+      var body: [UInt8] = []
+      let name = try BinaryCoding.encodeEnumBody(e, into: &body)
+      try body.withUnsafeBytes { raw in
+        let generic = try BinaryCoding.decodeEnum(CordonEvent.self, caseName: name, body: raw)
+        XCTAssertEqual(generic, e, "\(e.tag): generic")
+        let viaExistential = tagged.decodeFast(tag: e.binaryTag, body: raw) as? CordonEvent
+        XCTAssertEqual(viaExistential, CordonEvent.decodeFast(tag: e.binaryTag, body: raw), "\(e.tag)")
+        guard let quick = CordonEvent.decodeFast(tag: e.binaryTag, body: raw) else { return }
+        XCTAssertEqual(quick, generic, "\(e.tag): the fast decoder reads another event than the generic one")
+        fast.insert(e.tag)
+        // Cut short anywhere, the fast path declines rather than misreads.
+        for n in 0..<raw.count {
+          XCTAssertNil(CordonEvent.decodeFast(tag: e.binaryTag, body: UnsafeRawBufferPointer(rebasing: raw[0..<n])))
+        }
+      }
+    }
+    XCTAssertEqual(fast, CordonEvent.fastDecodedTags, "cases with a fast decoder that their sample does not take")
+  }
+
+  /// The optional fields the samples leave empty, set: the fast decoders
+  /// read them too (a shift signed in and out, a log entry with a closed
+  /// follow-up and voided, an alert without a site, a health entry with a
+  /// morning check).
+  func testFastDecodersReadOptionalFieldsSetAndUnset() throws {
+    let at = Instant(milliseconds: 1_580_000_000_000)
+    var shift = Shift(
+      id: "s1", unit: "u", site: nil, role: .leader, person: "p", start: at, end: at.adding(minutes: 60), noShow: false,
+      cancelled: true)
+    shift.signedIn = SignIn(shift: "s1", person: "p", at: at, by: "q", forOther: true)
+    shift.signedOutAt = at.adding(minutes: 61)
+    var follow = FollowUp(due: at, owner: "李四")
+    follow.closedAt = at
+    follow.closedBy = "王五"
+    var entry = LogEntry(
+      id: "L9", unit: "u", at: at, by: "b", channel: .phone, from: "f", text: "t", action: "", significant: false,
+      followUp: follow)
+    entry.voided = try JSONDecoder().decode(
+      Voiding.self, from: Data(#"{"at":1580000000000,"by":"v","reason":"r"}"#.utf8))
+    let events: [CordonEvent] = [
+      .shiftAssigned(shift),
+      .logEntered(entry),
+      .alertRaised(
+        AlertRaise(
+          key: AlertKey(rule: .fever, subject: "x"), severity: .critical, unit: "u", site: nil, args: [],
+          occurrence: at, autoResolves: true)),
+      .healthRegistered(
+        HealthEntry(
+          person: "p", day: 3, category: .onDuty, morningCheck: Celsius(tenths: 372), travellerContact: true,
+          remarks: "")),
+      .stockMoved(StockMovement(unit: "u", item: "i", kind: .issued, delta: Quantity(milli: -1500), reason: "r")),
+    ]
+    for e in events {
+      var body: [UInt8] = []
+      _ = try BinaryCoding.encodeEnumBody(e, into: &body)
+      body.withUnsafeBytes { XCTAssertEqual(CordonEvent.decodeFast(tag: e.binaryTag, body: $0), e, "\(e.tag)") }
+    }
+  }
+
   func testTagsAreDenseAndNameTheirCases() {
     let tags = CordonEventTag.allCases.map(\.rawValue)
     XCTAssertEqual(tags, Array(1...UInt16(tags.count)), "tags run 1, 2, 3, … in order; never renumbered")
