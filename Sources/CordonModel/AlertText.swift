@@ -8,6 +8,12 @@ extension Alert {
 extension AlertKey {
   /// The message of an alert with this key and these arguments (also a handover item's, recorded then).
   public func message(_ args: [String], _ state: CordonState, _ strings: Strings) -> String {
+    strings.format("alert.\(rule.rawValue)", displayArgs(args, state, strings))
+  }
+
+  /// The message's arguments with ids turned into names: what the message
+  /// shows, and what a filter searches without formatting the message.
+  public func displayArgs(_ args: [String], _ state: CordonState, _ strings: Strings) -> [String] {
     let key = self
     let lang = strings.language
     var a = args
@@ -37,6 +43,6 @@ extension AlertKey {
       name(0) { state.unitName($0, lang) }
       name(1) { state.itemName($0, lang) }
     }
-    return strings.format("alert.\(key.rule.rawValue)", a)
+    return a
   }
 }

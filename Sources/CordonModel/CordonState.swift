@@ -43,6 +43,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var drillUnderWay: DrillMarker?
   /// Fever cases by site and shifts by unit, for the incremental rules (never encoded).
   public internal(set) var ruleIndex = RuleIndex()
+  /// What the last records changed, for readers that update what they derive (never encoded).
+  public internal(set) var changeTrail = ChangeTrail()
 
   public init() {}
 
@@ -75,6 +77,7 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var reserveUnit: String? { orderedUnits.first { $0.holdsReserve }?.id ?? headquarters }
 
   public mutating func apply(_ record: EventRecord<CordonEvent>) {
+    changeTrail.note(seq: record.seq, event: record.event)
     lastSeq = record.seq
     let now = record.time
     if now > latest { latest = now }

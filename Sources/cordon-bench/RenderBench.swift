@@ -89,6 +89,60 @@ enum RenderBench {
     let single = written { oneCell.present(frame, cursor: nil) }
     print("bytes for a frame where one cell changed: \(single)")
     print("an idle second: no wake-ups (ppoll waits for input, the self-pipe or the next minute), so 0 bytes")
+
+    // 3. A data change: the model takes the new state, rebuilds what is shown, and draws.
+    let changes = Int(value(of: "--changes", in: args) ?? "") ?? 300
+    for (w, h) in [(200, 50), (80, 24)] {
+      let f = perChange(alerts: rows, width: w, height: h, changes: changes)
+      print(
+        String(
+          format: "per data change at %dx%d, %d rows (update + frame): p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+          w, h, rows, f.p50, f.p99, f.max))
+    }
+  }
+
+  /// Per-change cost of the console with `alerts` open alerts in the focused
+  /// alert queue: taking a new state (an alert acknowledged, raised or
+  /// resolved, in turn), rebuilding the derived rows, and building the frame.
+  /// In milliseconds.
+  static func perChange(alerts: Int, width: Int, height: Int, changes: Int) -> (p50: Double, p99: Double, max: Double) {
+    var bench = BenchState.demo()
+    bench.state = makeState(alerts: alerts)
+    let info = SourceInfo(kind: .embedded(path: "bench"), isDemo: true, actor: "bench", unit: nil)
+    var model = ConsoleModel(state: bench.state, info: info, clock: bench.state.latest, language: .zh)
+    _ = ConsoleUpdate.update(&model, .resized(width: width, height: height))
+    _ = ConsoleUpdate.update(&model, .key(.char("4")))
+    // The selection halfway down, so rows before it move.
+    for _ in 0..<(alerts / 2 / max(1, height - 5)) { _ = ConsoleUpdate.update(&model, .key(.pageDown)) }
+    var buffer = ScreenBuffer(width: width, height: height)
+    _ = ConsoleView.draw(model, into: &buffer)
+    let keys = Array(bench.state.alerts.keys.sorted())
+    let site = DemoOrganisation.sites()[0]
+    var times: [Double] = []
+    for i in 0..<max(1, changes) {
+      let at = bench.state.latest.adding(seconds: 1)
+      let key = keys[(i * 7919) % max(1, keys.count)]
+      switch i % 3 {
+      case 0: bench.apply(.alertAcknowledged(key: key), at: at)
+      case 1:
+        bench.apply(
+          .alertRaised(
+            AlertRaise(
+              key: AlertKey(rule: .fever, subject: "\(site.id)/new\(i)"), severity: .critical, unit: site.unit,
+              site: site.id, args: ["新\(i)", site.id, "38.5"], occurrence: at, autoResolves: false)), at: at)
+      default: bench.apply(.alertResolved(key: key, note: "bench"), at: at)
+      }
+      let state = bench.state
+      // As ConsoleApp does, the state left behind is freed after the frame.
+      let retired = model.live
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      _ = ConsoleUpdate.update(&model, .sourceChanged(state: state, info: info))
+      _ = ConsoleView.draw(model, into: &buffer)
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+      withExtendedLifetime(retired) {}
+    }
+    times.sort()
+    return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times[times.count - 1])
   }
 
   /// A state holding `alerts` open alerts spread over the demo units.

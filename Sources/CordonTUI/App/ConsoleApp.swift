@@ -20,6 +20,8 @@ public final class ConsoleApp {
   public private(set) var pendingBell = false
   /// Texts to put on the clipboard, for the shell to send as OSC 52.
   public private(set) var pendingCopies: [String] = []
+  /// States the model has moved past, kept until `releaseRetired`.
+  private var retired: [CordonState] = []
 
   public init(
     source: ConsoleSource, language: Language, keymap: KeyMap = .defaults,
@@ -81,6 +83,9 @@ public final class ConsoleApp {
   /// The clock's minute passed (the loop's idle wake-up).
   public func tick() { sync() }
 
+  /// Frees the states the console has moved past; the loop calls it once a frame is on screen.
+  public func releaseRetired() { retired = [] }
+
   public func takeCopies() -> [String] {
     defer { pendingCopies = [] }
     return pendingCopies
@@ -107,6 +112,10 @@ public final class ConsoleApp {
     let info = source.info
     let state = source.state
     if state.lastSeq != model.live.lastSeq || info != model.info {
+      // The state left behind is freed after the frame (`releaseRetired`):
+      // freeing 10,000 alerts is not the frame's work.
+      if retired.count >= 4 { retired.removeFirst() }
+      retired.append(model.live)
       run(ConsoleUpdate.update(&model, .sourceChanged(state: state, info: info)))
     }
   }

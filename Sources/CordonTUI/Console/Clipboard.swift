@@ -32,7 +32,7 @@ extension ConsoleModel {
     let raw: String
     if let detail {
       raw = ([detail.title] + detail.lines).joined(separator: "\n")
-    } else if let id = selectedRowID, let row = visibleRows(focus).first(where: { $0.id == id }) {
+    } else if let id = selectedRowID, let row = visibleRows(focus).row(withID: id) {
       raw = row.cells.map { $0.text.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         .joined(separator: "  ")
     } else {

@@ -61,20 +61,31 @@ public struct ConsoleModel {
   /// view only draws: each visible pane's rows, and the counts.
   var derived: [PaneKind: PaneTable] = [:]
   var counts: (key: DerivedKey, value: PaneCounts)?
+  /// The alert queue's order and counts, moved change by change (`AlertQueue`).
+  var alertQueue: AlertQueue?
 
   struct DerivedKey: Equatable {
     var seq: UInt64
+    var lineage: UInt64
     var viewAt: Instant?
     var minute: Int64
     var language: Language
     var options: PaneOptions
     var filter: String
+
+    /// What changed since `earlier`, when only the data did; nil when anything else did or the trail cannot say.
+    func changes(since earlier: DerivedKey, in state: CordonState) -> ChangeTrail.Changes? {
+      var same = earlier
+      same.seq = seq
+      guard same == self, earlier.seq <= seq else { return nil }
+      return state.changeTrail.changes(since: earlier.seq, lineage: earlier.lineage)
+    }
   }
 
   struct PaneTable {
     var key: DerivedKey
     var data: TableData
-    var rows: [TableRow]
+    var rows: TableRows
   }
 
   public init(state: CordonState, info: SourceInfo, clock: Instant, language: Language, keymap: KeyMap = .defaults) {
@@ -104,12 +115,14 @@ public struct ConsoleModel {
 
   var layout: ScreenLayout { ScreenLayout(width: size.width, height: size.height, focus: focus) }
 
-  func context() -> PaneContext { PaneContext(state: state, now: now, strings: strings, options: options) }
+  func context() -> PaneContext {
+    PaneContext(state: state, now: now, strings: strings, options: options, alertQueue: alertQueue)
+  }
 
   /// The focused pane's rows after its filter: what selection moves over.
-  public func visibleRows(_ pane: PaneKind) -> [TableRow] { tableData(pane).rows }
+  public func visibleRows(_ pane: PaneKind) -> TableRows { tableData(pane).rows }
 
-  func tableData(_ pane: PaneKind) -> (data: TableData, rows: [TableRow]) {
+  func tableData(_ pane: PaneKind) -> (data: TableData, rows: TableRows) {
     if let d = derived[pane], d.key == key(for: pane) { return (d.data, d.rows) }
     let data = Panes.pane(pane).table(context())
     return (data, data.filtered(tables[pane]?.filter ?? ""))
@@ -117,7 +130,10 @@ public struct ConsoleModel {
 
   func paneCounts() -> PaneCounts {
     if let c = counts, c.key == key(for: nil) { return c.value }
-    return PaneCounts(state: state, now: now)
+    return PaneCounts(
+      state: state, now: now,
+      queue: alertQueue.flatMap { $0.reflects(state, now: now) ? $0 : nil }
+        ?? AlertQueue(state, now: now))
   }
 
   func pageSize(_ pane: PaneKind) -> Int {
@@ -127,8 +143,8 @@ public struct ConsoleModel {
 
   var selectedRowID: String? {
     let rows = visibleRows(focus)
-    guard let t = tables[focus] else { return rows.first?.id }
-    return rows.indices.contains(t.selectedIndex) ? rows[t.selectedIndex].id : nil
+    guard let t = tables[focus] else { return rows.isEmpty ? nil : rows.id(at: 0) }
+    return rows.indices.contains(t.selectedIndex) ? rows.id(at: t.selectedIndex) : nil
   }
 
   var selectedAlertKey: AlertKey? {
@@ -221,12 +237,28 @@ public struct ConsoleModel {
 
   /// Takes the source's new state; returns whether a new critical alert appeared.
   mutating func sourceChanged(state: CordonState, info: SourceInfo) -> Bool {
+    let before = live
     live = state
     self.info = info
-    let crit = Self.criticalKeys(state)
-    let fresh = !crit.subtracting(knownCritical).isEmpty
+    var fresh = false
+    if state.lastSeq >= before.lastSeq,
+      let changes = state.changeTrail.changes(since: before.lastSeq, lineage: before.changeTrail.lineage),
+      !changes.areas.contains(.wholesale)
+    {
+      // Only the alerts the new records changed.
+      for key in changes.alerts {
+        if let a = state.alerts[key], a.severity == .critical, a.state == .open {
+          fresh = fresh || knownCritical.insert(key).inserted
+        } else {
+          knownCritical.remove(key)
+        }
+      }
+    } else {
+      let crit = Self.criticalKeys(state)
+      fresh = !crit.subtracting(knownCritical).isEmpty
+      knownCritical = crit
+    }
     if fresh { newCritical = true }
-    knownCritical = crit
     return fresh
   }
 
@@ -240,21 +272,48 @@ public struct ConsoleModel {
 
   func key(for pane: PaneKind?) -> DerivedKey {
     DerivedKey(
-      seq: state.lastSeq, viewAt: viewAt, minute: now.milliseconds / 60_000, language: strings.language,
-      options: options, filter: pane.flatMap { tables[$0]?.filter } ?? "")
+      seq: state.lastSeq, lineage: state.changeTrail.lineage, viewAt: viewAt, minute: now.milliseconds / 60_000,
+      language: strings.language, options: options, filter: pane.flatMap { tables[$0]?.filter } ?? "")
   }
 
   /// Rebuilds what changed for the panes on screen (and the focused one),
   /// and keeps each visible table's selection and scroll within its rows.
   mutating func refresh() {
+    let (state, now) = (self.state, self.now)
+    if alertQueue?.reflects(state, now: now) != true {
+      // In place: the tables holding the old order go first, so it is not copied.
+      for pane in derived.keys where Panes.pane(pane).reads.contains(.alerts) { derived[pane] = nil }
+      var queue = alertQueue
+      alertQueue = nil
+      if queue?.advance(to: state, now: now) != true { queue = AlertQueue(state, now: now) }
+      alertQueue = queue
+    }
     let countsKey = key(for: nil)
-    if counts?.key != countsKey { counts = (countsKey, PaneCounts(state: state, now: now)) }
+    if let old = counts, old.key != countsKey {
+      let changes = countsKey.changes(since: old.key, in: state)
+      counts = (
+        countsKey,
+        PaneCounts(
+          state: state, now: now, queue: alertQueue ?? AlertQueue(state, now: now), previous: old.value,
+          changes: changes)
+      )
+    } else if counts == nil {
+      counts = (countsKey, PaneCounts(state: state, now: now, queue: alertQueue ?? AlertQueue(state, now: now)))
+    }
     let layout = self.layout
     var shown = Set(layout.panes.keys)
     shown.insert(focus)
     for pane in shown {
       let k = key(for: pane)
-      if derived[pane]?.key != k {
+      if let d = derived[pane], d.key != k {
+        if let changes = k.changes(since: d.key, in: state), !changes.touch(Panes.pane(pane).reads) {
+          // Nothing the pane reads changed: its rows stand.
+          derived[pane]?.key = k
+        } else {
+          derived[pane] = nil
+        }
+      }
+      if derived[pane] == nil {
         let data = Panes.pane(pane).table(context())
         derived[pane] = PaneTable(key: k, data: data, rows: data.filtered(k.filter))
       }

@@ -5,18 +5,6 @@ import EventSourcing
 public struct AlertPane: ConsolePane {
   public init() {}
 
-  public static func sorted(_ state: CordonState, now: Instant) -> [Alert] {
-    func stateRank(_ a: Alert) -> Int {
-      if a.state == .resolved { return 3 }
-      if a.isSilenced(at: now) { return 2 }
-      return a.state == .open ? 0 : 1
-    }
-    return state.alerts.values.sorted {
-      (stateRank($0), -$0.severity.rawValue, $0.firstSeen, $0.number)
-        < (stateRank($1), -$1.severity.rawValue, $1.firstSeen, $1.number)
-    }
-  }
-
   /// Active (open or acknowledged, not silenced) alerts by severity: shown at every size.
   public static func counts(_ state: CordonState, now: Instant) -> [Severity: Int] {
     var c: [Severity: Int] = [:]
@@ -24,7 +12,7 @@ public struct AlertPane: ConsolePane {
     return c
   }
 
-  public static func table(state: CordonState, now: Instant, strings t: Strings) -> TableData {
+  static func table(state: CordonState, now: Instant, strings t: Strings, queue: AlertQueue? = nil) -> TableData {
     let lang = t.language
     let columns = [
       TableColumn(t("col.severity"), min: 6, max: 6, priority: 10),
@@ -35,27 +23,41 @@ public struct AlertPane: ConsolePane {
       TableColumn(t("col.age"), min: 5, max: 6, right: true, priority: 7),
       TableColumn(t("col.count"), min: 3, max: 5, right: true, priority: 3),
     ]
-    let rows = sorted(state, now: now).map { a -> TableRow in
-      let silenced = a.isActive && a.isSilenced(at: now)
-      let stateText = silenced ? t("state.silenced") : t("state.\(a.state.rawValue)")
-      let escalation = a.escalationLevel > 0 ? " ^\(a.escalationLevel)" : ""
-      let message = a.message(state, t)
-      let sev =
-        a.isActive && !silenced
-        ? Fmt.severityCell(a.severity, t)
-        : TableCell(
-          "  "
-            + t("severity.short.\(a.severity.name)"),
-          .muted)
-      let cells = [
-        sev, TableCell(String(a.number), .muted),
-        TableCell(stateText + escalation, a.state == .open ? .normal : .muted),
-        TableCell(state.unitName(a.unit, lang), .muted), TableCell(message, a.isActive ? .normal : .muted),
-        TableCell(Fmt.age(now.milliseconds(since: a.firstSeen))), TableCell("×\(a.count)", .muted),
-      ]
-      let search = "\(message) \(state.unitName(a.unit, .zh)) \(state.unitName(a.unit, .en)) \(a.key) #\(a.number)"
-      return TableRow(id: a.key.description, cells: cells, searchText: search)
-    }
+    let queue = queue.flatMap { $0.reflects(state, now: now) ? $0 : nil } ?? AlertQueue(state, now: now)
+    let alerts = state.alerts
+    let literals = Dictionary(
+      uniqueKeysWithValues: RuleID.allCases.map { ($0, Fmt.literals(t.format("alert.\($0.rawValue)", []))) })
+    // Only the rows drawn are formatted; the order and the filter read the alerts.
+    let rows = TableRows(
+      queue.order, id: { $0.key.description },
+      row: { entry in
+        guard let a = alerts[entry.key] else { return TableRow(id: entry.key.description, cells: [], searchText: "") }
+        let silenced = a.isActive && a.isSilenced(at: now)
+        let stateText = silenced ? t("state.silenced") : t("state.\(a.state.rawValue)")
+        let escalation = a.escalationLevel > 0 ? " ^\(a.escalationLevel)" : ""
+        let message = a.message(state, t)
+        let sev =
+          a.isActive && !silenced
+          ? Fmt.severityCell(a.severity, t)
+          : TableCell(
+            "  "
+              + t("severity.short.\(a.severity.name)"),
+            .muted)
+        let cells = [
+          sev, TableCell(String(a.number), .muted),
+          TableCell(stateText + escalation, a.state == .open ? .normal : .muted),
+          TableCell(state.unitName(a.unit, lang), .muted), TableCell(message, a.isActive ? .normal : .muted),
+          TableCell(Fmt.age(now.milliseconds(since: a.firstSeen))), TableCell("×\(a.count)", .muted),
+        ]
+        return TableRow(id: a.key.description, cells: cells, searchText: "")
+      },
+      search: { entry in
+        guard let a = alerts[entry.key] else { return [] }
+        return (literals[a.key.rule] ?? []) + a.key.displayArgs(a.args, state, t) + [
+          state.unitName(a.unit, .zh), state.unitName(a.unit, .en), a.key.description, "#\(a.number)",
+        ]
+      },
+      position: { id in AlertKey(parsing: id).flatMap { queue.position(of: $0) } })
     return TableData(columns: columns, rows: rows)
   }
 }
@@ -75,7 +77,9 @@ extension Action {
 extension AlertPane {
   public var kind: PaneKind { .alerts }
 
-  public func table(_ c: PaneContext) -> TableData { Self.table(state: c.state, now: c.now, strings: c.strings) }
+  public func table(_ c: PaneContext) -> TableData {
+    Self.table(state: c.state, now: c.now, strings: c.strings, queue: c.alertQueue)
+  }
 
   /// Active, unsilenced critical and warning alerts.
   public func counts(state: CordonState, now: Instant) -> [Int] {
@@ -88,6 +92,7 @@ extension AlertPane {
     return " \(t("severity.short.critical"))\(critical) \(t("severity.short.warning"))\(warning)"
   }
   public var pinnedTab: Bool { true }
+  public var reads: ChangeTrail.Areas { [.alerts, .organisation] }
   public func alarming(_ counts: [Int]) -> Bool { (counts.first ?? 0) > 0 }
 
   public var actions: [ConsoleAction] {
@@ -99,7 +104,7 @@ extension AlertPane {
       ConsoleAction(.acknowledgeFiltered, pane: .alerts, keys: [.char("A")], changesData: true) { m in
         // Only open alerts among the rows the filter shows.
         let state = m.state
-        let keys = m.visibleRows(.alerts).compactMap { AlertKey(parsing: $0.id) }.filter {
+        let keys = m.visibleRows(.alerts).ids.compactMap { AlertKey(parsing: $0) }.filter {
           state.alerts[$0]?.state == .open
         }
         guard !keys.isEmpty else { return [] }

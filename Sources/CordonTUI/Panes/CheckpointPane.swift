@@ -6,8 +6,9 @@ public struct CheckpointPane: ConsolePane {
   public init() {}
 
   /// Most urgent first; grouped, units in registration order and the most urgent first within each.
-  public static func table(state: CordonState, now: Instant, strings t: Strings, groupByUnit: Bool = false) -> TableData
-  {
+  static func table(
+    state: CordonState, now: Instant, strings t: Strings, groupByUnit: Bool = false, queue: AlertQueue? = nil
+  ) -> TableData {
     let lang = t.language
     let cal = state.calendar
     let today = cal.day(of: now)
@@ -20,8 +21,10 @@ public struct CheckpointPane: ConsolePane {
       TableColumn(t("col.disinfection"), min: 4, max: 6, right: true, priority: 6),
       TableColumn(t("col.overdue"), min: 7, max: 12, priority: 9),
     ]
-    let feverSites = Set(
-      state.alerts.values.filter { $0.key.rule == .fever && $0.isActive }.compactMap(\.site))
+    // Read from the console's alert queue when it has one, not by walking every alert.
+    let feverSites =
+      queue.flatMap { $0.reflects(state, now: now) ? $0.feverSites : nil }
+      ?? AlertQueue(state, now: now).feverSites
     var scored: [(Int, Int, TableRow)] = []
     // The staff figure counts team members deployed there now (Teams.swift).
     let deployed = state.deployedCounts(at: now)
@@ -31,7 +34,7 @@ public struct CheckpointPane: ConsolePane {
       let overdue = site.isOverdue(at: now)
       let done = site.disinfections(onDay: today, calendar: cal)
       let short = done < site.disinfectionsPerDay
-      let fever = feverSites.contains(site.id)
+      let fever = feverSites[site.id] != nil
       let status: TableCell =
         !site.isOpen
         ? TableCell(t("site.closed"), .muted)
@@ -88,8 +91,11 @@ extension CheckpointPane {
   public var kind: PaneKind { .checkpoints }
 
   public func table(_ c: PaneContext) -> TableData {
-    Self.table(state: c.state, now: c.now, strings: c.strings, groupByUnit: c.options.groupCheckpointsByUnit)
+    Self.table(
+      state: c.state, now: c.now, strings: c.strings, groupByUnit: c.options.groupCheckpointsByUnit,
+      queue: c.alertQueue)
   }
+  public var reads: ChangeTrail.Areas { [.checkpoints, .organisation, .alerts] }
 
   /// Open sites past their report time.
   public func counts(state: CordonState, now: Instant) -> [Int] {

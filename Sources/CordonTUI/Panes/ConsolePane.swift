@@ -7,6 +7,8 @@ public struct PaneContext {
   public var now: Instant
   public var strings: Strings
   public var options: PaneOptions
+  /// The console's alert queue, kept change by change (nil: built from the state).
+  var alertQueue: AlertQueue? = nil
 }
 
 /// View options a pane's actions toggle, kept by the console model.
@@ -41,6 +43,12 @@ public protocol ConsolePane: Sendable {
   func alarming(_ counts: [Int]) -> Bool
   /// The keys that act on this pane.
   var actions: [ConsoleAction] { get }
+  /// The parts of the state its rows and counts read: a change elsewhere
+  /// keeps them as they are (`ChangeTrail`). Everything, unless a pane says less.
+  var reads: ChangeTrail.Areas { get }
+  /// When the pane's one count is the number of active alerts of a rule:
+  /// the console reads it from its alert queue instead of calling `counts`.
+  var countsActiveAlerts: RuleID? { get }
   /// Lines the help adds under this pane's keys.
   func helpNote(_ t: Strings) -> [String]
 }
@@ -52,6 +60,8 @@ extension ConsolePane {
   public var pinnedTab: Bool { false }
   public func alarming(_ counts: [Int]) -> Bool { false }
   public var actions: [ConsoleAction] { [] }
+  public var reads: ChangeTrail.Areas { .all }
+  public var countsActiveAlerts: RuleID? { nil }
   public func helpNote(_ t: Strings) -> [String] { [] }
 }
 

@@ -154,6 +154,7 @@ extension DutyPane {
   public func table(_ c: PaneContext) -> TableData { Self.table(state: c.state, now: c.now, strings: c.strings) }
 
   public func counts(state: CordonState, now: Instant) -> [Int] { Self.counts(state, now: now) }
+  public var reads: ChangeTrail.Areas { [.duty, .organisation] }
 
   /// " 报2 重1 跟1": only what is not zero.
   public func badge(_ counts: [Int], _ t: Strings) -> String {

@@ -14,6 +14,25 @@ enum Fmt {
     return "\(m / 1440)d"
   }
 
+  /// A message template's text between its `{n}` placeholders: what a
+  /// filter matches besides the arguments, without formatting the message.
+  static func literals(_ template: String) -> [String] {
+    var out: [String] = []
+    var piece = ""
+    var chars = Array(template)[...]
+    while let c = chars.popFirst() {
+      if c == "{", let d = chars.first, d.isASCII, d.isNumber, chars.dropFirst().first == "}" {
+        chars = chars.dropFirst(2)
+        if !piece.isEmpty { out.append(piece) }
+        piece = ""
+      } else {
+        piece.append(c)
+      }
+    }
+    if !piece.isEmpty { out.append(piece) }
+    return out
+  }
+
   static func severityCell(_ s: Severity, _ t: Strings) -> TableCell {
     switch s {
     case .critical: TableCell("!!" + t("severity.short.critical"), .critical)

@@ -9,6 +9,8 @@ import EventSourcing
 public struct OrgPane: ConsolePane {
   public init() {}
   public var kind: PaneKind { .org }
+  /// Units count their sites and people; sites show whether they are open.
+  public var reads: ChangeTrail.Areas { [.organisation, .checkpoints] }
 
   public enum Section: String, CaseIterable, Sendable, Equatable {
     case units, sites, people, items, settings
@@ -87,15 +89,28 @@ public struct OrgPane: ConsolePane {
         TableColumn(t("org.col.phone"), min: 8, max: 16, priority: 5),
         TableColumn(t("org.col.categories"), min: 8, max: 40, priority: 4),
       ]
-      let rows = state.people.values.filter { $0.retiredAt == nil && (scope.unit == nil || $0.unit == scope.unit) }
-        .sorted { ($0.unit, $0.id) < ($1.unit, $1.id) }.map { p in
+      // Sorted on the people's data; only the rows drawn are formatted.
+      let people = state.people.values.filter { $0.retiredAt == nil && (scope.unit == nil || $0.unit == scope.unit) }
+        .sorted { ($0.unit, $0.id) < ($1.unit, $1.id) }
+      let rows = TableRows(
+        people, id: \.id,
+        row: { p in
           TableRow(
             id: p.id,
             cells: [
               TableCell(p.id, .muted), TableCell(p.name), TableCell(state.unitName(p.unit, lang)),
               TableCell(p.phone), TableCell(categories(p.categories, t)),
-            ], searchText: "\(p.id) \(p.name) \(p.phone) \(state.unitName(p.unit, .zh))")
-        }
+            ], searchText: "")
+        }, search: { p in [p.id, p.name, p.phone, state.unitName(p.unit, .zh)] },
+        position: { id in
+          guard let p = state.people[id] else { return nil }
+          var (lo, hi) = (0, people.count)
+          while lo < hi {
+            let mid = (lo + hi) / 2
+            if (people[mid].unit, people[mid].id) < (p.unit, p.id) { lo = mid + 1 } else { hi = mid }
+          }
+          return lo < people.count && people[lo].id == id ? lo : nil
+        })
       return TableData(columns: columns, rows: rows)
     case .items:
       let columns = [

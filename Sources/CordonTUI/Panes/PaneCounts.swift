@@ -11,8 +11,29 @@ struct PaneCounts {
   var byPane: [PaneKind: [Int]]
 
   init(state: CordonState, now: Instant) {
-    bySeverity = AlertPane.counts(state, now: now)
-    byPane = Dictionary(uniqueKeysWithValues: Panes.all.map { ($0.kind, $0.counts(state: state, now: now)) })
+    self.init(state: state, now: now, queue: AlertQueue(state, now: now))
+  }
+
+  /// The counts from the alert queue and each pane; a pane whose areas
+  /// `changes` (since `previous`, at the same minute) did not touch keeps its numbers.
+  init(
+    state: CordonState, now: Instant, queue: AlertQueue, previous: PaneCounts? = nil,
+    changes: ChangeTrail.Changes? = nil
+  ) {
+    bySeverity = queue.active
+    var byPane: [PaneKind: [Int]] = [:]
+    for pane in Panes.all {
+      if pane.kind == .alerts {
+        byPane[pane.kind] = [queue.active[.critical] ?? 0, queue.active[.warning] ?? 0]
+      } else if let rule = pane.countsActiveAlerts {
+        byPane[pane.kind] = [queue.activeByRule[rule] ?? 0]
+      } else if let previous, let changes, !changes.touch(pane.reads), let kept = previous.byPane[pane.kind] {
+        byPane[pane.kind] = kept
+      } else {
+        byPane[pane.kind] = pane.counts(state: state, now: now)
+      }
+    }
+    self.byPane = byPane
   }
 
   subscript(_ pane: PaneKind) -> [Int] { byPane[pane] ?? [] }

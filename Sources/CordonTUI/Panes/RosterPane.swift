@@ -121,6 +121,9 @@ extension RosterPane {
   public func counts(state: CordonState, now: Instant) -> [Int] {
     [state.alerts.values.reduce(0) { $0 + ($1.key.rule == .roleUncovered && $1.isActive ? 1 : 0) }]
   }
+  public var countsActiveAlerts: RuleID? { .roleUncovered }
+  /// Shifts, sign-ins and names; settings (the sign-in grace) change everything.
+  public var reads: ChangeTrail.Areas { [.roster, .organisation] }
   public func badge(_ counts: [Int], _ t: Strings) -> String {
     let gaps = counts.first ?? 0
     return gaps > 0 ? " !\(gaps)" : ""

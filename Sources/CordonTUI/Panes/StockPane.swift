@@ -70,6 +70,7 @@ extension StockPane {
   public func counts(state: CordonState, now: Instant) -> [Int] {
     [state.stock.values.reduce(0) { $0 + ($1.level != .ok ? 1 : 0) }]
   }
+  public var reads: ChangeTrail.Areas { [.stock, .organisation] }
   public func badge(_ counts: [Int], _ t: Strings) -> String {
     let low = counts.first ?? 0
     return low > 0 ? " !\(low)" : ""

@@ -106,6 +106,7 @@ public final class ConsoleLoop {
       if app.takeBell() { terminal.bell() }
       for text in app.takeCopies() { terminal.copyToClipboard(text) }
       if dirty && !app.wantsQuit { renderer.draw(app) }
+      app.releaseRetired()
     }
   }
 }

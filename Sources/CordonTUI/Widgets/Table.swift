@@ -40,25 +40,128 @@ public struct TableRow: Sendable, Equatable {
   }
 }
 
-public struct TableData: Sendable, Equatable {
+/// A table's rows in display order, without their cells: a row is
+/// formatted only when something reads it (the drawn rows, the selected
+/// one), so a 10,000-row table costs what its order costs. The order, the
+/// filter and the selection's lookup run on each pane's data (typed sort
+/// keys, the fields it searches), never on formatted text.
+public struct TableRows: RandomAccessCollection, Sendable {
+  /// What one pane's rows are made from.
+  final class Source: Sendable {
+    let count: Int
+    let id: @Sendable (Int) -> String
+    let row: @Sendable (Int) -> TableRow
+    /// Whether the row's data contains every (lowercased) word; each word within one field.
+    let matches: @Sendable (Int, [String]) -> Bool
+    /// The row with this id, found on data; nil where the pane has no faster way than a scan.
+    let position: (@Sendable (String) -> Int?)?
+    init(
+      count: Int, id: @escaping @Sendable (Int) -> String, row: @escaping @Sendable (Int) -> TableRow,
+      matches: @escaping @Sendable (Int, [String]) -> Bool, position: (@Sendable (String) -> Int?)?
+    ) {
+      self.count = count
+      self.id = id
+      self.row = row
+      self.matches = matches
+      self.position = position
+    }
+  }
+
+  private let source: Source
+  /// The source's rows the filter kept, ascending; nil when unfiltered.
+  private let picked: [Int]?
+
+  private init(source: Source, picked: [Int]?) {
+    self.source = source
+    self.picked = picked
+  }
+
+  /// Rows already made (small tables): the filter matches each row's search text.
+  public init(_ rows: [TableRow]) {
+    self.init(
+      source: Source(
+        count: rows.count, id: { rows[$0].id }, row: { rows[$0] },
+        matches: { i, words in
+          let hay = rows[i].searchText.lowercased()
+          return words.allSatisfy { hay.contains($0) }
+        }, position: nil),
+      picked: nil)
+  }
+
+  /// Rows made on demand from `handles`, already in display order. `search`
+  /// gives the fields the filter looks in (ids, names in both languages,
+  /// arguments); `position` finds a row by id on data (a binary search on
+  /// its sort key), or nil to scan.
+  public init<Handle: Sendable>(
+    _ handles: [Handle], id: @escaping @Sendable (Handle) -> String, row: @escaping @Sendable (Handle) -> TableRow,
+    search: @escaping @Sendable (Handle) -> [String], position: (@Sendable (String) -> Int?)? = nil
+  ) {
+    self.init(
+      source: Source(
+        count: handles.count, id: { id(handles[$0]) }, row: { row(handles[$0]) },
+        matches: { i, words in TableRows.contains(words, in: search(handles[i])) }, position: position),
+      picked: nil)
+  }
+
+  /// Every word in one of `fields`, ignoring case.
+  static func contains(_ words: [String], in fields: [String]) -> Bool {
+    let lowered = fields.map { $0.lowercased() }
+    return words.allSatisfy { w in lowered.contains { $0.contains(w) } }
+  }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { picked?.count ?? source.count }
+  public subscript(position: Int) -> TableRow { source.row(base(position)) }
+
+  private func base(_ i: Int) -> Int { picked.map { $0[i] } ?? i }
+
+  /// The id of the row at `i`, without formatting the row.
+  public func id(at i: Int) -> String { source.id(base(i)) }
+
+  /// Where the row with `id` is, or nil.
+  public func index(ofID id: String) -> Int? {
+    guard let find = source.position else { return indices.first { self.id(at: $0) == id } }
+    guard let b = find(id) else { return nil }
+    guard let picked else { return b }
+    // Picked positions ascend: a binary search.
+    var (lo, hi) = (0, picked.count)
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if picked[mid] < b { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < picked.count && picked[lo] == b ? lo : nil
+  }
+
+  /// The row with `id`, formatted, or nil.
+  public func row(withID id: String) -> TableRow? { index(ofID: id).map { self[$0] } }
+
+  /// The ids of every row, in order (formats nothing).
+  public var ids: [String] { indices.map { id(at: $0) } }
+
+  /// Rows whose data contains every space-separated word of `filter`, ignoring case.
+  public func filtered(_ filter: String) -> TableRows {
+    let words = filter.lowercased().split(separator: " ").map(String.init)
+    guard !words.isEmpty else { return self }
+    let kept = indices.map(base).filter { source.matches($0, words) }
+    return TableRows(source: source, picked: kept)
+  }
+}
+
+public struct TableData: Sendable {
   public var columns: [TableColumn]
-  public var rows: [TableRow]
+  public var rows: TableRows
   public var footer: TableRow?
   public init(columns: [TableColumn], rows: [TableRow], footer: TableRow? = nil) {
+    self.init(columns: columns, rows: TableRows(rows), footer: footer)
+  }
+  public init(columns: [TableColumn], rows: TableRows, footer: TableRow? = nil) {
     self.columns = columns
     self.rows = rows
     self.footer = footer
   }
 
-  /// Rows whose search text contains every space-separated word of `filter`, ignoring case.
-  public func filtered(_ filter: String) -> [TableRow] {
-    let words = filter.lowercased().split(separator: " ").map(String.init)
-    guard !words.isEmpty else { return rows }
-    return rows.filter { row in
-      let hay = row.searchText.lowercased()
-      return words.allSatisfy { hay.contains($0) }
-    }
-  }
+  /// Rows whose data contains every space-separated word of `filter`, ignoring case.
+  public func filtered(_ filter: String) -> TableRows { rows.filtered(filter) }
 
   /// Column widths for `width` cells (one space between columns); dropped columns get 0.
   public func layout(width: Int) -> [Int] {
@@ -93,22 +196,22 @@ public struct TableState: Sendable, Equatable {
   public init() {}
 
   /// Re-finds the selected row after the data changed.
-  public mutating func reconcile(rows: [TableRow], visibleRows: Int) {
-    if let id = selectedID, rows.indices.contains(selectedIndex), rows[selectedIndex].id == id {
+  public mutating func reconcile(rows: TableRows, visibleRows: Int) {
+    if let id = selectedID, rows.indices.contains(selectedIndex), rows.id(at: selectedIndex) == id {
       // Still where it was: the common case, and the only one that must be fast.
-    } else if let id = selectedID, let i = rows.firstIndex(where: { $0.id == id }) {
+    } else if let id = selectedID, let i = rows.index(ofID: id) {
       selectedIndex = i
     } else {
-      selectedIndex = min(selectedIndex, max(0, rows.count - 1))
+      selectedIndex = max(0, min(selectedIndex, rows.count - 1))
     }
-    selectedID = rows.indices.contains(selectedIndex) ? rows[selectedIndex].id : nil
+    selectedID = rows.indices.contains(selectedIndex) ? rows.id(at: selectedIndex) : nil
     clampScroll(count: rows.count, visibleRows: visibleRows)
   }
 
-  public mutating func move(by delta: Int, rows: [TableRow], visibleRows: Int) {
+  public mutating func move(by delta: Int, rows: TableRows, visibleRows: Int) {
     guard !rows.isEmpty else { return }
-    selectedIndex = max(0, min(rows.count - 1, selectedIndex + delta))
-    selectedID = rows[selectedIndex].id
+    selectedIndex = max(0, min(rows.count - 1, selectedIndex.clampedAdding(delta)))
+    selectedID = rows.id(at: selectedIndex)
     clampScroll(count: rows.count, visibleRows: visibleRows)
   }
 
@@ -124,7 +227,7 @@ public struct TableState: Sendable, Equatable {
 /// rows with the selection highlighted, and the footer on the last line.
 public enum TableView {
   public static func draw(
-    _ data: TableData, rows: [TableRow], state: TableState, focused: Bool, in rect: Rect, buffer: inout ScreenBuffer
+    _ data: TableData, rows: TableRows, state: TableState, focused: Bool, in rect: Rect, buffer: inout ScreenBuffer
   ) {
     guard rect.width > 0, rect.height > 0 else { return }
     let widths = data.layout(width: rect.width)
