@@ -97,7 +97,7 @@ let package = Package(
       name: "cordon-bench",
       dependencies: [
         "CordonModel", "CordonStore", "CordonStoreTestSupport", "CordonSession", "CordonWire", "CordonTUI",
-        "CordonServer", .product(name: "NIOPosix", package: "swift-nio"),
+        "CordonServer", "CordonPostgres", .product(name: "NIOPosix", package: "swift-nio"),
         // The notify benchmark's loopback webhook receivers.
         .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
@@ -126,7 +126,9 @@ let package = Package(
     // Against a private PostgreSQL cluster the tests start (initdb, pg_ctl, a Unix socket in a temp dir).
     .testTarget(
       name: "CordonPostgresTests",
-      dependencies: ["CordonPostgres", "CordonModel", "CordonStore", "CordonSession", "CordonStoreTestSupport", "cordon"]),
+      dependencies: [
+        "CordonPostgres", "CordonModel", "CordonStore", "CordonSession", "CordonStoreTestSupport", "CordonWire", "cordon",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

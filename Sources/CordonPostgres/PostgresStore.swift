@@ -19,6 +19,14 @@ import Synchronization
 /// that the journal still ends where this process thinks (fencing): a writer
 /// that lost the race, or was paused while another wrote, turns read-only
 /// instead of appending; `seq` is the events' primary key besides.
+///
+/// Several processes on one journal: exactly one holds the lease (a row in
+/// `cordon_lease`, its expiry on the database's clock) and appends; the
+/// append itself checks the lease's holder and term and the expected seq in
+/// one statement, so a paused leader that lost the lease appends nothing.
+/// The others follow the journal (LISTEN/NOTIFY and catch-up by seq) and
+/// take the lease over when it expires or its holder's connection is gone
+/// (`PostgresReplication.swift`).
 public final class PostgresStore<M: EventSourcedModel>: Sendable {
   public typealias Record = EventRecord<M.Event>
   public typealias Completion = @Sendable (Result<[Record], StoreFailure>) -> Void
@@ -33,7 +41,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     var completion: Completion?
   }
 
-  private struct Core {
+  struct Core {
     var committed: M.State
     var tentative: M.State
     var lastSeq: UInt64
@@ -51,6 +59,11 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     var lastSnapshotWritten: Instant?
     var snapshotRunning = false
     var closed = false
+    /// Leader (with its term) or follower; never `.sole` here.
+    var role: StoreRole = .follower(leader: nil)
+    var roleWatchers: [@Sendable (StoreRole) -> Void] = []
+    var appliedWaiters: [UInt64: (seq: UInt64, body: @Sendable (Bool) -> Void)] = [:]
+    var term: UInt64 { if case .leader(let t) = role { t } else { 0 } }
   }
 
   /// Recent command ids and the seqs of their events, oldest evicted first.
@@ -77,32 +90,49 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     }
   }
 
-  private let core: Mutex<Core>
-  private let writer: PostgresConnection
-  private let reader: PostgresConnection
-  private let url: PostgresURL
-  private let options: StoreOptions
-  private let clock: @Sendable () -> Instant
-  private let logger: Logger
+  let core: Mutex<Core>
+  let writer: PostgresLink
+  let reader: PostgresLink
+  /// The lease, the notifications and the follower's catch-up.
+  let control: PostgresLink
+  let url: PostgresURL
+  let options: StoreOptions
+  let replication: Replication
+  /// Who this process is in the lease row: host, pid and a random part.
+  let holder: String
+  let clock: @Sendable () -> Instant
+  let logger: Logger
   private let wake: AsyncStream<Void>.Continuation
   private let writerDone = DispatchSemaphore(value: 0)
-  private let observerQueue = DispatchQueue(label: "cordon-postgres-events")
+  let observerQueue = DispatchQueue(label: "cordon-postgres-events")
+  /// Wakes the replication loop (a notification, a waiter, a tick).
+  let nudge: AsyncStream<Void>.Continuation
+  let nudges: AsyncStream<Void>
+  let loopDone = DispatchSemaphore(value: 0)
+  /// Held while records are applied and handed to subscribers.
+  let delivery = Mutex(())
 
   // MARK: Opening
 
   /// Connects to the database at `url`, creates the tables when they are
   /// missing (and checks their version when not), and recovers the state
   /// from the newest snapshot and the events after it.
+  ///
+  /// `replication` says how this process takes part in the lease: a tool
+  /// takes it once if it is free (and otherwise only reads), `cordon serve`
+  /// keeps contending for it and follows the journal meanwhile.
   public static func open(
-    url: PostgresURL, options: StoreOptions = .init(), clock: @escaping @Sendable () -> Instant = Instant.now
+    url: PostgresURL, options: StoreOptions = .init(), clock: @escaping @Sendable () -> Instant = Instant.now,
+    replication: Replication = .init()
   ) throws -> PostgresStore<M> {
     var logger = Logger(label: "cordon.postgres")
     logger.logLevel = .error
     let log = logger
+    let holder = replication.holder ?? Replication.defaultHolder()
     let opened = try blocking { () async throws -> (PostgresConnection, PostgresConnection, Recovered) in
-      let writer = try await connect(url, id: 1, logger: log)
+      let writer = try await connect(url, name: "cordon \(holder) writer", logger: log)
       let reader: PostgresConnection
-      do { reader = try await connect(url, id: 2, logger: log) } catch {
+      do { reader = try await connect(url, name: "cordon \(holder) reader", logger: log) } catch {
         _ = try? await writer.close()
         throw error
       }
@@ -116,9 +146,13 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
         throw error
       }
     }
-    return PostgresStore(
-      writer: opened.0, reader: opened.1, recovered: opened.2, url: url, options: options, clock: clock,
+    let store = PostgresStore(
+      writer: PostgresLink(url: url, name: "cordon \(holder) writer", logger: log, connection: opened.0),
+      reader: PostgresLink(url: url, name: "cordon \(holder) reader", logger: log, connection: opened.1),
+      recovered: opened.2, url: url, options: options, replication: replication, holder: holder, clock: clock,
       logger: logger)
+    try store.startReplication()
+    return store
   }
 
   struct Recovered: Sendable {
@@ -130,8 +164,8 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
   }
 
   private init(
-    writer: PostgresConnection, reader: PostgresConnection, recovered: Recovered, url: PostgresURL,
-    options: StoreOptions, clock: @escaping @Sendable () -> Instant, logger: Logger
+    writer: PostgresLink, reader: PostgresLink, recovered: Recovered, url: PostgresURL, options: StoreOptions,
+    replication: Replication, holder: String, clock: @escaping @Sendable () -> Instant, logger: Logger
   ) {
     core = Mutex(
       Core(
@@ -140,12 +174,16 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
         lastSnapshotSeq: recovered.snapshotSeq, lastSnapshotTime: clock()))
     self.writer = writer
     self.reader = reader
+    self.control = PostgresLink(url: url, name: "cordon \(holder) control", logger: logger)
     self.url = url
     self.options = options
+    self.replication = replication
+    self.holder = holder
     self.clock = clock
     self.logger = logger
     let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     self.wake = continuation
+    (self.nudges, self.nudge) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     let done = writerDone
     Task { [weak self] in
       for await _ in stream {
@@ -158,16 +196,12 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
 
   deinit {
     wake.finish()
+    nudge.finish()
   }
 
-  static func connect(_ url: PostgresURL, id: Int, logger: Logger) async throws -> PostgresConnection {
-    do {
-      return try await PostgresConnection.connect(
-        on: MultiThreadedEventLoopGroup.singleton.any(), configuration: url.configuration, id: id, logger: logger
-      ).get()
-    } catch {
-      throw StoreError.unavailable("cannot connect to PostgreSQL at \(url): \(PostgresStoreErrors.describe(error))")
-    }
+  /// `name` is the connection's application_name (pg_stat_activity shows it).
+  static func connect(_ url: PostgresURL, name: String, logger: Logger) async throws -> PostgresConnection {
+    try await PostgresLink.connect(url, name: name, logger: logger)
   }
 
   /// Creates the tables in one transaction under an advisory lock (two
@@ -205,6 +239,12 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
           try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }
       }
+      // The lease (added within schema version 1: one table more, nothing else changed).
+      try await c.query(
+        """
+        CREATE TABLE IF NOT EXISTS cordon_lease (id int PRIMARY KEY CHECK (id = 1), holder text NOT NULL,
+        term bigint NOT NULL, endpoint text, backend_pid int, expires timestamptz NOT NULL)
+        """, logger: logger)
       try await c.query("COMMIT", logger: logger)
     } catch let e as StoreError {
       throw e
@@ -327,6 +367,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     let action = core.withLock { c -> Action in
       if c.closed { return .fail(.storeReadOnly("the store is closed")) }
       if case .readOnly(let reason) = c.mode { return .fail(.storeReadOnly(reason)) }
+      if case .follower(let leader) = c.role { return .fail(.storeReadOnly(Self.following(leader))) }
       if let id = commandID {
         if c.pending[id] != nil {
           c.pending[id]?.append(completion)
@@ -390,6 +431,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     let result = Mutex<Result<[Record], StoreFailure>?>(nil)
     let refusal = core.withLock { c -> StoreFailure? in
       if case .readOnly(let reason) = c.mode { return .storeReadOnly(reason) }
+      if case .follower(let leader) = c.role { return .storeReadOnly(Self.following(leader)) }
       guard records.first?.seq == c.nextSeq else {
         return .io("the records start at seq \(records.first?.seq ?? 0), the journal expects \(c.nextSeq)")
       }
@@ -416,22 +458,38 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
   /// The writer: one transaction for everything queued, until nothing is.
   private func drain() async {
     while true {
-      let batch = core.withLock { c -> [Ticket] in
-        guard !c.queue.isEmpty, c.mode == .writable else { return [] }
+      let (batch, term) = core.withLock { c -> ([Ticket], UInt64) in
+        guard !c.queue.isEmpty, c.mode == .writable, c.term > 0 else { return ([], 0) }
         defer { c.queue = [] }
-        return c.queue
+        return (c.queue, c.term)
       }
       if batch.isEmpty { return }
       do {
-        try await write(batch)
+        try await write(batch, term: term)
         durable(batch)
+      } catch let e as Fenced {
+        fenced(e.reason, batch)
       } catch {
-        failed("\(error)", batch)
+        fenced("\(error)", batch)
       }
     }
   }
 
-  private func write(_ batch: [Ticket]) async throws {
+  /// Why an append was refused: the lease lost, the journal longer than
+  /// expected, or PostgreSQL failing (the outcome then unknown).
+  struct Fenced: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+  }
+
+  /// One statement, so one implicit transaction: renew the lease if this
+  /// process still holds it in `term` and it has not expired (on the
+  /// database's clock), move the head if the journal still ends at
+  /// `first - 1`, insert the rows, and NOTIFY followers of the new head.
+  /// Each step runs only if the one before matched a row, so a paused leader
+  /// that lost its lease, or a stale one, changes nothing. The row locks the
+  /// updates take serialise it with a takeover and with any other append.
+  private func write(_ batch: [Ticket], term: UInt64) async throws {
     guard let first = batch.first?.records.first?.seq, let last = batch.last?.records.last?.seq else { return }
     var seqs: [Int64] = []
     var times: [Int64] = []
@@ -445,65 +503,85 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
         rows.append(row)
       }
     }
-    let c = writer
+    let ttl = replication.leaseSeconds
+    var counts: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
     do {
-      try await c.query("BEGIN", logger: logger)
-      var head: Int64 = -1
-      for try await h in try await c.query("SELECT last_seq FROM cordon_head WHERE id = 1 FOR UPDATE", logger: logger)
-        .decode(Int64.self)
-      {
-        head = h
-      }
-      guard head == Int64(clamping: first - 1) else {
-        _ = try? await c.query("ROLLBACK", logger: logger)
-        throw StoreError.unavailable(
-          "fenced: another server appended to the journal (it ends at seq \(head), this one expected \(first - 1)); this server no longer writes"
-        )
-      }
-      try await c.query(
+      let c = try await writer.connection()
+      for try await row in try await c.query(
         """
-        INSERT INTO cordon_events (seq, time_ms, command_id, record)
-        SELECT s, t, NULLIF(i, ''), r FROM unnest(\(seqs)::bigint[], \(times)::bigint[], \(ids)::text[], \(rows)::text[]) AS x(s, t, i, r)
-        """, logger: logger)
-      try await c.query("UPDATE cordon_head SET last_seq = \(Int64(clamping: last)) WHERE id = 1", logger: logger)
-      try await c.query("COMMIT", logger: logger)
-    } catch let e as StoreError {
-      throw e
+        WITH lease AS (
+          UPDATE cordon_lease SET expires = now() + make_interval(secs => \(ttl))
+          WHERE id = 1 AND holder = \(holder) AND term = \(Int64(clamping: term)) AND expires > clock_timestamp()
+          RETURNING 1),
+        head AS (
+          UPDATE cordon_head SET last_seq = \(Int64(clamping: last))
+          WHERE id = 1 AND last_seq = \(Int64(clamping: first - 1)) AND EXISTS (SELECT 1 FROM lease) RETURNING 1),
+        ins AS (
+          INSERT INTO cordon_events (seq, time_ms, command_id, record)
+          SELECT s, t, NULLIF(i, ''), r FROM unnest(\(seqs)::bigint[], \(times)::bigint[], \(ids)::text[], \(rows)::text[]) AS x(s, t, i, r)
+          WHERE EXISTS (SELECT 1 FROM head) RETURNING 1),
+        note AS (SELECT pg_notify('cordon_journal', \(String(last))) FROM (SELECT 1 FROM ins LIMIT 1) k)
+        SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM head), (SELECT count(*) FROM ins),
+          (SELECT count(*) FROM note)
+        """, logger: logger
+      ).decode((Int64, Int64, Int64, Int64).self) {
+        counts = row
+      }
     } catch {
-      _ = try? await c.query("ROLLBACK", logger: logger)
-      throw StoreError.unavailable("PostgreSQL did not commit: \(PostgresStoreErrors.describe(error))")
+      throw Fenced(
+        reason:
+          "PostgreSQL did not commit (\(PostgresStoreErrors.describe(error))); whether the last batch was saved is read back from the journal"
+      )
+    }
+    if counts.0 == 0 {
+      throw Fenced(
+        reason: "fenced: this server no longer holds the journal's lease (term \(term)); another server took it over")
+    }
+    if counts.1 == 0 {
+      throw Fenced(
+        reason:
+          "fenced: another server appended to the journal (it no longer ends at seq \(first - 1)); this server no longer writes"
+      )
+    }
+    guard counts.2 == Int64(rows.count) else {
+      throw Fenced(reason: "PostgreSQL inserted \(counts.2) of \(rows.count) events")
     }
   }
 
   private func durable(_ tickets: [Ticket]) {
-    let (subscribers, state, waiters, snap) = core.withLock {
-      c -> ([Subscriber], M.State, [(Completion, [Record])], (UInt64, M.State, Instant?)?) in
-      var waiters: [(Completion, [Record])] = []
-      for t in tickets {
-        for r in t.records {
-          M.apply(r, to: &c.committed)
-          if let id = r.commandID { c.ids.record(id, seq: r.seq) }
-        }
-        if let last = t.records.last {
-          c.lastSeq = last.seq
-          c.lastTime = last.time
-          if let id = last.commandID, let p = c.pending.removeValue(forKey: id) {
+    // One delivery at a time, so subscribers hear batches in seq order
+    // whether they come from this writer or from the follower's catch-up.
+    delivery.withLock { _ in
+      let (subscribers, state, fresh, waiters, snap) = core.withLock {
+        c -> ([Subscriber], M.State, [Record], [(Completion, [Record])], (UInt64, M.State, Instant?)?) in
+        var waiters: [(Completion, [Record])] = []
+        var fresh: [Record] = []
+        for t in tickets {
+          // The catch-up may have applied these already (a step down raced the commit).
+          for r in t.records where r.seq == c.lastSeq + 1 {
+            M.apply(r, to: &c.committed)
+            if let id = r.commandID { c.ids.record(id, seq: r.seq) }
+            c.lastSeq = r.seq
+            c.lastTime = r.time
+            fresh.append(r)
+          }
+          if let id = t.records.last?.commandID, let p = c.pending.removeValue(forKey: id) {
             for w in p { waiters.append((w, t.records)) }
           }
         }
+        return (Array(c.subscribers.values), c.committed, fresh, waiters, snapshotDueLocked(&c, now: clock()))
       }
-      return (Array(c.subscribers.values), c.committed, waiters, snapshotDueLocked(&c, now: clock()))
+      if !subscribers.isEmpty && !fresh.isEmpty {
+        for s in subscribers { s(fresh, state) }
+      }
+      fireAppliedWaiters()
+      for t in tickets { t.completion?(.success(t.records)) }
+      for (w, records) in waiters { w(.success(records)) }
+      if let snap { Task { await self.writeSnapshot(seq: snap.0, state: snap.1, lastTime: snap.2) } }
     }
-    if !subscribers.isEmpty {
-      let all = tickets.flatMap(\.records)
-      for s in subscribers { s(all, state) }
-    }
-    for t in tickets { t.completion?(.success(t.records)) }
-    for (w, records) in waiters { w(.success(records)) }
-    if let snap { Task { await self.writeSnapshot(seq: snap.0, state: snap.1, lastTime: snap.2) } }
   }
 
-  private func failed(_ reason: String, _ tickets: [Ticket]) {
+  func failed(_ reason: String, _ tickets: [Ticket]) {
     let (waiters, queued, watchers) = core.withLock { c -> ([Completion], [Ticket], [@Sendable (String) -> Void]) in
       var watchers: [@Sendable (String) -> Void] = []
       if c.mode == .writable {
@@ -526,7 +604,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
 
   public func tick() {
     let snap = core.withLock { c -> (UInt64, M.State, Instant?)? in
-      guard c.mode == .writable, !c.closed else { return nil }
+      guard c.mode == .writable, !c.closed, c.term > 0 else { return nil }
       let now = clock()
       let events = M.housekeeping(state: c.tentative, now: now)
       if !events.isEmpty {
@@ -540,7 +618,9 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
   // MARK: Snapshots
 
   private func snapshotDueLocked(_ c: inout Core, now: Instant) -> (UInt64, M.State, Instant?)? {
-    guard !c.snapshotRunning, !c.closed, c.mode == .writable, c.lastSeq > c.lastSnapshotSeq else { return nil }
+    guard !c.snapshotRunning, !c.closed, c.mode == .writable, c.term > 0, c.lastSeq > c.lastSnapshotSeq else {
+      return nil
+    }
     let byCount =
       options.snapshotEveryEvents > 0 && c.lastSeq - c.lastSnapshotSeq >= UInt64(options.snapshotEveryEvents)
     let byTime =
@@ -556,6 +636,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     do {
       let body = String(
         decoding: try JSONEncoder().encode(SnapshotBody(state: state, lastTime: lastTime)), as: UTF8.self)
+      let reader = try await self.reader.connection()
       try await reader.query(
         """
         INSERT INTO cordon_snapshots (seq, last_time_ms, body) VALUES (\(Int64(clamping: seq)), \(lastTime?.milliseconds), \(body))
@@ -655,10 +736,10 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
   public func state(at instant: Instant) throws -> M.State {
     let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
     let log = logger
-    let c = reader
+    let link = reader
     let cut = try blocking { () async throws -> Int64? in
       var cut: Int64? = nil
-      for try await s in try await c.query(
+      for try await s in try await link.connection().query(
         "SELECT min(seq) FROM cordon_events WHERE time_ms > \(instant.milliseconds) AND seq <= \(Int64(clamping: last))",
         logger: log
       ).decode(Int64?.self) {
@@ -672,8 +753,9 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
 
   private func replayed(through seq: UInt64) throws -> M.State {
     let log = logger
-    let c = reader
+    let link = reader
     return try blocking { () async throws -> M.State in
+      let c = try await link.connection()
       let base = try await Self.snapshot(atOrBefore: seq, c, logger: log)
       var state = base.state
       guard base.seq < seq else { return state }
@@ -684,12 +766,12 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
 
   private func query(_ q: PostgresQuery) throws -> [Record] {
     let log = logger
-    let c = reader
+    let link = reader
     return try blocking { () async throws -> [Record] in
       var out: [Record] = []
       let decoder = JSONDecoder()
       do {
-        for try await (s, text) in try await c.query(q, logger: log).decode((Int64, String).self) {
+        for try await (s, text) in try await link.connection().query(q, logger: log).decode((Int64, String).self) {
           out.append(try Self.decodeRecord(text, seq: s, decoder))
         }
       } catch let e as StoreError {
@@ -712,9 +794,11 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     guard first else { return }
     wake.finish()
     writerDone.wait()
+    nudge.finish()
+    loopDone.wait()
     let job = core.withLock { c -> (UInt64, M.State, Instant?)? in
       defer { if c.mode == .writable { c.mode = .readOnly("the store is closed") } }
-      guard c.mode == .writable, c.lastSeq > c.lastSnapshotSeq, !c.snapshotRunning else { return nil }
+      guard c.mode == .writable, c.term > 0, c.lastSeq > c.lastSnapshotSeq, !c.snapshotRunning else { return nil }
       c.snapshotRunning = true
       return (c.lastSeq, c.committed, c.lastTime)
     }
@@ -722,8 +806,9 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     let r = reader
     _ = try? blocking {
       if let job { await self.writeSnapshot(seq: job.0, state: job.1, lastTime: job.2) }
-      _ = try? await w.close()
-      _ = try? await r.close()
+      await self.releaseLease()
+      await w.close()
+      await r.close()
     }
   }
 }
@@ -774,7 +859,7 @@ extension PostgresStore {
     logger.logLevel = .error
     let log = logger
     return try blocking { () async throws -> ([String], Bool) in
-      let c = try await connect(url, id: 3, logger: log)
+      let c = try await connect(url, name: "cordon fsck", logger: log)
       do {
         try await prepareSchema(c, logger: log)
         var lines: [String] = []

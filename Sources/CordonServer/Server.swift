@@ -69,13 +69,15 @@ public final class CordonServer: Sendable {
   let connections = ConnectionCounter()
   /// Keeps a connection flood from flooding the log.
   let refusalLog: LogLimiter
-  private let serverChannel = Mutex<Channel?>(nil)
+  let serverChannel = Mutex<Channel?>(nil)
   private let subscription = Mutex<SubscriptionID?>(nil)
   private let modeWatch = Mutex<SubscriptionID?>(nil)
   /// Delivers the outbox when the config names receivers; replaced whole when a reload changes them.
-  private let senderBox: Mutex<NotificationSender?>
+  let senderBox: Mutex<NotificationSender?>
   /// Reloads of the notification config, one at a time.
-  private let reloading = Mutex(())
+  let reloading = Mutex(())
+  /// A follower's connection to the leader it forwards commands to.
+  let leaderLink: LeaderLink
 
   public init(store: any DomainStore, access: AccessConfig, socketPath: String, options: Options = .init()) {
     self.store = store
@@ -85,6 +87,7 @@ public final class CordonServer: Sendable {
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.refusalLog = LogLimiter(lines: options.refusalLogLines, windowSeconds: options.refusalLogWindowSeconds)
     senderBox = Mutex(Self.makeSender(access.notify, store: store, logger: options.logger))
+    leaderLink = LeaderLink(group: group)
   }
 
   /// What the server logs of the store's own life (`StoreOptions.observer`):
@@ -172,14 +175,16 @@ public final class CordonServer: Sendable {
       }
       unlink(socketPath)
     }
-    try configureNotifications(access.notify.routing)
+    // A follower leaves the routes and the outbox to the leader (`watchRole`).
+    if store.role.writesHere { try configureNotifications(access.notify.routing) }
     let sub = store.subscribe { [hub] records, _ in hub.broadcast(records) }
     subscription.withLock { $0 = sub }
     // A store that turns read-only (a full disk) tells every console at once,
     // so no header stays writable while saves are refused.
     let watch = store.onReadOnly { [hub] reason in hub.broadcastStoreMode(readOnly: reason) }
     modeWatch.withLock { $0 = watch }
-    senderBox.withLock { $0 }?.start()
+    if store.role.writesHere { senderBox.withLock { $0 }?.start() }
+    watchRole()
     let limit = fittedConnectionLimit()
     let backoff = options.acceptBackoff
     let logger = options.logger
@@ -246,6 +251,7 @@ public final class CordonServer: Sendable {
       unlink(socketPath)
     }
     for link in hub.all() { link.fail(code: WireError.shuttingDown, message: "the server is shutting down") }
+    leaderLink.close()
     for (kind, n) in refusalLog.drain() { refusalLog.sayHeldBack(options.logger, kind, n) }
     reloading.withLock { _ in
       if let sender = senderBox.withLock({ s -> NotificationSender? in
@@ -341,7 +347,8 @@ public final class CordonServer: Sendable {
       lastSnapshotTime: health.lastSnapshotWritten?.milliseconds, journalQueue: health.journalQueue,
       clientQueuedBytes: queues.reduce(0, +), maxClientQueuedBytes: queues.max() ?? 0,
       uptimeSeconds: Int64(Date().timeIntervalSince(started)),
-      dataDirectory: privileged ? options.dataDirectory : nil, warnings: st.warnings.map(\.description))
+      dataDirectory: privileged ? options.dataDirectory : nil, warnings: st.warnings.map(\.description),
+      role: store.role == .sole ? nil : store.role.description)
   }
 
   static func isListening(_ path: String) -> Bool {
@@ -524,20 +531,24 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
   typealias InboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
-  private enum Phase {
+  enum Phase {
     case awaitingHello
     case active(Principal)
+    /// Another server of the same journal, forwarding commands (`forward`).
+    case peer
     case closing
   }
 
-  private let server: CordonServer
-  private let channel: Channel
-  private var phase = Phase.awaitingHello
+  let server: CordonServer
+  let channel: Channel
+  var phase = Phase.awaitingHello
   private var peer: EventLoopFuture<UCred>?
   private var identity: PeerIdentity?
   private var link: ClientLink?
   private var sentThrough: UInt64 = 0
-  private var helloTimer: Scheduled<Void>?
+  var helloTimer: Scheduled<Void>?
+  /// The welcome already waited for this server to catch up to the client's seq.
+  private var waitedForSince = false
   private var context: ChannelHandlerContext?
   /// The connection cap in force (`CordonServer.fittedConnectionLimit`).
   private let limit: Int
@@ -633,6 +644,9 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     case (.awaitingHello, .status):
       helloTimer?.cancel()
       withPeer { $0.answerStatus($1) }
+    case (.awaitingHello, .forward(let id, let commandID, let lines, let principal)):
+      helloTimer?.cancel()
+      withPeer { $0.acceptPeer($1, id: id, commandID: commandID, lines: lines, principal: principal.principal) }
     case (.awaitingHello, _):
       fail(code: WireError.unexpected, message: "the first message must be hello")
     case (.active(let principal), .command(let id, let commandID, let lines)):
@@ -643,6 +657,10 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       fail(code: WireError.unexpected, message: "status is asked instead of hello, on a connection of its own")
     case (.active, .hello):
       fail(code: WireError.unexpected, message: "hello was already said")
+    case (.peer, .forward(let id, let commandID, let lines, let principal)):
+      execute(id: id, commandID: commandID, lines: lines, as: principal.principal)
+    case (.active, .forward), (.peer, _):
+      fail(code: WireError.unexpected, message: "forward is only for servers, on a connection of their own")
     case (.closing, _):
       break
     }
@@ -650,6 +668,17 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
 
   private func welcome(_ cred: UCred, since: UInt64?) {
     guard case .awaitingHello = phase else { return }
+    // A console that was on another server (failover) may be ahead of this
+    // follower: wait (a bounded while) until this server has its seq, so it
+    // resyncs by seq instead of being handed an older state.
+    if let since, since > server.store.lastSeq, server.store.role != .sole, !waitedForSince {
+      waitedForSince = true
+      let me = NIOLoopBound(self, eventLoop: channel.eventLoop)
+      let loop = channel.eventLoop
+      server.store.whenApplied(through: since, timeout: 5) { _ in loop.execute { me.value.welcome(cred, since: since) }
+      }
+      return
+    }
     let identity = PeerIdentity.lookup(uid: cred.uid, pid: cred.pid)
     self.identity = identity
     let principal: Principal
@@ -708,7 +737,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
   }
 
   /// Runs `body` with the kernel's word on who connected, or refuses the connection.
-  private func withPeer(_ body: @escaping @Sendable (ServerConnection, UCred) -> Void) {
+  func withPeer(_ body: @escaping @Sendable (ServerConnection, UCred) -> Void) {
     guard let peer else {
       fail(code: WireError.unknownUser, message: "cannot read the peer's credentials")
       return
@@ -849,7 +878,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
   }
 
-  private func execute(id: UInt64, commandID: String?, lines: [String], as principal: Principal) {
+  func execute(id: UInt64, commandID: String?, lines: [String], as principal: Principal) {
     let store = server.store
     let state = store.state
     var commands: [CordonCommand] = []
@@ -867,19 +896,11 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       send(.result(id: id, seq: nil, failure: .refused(refusal)))
       return
     }
-    let unit = principal.role == .operator ? principal.units.first : nil
-    // Command ids are namespaced by user, so one user's retry cannot collide with another's.
-    let scopedID = commandID.map { "\(principal.user):\($0)" }
     let loop = channel.eventLoop
     let me = NIOLoopBound(self, eventLoop: loop)
-    store.submit(command, actor: principal.user, unit: unit, commandID: scopedID) { result in
-      let message: ServerMessage
-      switch result {
-      case .success(let records): message = .result(id: id, seq: records.last?.seq ?? store.lastSeq, failure: nil)
-      case .failure(.refused(let r)): message = .result(id: id, seq: nil, failure: .refused(r))
-      case .failure(.storeReadOnly(let r)): message = .result(id: id, seq: nil, failure: .readOnly(r))
-      case .failure(.io(let t)): message = .result(id: id, seq: nil, failure: .io(t))
-      }
+    // Here when this server appends, else forwarded to the leader (`route`).
+    server.route(command, lines: lines, principal: principal, commandID: commandID) { seq, failure in
+      let message = ServerMessage.result(id: id, seq: seq, failure: failure)
       loop.execute { me.value.send(message) }
     }
   }
@@ -895,7 +916,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
   }
 
-  private func send(_ message: ServerMessage) {
+  func send(_ message: ServerMessage) {
     guard let context else { return }
     do {
       context.writeAndFlush(

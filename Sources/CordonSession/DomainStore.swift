@@ -28,9 +28,52 @@ public protocol DomainStore: AnyObject, Sendable {
   /// Journals another store's records as they are (`cordon migrate`).
   func append(verbatim records: [Record]) throws
   func close()
+  /// Where this process stands among several servers on one journal.
+  var role: StoreRole { get }
+  /// `handler` hears every change of `role` (a follower promoted, a leader fenced).
+  func onRoleChange(_ handler: @escaping @Sendable (StoreRole) -> Void)
+  /// Runs `body` once this store has applied every event through `seq`
+  /// (at once when it has), or after `timeout` seconds with `false`.
+  func whenApplied(through seq: UInt64, timeout: Double, _ body: @escaping @Sendable (Bool) -> Void)
+}
+
+/// Where a store's process stands among several servers on one journal
+/// (the PostgreSQL journal; the embedded store is always `sole`).
+public enum StoreRole: Sendable, Equatable {
+  /// The only writer there is.
+  case sole
+  /// Holds the journal's lease in this term and appends.
+  case leader(term: UInt64)
+  /// Follows the journal another process writes; `leader` is the endpoint
+  /// the lease holder advertises (nil while none holds it).
+  case follower(leader: String?)
+
+  /// Whether commands are decided and appended in this process.
+  public var writesHere: Bool {
+    if case .follower = self { return false }
+    return true
+  }
+
+  /// For `cordon status` and the log.
+  public var description: String {
+    switch self {
+    case .sole: "sole"
+    case .leader(let term): "leader (term \(term))"
+    case .follower(let leader?): "follower of \(leader)"
+    case .follower(nil): "follower (no leader now)"
+    }
+  }
 }
 
 extension EventStore: DomainStore where M == CordonDomain {}
+
+extension EventStore where M == CordonDomain {
+  public var role: StoreRole { .sole }
+  public func onRoleChange(_ handler: @escaping @Sendable (StoreRole) -> Void) {}
+  public func whenApplied(through seq: UInt64, timeout: Double, _ body: @escaping @Sendable (Bool) -> Void) {
+    body(seq <= lastSeq)
+  }
+}
 
 extension DomainStore {
   public func submit(

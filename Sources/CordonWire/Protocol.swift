@@ -13,6 +13,8 @@ import NIOCore
 ///
 ///     client → server   hello {version, since?}   command {id, commandID, lines}
 ///                       query {id, query}   (report, audit, export; answered by answer {id, text | refusal})
+///                       forward {id, commandID, lines, principal}   (server to server: a follower
+///                       hands a command to the leader; only from the servers' own account)
 ///     server → client   welcome {version, principal, seq, state | records, ...}
 ///                       records {records}   result {id, seq | refusal | failure}
 ///                       store {readOnlyReason?}   (the store's mode changed)
@@ -49,8 +51,14 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   /// the server with the caller's role deciding what it may see; answered
   /// by `answer` with the same `id`. One at a time per connection.
   case query(id: UInt64, query: JournalQuery)
+  /// From a follower server to the leader, instead of hello or after an
+  /// earlier forward: a command its console or `post` client sent, with the
+  /// principal the follower decided; the leader authorises it again, runs
+  /// it and answers `result`. Accepted only from the account the leader
+  /// runs as (or root): the servers of one journal share that account.
+  case forward(id: UInt64, commandID: String?, lines: [String], principal: WirePrincipal)
 
-  private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines, query }
+  private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines, query, principal }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -65,6 +73,12 @@ public enum ClientMessage: Codable, Sendable, Equatable {
         lines: try c.decode([String].self, forKey: .lines))
     case "status": self = .status
     case "query": self = .query(id: try Self.whole(c, .id), query: try c.decode(JournalQuery.self, forKey: .query))
+    case "forward":
+      self = .forward(
+        id: try Self.whole(c, .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
+        lines: try c.decode([String].self, forKey: .lines),
+        principal: try c.decode(WirePrincipal.self, forKey: .principal)
+      )
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
     }
@@ -108,6 +122,12 @@ public enum ClientMessage: Codable, Sendable, Equatable {
       try c.encode("query", forKey: .type)
       try c.encode(id, forKey: .id)
       try c.encode(query, forKey: .query)
+    case .forward(let id, let commandID, let lines, let principal):
+      try c.encode("forward", forKey: .type)
+      try c.encode(id, forKey: .id)
+      try c.encodeIfPresent(commandID, forKey: .commandID)
+      try c.encode(lines, forKey: .lines)
+      try c.encode(principal, forKey: .principal)
     }
   }
 }
@@ -254,12 +274,16 @@ public struct ServerStatus: Codable, Sendable, Equatable {
   /// The data directory; only told to the server's own account and root (backups).
   public var dataDirectory: String?
   public var warnings: [String]
+  /// Several servers on one PostgreSQL journal: "leader (term N)",
+  /// "follower of ENDPOINT" or "follower (no leader now)"; absent for a sole server.
+  public var role: String?
 
   public init(
     version: Int, seq: UInt64, clients: Int, store: String, readOnlyReason: String?, lastSnapshotSeq: UInt64,
     lastSnapshotTime: Int64?, journalQueue: Int, clientQueuedBytes: Int, maxClientQueuedBytes: Int,
-    uptimeSeconds: Int64, dataDirectory: String?, warnings: [String]
+    uptimeSeconds: Int64, dataDirectory: String?, warnings: [String], role: String? = nil
   ) {
+    self.role = role
     self.version = version
     self.seq = seq
     self.clients = clients

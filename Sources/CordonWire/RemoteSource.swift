@@ -46,6 +46,10 @@ public final class RemoteSource: ConsoleSource {
     var observers: [@Sendable ([Record]) -> Void] = []
     var firstWelcome: EventLoopPromise<Welcome>?
     var attempts = 0
+    /// Which of `paths` the next attempt tries.
+    var pathIndex = 0
+    /// Paths tried for the first welcome.
+    var firstTries = 0
     var closed = false
   }
 
@@ -54,7 +58,11 @@ public final class RemoteSource: ConsoleSource {
     var message: String
   }
 
+  /// One socket, or several separated by commas: the servers of one
+  /// PostgreSQL journal. A dropped connection is retried on the next one, so
+  /// a console follows a failover and resyncs by seq there.
   public let socketPath: String
+  private let paths: [String]
   private let group: EventLoopGroup
   private let ownsGroup: Bool
   private let inner = Mutex(Inner())
@@ -65,6 +73,8 @@ public final class RemoteSource: ConsoleSource {
   /// clients); nil makes a one-thread group of its own.
   public init(socketPath: String, group: EventLoopGroup? = nil, commandTimeout: TimeAmount = .seconds(15)) {
     self.socketPath = socketPath
+    let listed = socketPath.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+    self.paths = listed.isEmpty ? [socketPath] : listed
     self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
     self.ownsGroup = group == nil
     self.commandTimeout = commandTimeout
@@ -226,7 +236,8 @@ public final class RemoteSource: ConsoleSource {
           try channel.pipeline.syncOperations.addHandler(ClientConnection(source: self))
         }
       }
-    bootstrap.connect(unixDomainSocketPath: socketPath).whenComplete { [weak self] result in
+    let path = inner.withLock { paths[$0.pathIndex % paths.count] }
+    bootstrap.connect(unixDomainSocketPath: path).whenComplete { [weak self] result in
       guard let self else { return }
       switch result {
       case .success(let channel):
@@ -275,6 +286,12 @@ public final class RemoteSource: ConsoleSource {
   private func lostLocked(_ i: inout Inner, reason: String) -> Next {
     let err = i.lastError
     i.lastError = nil
+    // The next attempt goes to the next server in the list.
+    if paths.count > 1 { i.pathIndex = (i.pathIndex + 1) % paths.count }
+    if i.firstWelcome != nil, err == nil, i.firstTries + 1 < paths.count {
+      i.firstTries += 1
+      return .retry(.milliseconds(0))
+    }
     if let first = i.firstWelcome {
       i.firstWelcome = nil
       i.closed = true

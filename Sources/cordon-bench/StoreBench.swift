@@ -70,7 +70,21 @@ enum StoreBench {
   static func appends(
     _ store: EventStore<LedgerModel>, writers: Int, seconds: Double, limit: Int = .max
   ) throws -> (rate: Double, p50: Double, p99: Double) {
-    for w in 0..<writers { _ = store.submitAndWait(.open("acct-\(w)")) }
+    try appends(writers: writers, seconds: seconds, limit: limit) { command, done in
+      store.submit(command, actor: "bench", unit: nil) { done($0.map { _ in () }) }
+    }
+  }
+
+  /// The same through any store's submit (`cordon-bench pg`: PostgreSQL beside the embedded store).
+  static func appends(
+    writers: Int, seconds: Double, limit: Int = .max,
+    submit: @escaping @Sendable (LedgerModel.Command, @escaping @Sendable (Result<Void, StoreFailure>) -> Void) -> Void
+  ) throws -> (rate: Double, p50: Double, p99: Double) {
+    for w in 0..<writers {
+      let done = DispatchSemaphore(value: 0)
+      submit(.open("acct-\(w)")) { _ in done.signal() }
+      done.wait()
+    }
     let latencies = Mutex<[UInt64]>([])
     let issued = Mutex(0)
     let failure = Mutex<StoreFailure?>(nil)
@@ -84,7 +98,7 @@ enum StoreBench {
       }
       guard go, DispatchTime.now().uptimeNanoseconds < deadline else { return group.leave() }
       let t0 = DispatchTime.now().uptimeNanoseconds
-      store.submit(.deposit("acct-\(w)", 1), actor: "bench", unit: nil) { result in
+      submit(.deposit("acct-\(w)", 1)) { result in
         let t1 = DispatchTime.now().uptimeNanoseconds
         if case .failure(let f) = result {
           failure.withLock { $0 = f }

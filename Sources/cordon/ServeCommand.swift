@@ -1,5 +1,6 @@
 import ArgumentParser
 import CordonModel
+import CordonPostgres
 import CordonServer
 import CordonStore
 import CordonTUI
@@ -47,9 +48,26 @@ struct Serve: ParsableCommand {
     name: .long,
     help: "Connections one OS user may hold open (1-100000; default 64, or [server] max_connections_per_user).")
   var maxConnectionsPerUser: Int?
+  @Option(
+    name: .long,
+    help:
+      "With --store postgres://…: the socket path other servers of the journal forward commands to while this one leads (default: --socket's path, made absolute)."
+  )
+  var advertise: String?
   @OptionGroup var logging: LogOptions
 
   func validate() throws {
+    if let a = advertise {
+      guard location.store.map(PostgresURL.isURL) == true else {
+        throw ValidationError("--advertise is for several servers on one journal: give it with --store postgres://…")
+      }
+      guard !a.isEmpty, a.utf8.count <= 107, a.hasPrefix("/"),
+        !a.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "," })
+      else {
+        throw ValidationError(
+          "--advertise must be an absolute socket path of at most 107 bytes, without commas or control characters")
+      }
+    }
     if let n = maxConnections, !Limits.connections.contains(n) {
       throw ValidationError(
         "--max-connections must be between \(Limits.connections.lowerBound) and \(Limits.connections.upperBound), got \(n)"
@@ -75,7 +93,9 @@ struct Serve: ParsableCommand {
     let storeName = location.name(environment: env)
     var storeOptions = location.options
     storeOptions.observer = CordonServer.storeObserver(logger)
-    let store = try location.openStore(options: storeOptions, environment: env)
+    let endpoint = advertise ?? URL(fileURLWithPath: path).standardizedFileURL.path
+    let store = try location.openStore(
+      options: storeOptions, environment: env, replication: PostgresReplication(contend: true, endpoint: endpoint))
     defer { store.close() }
     if demo { DemoSeeder.seedIfEmpty(store) }
     let problems = access.unknownUnits(known: Set(store.state.units.keys))
@@ -160,7 +180,8 @@ struct Serve: ParsableCommand {
     }
     defer { watchdog?.cancel() }
     notify.send("READY=1\nSTATUS=serving \(path)")
-    logger.notice("serving \(storeName) on \(path) (access: \(access.source))")
+    let role = store.role == .sole ? "" : ", \(store.role.description)"
+    logger.notice("serving \(storeName) on \(path) (access: \(access.source)\(role))")
     if !store.state.hasOrganisation {
       // The first run, in the log in both languages: consoles that connect show the same.
       for language in [Language.zh, .en] {

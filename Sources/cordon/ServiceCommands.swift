@@ -46,6 +46,7 @@ struct Status: ParsableCommand {
         + (st.lastSnapshotTime.map { ", written \(cal.format(Instant(milliseconds: $0)))" }
           ?? ", none written since start"),
     ]
+    if let r = st.role { lines.append("role: \(r)") }
     if let d = st.dataDirectory { lines.append("data: \(d)") }
     lines += st.warnings.map { "warning: \($0)" }
     return lines.joined(separator: "\n")

@@ -19,9 +19,12 @@ func openStore(
 
 /// Opens the PostgreSQL journal; a failure (an unreachable server, a wrong
 /// schema version) is one clear line and exit 1.
-func openStore(url: PostgresURL, options: StoreOptions) throws -> PostgresStore<CordonDomain> {
+func openStore(url: PostgresURL, options: StoreOptions, replication: PostgresReplication = .init()) throws
+  -> PostgresStore<CordonDomain>
+{
   do {
-    return try PostgresStore<CordonDomain>.open(url: url, options: options, clock: { storeClock.now })
+    return try PostgresStore<CordonDomain>.open(
+      url: url, options: options, clock: { storeClock.now }, replication: replication)
   } catch {
     throw Fatal(description: "cannot open \(url): \(error)", code: 1)
   }
@@ -29,11 +32,14 @@ func openStore(url: PostgresURL, options: StoreOptions) throws -> PostgresStore<
 
 extension StoreLocation {
   /// The store --store or --data names: a postgres:// URL or a directory.
+  /// `replication`: how a PostgreSQL journal's lease is taken (`serve` contends).
   func openStore(
     options: StoreOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-    progress: ((OpenProgress) -> Void)? = progressPrinter()
+    progress: ((OpenProgress) -> Void)? = progressPrinter(), replication: PostgresReplication = .init()
   ) throws -> any DomainStore {
-    if let url = try postgres() { return try cordon.openStore(url: url, options: options ?? self.options) }
+    if let url = try postgres() {
+      return try cordon.openStore(url: url, options: options ?? self.options, replication: replication)
+    }
     return try cordon.openStore(
       at: directory(environment: environment), options: options ?? self.options, progress: progress)
   }

@@ -1,5 +1,6 @@
 import CordonModel
 import CordonStore
+import CordonStoreTestSupport
 import Dispatch
 import Foundation
 import Synchronization
@@ -10,7 +11,7 @@ import XCTest
 /// on fsck and post; clear errors for a bad URL and an unreachable server.
 final class PostgresCLITests: XCTestCase {
   func testMigrationRoundTripGivesTheSameReportAuditAndStateHash() throws {
-    let cluster = try PostgresCluster()
+    let cluster = try privateCluster()
     let url = try cluster.createDatabase()
     let binary = try Self.binary()
     let dir = cluster.root.appendingPathComponent("embedded")

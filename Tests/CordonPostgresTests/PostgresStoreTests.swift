@@ -26,7 +26,7 @@ final class PostgresStoreTests: XCTestCase {
   typealias Store = PostgresStore<LedgerModel>
 
   func testAppendsFromManyWritersReplayInOrderAfterReopen() throws {
-    let cluster = try PostgresCluster()
+    let cluster = try privateCluster()
     let url = try PostgresURL(try cluster.createDatabase())
     let store = try Store.open(url: url, options: StoreOptions(snapshotEveryEvents: 50))
     for w in 0..<8 { XCTAssertNoThrow(try store.submitAndWait(.open("acct-\(w)")).get()) }
@@ -90,7 +90,7 @@ final class PostgresStoreTests: XCTestCase {
   /// expected, appends nothing and turns read-only; the journal holds only
   /// the winner's events.
   func testTwoWritersOnOneJournalTheStaleOneIsFencedOff() throws {
-    let cluster = try PostgresCluster()
+    let cluster = try privateCluster()
     let url = try PostgresURL(try cluster.createDatabase())
     let a = try Store.open(url: url)
     defer { a.close() }
@@ -121,7 +121,7 @@ final class PostgresStoreTests: XCTestCase {
   /// The seq is the primary key besides: a row for a seq already there is
   /// refused by the database itself.
   func testTheDatabaseRefusesASecondRowForOneSeq() throws {
-    let cluster = try PostgresCluster()
+    let cluster = try privateCluster()
     let url = try PostgresURL(try cluster.createDatabase())
     let s = try Store.open(url: url)
     XCTAssertNoThrow(try s.submitAndWait(.open("x")).get())
@@ -131,7 +131,7 @@ final class PostgresStoreTests: XCTestCase {
   }
 
   func testUnreachableServerAndWrongSchemaVersionAreClearErrors() throws {
-    let cluster = try PostgresCluster()
+    let cluster = try privateCluster()
     let url = try PostgresURL(try cluster.createDatabase())
     // Nobody listens on this socket directory.
     let nowhere = try PostgresURL("postgres:///cordon?host=/tmp/cdn-none-\(UUID().uuidString.prefix(6))&user=cordon")

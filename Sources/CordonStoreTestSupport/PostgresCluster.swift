@@ -1,20 +1,30 @@
 import Foundation
-import XCTest
 
-/// A private PostgreSQL cluster for one test: `initdb` into a temporary
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A private PostgreSQL cluster for one test or benchmark: `initdb` into a temporary
 /// directory, `pg_ctl start` with its Unix socket in that directory, no TCP
 /// (`listen_addresses=''`), fsync on. Run as the `postgres` OS user when the
 /// tests run as root (initdb refuses root). Skips the test only when the
-/// PostgreSQL server binaries are not installed (`scripts/setup` installs them).
-final class PostgresCluster {
-  let root: URL
-  let bin: URL
-  var socketDirectory: String { root.path }
-  var data: URL { root.appendingPathComponent("data") }
+/// PostgreSQL server binaries are not installed (`scripts/setup` installs them):
+/// `PostgresCluster.Unavailable`, which the tests turn into a skip.
+public final class PostgresCluster: @unchecked Sendable {
+  // @unchecked: immutable after init but for `running`, touched by the owner only.
+  /// Why no cluster can be started here (no binaries, no postgres user).
+  public struct Unavailable: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  public let root: URL
+  public let bin: URL
+  public var socketDirectory: String { root.path }
+  public var data: URL { root.appendingPathComponent("data") }
   private var running = false
 
   /// The binaries: $PG_BINDIR, else the newest /usr/lib/postgresql/N/bin.
-  static func binaries() -> URL? {
+  public static func binaries() -> URL? {
     let fm = FileManager.default
     if let d = ProcessInfo.processInfo.environment["PG_BINDIR"], fm.isExecutableFile(atPath: d + "/initdb") {
       return URL(fileURLWithPath: d)
@@ -27,9 +37,9 @@ final class PostgresCluster {
     return nil
   }
 
-  init() throws {
+  public init() throws {
     guard let bin = Self.binaries() else {
-      throw XCTSkip("PostgreSQL server binaries (initdb, pg_ctl) are not installed: run scripts/setup")
+      throw Unavailable(description: "PostgreSQL server binaries (initdb, pg_ctl) are not installed: run scripts/setup")
     }
     self.bin = bin
     // Short: a Unix socket path must fit in 107 bytes.
@@ -37,7 +47,7 @@ final class PostgresCluster {
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     if geteuid() == 0 {
       guard getpwnam("postgres") != nil else {
-        throw XCTSkip("running as root and there is no postgres OS user to run the cluster as")
+        throw Unavailable(description: "running as root and there is no postgres OS user to run the cluster as")
       }
       try run("/bin/chown", ["postgres:postgres", root.path], asPostgres: false)
     }
@@ -47,7 +57,7 @@ final class PostgresCluster {
     try start()
   }
 
-  func start() throws {
+  public func start() throws {
     try run(
       bin.appendingPathComponent("pg_ctl").path,
       [
@@ -59,7 +69,7 @@ final class PostgresCluster {
   }
 
   /// `-m immediate`: like a crash of the database server; recovery replays its WAL.
-  func stop(mode: String = "fast") {
+  public func stop(mode: String = "fast") {
     guard running else { return }
     _ = try? run(bin.appendingPathComponent("pg_ctl").path, ["-D", data.path, "-m", mode, "-w", "stop"])
     running = false
@@ -71,16 +81,16 @@ final class PostgresCluster {
   }
 
   /// A new, empty database and the URL cordon opens it by.
-  func createDatabase(_ name: String = "cordon_\(UUID().uuidString.prefix(8).lowercased())") throws -> String {
+  public func createDatabase(_ name: String = "cordon_\(UUID().uuidString.prefix(8).lowercased())") throws -> String {
     try psql("CREATE DATABASE \(name)", database: "postgres")
     return url(name)
   }
 
-  func url(_ database: String) -> String { "postgres:///\(database)?host=\(root.path)&user=cordon" }
+  public func url(_ database: String) -> String { "postgres:///\(database)?host=\(root.path)&user=cordon" }
 
   /// Runs SQL through psql; its output (tuples only, unaligned).
   @discardableResult
-  func psql(_ sql: String, database: String) throws -> String {
+  public func psql(_ sql: String, database: String) throws -> String {
     try run(
       "/usr/bin/env",
       [
@@ -125,6 +135,7 @@ final class PostgresCluster {
   }
 }
 
-struct ClusterError: Error, CustomStringConvertible {
-  var description: String
+public struct ClusterError: Error, CustomStringConvertible {
+  public var description: String
+  public init(description: String) { self.description = description }
 }
