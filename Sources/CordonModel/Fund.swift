@@ -281,7 +281,10 @@ extension CommandValidator {
       case .rejected?: throw Refusal("fund.reverseRejected", [id], field: .id)
       default: break
       }
-      if e.kind == .income { try checkCovered(e.amount, by: fund.totals(e.line), code: "fund.reversalShortfall") }
+      // The reversal's amount is the entry's: the refusal names the entry.
+      if e.kind == .income {
+        try checkCovered(e.amount, by: fund.totals(e.line), code: "fund.reversalShortfall", field: .id)
+      }
       let r = try required(reason, .reason)
       let v = try newVoucher(voucher)
       return [
@@ -313,15 +316,17 @@ extension CommandValidator {
   }
 
   /// `amount` fits in what the line has available; else the shortfall, exactly.
-  private func checkCovered(_ amount: Money, by t: FundTotals, code: String) throws(Refusal) {
+  private func checkCovered(_ amount: Money, by t: FundTotals, code: String, field: CommandField = .amount)
+    throws(Refusal)
+  {
     let available = t.available
     guard amount > available else { return }
     let gap = (amount - available).description
     if t.reserved > .zero {
       throw Refusal(
-        code + "Reserved", [available.description, amount.description, gap, t.reserved.description], field: .amount)
+        code + "Reserved", [available.description, amount.description, gap, t.reserved.description], field: field)
     }
-    throw Refusal(code, [available.description, amount.description, gap], field: .amount)
+    throw Refusal(code, [available.description, amount.description, gap], field: field)
   }
 
   private func requireLine(_ id: String) throws(Refusal) -> FundTotals {

@@ -181,9 +181,9 @@ final class FundTests: XCTestCase {
     XCTAssertEqual(r.code, "fund.shortfallReserved")
     XCTAssertEqual(Strings(.zh).refusal(r), "余额不足：现有 2000.00（另有 8000.00 待审批占用），支出 3000.00，缺口 1000.00")
     // Reversing the income would leave the reservation uncovered.
-    XCTAssertEqual(
-      h.refusal(.reverseFundEntry(id: Self.income(h), voucher: "红-1", reason: "x"))?.code,
-      "fund.reversalShortfallReserved")
+    let reversal = h.refusal(.reverseFundEntry(id: Self.income(h), voucher: "红-1", reason: "x"))
+    XCTAssertEqual(reversal?.code, "fund.reversalShortfallReserved")
+    XCTAssertEqual(reversal?.field, "id", "the entry's form field, where the refusal shows")
     XCTAssertEqual(h.refusal(.rejectExpense(id: w.id, note: " "))?.field, "note")
     try h.run(.rejectExpense(id: w.id, note: "超出标准"), actor: "clerk")
     XCTAssertEqual(h.state.fund.totals("epi").available, Self.yuan("10000"))

@@ -41,6 +41,24 @@ final class FieldMappingTests: XCTestCase {
     try run(.openFundLine(id: "epi", name: "防疫物资", budget: Money(yuan: 100)))
     try run(.recordFundIncome(line: "epi", amount: Money(yuan: 50), source: "拨款", voucher: "12"))
     try run(.startCampaign(id: "rc", name: "捐款", recipient: "红十字会"))
+    // An expense awaiting approval (the approve and reject forms' subject).
+    try run(.recordFundExpense(line: "epi", amount: Money(yuan: 40), purpose: "采购", voucher: "13"))
+    try run(.changeSettings(SettingsChanges(fundApprovalThreshold: Money(yuan: 1))))
+    try run(.recordFundExpense(line: "epi", amount: Money(yuan: 5), purpose: "慰问", voucher: "14"))
+    // A visit with an open finding and a rectified one; a team with a member deployed (issue 17's forms).
+    try run(.recordInspection(id: "in1", unit: "jinyuan", sites: ["jy-dongfeng"], checked: nil, notes: ""))
+    for id in ["f1", "f2"] {
+      try run(
+        .raiseFinding(
+          id: id, inspection: "in1", unit: "jinyuan", text: "t", severity: .minor, deadline: now.adding(minutes: 600),
+          request: nil))
+    }
+    try run(.rectifyFinding(finding: "f2", note: "done"))
+    try run(
+      .formTeam(id: "vg", name: "先锋突击队", leader: "jinyuan-leader-1", members: ["jinyuan-officer-1"]))
+    try run(
+      .deploy(
+        team: "vg", person: "jinyuan-officer-1", site: "jy-dongfeng", start: now, end: now.adding(minutes: 600)))
     return s
   }
 
@@ -74,10 +92,24 @@ final class FieldMappingTests: XCTestCase {
     // The fund view's forms with fields of their own (approving, rejecting and
     // reversing name their subject, chosen on screen, as the duty forms do).
     purposes += [.fundIncome(line: nil), .fundExpense(line: "epi"), .donation(campaign: nil)]
+    // Approving, rejecting and reversing name their entry in a field of their own.
+    for e in state.fund.entries(line: nil) {
+      purposes += e.isAwaitingApproval ? [.approveExpense(e.id), .rejectExpense(e.id)] : [.reverseFundEntry(e.id)]
+    }
+    purposes += [.approveExpense("fe999"), .reverseFundEntry("fi999")]
+    // The inspections and teams views' forms.
+    for unit in [nil, "jinyuan", "heating"] {
+      purposes += [.inspection(unit: unit), .finding(unit: unit), .rectify(unit: unit), .verifyFinding(unit: unit)]
+    }
+    purposes += [
+      .team(nil), .team("vg"), .deploy(team: "vg"), .deploy(team: nil), .recall(team: "vg"), .recall(team: nil),
+    ]
     let pool = [
       "", " ", "0", "1", "2", "3", "-1", "12", "60", "100001", "10081", "0.5", "34", "36.5", "38.5", "46", "abc",
       String(repeating: "长", count: 501), "2020-02-07 08:00", "2020-02-07 10:00", "2020-02-07 18:00",
       "2020-02-08 12:00", "2020-02-09 10:00", "2020-02-06 09:00", "hq", "heating", "all", "nosuch",
+      "jy-dongfeng", "jy-dongfeng, ht-1", "体温检测开展", "体温检测开展、月球", "jinyuan-leader-1, nobody",
+      "2020-06-01 10:00", "a b",
     ]
     var random = SeededRandom(seed: 13)
     var reached: [String: Set<String>] = [:]
@@ -134,6 +166,14 @@ final class FieldMappingTests: XCTestCase {
       XCTAssertTrue(all.contains(code), "the walk never reached \(code): \(all.sorted())")
     }
     XCTAssertTrue(reached["\(FormPurpose.healthRegister)"]?.contains("reading.outOfRange") ?? false)
+    // Issue 17's forms reach their own refusals too.
+    for code in [
+      "inspection.notOnChecklist", "inspection.siteOtherUnit", "site.unknown", "finding.deadlinePast",
+      "finding.deadlineTooFar", "finding.unknown", "person.unknown", "deploy.overlap", "deploy.unknown",
+      "fund.unknownEntry",
+    ] {
+      XCTAssertTrue(all.contains(code), "the walk never reached \(code): \(all.sorted())")
+    }
   }
 
   /// The JSON decoder names its fields in the same vocabulary.

@@ -187,6 +187,8 @@ enum FormCatalog {
       return OrgForms.make(purpose, state: state, strings: t)
     case .fundIncome, .fundExpense, .approveExpense, .rejectExpense, .reverseFundEntry, .donation:
       return FundForms.make(purpose, state: state, strings: t)
+    case .inspection, .finding, .rectify, .verifyFinding, .team, .deploy, .recall:
+      return OversightForms.make(purpose, state: state, now: now, strings: t)
     }
   }
 
@@ -297,9 +299,18 @@ enum FormCatalog {
       }
       return c
     case .addUnit, .editUnit, .addSite, .editSite, .addPerson, .editPerson, .addItem, .editItem, .changeSettings:
-      return try OrgForms.command(f, strings: t)
+      return try OrgForms.command(f, state: state, strings: t)
     case .fundIncome, .fundExpense, .approveExpense, .rejectExpense, .reverseFundEntry, .donation:
       return try FundForms.command(f, strings: t)
+    case .inspection, .finding, .rectify, .verifyFinding, .team, .deploy, .recall:
+      return try OversightForms.command(f, state: state, strings: t)
     }
+  }
+
+  /// What a form shows that follows its own fields (a handover's checklist,
+  /// a visit's sites, a deployment's members), after every key.
+  static func refresh(_ f: inout Form, state: CordonState, now: Instant, strings t: Strings) {
+    HandoverForms.refresh(&f, state: state, now: now, strings: t)
+    OversightForms.refresh(&f, state: state, now: now, strings: t)
   }
 }

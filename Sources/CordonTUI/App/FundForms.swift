@@ -14,6 +14,14 @@ enum FundForms {
       if let s = selected, let i = choices.firstIndex(where: { $0.value == s }) { f.choiceIndex = i }
       return f
     }
+    func entryChoice(_ e: FundEntry) -> Form.Choice {
+      Form.Choice(value: e.id, label: "\(e.id) \(e.amount) \(DutyLogText.excerpt(UserText.clean(e.text), max: 24))")
+    }
+    // The entry chosen on screen stays chosen even when it left the list meanwhile: the store then says why.
+    func including(_ id: String, _ choices: [Form.Choice]) -> [Form.Choice] {
+      if choices.contains(where: { $0.value == id }) { return choices }
+      return [state.fund.entries[id].map(entryChoice) ?? Form.Choice(value: id, label: id)] + choices
+    }
     let lines = state.fund.orderedLines.map { l in
       Form.Choice(value: l.id, label: "\(l.name) \(l.id) (\(state.fund.totals(l.id).available))")
     }
@@ -36,14 +44,27 @@ enum FundForms {
       let e = state.fund.entries[id]
       let what = e.map { "\($0.id) \($0.amount) \(DutyLogText.excerpt(UserText.clean($0.text)))" } ?? id
       let approve = purpose == .approveExpense(id)
-      return Form(
+      // The expense is chosen on screen; the field is where a refusal about it (decided meanwhile) lands.
+      let waiting = including(id, state.fund.awaitingApproval.map(entryChoice))
+      var form = Form(
         purpose: purpose, title: t(approve ? "form.approveExpense.title" : "form.rejectExpense.title", what),
-        fields: [text(.note, approve ? "form.field.noteOptional" : "form.field.note")])
+        fields: [
+          choice(.id, "form.field.fundEntry", waiting, selected: id),
+          text(.note, approve ? "form.field.noteOptional" : "form.field.note"),
+        ])
+      form.focus = 1
+      return form
     case .reverseFundEntry(let id):
       let what = state.fund.entries[id].map { "\($0.id) \($0.amount)" } ?? id
-      return Form(
+      let open = state.fund.entries(line: nil).filter { $0.reverses == nil && $0.reversedBy == nil }
+      var form = Form(
         purpose: purpose, title: t("form.reverseFundEntry.title", what),
-        fields: [text(.voucher, "form.field.voucher"), text(.reason, "form.field.reason")])
+        fields: [
+          choice(.id, "form.field.fundEntry", including(id, open.map(entryChoice)), selected: id),
+          text(.voucher, "form.field.voucher"), text(.reason, "form.field.reason"),
+        ])
+      form.focus = 1
+      return form
     case .donation(let campaign):
       let campaigns = state.donations.orderedCampaigns.map { Form.Choice(value: $0.id, label: "\($0.name) \($0.id)") }
       let units = state.orderedUnits.map {
@@ -76,10 +97,10 @@ enum FundForms {
     case .fundExpense:
       return .recordFundExpense(
         line: f.value(.line), amount: try money(.amount), purpose: f.value(.purpose), voucher: f.value(.voucher))
-    case .approveExpense(let id): return .approveExpense(id: id, note: f.value(.note))
-    case .rejectExpense(let id): return .rejectExpense(id: id, note: f.value(.note))
-    case .reverseFundEntry(let id):
-      return .reverseFundEntry(id: id, voucher: f.value(.voucher), reason: f.value(.reason))
+    case .approveExpense: return .approveExpense(id: f.value(.id), note: f.value(.note))
+    case .rejectExpense: return .rejectExpense(id: f.value(.id), note: f.value(.note))
+    case .reverseFundEntry:
+      return .reverseFundEntry(id: f.value(.id), voucher: f.value(.voucher), reason: f.value(.reason))
     case .donation:
       return .recordDonation(
         campaign: f.value(.campaign), unit: f.value(.unit), amount: try money(.amount), donor: f.value(.donor))

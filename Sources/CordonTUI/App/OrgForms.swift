@@ -55,7 +55,8 @@ enum OrgForms {
           number(.roundsPerDay, "form.field.roundsPerDay", "2"),
           number(.disinfectionsPerDay, "form.field.disinfectionsPerDay", "2"),
           number(.reportIntervalMinutes, "form.field.reportInterval", "240"),
-          number(.staff, "form.field.staff", "2"), yesNo(.open, "form.field.openNow", true),
+          number(.staff, "form.field.staff", "2"), number(.requiredStaff, "form.field.requiredStaff", ""),
+          yesNo(.open, "form.field.openNow", true),
         ])
     case .editSite(let id):
       let s = state.sites[id]
@@ -69,6 +70,7 @@ enum OrgForms {
           number(
             .disinfectionsPerDay, "form.field.disinfectionsPerDay", s.map { String($0.disinfectionsPerDay) } ?? ""),
           number(.reportIntervalMinutes, "form.field.reportInterval", s.map { String($0.reportIntervalMinutes) } ?? ""),
+          number(.requiredStaff, "form.field.requiredStaff", s?.requiredStaff.map(String.init) ?? ""),
         ])
     case .addPerson(let unit):
       return Form(
@@ -111,7 +113,10 @@ enum OrgForms {
     }
   }
 
-  static func command(_ f: Form, strings t: Strings) throws(FormCatalog.FieldError) -> CordonCommand {
+  static func command(_ f: Form, state: CordonState, strings t: Strings) throws(FormCatalog.FieldError)
+    -> CordonCommand
+  {
+    func hadRequiredStaff(_ site: String) -> Bool { (state.sites[site]?.requiredStaff ?? 0) > 0 }
     func int(_ id: CommandField) throws(FormCatalog.FieldError) -> Int {
       guard let n = Int(f.value(id).trimmingCharacters(in: .whitespaces)) else {
         throw FormCatalog.FieldError(field: id, message: t("form.invalidNumber"))
@@ -130,6 +135,10 @@ enum OrgForms {
       } catch {
         throw FormCatalog.FieldError(field: id, message: t.refusal(error))
       }
+    }
+    // Empty: no required staff figure.
+    func optionalInt(_ id: CommandField) throws(FormCatalog.FieldError) -> Int? {
+      f.value(id).trimmingCharacters(in: .whitespaces).isEmpty ? nil : try int(id)
     }
     func name() -> LocalizedName { LocalizedName(zh: f.value(.name), en: f.value(.nameEn)) }
     func yes(_ id: CommandField) -> Bool { f.value(id) == "yes" }
@@ -153,14 +162,16 @@ enum OrgForms {
         SiteSpec(
           id: id(), unit: f.value(.unit), name: name(), kind: kind(), roundsPerDay: try int(.roundsPerDay),
           disinfectionsPerDay: try int(.disinfectionsPerDay), reportIntervalMinutes: try int(.reportIntervalMinutes),
-          staffOnPost: try int(.staff)), open: yes(.open))
+          staffOnPost: try int(.staff), requiredStaff: try optionalInt(.requiredStaff)), open: yes(.open))
     case .editSite(let site):
       return .updateSite(
         id: site,
         SiteChanges(
           name: f.value(.name), nameEn: f.value(.nameEn), unit: f.value(.unit), kind: kind(),
           roundsPerDay: try int(.roundsPerDay), disinfectionsPerDay: try int(.disinfectionsPerDay),
-          reportIntervalMinutes: try int(.reportIntervalMinutes)))
+          reportIntervalMinutes: try int(.reportIntervalMinutes),
+          // Emptied, a figure the site had is taken away (0); else left as it is.
+          requiredStaff: try optionalInt(.requiredStaff) ?? (hadRequiredStaff(site) ? 0 : nil)))
     case .addPerson:
       return .addPerson(
         Person(

@@ -15,7 +15,7 @@ enum FormMode {
       switch form.handle(key) {
       case .none:
         if key != .enter { form.override = false }
-        HandoverForms.refresh(&form, state: m.state, now: m.now, strings: m.strings)
+        FormCatalog.refresh(&form, state: m.state, now: m.now, strings: m.strings)
         m.mode = .form(form)
       case .cancel:
         m.mode = form.isDirty ? .confirmDiscard(form) : .normal

@@ -117,12 +117,7 @@ enum LineCommands {
       LineCommand("fund", changesData: false) { m, _, _ in m.openFund() },
       // Visits and findings per unit (issue 17), and the emergency teams.
       LineCommand("inspections", changesData: false) { m, _, _ in m.openInspections() },
-      LineCommand("teams", changesData: false) { m, _, _ in
-        m.mode = .overlay(
-          title: m.strings("view.teams"), lines: InspectionPane.teams(m.state, now: m.now, strings: m.strings),
-          scroll: 0)
-        return []
-      },
+      LineCommand("teams", changesData: false) { m, _, _ in m.openTeams() },
       LineCommand("live", changesData: false) { m, _, _ in
         m.goLive()
         return []

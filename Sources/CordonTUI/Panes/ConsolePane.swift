@@ -72,8 +72,8 @@ public enum Panes {
     RosterPane(), CheckpointPane(), StockPane(), AlertPane(), DutyPane(),
   ]
 
-  /// Panes outside the tab strip, opened by their `:` command (the organisation view, the fund, the inspections).
-  public static let views: [any ConsolePane] = [OrgPane(), FundPane(), InspectionPane()]
+  /// Panes outside the tab strip, opened by their `:` command (the organisation view, the fund, the inspections, the teams).
+  public static let views: [any ConsolePane] = [OrgPane(), FundPane(), InspectionPane(), TeamPane()]
 
   static let kinds = all.map(\.kind)
   private static let byKind = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.kind, $0) })

@@ -105,26 +105,6 @@ public struct InspectionPane: ConsolePane {
     return out
   }
 
-  /// `:teams`: each team with its leader and members, and who is deployed where now and next.
-  public static func teams(_ state: CordonState, now: Instant, strings t: Strings) -> [String] {
-    let lang = t.language
-    let cal = state.calendar
-    var out: [String] = []
-    for team in state.teams {
-      out.append(t("teams.line", team.name, team.id, state.personName(team.leader), String(team.members.count)))
-      let members = OversightText.list(team.members.map(state.personName), lang)
-      out.append("  " + members)
-      let deployed = state.oversight.deployments.values.filter { $0.team == team.id && $0.effectiveEnd > now }
-        .sorted { ($0.start, $0.id) < ($1.start, $1.id) }
-      for d in deployed {
-        out.append(
-          "  \(d.id) \(state.personName(d.person)) → \(state.siteName(d.site, lang)) "
-            + OversightText.period(d.start, d.effectiveEnd, cal) + (d.covers(now) ? " " + t("teams.onPost") : ""))
-      }
-    }
-    return out.isEmpty ? [t("teams.none")] : out
-  }
-
   /// What the roster's day view of a unit adds: the team members deployed
   /// to its sites that day, and its findings not yet closed. Nothing when there is none.
   public static func rosterLines(unit: String, day: Int, state: CordonState, now: Instant, strings t: Strings)
@@ -159,9 +139,21 @@ public struct InspectionPane: ConsolePane {
 
   public var actions: [ConsoleAction] {
     [
+      ConsoleAction(.inspectionVisit, pane: .inspections, keys: [.char("v")], changesData: true, hint: true) { m in
+        m.openForm(.inspection(unit: m.selectedInspectionUnit))
+      },
+      ConsoleAction(.inspectionFinding, pane: .inspections, keys: [.char("f")], changesData: true, hint: true) { m in
+        m.openForm(.finding(unit: m.selectedInspectionUnit))
+      },
+      ConsoleAction(.inspectionRectify, pane: .inspections, keys: [.char("r")], changesData: true, hint: true) { m in
+        m.openForm(.rectify(unit: m.selectedInspectionUnit))
+      },
+      ConsoleAction(.inspectionVerify, pane: .inspections, keys: [.char("a")], changesData: true, hint: true) { m in
+        m.openForm(.verifyFinding(unit: m.selectedInspectionUnit))
+      },
       ConsoleAction(.inspectionsBack, pane: .inspections, keys: [.esc], changesData: false, hint: true) { m in
-        m.inspectionsBack()
-      }
+        m.viewBack()
+      },
     ]
   }
 }
@@ -172,21 +164,31 @@ extension PaneKind {
 }
 
 extension Action {
+  public static let inspectionVisit = Action("inspectionVisit")
+  public static let inspectionFinding = Action("inspectionFinding")
+  public static let inspectionRectify = Action("inspectionRectify")
+  public static let inspectionVerify = Action("inspectionVerify")
   public static let inspectionsBack = Action("inspectionsBack")
 }
 
 extension ConsoleModel {
   /// `:inspections`: every role reads it; the server decides every command.
   mutating func openInspections() -> [ConsoleEffect] {
-    if focus != .inspections { inspectionsReturn = focus }
+    if focus != .inspections && focus != .teams { inspectionsReturn = focus }
     focus = .inspections
     return []
   }
 
-  /// Esc: clears the filter, then leaves the view.
-  mutating func inspectionsBack() -> [ConsoleEffect] {
-    if !(tables[.inspections]?.filter ?? "").isEmpty {
-      tables[.inspections]?.filter = ""
+  /// The unit the selection is on, for the forms to start with.
+  var selectedInspectionUnit: String? {
+    guard focus == .inspections, let id = selectedRowID, state.units[id] != nil else { return nil }
+    return id
+  }
+
+  /// Esc in the inspections and teams views: clears the filter, then leaves the view.
+  mutating func viewBack() -> [ConsoleEffect] {
+    if !(tables[focus]?.filter ?? "").isEmpty {
+      tables[focus]?.filter = ""
       return []
     }
     focus = inspectionsReturn ?? Panes.kinds[0]

@@ -167,4 +167,7 @@ public enum FormPurpose: Sendable, Equatable {
   // The fund view (FundForms).
   case fundIncome(line: String?), fundExpense(line: String?), approveExpense(String), rejectExpense(String)
   case reverseFundEntry(String), donation(campaign: String?)
+  // The inspections and teams views (OversightForms): a unit or a team the selection names.
+  case inspection(unit: String?), finding(unit: String?), rectify(unit: String?), verifyFinding(unit: String?)
+  case team(String?), deploy(team: String?), recall(team: String?)
 }
