@@ -71,5 +71,26 @@ final class DemoHistoryTests: XCTestCase {
     }
     // Every open site is reporting on time at the end.
     XCTAssertEqual(state.orderedSites.filter { $0.isOverdue(at: now) }.map(\.id), [])
+
+    // Oversight: a committee member's visits; one finding reopened then accepted,
+    // one overdue, one open with its shortage request, one waiting for verification.
+    let o = state.oversight
+    XCTAssertEqual(o.inspections.count, 4)
+    XCTAssertEqual(Set(o.inspections.values.map(\.by)), ["demo-committee"])
+    XCTAssertEqual(o.findings["f1"]?.status, .closed)
+    XCTAssertEqual(o.findings["f1"]?.steps.map(\.kind), [.rectified, .reopened, .rectified, .accepted])
+    XCTAssertEqual(o.findings["f2"]?.isOverdue(at: now), true)
+    XCTAssertEqual(state.alerts[AlertKey(rule: .findingOverdue, subject: "f2")]?.isActive, true)
+    let f3 = try XCTUnwrap(o.findings["f3"])
+    XCTAssertTrue(f3.isOpen && !f3.isOverdue(at: now))
+    XCTAssertEqual(f3.request.flatMap { state.requests[$0] }?.finding, "f3")
+    XCTAssertEqual(o.findings["f4"]?.status, .rectified)
+    // The group's team and the vanguard at the 12 compounds, one recalled.
+    XCTAssertEqual(o.teams["group"]?.members.count, 20)
+    XCTAssertEqual(o.teams["vanguard"]?.members.count, 50)
+    let onPost = o.deployments.values.filter { $0.covers(now) }
+    XCTAssertEqual(onPost.count, 49)
+    XCTAssertEqual(Set(onPost.map(\.site)), Set(state.orderedSites.filter { $0.id.hasPrefix("jy-") }.map(\.id)))
+    XCTAssertEqual(o.deployments.values.filter { $0.recalledAt != nil }.map(\.person), ["vg-50"])
   }
 }

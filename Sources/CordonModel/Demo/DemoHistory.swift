@@ -178,6 +178,7 @@ public enum DemoHistory {
       flush(at: end)
       slotEnd = nil
       approveExpenses(day: day, minute: minute, at: end)
+      oversight(dayIndex: dayIndex, minute: minute, at: end)
       let tickAt = min(t.adding(minutes: 58), now)
       if hour % 2 == 1 || hour == 0 { steps.append(.tick(at: tickAt)) }
     }
@@ -357,7 +358,8 @@ public enum DemoHistory {
 
     /// The personnel register each morning, for the people on the rosters.
     mutating func health(day: Int, at t: Instant) {
-      for p in state.people.values.sorted(by: { $0.id < $1.id }) {
+      // The vanguard (DemoOversight) is on no roster.
+      for p in state.people.values.sorted(by: { $0.id < $1.id }) where !p.id.hasPrefix("vg-") {
         let category = p.categories.first ?? .onPost
         let reading = Celsius(tenths: roll(358...369))
         run(
