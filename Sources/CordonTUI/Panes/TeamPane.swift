@@ -26,13 +26,13 @@ public struct TeamPane: ConsolePane {
       let now = state.oversight.deployments.values.filter { $0.team == team.id && $0.covers(now) }
       var sites: [String: Int] = [:]
       for d in now { sites[d.site, default: 0] += 1 }
-      let where_ = state.orderedSites.compactMap { s in sites[s.id].map { "\(s.name.text(lang)) \($0)" } }
+      let placed = state.orderedSites.compactMap { s in sites[s.id].map { "\(s.name.text(lang)) \($0)" } }
       return TableRow(
         id: team.id,
         cells: [
           TableCell(team.name, .title), TableCell(team.id, .muted), TableCell(state.personName(team.leader)),
           TableCell(String(team.members.count)), TableCell(String(now.count), now.isEmpty ? .muted : .ok),
-          TableCell(where_.joined(separator: "、")),
+          TableCell(placed.joined(separator: "、")),
         ],
         searchText: "\(team.id) \(team.name) " + team.members.map(state.personName).joined(separator: " "))
     }
@@ -60,9 +60,7 @@ public struct TeamPane: ConsolePane {
   static func teamLines(_ team: EmergencyTeam, state: CordonState, now: Instant, strings t: Strings) -> [String] {
     let lang = t.language
     let cal = state.calendar
-    var out = [
-      t("teams.line", team.name, team.id, state.personName(team.leader), String(team.members.count)),
-    ]
+    var out = [t("teams.line", team.name, team.id, state.personName(team.leader), String(team.members.count))]
     // Eight names a line, so a 50-member team reads whole at 80 columns.
     let names = team.members.map(state.personName)
     for i in stride(from: 0, to: names.count, by: 8) {
