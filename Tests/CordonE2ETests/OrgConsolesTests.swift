@@ -46,7 +46,7 @@ final class OrgConsolesTests: XCTestCase {
     try admin.send("Tab")
     try admin.type("East gate")
     // Enter moves field by field, and saves on the last.
-    for _ in 0..<8 { try admin.send("Enter") }
+    for _ in 0..<9 { try admin.send("Enter") }
     let sent = Date()
     let saved = try admin.waitFor("the new site in the view", timeout: 15) {
       $0.contains("jy-east") && !$0.contains("新增点位")

@@ -69,7 +69,7 @@ final class OrgScreenTests: XCTestCase {
     }
   }
 
-  /// At the smallest screen the ten-field form scrolls with the focus and
+  /// At the smallest screen the eleven-field form scrolls with the focus and
   /// says which fields it shows; every line is still exactly the width.
   func testAtTheSmallestScreenTheSiteFormScrolls() throws {
     let f = try ScreenFixture(width: 60, height: 15)
@@ -77,10 +77,10 @@ final class OrgScreenTests: XCTestCase {
     f.type("org")
     f.press(.enter, .enter, .char("a"))
     XCTAssertNotNil(f.row(containing: "编号"), f.lines.joined(separator: "\n"))
-    XCTAssertNotNil(f.row(containing: "/10)"), f.lines.joined(separator: "\n"))
+    XCTAssertNotNil(f.row(containing: "/11)"), f.lines.joined(separator: "\n"))
     XCTAssertNil(f.row(containing: "立即开放"), "the last field is not shown yet")
     f.assertEveryLineIsExactlyTheWidth()
-    for _ in 0..<9 { f.press(.tab) }
+    for _ in 0..<10 { f.press(.tab) }
     XCTAssertNotNil(f.row(containing: ">立即开放"), f.lines.joined(separator: "\n"))
     XCTAssertNil(f.row(containing: ">编号"))
     f.assertEveryLineIsExactlyTheWidth()

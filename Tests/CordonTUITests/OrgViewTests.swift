@@ -78,7 +78,7 @@ final class OrgViewTests: XCTestCase {
     let unit = try XCTUnwrap(m.options.org.unit)
     U.keys(&m, .char("a"))
     guard case .form(let blank) = m.mode else { return XCTFail("no form: \(m.mode)") }
-    XCTAssertEqual(blank.fields.count, 10)
+    XCTAssertEqual(blank.fields.count, 11)
     XCTAssertEqual(blank.value(.unit), unit, "the unit looked into is chosen")
     U.type(&m, "hq-gate")
     U.keys(&m, .tab)
