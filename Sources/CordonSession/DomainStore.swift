@@ -21,6 +21,8 @@ public protocol DomainStore: AnyObject, Sendable {
   func unsubscribe(_ id: SubscriptionID)
   func records(from: UInt64, through: UInt64?) throws -> [Record]
   func records(since: Instant, until: Instant?) throws -> [Record]
+  /// The records of `records(since:until:)`, one at a time as read, until `body` returns false.
+  func forEachRecord(since: Instant, until: Instant?, _ body: (Record) throws -> Bool) throws
   func period(since: Instant, until: Instant) throws -> (records: [Record], end: CordonState)
   func state(atSeq seq: UInt64) throws -> CordonState
   func state(at instant: Instant) throws -> CordonState
@@ -76,6 +78,11 @@ extension EventStore where M == CordonDomain {
 }
 
 extension DomainStore {
+  /// For a store that reads a period at once: the records, then handed out.
+  public func forEachRecord(since: Instant, until: Instant?, _ body: (Record) throws -> Bool) throws {
+    for r in try records(since: since, until: until) where try !body(r) { return }
+  }
+
   public func submit(
     _ command: CordonCommand, actor: String, unit: String?,
     completion: @escaping @Sendable (Result<[Record], StoreFailure>) -> Void

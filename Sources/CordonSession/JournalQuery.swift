@@ -68,27 +68,79 @@ public enum JournalQueryRunner {
     _ q: JournalQuery, store: any DomainStore, principal: Principal?, now: Instant = Instant.now()
   ) -> Result<String, Refusal> {
     do throws(Refusal) {
-      try q.checkBounds()
-      var unit = q.unit
-      if let principal {
-        switch Authorization.readScope(unit: q.unit, by: principal) {
-        case .success(let u): unit = u
-        case .failure(let r): throw r
-        }
-      }
-      return .success(try text(q, unit: unit, store: store, now: now))
+      return .success(try text(q, unit: try scope(q, principal), store: store, now: now))
     } catch {
       return .failure(error)
     }
   }
 
-  private static func text(_ q: JournalQuery, unit: String?, store: any DomainStore, now: Instant)
-    throws(Refusal) -> String
-  {
+  /// An audit query whose lines go to `emit` as the journal is read, oldest
+  /// first, instead of all at the end: the first lines of a year-long trail
+  /// appear at once. The same lines as `run` gives; the count, or the refusal.
+  public static func streamAudit(
+    _ q: JournalQuery, store: any DomainStore, principal: Principal?, emit: (String) -> Void
+  ) -> Result<Int, Refusal> {
+    do throws(Refusal) {
+      let unit = try scope(q, principal)
+      return .success(try audit(q, unit: unit, store: store, strings: try strings(q), emit: emit))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  /// The unit the query may read: what it asks, narrowed by the caller's role.
+  private static func scope(_ q: JournalQuery, _ principal: Principal?) throws(Refusal) -> String? {
+    try q.checkBounds()
+    guard let principal else { return q.unit }
+    switch Authorization.readScope(unit: q.unit, by: principal) {
+    case .success(let u): return u
+    case .failure(let r): throw r
+    }
+  }
+
+  private static func strings(_ q: JournalQuery) throws(Refusal) -> Strings {
     guard let language = Language(rawValue: q.lang) else {
       throw Refusal("query.badLang", [q.lang], field: "lang")
     }
-    let strings = Strings(language)
+    return Strings(language)
+  }
+
+  /// The audit trail's lines for `q`, each handed to `emit` as its record is read.
+  private static func audit(
+    _ q: JournalQuery, unit: String?, store: any DomainStore, strings: Strings, emit: (String) -> Void
+  ) throws(Refusal) -> Int {
+    let live = store.state
+    let cal = live.calendar
+    if let unit, live.units[unit] == nil { throw Refusal("query.noUnit", [unit], field: "unit") }
+    func time(_ s: String?, _ flag: String) throws(Refusal) -> Instant? {
+      guard let s else { return nil }
+      guard let t = cal.parse(s) else {
+        throw Refusal("query.badTime", [flag, s], field: String(flag.dropFirst(2)))
+      }
+      return t
+    }
+    let filter = AuditTrail.Filter(
+      actor: q.actor, unit: unit, since: try time(q.since, "--since"), until: try time(q.until, "--until"))
+    var count = 0
+    do {
+      try store.forEachRecord(since: filter.since ?? Instant(milliseconds: .min), until: filter.until) { r in
+        if AuditTrail.matches(r, filter, state: live) {
+          emit(AuditTrail.line(r, state: live, strings: strings))
+          count += 1
+        }
+        return true
+      }
+    } catch {
+      throw Refusal("query.journal", ["\(error)"])
+    }
+    return count
+  }
+
+  private static func text(_ q: JournalQuery, unit: String?, store: any DomainStore, now: Instant)
+    throws(Refusal) -> String
+  {
+    let strings = try strings(q)
+    let language = strings.language
     let live = store.state
     let cal = live.calendar
     if let unit, live.units[unit] == nil { throw Refusal("query.noUnit", [unit], field: "unit") }
@@ -114,18 +166,9 @@ public enum JournalQueryRunner {
         let report = DailyReport(day: day, unit: unit, records: records, end: end, now: day < today ? nil : now)
         return ReportRenderer.render(report, state: end, format: fmt, strings: strings)
       case .audit:
-        func time(_ s: String?, _ flag: String) throws(Refusal) -> Instant? {
-          guard let s else { return nil }
-          guard let t = cal.parse(s) else {
-            throw Refusal("query.badTime", [flag, s], field: String(flag.dropFirst(2)))
-          }
-          return t
-        }
-        let filter = AuditTrail.Filter(
-          actor: q.actor, unit: unit, since: try time(q.since, "--since"), until: try time(q.until, "--until"))
-        let records = try store.records(since: filter.since ?? Instant(milliseconds: .min), until: filter.until)
-        return AuditTrail.select(records, filter, state: live)
-          .map { AuditTrail.line($0, state: live, strings: strings) }.joined(separator: "\n")
+        var lines: [String] = []
+        _ = try audit(q, unit: unit, store: store, strings: strings) { lines.append($0) }
+        return lines.joined(separator: "\n")
       case .exportShifts:
         return CSVWriter.write(
           CSVExport.shifts(state: try state(store, covering: day), day: day, language: language, unit: unit), bom: false

@@ -522,14 +522,24 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   /// hold), and only the records inside it are decoded.
   public func records(since: Instant, until: Instant? = nil) throws -> [Record] {
     var out: [Record] = []
+    try forEachRecord(since: since, until: until) {
+      out.append($0)
+      return true
+    }
+    return out
+  }
+
+  /// The records `records(since:until:)` gives, handed to `body` one at a
+  /// time as they are read, until it returns false: a long audit streams
+  /// instead of waiting for the whole period.
+  public func forEachRecord(since: Instant, until: Instant? = nil, _ body: (Record) throws -> Bool) throws {
     let decoder = JSONDecoder()
     let lo = since.milliseconds
     let hi = until?.milliseconds ?? .max
     try forEachFrame(from: 1, through: lastSeq, skip: { first, last in last < lo || first >= hi }) { f in
-      if f.time >= lo && f.time < hi { out.append(try f.record(decoder)) }
-      return true
+      guard f.time >= lo && f.time < hi else { return true }
+      return try body(try f.record(decoder))
     }
-    return out
   }
 
   /// A past period in one pass: the records whose time is in `since ..< until`

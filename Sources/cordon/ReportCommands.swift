@@ -44,6 +44,7 @@ struct Audit: ParsableCommand {
   func run() throws {
     let q = JournalQuery(
       kind: .audit, unit: unit, lang: lang == "en" ? "en" : "zh", actor: actor, since: since, until: until)
+    if try QueryRunner.streamLocally(q, location: location, socket: socket) { return }
     let text = try QueryRunner.run(q, location: location, socket: socket)
     if !text.isEmpty { print(text) }
   }
@@ -60,13 +61,7 @@ enum QueryRunner {
   )
 
   static func run(_ q: JournalQuery, location: StoreLocation, socket: String?) throws -> String {
-    let env = ProcessInfo.processInfo.environment
-    if socket != nil && location.isChosen {
-      throw Fatal(description: "--socket cannot be combined with --data", code: 2)
-    }
-    if !SocketPath.prefersLocal(chosen: location.isChosen, socket: socket, environment: env),
-      let path = SocketPath.choose(flag: socket, environment: env)
-    {
+    if let path = try serverSocket(location: location, socket: socket) {
       let source = try SocketPath.connect(path)
       defer { source.close() }
       return try text(source.query(q))
@@ -74,6 +69,31 @@ enum QueryRunner {
     return try JournalReader.withStore(location) { store in
       try text(JournalQueryRunner.run(q, store: store, principal: nil))
     }
+  }
+
+  /// The server's socket when the query goes through `cordon serve`; nil to read the store here.
+  private static func serverSocket(location: StoreLocation, socket: String?) throws -> String? {
+    let env = ProcessInfo.processInfo.environment
+    if socket != nil && location.isChosen {
+      throw Fatal(description: "--socket cannot be combined with --data", code: 2)
+    }
+    guard !SocketPath.prefersLocal(chosen: location.isChosen, socket: socket, environment: env) else { return nil }
+    return SocketPath.choose(flag: socket, environment: env)
+  }
+
+  /// An audit read here streams: each line is written as its record is read
+  /// (the first at once, then in 64 KiB writes), so a year-long trail starts
+  /// showing before the query ends. False when the query goes to a server,
+  /// which answers with the whole text.
+  static func streamLocally(_ q: JournalQuery, location: StoreLocation, socket: String?) throws -> Bool {
+    guard try serverSocket(location: location, socket: socket) == nil else { return false }
+    try JournalReader.withStore(location) { store in
+      var out = StreamedLines()
+      let result = JournalQueryRunner.streamAudit(q, store: store, principal: nil) { out.write($0) }
+      out.flush()
+      _ = try text(result.map { _ in "" })
+    }
+    return true
   }
 
   /// The text, or the refusal in words (exit 2 for a bad flag, 3 when the
@@ -112,5 +132,27 @@ enum JournalReader {
       throw Fatal(description: "cannot write \(path): \(error.localizedDescription)", code: 1)
     }
     writeStderr("cordon: wrote \(path)\n")
+  }
+}
+
+/// Lines to stdout: the first written at once, the rest gathered into 64 KiB
+/// writes (or sooner when a quarter second has passed since the last one).
+struct StreamedLines {
+  private var buffer: [UInt8] = []
+  private var lines = 0
+  private var last = Date()
+
+  mutating func write(_ line: String) {
+    buffer.append(contentsOf: line.utf8)
+    buffer.append(0x0A)
+    lines += 1
+    if lines == 1 || buffer.count >= 64 << 10 || Date().timeIntervalSince(last) > 0.25 { flush() }
+  }
+
+  mutating func flush() {
+    guard !buffer.isEmpty else { return }
+    FileHandle.standardOutput.write(Data(buffer))
+    buffer.removeAll(keepingCapacity: true)
+    last = Date()
   }
 }

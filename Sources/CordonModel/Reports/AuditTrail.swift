@@ -18,13 +18,16 @@ public enum AuditTrail {
   public static func select(_ records: [EventRecord<CordonEvent>], _ f: Filter, state: CordonState) -> [EventRecord<
     CordonEvent
   >] {
-    records.filter { r in
-      if let a = f.actor, r.actor != a { return false }
-      if let s = f.since, r.time < s { return false }
-      if let u = f.until, r.time >= u { return false }
-      if let unit = f.unit, r.unit != unit, !units(of: r.event, state).contains(unit) { return false }
-      return true
-    }
+    records.filter { matches($0, f, state: state) }
+  }
+
+  /// Whether the filter keeps `r` (what `select` keeps, one record at a time).
+  public static func matches(_ r: EventRecord<CordonEvent>, _ f: Filter, state: CordonState) -> Bool {
+    if let a = f.actor, r.actor != a { return false }
+    if let s = f.since, r.time < s { return false }
+    if let u = f.until, r.time >= u { return false }
+    if let unit = f.unit, r.unit != unit, !units(of: r.event, state).contains(unit) { return false }
+    return true
   }
 
   /// One line: time, seq, actor, what.
