@@ -392,6 +392,7 @@ public struct Strings: Sendable {
     "event.notificationFailed": "通知发送失败",
     "view.audit": "操作记录",
     "view.auditSince": "（{0} 起；更早的用 cordon audit --since）",
+    "view.auditCapped": "…… 只显示最新的 {0} 行。在 :audit 后加词缩小范围（用户、单位、点位），或用 cordon audit --since … --until … 看全部。",
     "view.report": "日日报预览",
     "status.exported": "已导出到 {0}",
     "status.copiedRow": "已复制到剪贴板：{0}",
@@ -933,6 +934,8 @@ public struct Strings: Sendable {
     "event.notificationFailed": "notification failed",
     "view.audit": "Audit trail",
     "view.auditSince": "(since {0}; older: cordon audit --since)",
+    "view.auditCapped":
+      "… only the newest {0} lines shown. Narrow it with words after :audit (a user, unit or site), or see them all with cordon audit --since … --until ….",
     "view.report": "Daily report preview",
     "status.exported": "Exported to {0}",
     "status.copiedRow": "Copied to the clipboard: {0}",

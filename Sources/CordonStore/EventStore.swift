@@ -808,6 +808,9 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       return SnapshotJob(seq: c.lastSeq, state: c.committed, lastTime: c.lastTime, ids: c.ids)
     }
     if let job { runSnapshot(job) }
+    // The observer hears of the final snapshot before close returns (a
+    // server logs it, and its process may exit right after).
+    observerQueue.sync {}
     io.unlock(lockHandle)
   }
 }

@@ -130,6 +130,8 @@ enum LineCommands {
 
   /// How many local days, today included, the console's audit trail covers.
   static let auditDays = 31
+  /// The most lines the console's audit trail shows.
+  static let auditCap = 2000
 
   private static func startOfToday(_ m: ConsoleModel) -> Instant {
     m.state.calendar.startOfDay(m.state.calendar.day(of: m.now))
@@ -203,12 +205,18 @@ enum LineCommands {
     case .audit(let filter):
       // Newest first.
       let words = filter.lowercased().split(separator: " ").map(String.init)
-      let lines = records.reversed().lazy.map { AuditTrail.line($0, state: state, strings: t) }
-        .filter { line in words.allSatisfy { line.lowercased().contains($0) } }.prefix(2000)
+      // Capped: past the cap, a note on narrowing it (the CLI streams them all).
+      var lines = Array(
+        records.reversed().lazy.map { AuditTrail.line($0, state: state, strings: t) }
+          .filter { line in words.allSatisfy { line.lowercased().contains($0) } }.prefix(auditCap + 1))
+      if lines.count > auditCap {
+        lines.removeLast()
+        lines.append(t("view.auditCapped", String(auditCap)))
+      }
       let since = state.calendar.formatDay(day - auditDays + 1)
       m.mode = .overlay(
         title: t("view.audit") + " " + t("view.auditSince", since) + (filter.isEmpty ? "" : " /" + filter),
-        lines: Array(lines), scroll: 0)
+        lines: lines, scroll: 0)
     }
     return []
   }
