@@ -174,9 +174,10 @@ public struct NotifyState: Codable, Sendable, Equatable {
 
   /// A receiver's undelivered notifications in the order it must get them: by due time, then as queued.
   public func queue(for receiver: String) -> [Notice] {
-    pending.values.filter { $0.remaining.contains(receiver) }.map(\.notification).sorted {
-      ($0.due, $0.serial) < ($1.due, $1.serial)
-    }
+    let owed = pending.values.compactMap { $0.remaining.contains(receiver) ? $0.notification : nil }
+    // Sorted by keys worked out once: the sender reads this after every state change.
+    let keys = owed.map { ($0.due.milliseconds, $0.serial) }
+    return owed.indices.sorted { keys[$0] < keys[$1] }.map { owed[$0] }
   }
 
   /// What is pending for receivers not in `kept` (a reload or restart

@@ -19,12 +19,13 @@ public final class NotificationSender: Sendable {
   public struct Hooks: Sendable {
     /// The store's committed state.
     public var state: @Sendable () -> CordonState
-    /// Journals an outcome (the server submits `.recordDelivery`); returns once committed or refused.
-    public var record: @Sendable (DeliveryOutcome) async -> Void
+    /// Journals outcomes, in order, as one command (the server submits a
+    /// batch of `.recordDelivery`); returns once committed or refused.
+    public var record: @Sendable ([DeliveryOutcome]) async -> Void
     /// One line per failure, already redacted.
     public var log: @Sendable (String) -> Void
     public init(
-      state: @escaping @Sendable () -> CordonState, record: @escaping @Sendable (DeliveryOutcome) async -> Void,
+      state: @escaping @Sendable () -> CordonState, record: @escaping @Sendable ([DeliveryOutcome]) async -> Void,
       log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
       self.state = state
@@ -36,6 +37,7 @@ public final class NotificationSender: Sendable {
   public let config: NotifyConfig
   let hooks: Hooks
   let client: HTTPClient
+  let recorder: OutcomeRecorder
   private let tasks = Mutex<[Task<Void, Never>]>([])
   /// How often an idle worker looks at the outbox again.
   public static let idlePollMilliseconds = 100
@@ -45,6 +47,7 @@ public final class NotificationSender: Sendable {
   public init(config: NotifyConfig, hooks: Hooks) {
     self.config = config
     self.hooks = hooks
+    recorder = OutcomeRecorder(record: hooks.record)
     var c = HTTPClient.Configuration()
     // A webhook that redirects elsewhere would carry its body (and headers) there: refuse.
     c.redirectConfiguration = .disallow
@@ -60,7 +63,8 @@ public final class NotificationSender: Sendable {
   }
 
   /// Stops the workers (a send in flight is abandoned: it is still pending in
-  /// the journal and goes again next start) and the HTTP client.
+  /// the journal and goes again next start), journals the outcomes not yet
+  /// journalled, and stops the HTTP client.
   public func stop() async {
     let running = tasks.withLock { t -> [Task<Void, Never>] in
       defer { t = [] }
@@ -68,54 +72,64 @@ public final class NotificationSender: Sendable {
     }
     running.forEach { $0.cancel() }
     for t in running { await t.value }
+    await recorder.flush()
     try? await client.shutdown()
   }
 
   func run(_ r: Receiver) async {
     var failures = 0
     var head: String?
-    // Delivered and reported, until the state stops listing them for this receiver.
+    // Delivered and handed to the recorder, until the state stops listing them for this receiver.
     var sent = Set<String>()
     while !Task.isCancelled {
       let state = hooks.state()
       sent = sent.filter { state.notify.pending[$0]?.remaining.contains(r.name) == true }
       let queue = state.notify.queue(for: r.name).filter { !sent.contains($0.id) }
-      guard let first = queue.first else {
+      if queue.isEmpty {
         await Self.sleep(milliseconds: Self.idlePollMilliseconds)
         continue
       }
-      let now = Instant.now()
-      if first.due > now {
-        await Self.sleep(milliseconds: min(Int(first.due.milliseconds - now.milliseconds), Self.idlePollMilliseconds))
-        continue
-      }
-      // What waited for a group goes together; a critical goes alone, at once.
-      let group =
-        first.due > first.queuedAt
-        ? Array(queue.prefix { $0.route == first.route && $0.due == first.due }.prefix(Self.maxGroup)) : [first]
-      if head != first.id {
-        head = first.id
-        failures = state.notify.pending[first.id]?.attempts[r.name] ?? 0
-      }
-      let attempt = failures + 1
-      let message = Message(group, templates: config.templates, calendar: state.calendar)
-      switch await deliver(message, to: r) {
-      case .success:
-        for n in group {
-          sent.insert(n.id)
-          await hooks.record(.delivered(id: n.id, receiver: r.name, attempt: attempt))
+      // Down the queue read once, as long as its head is due and sends succeed:
+      // what is queued meanwhile comes after (a later serial, a due time not earlier).
+      var i = 0
+      walk: while i < queue.count, !Task.isCancelled {
+        let first = queue[i]
+        let now = Instant.now()
+        if first.due > now {
+          await Self.sleep(
+            milliseconds: min(Int(first.due.milliseconds - now.milliseconds), Self.idlePollMilliseconds))
+          break walk
         }
-        failures = 0
-        head = nil
-      case .failure(let error):
-        if Task.isCancelled { return }
-        failures = attempt
-        let text = Redactor.redact(error.message, secrets: r.secrets)
-        hooks.log("receiver \(r.name): attempt \(attempt) for \(message.ids.joined(separator: ",")) failed: \(text)")
-        if DeliveryOutcome.journals(failedAttempt: attempt) {
-          for n in group { await hooks.record(.failed(id: n.id, receiver: r.name, attempt: attempt, error: text)) }
+        // What waited for a group goes together; a critical goes alone, at once.
+        let group =
+          first.due > first.queuedAt
+          ? Array(queue[i...].prefix { $0.route == first.route && $0.due == first.due }.prefix(Self.maxGroup))
+          : [first]
+        if head != first.id {
+          head = first.id
+          failures = state.notify.pending[first.id]?.attempts[r.name] ?? 0
         }
-        await Self.sleep(milliseconds: r.backoffMilliseconds(afterFailures: failures))
+        let attempt = failures + 1
+        let message = Message(group, templates: config.templates, calendar: state.calendar)
+        switch await deliver(message, to: r) {
+        case .success:
+          for n in group { sent.insert(n.id) }
+          // Journalled behind this worker's back: the next send does not wait for a commit.
+          recorder.add(group.map { .delivered(id: $0.id, receiver: r.name, attempt: attempt) })
+          failures = 0
+          head = nil
+          i += group.count
+        case .failure(let error):
+          if Task.isCancelled { return }
+          failures = attempt
+          let text = Redactor.redact(error.message, secrets: r.secrets)
+          hooks.log("receiver \(r.name): attempt \(attempt) for \(message.ids.joined(separator: ",")) failed: \(text)")
+          if DeliveryOutcome.journals(failedAttempt: attempt) {
+            recorder.add(group.map { .failed(id: $0.id, receiver: r.name, attempt: attempt, error: text) })
+          }
+          await Self.sleep(milliseconds: r.backoffMilliseconds(afterFailures: failures))
+          break walk
+        }
       }
     }
   }
@@ -212,5 +226,49 @@ public final class NotificationSender: Sendable {
 
   static func sleep(milliseconds: Int) async {
     try? await Task.sleep(for: .milliseconds(max(1, milliseconds)))
+  }
+}
+
+/// Journals the workers' outcomes one command at a time, each carrying all
+/// that came in while the one before was committing (as the journal's group
+/// commit does for writes): a burst of deliveries costs a few commits, not
+/// one per notification, and no worker waits for any of them.
+final class OutcomeRecorder: Sendable {
+  private struct Queue {
+    var outcomes: [DeliveryOutcome] = []
+    var draining: Task<Void, Never>?
+  }
+  private let queue = Mutex(Queue())
+  private let record: @Sendable ([DeliveryOutcome]) async -> Void
+  /// At most this many outcomes in one command.
+  static let maxBatch = 500
+
+  init(record: @escaping @Sendable ([DeliveryOutcome]) async -> Void) { self.record = record }
+
+  func add(_ outcomes: [DeliveryOutcome]) {
+    guard !outcomes.isEmpty else { return }
+    queue.withLock { q in
+      q.outcomes += outcomes
+      guard q.draining == nil else { return }
+      q.draining = Task { [self] in await drain() }
+    }
+  }
+
+  private func drain() async {
+    while true {
+      let batch = queue.withLock { q -> [DeliveryOutcome] in
+        let batch = Array(q.outcomes.prefix(Self.maxBatch))
+        q.outcomes.removeFirst(batch.count)
+        if batch.isEmpty { q.draining = nil }
+        return batch
+      }
+      if batch.isEmpty { return }
+      await record(batch)
+    }
+  }
+
+  /// Returns once everything added so far is journalled (or refused).
+  func flush() async {
+    while let running = queue.withLock({ $0.draining }) { await running.value }
   }
 }

@@ -121,8 +121,11 @@ public final class CordonServer: Sendable {
       config: config,
       hooks: .init(
         state: { [store] in store.state },
-        record: { [store] outcome in
-          _ = try? await store.submit(.recordDelivery(outcome), actor: Self.notifyActor, unit: nil)
+        record: { [store] outcomes in
+          // One command (one commit) for all the outcomes the sender has gathered.
+          let command: CordonCommand =
+            outcomes.count == 1 ? .recordDelivery(outcomes[0]) : .batch(outcomes.map { .recordDelivery($0) })
+          _ = try? await store.submit(command, actor: Self.notifyActor, unit: nil)
         }, log: { line in logger.warning("\(line)") }))
   }
 

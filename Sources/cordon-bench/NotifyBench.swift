@@ -63,31 +63,47 @@ enum NotifyBench {
     let probeMs = Int(value("--probe-ms") ?? "") ?? 20
     guard (1...10_000).contains(probeMs) else { throw BenchError("--probe-ms must be 1–10000") }
 
+    let rounds = Int(value("--rounds") ?? "") ?? 3
+    guard (1...20).contains(rounds) else { throw BenchError("--rounds must be 1–20") }
+
     print(
-      "notify: \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms"
+      "notify: \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s), each with and then without receivers"
     )
-    let on = try round(
-      dir: dir.appendingPathComponent("on"), access: config, alerts: alerts, probeMs: probeMs, timeout: timeout,
-      healthy: healthy)
-    // Without receivers, probed for as long as the round with them lasted.
-    let off = try round(
-      dir: dir.appendingPathComponent("off"), access: AccessConfig(), alerts: alerts, probeMs: probeMs,
-      timeout: timeout, window: on.windowSeconds)
-    print("receivers          burst committed in   burst p50     p99 (ms)   probe p50     p99     max (ms)  probes")
-    print(off.row("off"))
-    print(on.row("healthy + hung"))
+    print(
+      "round receivers          burst committed in   burst p50     p99 (ms)   probe p50     p99     max (ms)  probes")
+    var burstRatios: [Double] = []
+    var probeRatios: [Double] = []
+    var deliveredAll: [Double] = []
+    for k in 1...rounds {
+      healthy.reset()
+      let on = try round(
+        dir: dir.appendingPathComponent("on\(k)"), access: config, alerts: alerts, probeMs: probeMs, timeout: timeout,
+        healthy: healthy)
+      // Without receivers, probed for as long as the round with them lasted.
+      let off = try round(
+        dir: dir.appendingPathComponent("off\(k)"), access: AccessConfig(), alerts: alerts, probeMs: probeMs,
+        timeout: timeout, window: on.windowSeconds)
+      print(String(format: "%5d ", k) + off.row("off"))
+      print(String(format: "%5d ", k) + on.row("healthy + hung"))
+      burstRatios.append(on.burst.p99 / off.burst.p99)
+      probeRatios.append(on.probes.p99 / off.probes.p99)
+      if let d = on.allDeliveredSeconds, let j = on.allJournalledSeconds {
+        deliveredAll.append(d)
+        print(
+          String(
+            format:
+              "      healthy receiver: all %d received %.2f s after the burst began; all journalled delivered at %.2f s",
+            alerts, d, j))
+      } else {
+        print("      healthy receiver: got \(healthy.ids.count) of \(alerts) within \(timeout) s")
+      }
+    }
+    func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
     print(
       String(
-        format: "p99 with receivers / without: burst %.2f, probe %.2f", on.burst.p99 / off.burst.p99,
-        on.probes.p99 / off.probes.p99))
-    if let d = on.allDeliveredSeconds, let j = on.allJournalledSeconds {
-      print(
-        String(
-          format: "healthy receiver: all %d received %.2f s after the burst began; all journalled delivered at %.2f s",
-          alerts, d, j))
-    } else {
-      print("healthy receiver: got \(healthy.ids.count) of \(alerts) within \(timeout) s")
-    }
+        format: "p99 with receivers / without (median of %d): burst %.2f, probe %.2f", rounds, median(burstRatios),
+        median(probeRatios)))
+    print(String(format: "healthy receiver had all of a burst after (median): %.2f s", median(deliveredAll)))
     print("hung receiver: \(hung.requests) request(s) received, none answered")
   }
 
@@ -251,6 +267,9 @@ final class BenchReceiver: Sendable {
       for id in header.split(separator: ",") where s.ids.insert(String(id)).inserted { s.last = now }
     }
   }
+
+  /// Forgets what it received (each round's store numbers its notifications from N1).
+  func reset() { seen.withLock { $0 = Seen() } }
 
   func close() { try? channel.close().wait() }
 

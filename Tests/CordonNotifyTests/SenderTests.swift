@@ -34,9 +34,11 @@ final class Outbox: Sendable {
   var hooks: NotificationSender.Hooks {
     .init(
       state: { [self] in state.withLock { $0 } },
-      record: { [self] outcome in
-        let events = run(.recordDelivery(outcome), actor: "cordon-notify")
-        if !events.isEmpty { journal.withLock { $0.append(outcome) } }
+      record: { [self] outcomes in
+        for outcome in outcomes {
+          let events = run(.recordDelivery(outcome), actor: "cordon-notify")
+          if !events.isEmpty { journal.withLock { $0.append(outcome) } }
+        }
       }, log: { [self] line in logLines.withLock { $0.append(line) } })
   }
 
