@@ -207,7 +207,9 @@ public struct NotifyState: Codable, Sendable, Equatable {
       serial = max(serial, n.serial)
       pending[n.id] = PendingNotification(notification: n, remaining: n.receivers, attempts: [:])
       lastQueued["\(n.route)|\(n.subject)"] = n.queuedAt
-      if lastQueued.count > Self.lastQueuedLimit {
+      // Looked at once per 64 new entries, not on every one: a burst of a
+      // thousand recent alerts, none of them old enough to go, stays linear.
+      if lastQueued.count > Self.lastQueuedLimit, lastQueued.count.isMultiple(of: 64) {
         let cutoff = n.queuedAt.milliseconds - 2 * 86_400_000
         lastQueued = lastQueued.filter { $0.value.milliseconds >= cutoff }
       }

@@ -10,8 +10,10 @@ import NIOPosix
 import Synchronization
 
 /// `cordon-bench notify`: a burst of critical alerts with two webhook
-/// receivers, one of them hung, against the same burst on a server without
-/// receivers. Two latencies, both a console's submit to the server's answer
+/// receivers, one of them hung, against the same burst with both receivers
+/// hung (every notification decided, journalled and sent to the consoles,
+/// none delivered: what the sender's own work adds is the difference) and on
+/// a server without receivers. Two latencies, both a console's submit to the server's answer
 /// through the socket: the burst's own commands (sent all at once by one
 /// console, so each waits for those before it), and a second console's probe
 /// command every `--probe-ms` from the burst's start until the healthy
@@ -37,28 +39,32 @@ enum NotifyBench {
     defer { try? group.syncShutdownGracefully() }
     let healthy = try BenchReceiver(answers: true, group: group)
     let hung = try BenchReceiver(answers: false, group: group)
+    let hung2 = try BenchReceiver(answers: false, group: group)
     defer {
       healthy.close()
       hung.close()
+      hung2.close()
     }
-    let config = try AccessConfig.parse(
-      """
-      [[receivers]]
-      name = "healthy"
-      type = "webhook"
-      url = "http://127.0.0.1:\(healthy.port)/send?key=bench"
-      format = "wecom"
+    func config(_ first: BenchReceiver) throws -> AccessConfig {
+      try AccessConfig.parse(
+        """
+        [[receivers]]
+        name = "healthy"
+        type = "webhook"
+        url = "http://127.0.0.1:\(first.port)/send?key=bench"
+        format = "wecom"
 
-      [[receivers]]
-      name = "hung"
-      type = "webhook"
-      url = "http://127.0.0.1:\(hung.port)/send?key=bench"
-      format = "wecom"
+        [[receivers]]
+        name = "hung"
+        type = "webhook"
+        url = "http://127.0.0.1:\(hung.port)/send?key=bench"
+        format = "wecom"
 
-      [[routes]]
-      severity = ["critical"]
-      receivers = ["healthy", "hung"]
-      """, file: "bench.toml")
+        [[routes]]
+        severity = ["critical"]
+        receivers = ["healthy", "hung"]
+        """, file: "bench.toml")
+    }
 
     let probeMs = Int(value("--probe-ms") ?? "") ?? 20
     guard (1...10_000).contains(probeMs) else { throw BenchError("--probe-ms must be 1–10000") }
@@ -67,26 +73,35 @@ enum NotifyBench {
     guard (1...20).contains(rounds) else { throw BenchError("--rounds must be 1–20") }
 
     print(
-      "notify: \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s), each with and then without receivers"
+      "notify: \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s), each with receivers, then with both receivers hung (the outbox decided and journalled, nothing delivered), then without receivers"
     )
     print(
       "round receivers          burst committed in   burst p50     p99 (ms)   probe p50     p99     max (ms)  probes")
     var burstRatios: [Double] = []
     var probeRatios: [Double] = []
+    var outboxBurstRatios: [Double] = []
+    var outboxProbeRatios: [Double] = []
     var deliveredAll: [Double] = []
     for k in 1...rounds {
       healthy.reset()
       let on = try round(
-        dir: dir.appendingPathComponent("on\(k)"), access: config, alerts: alerts, probeMs: probeMs, timeout: timeout,
+        dir: dir.appendingPathComponent("on\(k)"), access: try config(healthy), alerts: alerts, probeMs: probeMs,
+        timeout: timeout,
         healthy: healthy)
-      // Without receivers, probed for as long as the round with them lasted.
+      // The same outbox with nothing delivered, and no outbox at all, each probed for as long as the round with receivers lasted.
+      let outbox = try round(
+        dir: dir.appendingPathComponent("hung\(k)"), access: try config(hung2), alerts: alerts, probeMs: probeMs,
+        timeout: timeout, window: on.windowSeconds)
       let off = try round(
         dir: dir.appendingPathComponent("off\(k)"), access: AccessConfig(), alerts: alerts, probeMs: probeMs,
         timeout: timeout, window: on.windowSeconds)
       print(String(format: "%5d ", k) + off.row("off"))
+      print(String(format: "%5d ", k) + outbox.row("hung + hung"))
       print(String(format: "%5d ", k) + on.row("healthy + hung"))
       burstRatios.append(on.burst.p99 / off.burst.p99)
       probeRatios.append(on.probes.p99 / off.probes.p99)
+      outboxBurstRatios.append(on.burst.p99 / outbox.burst.p99)
+      outboxProbeRatios.append(on.probes.p99 / outbox.probes.p99)
       if let d = on.allDeliveredSeconds, let j = on.allJournalledSeconds {
         deliveredAll.append(d)
         print(
@@ -103,8 +118,12 @@ enum NotifyBench {
       String(
         format: "p99 with receivers / without (median of %d): burst %.2f, probe %.2f", rounds, median(burstRatios),
         median(probeRatios)))
+    print(
+      String(
+        format: "p99 with receivers / both hung (median of %d): burst %.2f, probe %.2f", rounds,
+        median(outboxBurstRatios), median(outboxProbeRatios)))
     print(String(format: "healthy receiver had all of a burst after (median): %.2f s", median(deliveredAll)))
-    print("hung receiver: \(hung.requests) request(s) received, none answered")
+    print("hung receivers: \(hung.requests + hung2.requests) request(s) received, none answered")
   }
 
   struct Latencies {

@@ -30,11 +30,18 @@ final class Outbox: Sendable {
 
   let journal = Mutex<[DeliveryOutcome]>([])
   let logLines = Mutex<[String]>([])
+  /// How many commands the sender's outcomes took.
+  let commits = Mutex(0)
+  /// How long each of those commands takes to commit.
+  let commitMilliseconds = Mutex(0)
 
   var hooks: NotificationSender.Hooks {
     .init(
       state: { [self] in state.withLock { $0 } },
       record: { [self] outcomes in
+        commits.withLock { $0 += 1 }
+        let delay = commitMilliseconds.withLock { $0 }
+        if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         for outcome in outcomes {
           let events = run(.recordDelivery(outcome), actor: "cordon-notify")
           if !events.isEmpty { journal.withLock { $0.append(outcome) } }
@@ -150,6 +157,22 @@ final class SenderTests: XCTestCase {
     XCTAssertEqual(http.requests(to: "/ok").count, 20)
     XCTAssertEqual(http.requests(to: "/hang").count, 1, "the hung one is still on its first")
     XCTAssertEqual(outbox.remaining("hung"), 20)
+  }
+
+  func testSendsDoNotWaitForCommitsAndOutcomesAreJournalledInBatches() throws {
+    let http = try LoopbackReceiver()
+    let outbox = Outbox(routing(["ok"]))
+    outbox.commitMilliseconds.withLock { $0 = 300 }
+    outbox.fevers(20)
+    let started = Date()
+    XCTAssertTrue(
+      http.deliverAll(outbox, with: NotifyConfig(receivers: [webhook("ok", http.url("/ok"))], routing: routing(["ok"])))
+    )
+    XCTAssertEqual(http.requests(to: "/ok").flatMap(\.ids), (1...20).map { "N\($0)" })
+    let commits = outbox.commits.withLock { $0 }
+    XCTAssertLessThan(commits, 10, "20 outcomes in a few commands, not one each")
+    XCTAssertLessThan(Date().timeIntervalSince(started), 20 * 0.3, "not a commit's wait per send")
+    XCTAssertEqual(outbox.journal.withLock { $0 }.count, 20)
   }
 
   func testAnExecReceiverGetsTheNotificationOnStdinAndItsArgumentsWithoutAShell() throws {
