@@ -101,8 +101,12 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   // Notifications (issue 18)
   /// A pending notification is no longer owed to `receiver`: a reload or a
   /// restart removed the receiver from the configuration (`reason`
-  /// "receiverRemoved"). Journalled, so the audit trail says why it was never sent.
-  case notificationDropped(id: String, receiver: String, reason: String)
+  /// "receiverRemoved"). Journalled, so the audit trail says why it was never
+  /// sent, and what it was about: the notice's kind and subject (an alert
+  /// key, a directive, a shift; never its text, which may name a phone).
+  /// Records written before these two fields decode with nil for both.
+  case notificationDropped(
+    id: String, receiver: String, reason: String, kind: NotificationKind? = nil, subject: String? = nil)
 
   // The emergency fund and donations (issue 17; Fund.swift, Donations.swift)
   case fundLineOpened(FundLine)

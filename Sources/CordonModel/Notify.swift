@@ -187,7 +187,9 @@ public struct NotifyState: Codable, Sendable, Equatable {
     let keep = Set(kept)
     return pending.values.sorted { $0.notification.serial < $1.notification.serial }.flatMap { p in
       p.remaining.filter { !keep.contains($0) }.map {
-        CordonEvent.notificationDropped(id: p.notification.id, receiver: $0, reason: "receiverRemoved")
+        CordonEvent.notificationDropped(
+          id: p.notification.id, receiver: $0, reason: "receiverRemoved", kind: p.notification.kind,
+          subject: p.notification.subject)
       }
     }
   }
@@ -223,7 +225,7 @@ public struct NotifyState: Codable, Sendable, Equatable {
       h.lastDelivered = now
       h.failingSince = nil
       receivers[receiver] = h
-    case .notificationDropped(let id, let receiver, _):
+    case .notificationDropped(let id, let receiver, _, _, _):
       if var p = pending[id] {
         p.remaining.removeAll { $0 == receiver }
         pending[id] = p.remaining.isEmpty ? nil : p

@@ -61,7 +61,8 @@ final class BinaryCodecTests: XCTestCase {
       .notificationsConfigured(NotifyRouting(receivers: ["hook"], routes: [route])), .notificationQueued(notice),
       .notificationDelivered(id: "N1", receiver: "hook", attempt: 1),
       .notificationFailed(id: "N1", receiver: "hook", attempt: 2, error: "HTTP 500"),
-      .notificationDropped(id: "N1", receiver: "hook", reason: "receiverRemoved"),
+      .notificationDropped(
+        id: "N1", receiver: "hook", reason: "receiverRemoved", kind: .alert, subject: "fever/ht-1/张三"),
     ]
     // The emergency fund and donations (issue 17).
     var expense = FundEntry(

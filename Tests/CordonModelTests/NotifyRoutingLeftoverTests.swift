@@ -1,4 +1,5 @@
 import EventSourcing
+import Foundation
 import XCTest
 
 @testable import CordonModel
@@ -21,20 +22,70 @@ final class NotifyRoutingLeftoverTests: XCTestCase {
       return r
     }
     let events = try h.run(.configureNotifications(routing), actor: "cordon-notify")
-    let drops: [CordonEvent] = owed.map { .notificationDropped(id: $0, receiver: "sms", reason: "receiverRemoved") }
+    let about = owed.compactMap { h.state.notify.pending[$0]?.notification }.map { ($0.kind, $0.subject) }
+    XCTAssertEqual(about.map(\.0), [.alert])
+    let drops: [CordonEvent] = zip(owed, about).map {
+      .notificationDropped(id: $0, receiver: "sms", reason: "receiverRemoved", kind: $1.0, subject: $1.1)
+    }
     XCTAssertEqual(Array(events.dropFirst()), drops)
     XCTAssertEqual(h.state.notify.queue(for: "sms"), [])
     XCTAssertEqual(h.state.notify.queue(for: "wecom").map(\.id), owed)
     // Delivered to wecom, the notices leave the outbox entirely.
     for id in owed { try h.run(.recordDelivery(.delivered(id: id, receiver: "wecom", attempt: 1))) }
     XCTAssertTrue(h.state.notify.pending.isEmpty)
-    // The audit trail says why, in both languages.
+    // The audit trail says why, and what the notice was about, in both languages.
     let record = try XCTUnwrap(h.journal.first { if case .notificationDropped = $0.event { true } else { false } })
+    let alert = try XCTUnwrap(AlertKey(parsing: about[0].1).flatMap { h.state.alerts[$0] })
     XCTAssertEqual(
       AuditTrail.describe(record.event, state: h.state, strings: Strings(.en)),
+      "notification dropped: \(owed[0]) (alert #\(alert.number) \(alert.message(h.state, Strings(.en)))) "
+        + "is no longer owed to sms: the receiver was removed from the configuration")
+    let zh = AuditTrail.describe(record.event, state: h.state, strings: Strings(.zh))
+    XCTAssertEqual(
+      zh,
+      "通知不再发送: \(owed[0])（告警 #\(alert.number) \(alert.message(h.state, Strings(.zh)))） 不再发给 sms：该接收方已从配置中删除")
+    XCTAssertTrue(zh.contains("张三"), zh)
+    // So does `cordon watch`.
+    let watch = try XCTUnwrap(WatchStream.line(record, pane: nil, state: h.state, strings: Strings(.zh)))
+    XCTAssertTrue(watch.contains("告警 #\(alert.number)"), watch)
+    XCTAssertTrue(watch.contains("不再发给 sms"), watch)
+    // A record journalled before the notice's kind and subject were kept still reads, by its id alone.
+    let old = CordonEvent.notificationDropped(id: owed[0], receiver: "sms", reason: "receiverRemoved")
+    XCTAssertEqual(
+      AuditTrail.describe(old, state: h.state, strings: Strings(.en)),
       "notification dropped: \(owed[0]) is no longer owed to sms: the receiver was removed from the configuration")
-    XCTAssertTrue(
-      AuditTrail.describe(record.event, state: h.state, strings: Strings(.zh)).contains("不再发给 sms"))
+  }
+
+  /// Records of the three-field `notificationDropped`, binary and JSON-era,
+  /// decode with no kind and no subject.
+  func testADroppedNoticeJournalledBeforeItsSubjectWasKeptStillDecodes() throws {
+    struct OldBody: Encodable {
+      var id = "N7"
+      var receiver = "sms"
+      var reason = "receiverRemoved"
+    }
+    let expected = EventRecord(
+      seq: 3, time: Instant(milliseconds: 1_580_000_000_000), actor: "a", unit: nil, commandID: nil,
+      event: CordonEvent.notificationDropped(id: "N7", receiver: "sms", reason: "receiverRemoved"))
+    let codec = RecordCodec<CordonEvent>()
+    let current = try codec.encode(expected)
+    // The old layout: the same header, the tag, the three fields, the end byte.
+    var old: [UInt8] = Array(current.prefix(10))
+    old += [1, UInt8(ascii: "a"), UInt8(CordonEventTag.notificationDropped.rawValue)]
+    try BinaryCoding.encode(OldBody(), into: &old)
+    old.append(0xEC)
+    XCTAssertEqual(old, current, "a drop without kind and subject is written as before")
+    XCTAssertEqual(try old.withUnsafeBytes { try codec.decode(seq: 3, payload: $0, json: JSONDecoder()) }, expected)
+    let json = #"{"notificationDropped":{"id":"N7","receiver":"sms","reason":"receiverRemoved"}}"#
+    XCTAssertEqual(try JSONDecoder().decode(CordonEvent.self, from: Data(json.utf8)), expected.event)
+    // With them, both ways round.
+    let full = EventRecord(
+      seq: 4, time: expected.time, actor: "a", unit: nil, commandID: nil,
+      event: CordonEvent.notificationDropped(
+        id: "N8", receiver: "sms", reason: "receiverRemoved", kind: .directive, subject: "D2/jinyuan"))
+    let bytes = try codec.encode(full)
+    XCTAssertEqual(try bytes.withUnsafeBytes { try codec.decode(seq: 4, payload: $0, json: JSONDecoder()) }, full)
+    XCTAssertEqual(try JSONDecoder().decode(EventRecord<CordonEvent>.self, from: JSONEncoder().encode(full)), full)
   }
 
   /// The daily report's notifications section: per receiver, queued,

@@ -65,8 +65,9 @@ public enum AuditTrail {
         "\(id) \(unit)"
         + (queries.isEmpty
           ? "" : " " + t("audit.handoverQueried", queries.map { String($0.item) }.joined(separator: ",")))
-    case .notificationDropped(let id, let receiver, let reason):
-      detail = t("audit.notificationDropped.\(reason)", id, receiver)
+    case .notificationDropped(let id, let receiver, let reason, let kind, let subject):
+      let about = kind.map { noticeWords($0, subject: subject ?? "", state: state, strings: t) }
+      detail = t("audit.notificationDropped.\(reason)", about.map { t("audit.noticeAbout", id, $0) } ?? id, receiver)
     case .drillStarted(let m):
       detail =
         "\(m.id) \(m.name.text(lang)) \(m.scenario) x\(m.speed)" + (m.exercise ? " " + t("drill.exerciseCopy") : "")
@@ -242,5 +243,31 @@ extension AuditTrail {
       return "\(h.id) \(campaign(h.campaign)) → \(to) \(h.amount) \(h.voucher)"
     default: return ""
     }
+  }
+}
+
+extension AuditTrail {
+  /// What a notification was about, as a person reads it: its kind, then the
+  /// alert (number and message while it is known), the directive and unit,
+  /// the shift, or the receiver of a test.
+  static func noticeWords(_ kind: NotificationKind, subject: String, state: CordonState, strings t: Strings)
+    -> String
+  {
+    let lang = t.language
+    let what: String
+    switch kind {
+    case .alert, .escalation:
+      let key = AlertKey(parsing: subject)
+      what = key.flatMap { state.alerts[$0] }.map { "#\($0.number) \($0.message(state, t))" } ?? subject
+    case .directive:
+      let parts = subject.split(separator: "/", maxSplits: 1).map(String.init)
+      what = parts.count == 2 ? "\(parts[0]) \(state.unitName(parts[1], lang))" : subject
+    case .handoff:
+      let id = subject.hasPrefix("handoff/") ? String(subject.dropFirst("handoff/".count)) : subject
+      what = shiftWords(id, person: nil, state: state, strings: t)
+    case .test:
+      what = subject.hasPrefix("test/") ? String(subject.dropFirst("test/".count)) : subject
+    }
+    return "\(t("notify.kind.\(kind.rawValue)")) \(what)"
   }
 }

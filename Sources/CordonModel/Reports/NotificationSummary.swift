@@ -42,7 +42,7 @@ extension DailyReport {
         add(receiver) { $0.delivered += 1 }
       case .notificationFailed(let id, let receiver, _, _) where counts(id):
         if failedIDs.insert("\(receiver)|\(id)").inserted { add(receiver) { $0.failed += 1 } }
-      case .notificationDropped(let id, let receiver, _) where counts(id):
+      case .notificationDropped(let id, let receiver, _, _, _) where counts(id):
         add(receiver) { $0.dropped += 1 }
       default: break
       }
