@@ -51,6 +51,8 @@ enum RulesBench {
           "   \(pad(kind.rawValue)) \(inPlace)   \(pure)   \(full)   "
             + String(format: "%.0f×", full.p50 / max(inPlace.p50, 0.001)))
       }
+      let hk = housekeeping(state, now, fullIterations)
+      print("   \(pad("housekeeping")) \(hk)   (CordonDomain.housekeeping, every rule over the whole state)")
     }
     if alertCounts.count == 2 {
       print("in place p99 with \(alertCounts[1]) open alerts against \(alertCounts[0]) (targets: ≤ 50 µs, within 2×):")
@@ -110,6 +112,19 @@ enum RulesBench {
       times.append(threadCPU() - t0)
     }
     if refused > 0 { print("   (\(kind.rawValue): \(refused) of \(n) refused)") }
+    times.sort()
+    return Figures(p50: times[times.count / 2], p99: times[min(times.count - 1, times.count * 99 / 100)])
+  }
+
+  /// One housekeeping pass (the store's 15-second clock pass) at moments a
+  /// few seconds apart, in thread CPU µs.
+  static func housekeeping(_ state: CordonState, _ now: Instant, _ n: Int) -> Figures {
+    var times: [Double] = []
+    for i in 0..<max(1, n) {
+      let t0 = threadCPU()
+      _ = CordonDomain.housekeeping(state: state, now: now.adding(seconds: Int64(i * 15)))
+      times.append(threadCPU() - t0)
+    }
     times.sort()
     return Figures(p50: times[times.count / 2], p99: times[min(times.count - 1, times.count * 99 / 100)])
   }
