@@ -296,7 +296,9 @@ public enum DemoHistory {
 
     /// The office decides the next morning: approve from the reserve when it can, else ask the city.
     mutating func decideRequests(at t: Instant) {
-      let open = state.requests.values.filter { $0.status == .submitted }.sorted { $0.id < $1.id }
+      // A finding's request (DemoOversight) waits for HQ: allocating it would lift the heating
+      // company's thermometer shortage, which the demo keeps open.
+      let open = state.requests.values.filter { $0.status == .submitted && $0.finding == nil }.sorted { $0.id < $1.id }
       for r in open {
         let held = state.reserveUnit.flatMap { state.stock[StockKey(unit: $0, item: r.item)]?.balance } ?? .zero
         if r.quantity <= held {
