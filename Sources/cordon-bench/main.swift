@@ -12,11 +12,12 @@ do {
   case "notify": try NotifyBench.run(Array(args.dropFirst()))
   case "rules": try RulesBench.run(Array(args.dropFirst()))
   case "pg": try PgBench.run(Array(args.dropFirst()))
+  case "city": try CityBench.run(Array(args.dropFirst()))
   // The server child process of `fanout`.
   case "fanout-server": try FanoutBench.serve(Array(args.dropFirst()))
   default:
     FileHandle.standardError.write(
-      Data("usage: cordon-bench store|render|fanout|history|init|notify|rules|pg [options]\n".utf8))
+      Data("usage: cordon-bench store|render|fanout|history|init|notify|rules|pg|city [options]\n".utf8))
     exit(2)
   }
 } catch {
