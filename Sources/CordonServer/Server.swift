@@ -311,6 +311,12 @@ public final class CordonServer: Sendable {
   private func reloadNotifications(_ config: NotifyConfig, previous: NotifyConfig) {
     reloading.withLock { _ in
       guard serverChannel.withLock({ $0 }) != nil else { return }
+      // A follower only keeps the new configuration: the leader journals the
+      // routes and sends, and a promotion (`watchRole`) starts from this one.
+      guard store.role.writesHere else {
+        options.logger.notice("notifications: configuration kept for when this server leads")
+        return
+      }
       do {
         try configureNotifications(config.routing)
       } catch {
