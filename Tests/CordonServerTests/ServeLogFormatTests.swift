@@ -57,7 +57,12 @@ final class ServeLogFormatTests: XCTestCase {
     // A refusal: an OS user the server does not know (needs root to become one).
     var refused = false
     if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), getpwnam("nobody") != nil {
-      _ = try runProgram("/usr/sbin/runuser", ["-u", "nobody", "--", binary, "status", "--socket", socket])
+      // `nobody` cannot reach a build directory inside a private (0700) checkout,
+      // so it runs a copy of the binary beside the socket.
+      let copy = root.appendingPathComponent("cordon")
+      try FileManager.default.copyItem(at: URL(fileURLWithPath: binary), to: copy)
+      chmod(copy.path, 0o755)
+      _ = try runProgram("/usr/sbin/runuser", ["-u", "nobody", "--", copy.path, "status", "--socket", socket])
       try eventually("refusal logged") { text().contains("refused status to nobody") }
       refused = true
     }
