@@ -30,16 +30,44 @@ public enum AuditTrail {
     return true
   }
 
-  /// One line: time, seq, actor, what.
+  /// One line: time, seq, actor, what (`LineWriter` writes it).
   public static func line(_ r: EventRecord<CordonEvent>, state: CordonState, strings t: Strings) -> String {
-    "\(state.calendar.format(r.time))  #\(r.seq)  \(r.actor)  \(describe(r.event, state: state, strings: t))"
+    var writer = LineWriter(state: state, strings: t)
+    var out: [UInt8] = []
+    writer.append(r, to: &out)
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// The event's kind in words, and the ids and figures that identify it.
   public static func describe(_ e: CordonEvent, state: CordonState, strings t: Strings) -> String {
+    let label = kindLabel(e.tag, t.language)
+    let detail = detail(e, state: state, strings: t)
+    return detail.isEmpty ? label : "\(label): \(detail)"
+  }
+
+  /// The kind of an event in words: the strings' `event.<case>`, else the
+  /// case's name (from the tag table, not reflection: a year's audit names
+  /// millions of events).
+  public static func kindLabel(_ tag: CordonEventTag, _ lang: Language) -> String {
+    let labels = lang == .zh ? zhKinds : enKinds
+    return Int(tag.rawValue) < labels.count ? labels[Int(tag.rawValue)] : "\(tag)"
+  }
+
+  private static let zhKinds = kindLabels(Strings(.zh))
+  private static let enKinds = kindLabels(Strings(.en))
+
+  private static func kindLabels(_ t: Strings) -> [String] {
+    var labels = [String](repeating: "", count: Int(CordonEventTag.allCases.map(\.rawValue).max() ?? 0) + 1)
+    for tag in CordonEventTag.allCases {
+      let kind = CordonEvent.binaryCaseName(forTag: tag.rawValue) ?? "\(tag)"
+      labels[Int(tag.rawValue)] = t.has("event.\(kind)") ? t("event.\(kind)") : kind
+    }
+    return labels
+  }
+
+  /// The ids and figures that identify an event, after its kind ("" for none).
+  public static func detail(_ e: CordonEvent, state: CordonState, strings t: Strings) -> String {
     let lang = t.language
-    let kind = Mirror(reflecting: e).children.first?.label ?? "\(e)"
-    let label = t.has("event.\(kind)") ? t("event.\(kind)") : kind
     let detail: String
     switch e {
     case .unitRegistered(let u): detail = u.name.text(lang)
@@ -126,7 +154,7 @@ public enum AuditTrail {
         detail = ""
       }
     }
-    return detail.isEmpty ? label : "\(label): \(detail)"
+    return detail
   }
 
   /// A shift as a person reads it: unit, role, who, and its hours; the id
