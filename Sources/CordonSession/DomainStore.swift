@@ -21,8 +21,17 @@ public protocol DomainStore: AnyObject, Sendable {
   func unsubscribe(_ id: SubscriptionID)
   func records(from: UInt64, through: UInt64?) throws -> [Record]
   func records(since: Instant, until: Instant?) throws -> [Record]
-  /// The records of `records(since:until:)`, one at a time as read, until `body` returns false.
-  func forEachRecord(since: Instant, until: Instant?, _ body: (Record) throws -> Bool) throws
+  /// The records of `records(since:until:)` that `keep` accepts by their
+  /// header (nil: all), one at a time as read, until `body` returns false.
+  func forEachRecord(
+    since: Instant, until: Instant?, where keep: ((RecordHeader) -> Bool)?, _ body: (Record) throws -> Bool)
+    throws
+  /// The same records a chunk at a time, each chunk turned into a `T` by
+  /// `transform` (on other threads, where the store can), handed to `body`
+  /// in seq order until it returns false.
+  func forEachRecordChunk<T: Sendable>(
+    since: Instant, until: Instant?, where keep: (@Sendable (RecordHeader) -> Bool)?, chunkFrames: Int,
+    transform: @escaping @Sendable ([Record]) -> T, _ body: (T) throws -> Bool) throws
   func period(since: Instant, until: Instant) throws -> (records: [Record], end: CordonState)
   func state(atSeq seq: UInt64) throws -> CordonState
   func state(at instant: Instant) throws -> CordonState
@@ -79,8 +88,35 @@ extension EventStore where M == CordonDomain {
 
 extension DomainStore {
   /// For a store that reads a period at once: the records, then handed out.
+  public func forEachRecord(
+    since: Instant, until: Instant?, where keep: ((RecordHeader) -> Bool)?, _ body: (Record) throws -> Bool
+  ) throws {
+    for r in try records(since: since, until: until) where keep?(r.header) ?? true {
+      if try !body(r) { return }
+    }
+  }
+
+  /// For a store that reads on one thread: chunks of the records, transformed as they fill.
+  public func forEachRecordChunk<T: Sendable>(
+    since: Instant, until: Instant?, where keep: (@Sendable (RecordHeader) -> Bool)?, chunkFrames: Int,
+    transform: @escaping @Sendable ([Record]) -> T, _ body: (T) throws -> Bool
+  ) throws {
+    var chunk: [Record] = []
+    var more = true
+    try forEachRecord(since: since, until: until, where: keep) { r in
+      chunk.append(r)
+      guard chunk.count >= chunkFrames else { return true }
+      let full = chunk
+      chunk = []
+      more = try body(transform(full))
+      return more
+    }
+    if more, !chunk.isEmpty { _ = try body(transform(chunk)) }
+  }
+
+  /// Every record of the period, one at a time as read, until `body` returns false.
   public func forEachRecord(since: Instant, until: Instant?, _ body: (Record) throws -> Bool) throws {
-    for r in try records(since: since, until: until) where try !body(r) { return }
+    try forEachRecord(since: since, until: until, where: nil, body)
   }
 
   public func submit(

@@ -76,13 +76,42 @@ public enum JournalQueryRunner {
 
   /// An audit query whose lines go to `emit` as the journal is read, oldest
   /// first, instead of all at the end: the first lines of a year-long trail
-  /// appear at once. The same lines as `run` gives; the count, or the refusal.
+  /// appear at once. `emit` gets UTF-8 chunks of whole lines, each ended by
+  /// a line break: the first line alone, then at least `chunkBytes` at a
+  /// time (sooner when a quarter of a second has passed since the last
+  /// chunk, so a narrow query over a long period still shows what it finds);
+  /// it returns false to stop the read (the reader went away). The same
+  /// lines as `run` gives; their count, or the refusal.
   public static func streamAudit(
-    _ q: JournalQuery, store: any DomainStore, principal: Principal?, emit: (String) -> Void
+    _ q: JournalQuery, store: any DomainStore, principal: Principal?, chunkBytes: Int = 64 << 10,
+    emit: ([UInt8]) -> Bool
   ) -> Result<Int, Refusal> {
     do throws(Refusal) {
       let unit = try scope(q, principal)
-      return .success(try audit(q, unit: unit, store: store, strings: try strings(q), emit: emit))
+      var out: [UInt8] = []
+      var first = true
+      var last = ContinuousClock.now
+      var more = true
+      let count = try audit(q, unit: unit, store: store, strings: try strings(q)) { lines in
+        if first, let end = lines.firstIndex(of: 0x0A) {
+          first = false
+          more = emit(Array(lines[...end]))
+          last = ContinuousClock.now
+          out.append(contentsOf: lines[(end + 1)...])
+        } else {
+          out.append(contentsOf: lines)
+        }
+        guard more else { return false }
+        guard !out.isEmpty, out.count >= chunkBytes || ContinuousClock.now - last > .milliseconds(250) else {
+          return true
+        }
+        more = emit(out)
+        out.removeAll(keepingCapacity: true)
+        last = ContinuousClock.now
+        return more
+      }
+      if more, !out.isEmpty { _ = emit(out) }
+      return .success(count)
     } catch {
       return .failure(error)
     }
@@ -105,9 +134,14 @@ public enum JournalQueryRunner {
     return Strings(language)
   }
 
-  /// The audit trail's lines for `q`, each handed to `emit` as its record is read.
+  /// The audit trail's lines for `q`, each ended by a line break, handed
+  /// to `emit` a chunk of records at a time, in order, until it returns
+  /// false. The records are decoded and their lines written on other
+  /// threads (`forEachRecordChunk`) while the journal is read; another
+  /// user's records are passed over by their header, undecoded. The number
+  /// of lines handed out.
   private static func audit(
-    _ q: JournalQuery, unit: String?, store: any DomainStore, strings: Strings, emit: (String) -> Void
+    _ q: JournalQuery, unit: String?, store: any DomainStore, strings: Strings, emit: ([UInt8]) -> Bool
   ) throws(Refusal) -> Int {
     let live = store.state
     let cal = live.calendar
@@ -121,14 +155,30 @@ public enum JournalQueryRunner {
     }
     let filter = AuditTrail.Filter(
       actor: q.actor, unit: unit, since: try time(q.since, "--since"), until: try time(q.until, "--until"))
+    let writer = AuditTrail.LineWriter(state: live, strings: strings)
+    var byActor: (@Sendable (RecordHeader) -> Bool)? = nil
+    if let actor = filter.actor { byActor = { $0.actor == actor } }
     var count = 0
     do {
-      try store.forEachRecord(since: filter.since ?? Instant(milliseconds: .min), until: filter.until) { r in
-        if AuditTrail.matches(r, filter, state: live) {
-          emit(AuditTrail.line(r, state: live, strings: strings))
-          count += 1
+      try store.forEachRecordChunk(
+        since: filter.since ?? Instant(milliseconds: .min), until: filter.until, where: byActor, chunkFrames: 1024,
+        transform: { (records: [EventRecord<CordonEvent>]) -> ([UInt8], Int) in
+          var w = writer
+          var out: [UInt8] = []
+          out.reserveCapacity(records.count * 100)
+          var lines = 0
+          for r in records where AuditTrail.matches(r, filter, state: live) {
+            w.append(r, to: &out)
+            out.append(0x0A)
+            lines += 1
+          }
+          return (out, lines)
         }
-        return true
+      ) { (chunk: ([UInt8], Int)) -> Bool in
+        let (lines, n) = chunk
+        guard n > 0 else { return true }
+        count += n
+        return emit(lines)
       }
     } catch {
       throw Refusal("query.journal", ["\(error)"])
@@ -166,9 +216,12 @@ public enum JournalQueryRunner {
         let report = DailyReport(day: day, unit: unit, records: records, end: end, now: day < today ? nil : now)
         return ReportRenderer.render(report, state: end, format: fmt, strings: strings)
       case .audit:
-        var lines: [String] = []
-        _ = try audit(q, unit: unit, store: store, strings: strings) { lines.append($0) }
-        return lines.joined(separator: "\n")
+        var out: [UInt8] = []
+        _ = try audit(q, unit: unit, store: store, strings: strings) {
+          out.append(contentsOf: $0)
+          return true
+        }
+        return String(decoding: out.dropLast(), as: UTF8.self)
       case .exportShifts:
         return CSVWriter.write(
           CSVExport.shifts(state: try state(store, covering: day), day: day, language: language, unit: unit), bom: false
@@ -182,7 +235,14 @@ public enum JournalQueryRunner {
         // there to the day's end: read by time, not the whole journal.
         let since = cal.startOfDay(day - 6)
         let start = try store.state(at: Instant(milliseconds: max(since.milliseconds, .min + 1) - 1))
-        let records = try store.records(since: since, until: cal.startOfDay(day + 1))
+        var records: [EventRecord<CordonEvent>] = []
+        let stockTags = Set(CSVExport.stockEventTags.map(\.rawValue))
+        try store.forEachRecord(
+          since: since, until: cal.startOfDay(day + 1), where: { $0.tag.map(stockTags.contains) ?? true }
+        ) {
+          records.append($0)
+          return true
+        }
         return CSVWriter.write(
           CSVExport.stock(state: live, start: start, records: records, day: day, language: language, unit: unit),
           bom: false)

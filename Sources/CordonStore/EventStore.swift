@@ -531,15 +531,101 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
 
   /// The records `records(since:until:)` gives, handed to `body` one at a
   /// time as they are read, until it returns false: a long audit streams
-  /// instead of waiting for the whole period.
-  public func forEachRecord(since: Instant, until: Instant? = nil, _ body: (Record) throws -> Bool) throws {
+  /// instead of waiting for the whole period. Only those that `keep` accepts
+  /// by their header (who, which unit, the event's tag) are decoded: a stock
+  /// card's week decodes its stock events, not every round.
+  public func forEachRecord(
+    since: Instant, until: Instant? = nil, where keep: ((RecordHeader) -> Bool)? = nil,
+    _ body: (Record) throws -> Bool
+  ) throws {
     let decoder = JSONDecoder()
     let lo = since.milliseconds
     let hi = until?.milliseconds ?? .max
     try forEachFrame(from: 1, through: lastSeq, skip: { first, last in last < lo || first >= hi }) { f in
       guard f.time >= lo && f.time < hi else { return true }
-      return try body(try f.record(decoder))
+      guard let keep else { return try body(try f.record(decoder)) }
+      if let h = RecordCodec<M.Event>.header(seq: f.seq, payload: f.payload) {
+        guard keep(h) else { return true }
+        return try body(try f.record(decoder))
+      }
+      // A JSON record (or one the decoder will refuse): decoded to be asked.
+      let r = try f.record(decoder)
+      return keep(r.header) ? try body(r) : true
     }
+  }
+
+  /// The records `forEachRecord(since:until:where:)` gives, decoded and
+  /// turned into a `T` by `transform` on other threads, a chunk of up to
+  /// `chunkFrames` records at a time, and handed to `body` in seq order on
+  /// the calling thread as each chunk is ready, until it returns false.
+  /// Reading (and inflating archives) stays on the calling thread and runs
+  /// a few chunks ahead: a year's audit is decoded and formatted on every
+  /// core and still streams, its first lines after one chunk.
+  public func forEachRecordChunk<T: Sendable>(
+    since: Instant, until: Instant? = nil, where keep: (@Sendable (RecordHeader) -> Bool)? = nil,
+    chunkFrames: Int = 1024, transform: @escaping @Sendable ([Record]) -> T, _ body: (T) throws -> Bool
+  ) throws {
+    let lo = since.milliseconds
+    let hi = until?.milliseconds ?? .max
+    let work = OrderedWork<T>(window: 2 * ParallelReplay.defaultWorkers + 2)
+    defer { work.cancel() }
+    let codec = self.codec
+    var bytes: [UInt8] = []
+    var frames: [ParallelReplay.Frame] = []
+    var file = ""
+    var segment: UInt64? = nil
+    func hand() throws -> Bool {
+      guard !frames.isEmpty else { return true }
+      let (b, table, name) = (bytes, frames, file)
+      bytes = []
+      bytes.reserveCapacity(b.count + 4096)
+      frames = []
+      frames.reserveCapacity(chunkFrames)
+      return try work.submit(
+        {
+          let json = JSONDecoder()
+          var records: [Record] = []
+          records.reserveCapacity(table.count)
+          return b.withUnsafeBytes { buffer -> Result<T, StoreError> in
+            for f in table {
+              let payload = UnsafeRawBufferPointer(rebasing: buffer[f.start..<(f.start + f.count)])
+              let h = keep == nil ? nil : RecordCodec<M.Event>.header(seq: f.seq, payload: payload)
+              if let keep, let h, !keep(h) { continue }
+              do {
+                let r = try codec.decode(seq: f.seq, payload: payload, json: json)
+                // A JSON record has no header to read before decoding it.
+                if let keep, h == nil, !keep(r.header) { continue }
+                records.append(r)
+              } catch {
+                return .failure(.corrupt(file: name, offset: UInt64(f.offset), reason: "\(error)"))
+              }
+            }
+            return .success(transform(records))
+          }
+        }, take: body)
+    }
+    var more = true
+    try forEachFrame(from: 1, through: lastSeq, skip: { first, last in last < lo || first >= hi }) { f in
+      guard f.time >= lo && f.time < hi else { return true }
+      if f.segment.firstSeq != segment {
+        // A chunk holds one segment's frames, so a failure names its file.
+        guard try hand() else {
+          more = false
+          return false
+        }
+        segment = f.segment.firstSeq
+        file = "journal/" + f.segment.name
+      }
+      frames.append(ParallelReplay.Frame(seq: f.seq, start: bytes.count, count: f.payload.count, offset: f.offset))
+      bytes.append(contentsOf: f.payload)
+      if frames.count >= chunkFrames {
+        more = try hand()
+        return more
+      }
+      return true
+    }
+    guard more, try hand() else { return }
+    _ = try work.finish(body)
   }
 
   /// A past period in one pass: the records whose time is in `since ..< until`

@@ -130,6 +130,13 @@ public enum BinaryCoding {
     p += Int(n)
     return s
   }
+
+  /// Steps over a string without making it; false when it is cut short.
+  static func skipString(_ b: UnsafeRawBufferPointer, _ p: inout Int) -> Bool {
+    guard let n = readVarint(b, &p), n <= UInt64(b.count - p) else { return false }
+    p += Int(n)
+    return true
+  }
 }
 
 // MARK: - Encoding: a tree first (containers may be filled in any order), then bytes

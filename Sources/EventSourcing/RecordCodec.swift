@@ -113,11 +113,61 @@ public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
     return EventRecord(seq: seq, time: time, actor: actor, unit: unit, commandID: commandID, event: event)
   }
 
+  /// The fields before a binary record's event (nil for a JSON record, or
+  /// one cut short: decode it whole): what a read can filter on without
+  /// decoding the event.
+  public static func header(seq: UInt64, payload p: UnsafeRawBufferPointer) -> RecordHeader? {
+    guard let time = binaryTime(p), p.last == trailer else { return nil }
+    let p = UnsafeRawBufferPointer(rebasing: p[0..<(p.count - 1)])
+    let flags = p[9]
+    var i = 10
+    guard let actor = BinaryCoding.readString(p, &i) else { return nil }
+    var unit: String? = nil
+    if flags & 1 != 0 {
+      guard let u = BinaryCoding.readString(p, &i) else { return nil }
+      unit = u
+    }
+    if flags & 2 != 0 {
+      guard BinaryCoding.skipString(p, &i) else { return nil }
+    }
+    var tag: UInt16? = nil
+    if flags & 4 != 0 {
+      guard let t = BinaryCoding.readVarint(p, &i), let t16 = UInt16(exactly: t) else { return nil }
+      tag = t16
+    }
+    return RecordHeader(seq: seq, time: time, actor: actor, unit: unit, tag: tag)
+  }
+
   /// The time of a binary record (at its fixed offset), nil for a JSON one.
   public static func binaryTime(_ p: UnsafeRawBufferPointer) -> Instant? {
     guard p.count >= 10, p[0] == binaryVersion else { return nil }
     var t: UInt64 = 0
     withUnsafeMutableBytes(of: &t) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: p[1..<9])) }
     return Instant(milliseconds: Int64(bitPattern: UInt64(littleEndian: t)))
+  }
+}
+
+/// What a record says before its event: seq, time, who, for which unit, and
+/// the event's case tag (nil for an event type without tags).
+public struct RecordHeader: Sendable, Equatable {
+  public var seq: UInt64
+  public var time: Instant
+  public var actor: String
+  public var unit: String?
+  public var tag: UInt16?
+
+  public init(seq: UInt64, time: Instant, actor: String, unit: String?, tag: UInt16?) {
+    self.seq = seq
+    self.time = time
+    self.actor = actor
+    self.unit = unit
+    self.tag = tag
+  }
+}
+
+extension EventRecord {
+  /// The record's header, as `RecordCodec.header` reads it from the journal.
+  public var header: RecordHeader {
+    RecordHeader(seq: seq, time: time, actor: actor, unit: unit, tag: (event as? any BinaryTaggedEvent)?.binaryTag)
   }
 }

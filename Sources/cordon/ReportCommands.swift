@@ -45,7 +45,10 @@ struct Audit: ParsableCommand {
     let q = JournalQuery(
       kind: .audit, unit: unit, lang: lang == "en" ? "en" : "zh", actor: actor, since: since, until: until)
     if try QueryRunner.streamLocally(q, location: location, socket: socket) { return }
-    let text = try QueryRunner.run(q, location: location, socket: socket)
+    // Through the server, its parts are written as they come; a server that
+    // sends the whole text at the end answers with it instead.
+    let stdout = FileHandle.standardOutput
+    let text = try QueryRunner.run(q, location: location, socket: socket) { stdout.write(Data($0.utf8)) }
     if !text.isEmpty { print(text) }
   }
 }
@@ -60,11 +63,15 @@ enum QueryRunner {
     "Read through `cordon serve` at this socket, as your role allows (an operator sees its own unit only; default: $CORDON_SOCKET, else /run/cordon/cordon.sock when it exists)."
   )
 
-  static func run(_ q: JournalQuery, location: StoreLocation, socket: String?) throws -> String {
+  /// The query's text; with `parts`, what a server streams goes there first
+  /// and the text is what is left after it.
+  static func run(
+    _ q: JournalQuery, location: StoreLocation, socket: String?, parts: (@Sendable (String) -> Void)? = nil
+  ) throws -> String {
     if let path = try serverSocket(location: location, socket: socket) {
       let source = try SocketPath.connect(path)
       defer { source.close() }
-      return try text(source.query(q))
+      return try text(source.query(q, onPart: parts))
     }
     return try JournalReader.withStore(location) { store in
       try text(JournalQueryRunner.run(q, store: store, principal: nil))
@@ -83,14 +90,16 @@ enum QueryRunner {
 
   /// An audit read here streams: each line is written as its record is read
   /// (the first at once, then in 64 KiB writes), so a year-long trail starts
-  /// showing before the query ends. False when the query goes to a server,
-  /// which answers with the whole text.
+  /// showing before the query ends. False when the query goes to a server
+  /// (which streams it too, in `answerPart`s).
   static func streamLocally(_ q: JournalQuery, location: StoreLocation, socket: String?) throws -> Bool {
     guard try serverSocket(location: location, socket: socket) == nil else { return false }
     try JournalReader.withStore(location) { store in
-      var out = StreamedLines()
-      let result = JournalQueryRunner.streamAudit(q, store: store, principal: nil) { out.write($0) }
-      out.flush()
+      let stdout = FileHandle.standardOutput
+      let result = JournalQueryRunner.streamAudit(q, store: store, principal: nil) {
+        stdout.write(Data($0))
+        return true
+      }
       _ = try text(result.map { _ in "" })
     }
     return true
@@ -132,27 +141,5 @@ enum JournalReader {
       throw Fatal(description: "cannot write \(path): \(error.localizedDescription)", code: 1)
     }
     writeStderr("cordon: wrote \(path)\n")
-  }
-}
-
-/// Lines to stdout: the first written at once, the rest gathered into 64 KiB
-/// writes (or sooner when a quarter second has passed since the last one).
-struct StreamedLines {
-  private var buffer: [UInt8] = []
-  private var lines = 0
-  private var last = Date()
-
-  mutating func write(_ line: String) {
-    buffer.append(contentsOf: line.utf8)
-    buffer.append(0x0A)
-    lines += 1
-    if lines == 1 || buffer.count >= 64 << 10 || Date().timeIntervalSince(last) > 0.25 { flush() }
-  }
-
-  mutating func flush() {
-    guard !buffer.isEmpty else { return }
-    FileHandle.standardOutput.write(Data(buffer))
-    buffer.removeAll(keepingCapacity: true)
-    last = Date()
   }
 }

@@ -124,6 +124,9 @@ public enum CSVExport {
   /// records start with the journal). An export passes the state as the
   /// 7 days of the burn rate begin and the records from there to the day's
   /// end, so a year of history is not read for one day's list.
+  /// The events `stockRows` reads; a stock card's records may be only these.
+  public static let stockEventTags: Set<CordonEventTag> = [.stockMoved, .stockTransferred, .stockCounted, .minimumSet]
+
   public static func stockRows(
     state: CordonState, start: CordonState? = nil, records: [EventRecord<CordonEvent>], day: Int
   ) -> [StockDayRow] {
