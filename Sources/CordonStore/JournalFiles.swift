@@ -17,9 +17,40 @@ public enum JournalFiles {
     do { files = try JournalLayout.segments(in: layout.journal, io: io) } catch { throw StoreError.io("\(error)") }
     let codec = RecordCodec<Event>()
     let json = JSONDecoder()
+    var from = from
     for (i, seg) in files.enumerated() {
       let isLast = i + 1 == files.count
       if !isLast, files[i + 1].firstSeq <= from { continue }
+      if !isLast, from > seg.firstSeq {
+        // The sealed segment holding `from`: read from its block or chunk on
+        // (by its index), not whole. Whatever that read could not vouch for
+        // (damage, a missing index entry) is left to the whole read below,
+        // which says where the damage is.
+        let last = files[i + 1].firstSeq - 1
+        var next = from
+        var stopped = false
+        let reader = SegmentReader(io: io, indexes: SegmentIndexes()) { try RecordCodec<Event>.time($0, json: json) }
+        do {
+          _ = try reader.read(
+            seg, sealed: true, from: from, through: last, durable: .max, cache: nil, skip: { _, _ in false }
+          ) { seq, _, payload, offset in
+            guard seq == next else { return false }
+            let r: EventRecord<Event>
+            do { r = try codec.decode(seq: seq, payload: payload, json: json) } catch {
+              throw StoreError.corrupt(
+                file: "journal/" + seg.name, offset: UInt64(offset), reason: "undecodable event: \(error)")
+            }
+            next = seq + 1
+            if try !body(r) { stopped = true }
+            return !stopped
+          }
+        } catch StoreError.corrupt(_, _, _) where next <= last {
+          // Read whole below, from where the seek stopped.
+        }
+        if stopped { return }
+        if next > last { continue }
+        from = next
+      }
       let bytes: [UInt8]
       do { bytes = try seg.read(io: io) } catch let e as StoreError { throw e } catch {
         throw StoreError.io("\(error)")

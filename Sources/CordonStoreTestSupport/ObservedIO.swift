@@ -16,6 +16,7 @@ public final class ObservedIO: FileIO {
   public let base: FileIO
   public let failDataSync = Atomic<Bool>(false)
   private let reads = Mutex<[String: Int]>([:])
+  private let bytes = Mutex<[String: Int]>([:])
 
   public init(_ base: FileIO) { self.base = base }
 
@@ -23,7 +24,12 @@ public final class ObservedIO: FileIO {
   public func readCount(_ path: String) -> Int { reads.withLock { $0[path] ?? 0 } }
   /// Every path read since the last reset, with its count.
   public var readCounts: [String: Int] { reads.withLock { $0 } }
-  public func resetReads() { reads.withLock { $0 = [:] } }
+  /// Bytes read from `path` (whole files and ranges) since the last reset.
+  public func bytesRead(_ path: String) -> Int { bytes.withLock { $0[path] ?? 0 } }
+  public func resetReads() {
+    reads.withLock { $0 = [:] }
+    bytes.withLock { $0 = [:] }
+  }
 
   public func openForAppend(_ path: String, create: Bool) throws -> IOHandle {
     try base.openForAppend(path, create: create)
@@ -39,13 +45,21 @@ public final class ObservedIO: FileIO {
   public func close(_ handle: IOHandle) { base.close(handle) }
   public func readFile(_ path: String) throws -> [UInt8] {
     reads.withLock { $0[path, default: 0] += 1 }
-    return try base.readFile(path)
+    let b = try base.readFile(path)
+    bytes.withLock { $0[path, default: 0] += b.count }
+    return b
   }
-  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { try base.readPrefix(path, count: count) }
+  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+    let b = try base.readPrefix(path, count: count)
+    bytes.withLock { $0[path, default: 0] += b.count }
+    return b
+  }
   /// Counted with whole reads: a read of the file either way.
   public func read(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
     reads.withLock { $0[path, default: 0] += 1 }
-    return try base.read(path, at: offset, count: count)
+    let b = try base.read(path, at: offset, count: count)
+    bytes.withLock { $0[path, default: 0] += b.count }
+    return b
   }
   public func fileSize(_ path: String) throws -> UInt64 { try base.fileSize(path) }
   public func rename(_ from: String, to: String) throws { try base.rename(from, to: to) }
