@@ -660,8 +660,8 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       fail(code: WireError.unexpected, message: "the first message must be hello")
     case (.active(let principal), .command(let id, let commandID, let lines)):
       execute(id: id, commandID: commandID, lines: lines, as: principal)
-    case (.active(let principal), .query(let id, let query)):
-      answer(id: id, query, as: principal)
+    case (.active(let principal), .query(let id, let query, let stream)):
+      answer(id: id, query, as: principal, inParts: stream)
     case (.active, .status):
       fail(code: WireError.unexpected, message: "status is asked instead of hello, on a connection of its own")
     case (.active, .hello):
@@ -859,8 +859,12 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
   /// A report, audit or export, read off the event loop (it may read
   /// archives) with the caller's role deciding what it may see
   /// (`Authorization.readScope`, in the runner). One at a time per
-  /// connection; the answer counts against the client's budget.
-  private func answer(id: UInt64, _ query: JournalQuery, as principal: Principal) {
+  /// connection; the answer counts against the client's budget. An audit
+  /// asked `inParts` streams: its lines go out in `answerPart` frames as the
+  /// journal is read, each part waiting while the client has more than a
+  /// quarter of its budget unsent (so a slow reader slows the read instead
+  /// of being cut off), and the read stops when the client goes.
+  private func answer(id: UInt64, _ query: JournalQuery, as principal: Principal, inParts: Bool) {
     guard !querying else {
       send(.answer(id: id, text: nil, refusal: Refusal("query.busy")))
       return
@@ -869,8 +873,24 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let store = server.store
     let loop = channel.eventLoop
     let me = NIOLoopBound(self, eventLoop: loop)
+    let link = self.link
     DispatchQueue.global(qos: .utility).async {
-      let result = JournalQueryRunner.run(query, store: store, principal: principal)
+      let result: Result<String, Refusal>
+      if inParts, query.kind == .audit, let link {
+        result = JournalQueryRunner.streamAudit(query, store: store, principal: principal) { chunk in
+          while link.queued.load(ordering: .relaxed) > link.limit / 4, link.channel.isActive { usleep(1_000) }
+          guard link.channel.isActive,
+            let frame = try? Frame.encode(
+              ServerMessage.answerPart(id: id, text: String(decoding: chunk, as: UTF8.self)))
+          else { return false }
+          // Counted here, before the loop writes it, so the next part sees it.
+          link.queued.add(frame.readableBytes, ordering: .relaxed)
+          loop.execute { me.value.send(precounted: frame) }
+          return true
+        }.map { _ in "" }
+      } else {
+        result = JournalQueryRunner.run(query, store: store, principal: principal)
+      }
       loop.execute {
         let me = me.value
         me.querying = false
@@ -916,9 +936,17 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
 
   /// Writes `frame` with its size counted in the client's queued bytes until it is written.
   private func send(counted frame: ByteBuffer) {
-    guard let context else { return }
+    link?.queued.add(frame.readableBytes, ordering: .relaxed)
+    send(precounted: frame)
+  }
+
+  /// Writes `frame`, whose size is already counted in the client's queued bytes, and uncounts it once written.
+  private func send(precounted frame: ByteBuffer) {
     let size = frame.readableBytes
-    link?.queued.add(size, ordering: .relaxed)
+    guard case .active = phase, let context else {
+      link?.queued.subtract(size, ordering: .relaxed)
+      return
+    }
     let promise = context.eventLoop.makePromise(of: Void.self)
     let link = self.link
     promise.futureResult.whenComplete { _ in link?.queued.subtract(size, ordering: .relaxed) }

@@ -12,7 +12,8 @@ import NIOCore
 /// version answers `error` with code `version` and closes.
 ///
 ///     client → server   hello {version, since?}   command {id, commandID, lines}
-///                       query {id, query}   (report, audit, export; answered by answer {id, text | refusal})
+///                       query {id, query, stream?}   (report, audit, export; answered by answer {id, text | refusal},
+///                       an audit with stream true first in answerPart {id, text} frames of whole lines)
 ///                       forward {id, commandID, lines, principal}   (server to server: a follower
 ///                       hands a command to the leader; only from the servers' own account)
 ///     server → client   welcome {version, principal, seq, state | records, ...}
@@ -49,8 +50,11 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   case status
   /// A read of the journal (`cordon report|audit|export --socket`), run by
   /// the server with the caller's role deciding what it may see; answered
-  /// by `answer` with the same `id`. One at a time per connection.
-  case query(id: UInt64, query: JournalQuery)
+  /// by `answer` with the same `id`. One at a time per connection. With
+  /// `stream`, an audit's lines come first in `answerPart`s as the journal
+  /// is read, and the answer's text is what is left (a server that does not
+  /// know the flag answers with the whole text, which the client takes too).
+  case query(id: UInt64, query: JournalQuery, stream: Bool = false)
   /// From a follower server to the leader, instead of hello or after an
   /// earlier forward: a command its console or `post` client sent, with the
   /// principal the follower decided; the leader authorises it again, runs
@@ -58,7 +62,9 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   /// runs as (or root): the servers of one journal share that account.
   case forward(id: UInt64, commandID: String?, lines: [String], principal: WirePrincipal)
 
-  private enum CodingKeys: String, CodingKey { case type, version, since, id, commandID, lines, query, principal }
+  private enum CodingKeys: String, CodingKey {
+    case type, version, since, id, commandID, lines, query, principal, stream
+  }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -72,7 +78,10 @@ public enum ClientMessage: Codable, Sendable, Equatable {
         id: try Self.whole(c, .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
         lines: try c.decode([String].self, forKey: .lines))
     case "status": self = .status
-    case "query": self = .query(id: try Self.whole(c, .id), query: try c.decode(JournalQuery.self, forKey: .query))
+    case "query":
+      self = .query(
+        id: try Self.whole(c, .id), query: try c.decode(JournalQuery.self, forKey: .query),
+        stream: try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false)
     case "forward":
       self = .forward(
         id: try Self.whole(c, .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
@@ -118,10 +127,11 @@ public enum ClientMessage: Codable, Sendable, Equatable {
       try c.encode(lines, forKey: .lines)
     case .status:
       try c.encode("status", forKey: .type)
-    case .query(let id, let query):
+    case .query(let id, let query, let stream):
       try c.encode("query", forKey: .type)
       try c.encode(id, forKey: .id)
       try c.encode(query, forKey: .query)
+      if stream { try c.encode(true, forKey: .stream) }
     case .forward(let id, let commandID, let lines, let principal):
       try c.encode("forward", forKey: .type)
       try c.encode(id, forKey: .id)
@@ -192,6 +202,9 @@ public enum ServerMessage: Codable, Sendable, Equatable {
   case store(readOnlyReason: String?)
   /// The answer to a `query`: its text, or why not.
   case answer(id: UInt64, text: String?, refusal: Refusal?)
+  /// Lines of a streamed audit (whole lines, each ended by a line break),
+  /// in order, before its `answer`.
+  case answerPart(id: UInt64, text: String)
 
   private enum CodingKeys: String, CodingKey {
     case type, welcome, records, id, seq, failure, code, message, status, readOnlyReason, text, refusal
@@ -211,6 +224,8 @@ public enum ServerMessage: Codable, Sendable, Equatable {
         code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message))
     case "status": self = .status(try c.decode(ServerStatus.self, forKey: .status))
     case "store": self = .store(readOnlyReason: try c.decodeIfPresent(String.self, forKey: .readOnlyReason))
+    case "answerPart":
+      self = .answerPart(id: try c.decode(UInt64.self, forKey: .id), text: try c.decode(String.self, forKey: .text))
     case "answer":
       self = .answer(
         id: try c.decode(UInt64.self, forKey: .id), text: try c.decodeIfPresent(String.self, forKey: .text),
@@ -226,6 +241,10 @@ public enum ServerMessage: Codable, Sendable, Equatable {
     case .store(let reason):
       try c.encode("store", forKey: .type)
       try c.encodeIfPresent(reason, forKey: .readOnlyReason)
+    case .answerPart(let id, let text):
+      try c.encode("answerPart", forKey: .type)
+      try c.encode(id, forKey: .id)
+      try c.encode(text, forKey: .text)
     case .answer(let id, let text, let refusal):
       try c.encode("answer", forKey: .type)
       try c.encode(id, forKey: .id)

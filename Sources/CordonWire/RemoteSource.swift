@@ -41,6 +41,8 @@ public final class RemoteSource: ConsoleSource {
     var pending: [UInt64: Pending] = [:]
     /// Queries waiting for their answer; failed, not resent, when the connection drops.
     var queries: [UInt64: @Sendable (Result<String, Refusal>) -> Void] = [:]
+    /// Where a streamed query's parts go as they come.
+    var parts: [UInt64: @Sendable (String) -> Void] = [:]
     var nextID: UInt64 = 1
     var handlers: [@Sendable () -> Void] = []
     var observers: [@Sendable ([Record]) -> Void] = []
@@ -196,7 +198,13 @@ public final class RemoteSource: ConsoleSource {
   /// (`cordon report|audit|export --socket`). The server decides what this
   /// user may see. A dropped connection or `timeout` ends the wait with
   /// `server.unreachable` / `server.unconfirmed`; a query is never resent.
-  public func query(_ q: JournalQuery, timeout: TimeAmount = .seconds(300)) -> Result<String, Refusal> {
+  /// With `onPart`, an audit streams: its lines go to `onPart` as the server
+  /// reads them (on the connection's thread, in order) and the result is
+  /// the text left after them; `timeout` then counts from the last part.
+  public func query(
+    _ q: JournalQuery, timeout: TimeAmount = .seconds(300), onPart: (@Sendable (String) -> Void)? = nil
+  ) -> Result<String, Refusal> {
+    let parts = PartCount()
     let done = DispatchSemaphore(value: 0)
     let box = Mutex<Result<String, Refusal>?>(nil)
     let finish: @Sendable (Result<String, Refusal>) -> Void = { r in
@@ -208,12 +216,27 @@ public final class RemoteSource: ConsoleSource {
       i.nextID += 1
       guard i.connection == .connected, let ch = i.channel else { return (id, nil) }
       i.queries[id] = finish
+      if let onPart {
+        i.parts[id] = { part in
+          parts.value.add(1, ordering: .relaxed)
+          onPart(part)
+        }
+      }
       return (id, ch)
     }
     guard let channel else { return .failure(Refusal("server.unreachable")) }
-    write(.query(id: id, query: q), to: channel)
-    if done.wait(timeout: .now() + .nanoseconds(Int(timeout.nanoseconds))) == .timedOut {
-      inner.withLock { _ = $0.queries.removeValue(forKey: id) }
+    write(.query(id: id, query: q, stream: onPart != nil), to: channel)
+    var seen = 0
+    while done.wait(timeout: .now() + .nanoseconds(Int(timeout.nanoseconds))) == .timedOut {
+      let now = parts.value.load(ordering: .relaxed)
+      if now > seen {
+        seen = now
+        continue
+      }
+      inner.withLock {
+        _ = $0.queries.removeValue(forKey: id)
+        _ = $0.parts.removeValue(forKey: id)
+      }
       return .failure(Refusal("server.unconfirmed"))
     }
     return box.withLock { $0 } ?? .failure(Refusal("server.unreachable"))
@@ -265,6 +288,7 @@ public final class RemoteSource: ConsoleSource {
       i.channel = nil
       let dropped = Array(i.queries.values)
       i.queries = [:]
+      i.parts = [:]
       return (lostLocked(&i, reason: reason), dropped)
     }
     for q in dropped { q(.failure(Refusal("server.unreachable"))) }
@@ -329,8 +353,15 @@ public final class RemoteSource: ConsoleSource {
       // The header turns 只读 / read-only on every console, not only on new ones.
       inner.withLock { $0.welcome?.readOnlyReason = reason }
       notify()
+    case .answerPart(let id, let text):
+      inner.withLock { $0.parts[id] }?(text)
     case .answer(let id, let text, let refusal):
-      guard let q = inner.withLock({ $0.queries.removeValue(forKey: id) }) else { return }
+      guard
+        let q = inner.withLock({ i -> (@Sendable (Result<String, Refusal>) -> Void)? in
+          i.parts.removeValue(forKey: id)
+          return i.queries.removeValue(forKey: id)
+        })
+      else { return }
       if let text { q(.success(text)) } else { q(.failure(refusal ?? Refusal("query.journal", ["empty answer"]))) }
     case .status:
       break  // only ever sent in answer to a status request, which a console does not make
@@ -430,4 +461,9 @@ private final class ClientConnection: ChannelInboundHandler, @unchecked Sendable
   func errorCaught(context: ChannelHandlerContext, error: Error) {
     context.close(promise: nil)
   }
+}
+
+/// How many parts of a streamed answer have come (a query's wait goes on while they do).
+private final class PartCount: Sendable {
+  let value = Atomic<Int>(0)
 }
