@@ -24,7 +24,8 @@ public final class ObservedIO: FileIO {
   public func readCount(_ path: String) -> Int { reads.withLock { $0[path] ?? 0 } }
   /// Every path read since the last reset, with its count.
   public var readCounts: [String: Int] { reads.withLock { $0 } }
-  /// Bytes read from `path` (whole files and ranges) since the last reset.
+  /// Bytes of whole-file and ranged reads of `path` since the last reset
+  /// (not header prefixes: an archive's header and chunk table are read so).
   public func bytesRead(_ path: String) -> Int { bytes.withLock { $0[path] ?? 0 } }
   public func resetReads() {
     reads.withLock { $0 = [:] }
@@ -49,11 +50,7 @@ public final class ObservedIO: FileIO {
     bytes.withLock { $0[path, default: 0] += b.count }
     return b
   }
-  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
-    let b = try base.readPrefix(path, count: count)
-    bytes.withLock { $0[path, default: 0] += b.count }
-    return b
-  }
+  public func readPrefix(_ path: String, count: Int) throws -> [UInt8] { try base.readPrefix(path, count: count) }
   /// Counted with whole reads: a read of the file either way.
   public func read(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
     reads.withLock { $0[path, default: 0] += 1 }

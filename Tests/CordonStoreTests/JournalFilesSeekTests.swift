@@ -67,13 +67,15 @@ final class JournalFilesSeekTests: XCTestCase {
     // A stop is a stop, also inside the segment sought into.
     XCTAssertEqual(try dump(disk, from: 1001, limit: 5), Array(acked[1000..<1005]))
 
-    // Near an archive's end, only its last chunks are inflated.
+    // Near an archive's end, only its last chunk is read and inflated (the
+    // header and chunk table aside), not the whole archive.
     let io = ObservedIO(disk)
     let archive = "/data/journal/" + ArchiveFile.fileName(firstSeq: 1)
     let archiveSize = try XCTUnwrap(disk.contents(archive)).count
     let next = try XCTUnwrap(starts.first { $0 > 1 })
     XCTAssertEqual(try dump(io, from: next - 3), Array(acked.dropFirst(Int(next) - 4)))
-    XCTAssertLessThan(io.bytesRead(archive), archiveSize / 2, "\(io.readCounts)")
+    XCTAssertGreaterThan(io.bytesRead(archive), 0)
+    XCTAssertLessThan(io.bytesRead(archive), archiveSize * 3 / 4, "\(io.readCounts)")
   }
 
   func testFromASeqInASealedPlainSegmentReadsFromItsBlock() throws {
