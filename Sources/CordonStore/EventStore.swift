@@ -813,8 +813,17 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let retainFrom = options.retainDays.map { clock().adding(minutes: -Int64($0) * 24 * 60) }
     var removed = false
     var lastKept: UInt64 = 0
+    let bytesPerEvent = journalBytesPerEvent()
     for ref in refs.dropLast(2) {
-      let spaced = options.historySnapshotEvents > 0 && ref.seq - lastKept >= UInt64(options.historySnapshotEvents)
+      // A history snapshot is also kept no closer to the last one than its own
+      // size in journal bytes: with a large state (a city's 100,000 people make
+      // a 76 MB snapshot) one every 25,000 events would take thirty times the
+      // disk of the year's journal; this way the kept snapshots together take
+      // about as much as the plain journal they let a reader skip.
+      let bySize = ((try? io.fileSize(ref.path)) ?? 0) / bytesPerEvent
+      let spaced =
+        options.historySnapshotEvents > 0
+        && ref.seq - lastKept >= max(UInt64(options.historySnapshotEvents), bySize)
       var keep = spaced
       if keep, let retainFrom, let base = try? Recovery<M>.loadSnapshot(ref, io: io, capacity: 1),
         let t = base.lastTime, t < retainFrom
@@ -846,6 +855,18 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       }
       if !deleted.isEmpty { tell(.retentionRemoved(segments: deleted.count)) }
     }
+  }
+
+  /// Plain journal bytes per event: from the sealed segments, each rolled at
+  /// about `segmentBytes`, or else from the active one.
+  private func journalBytesPerEvent() -> UInt64 {
+    let files = journal.files
+    if files.count >= 2, let first = files.first, let last = files.last, last.firstSeq > first.firstSeq {
+      return max(1, UInt64(options.segmentBytes) * UInt64(files.count - 1) / (last.firstSeq - first.firstSeq))
+    }
+    guard let active = files.last, !active.archived, let size = try? io.fileSize(active.path) else { return 1 }
+    let events = lastSeq >= active.firstSeq ? lastSeq - active.firstSeq + 1 : 1
+    return max(1, size / events)
   }
 
   /// Compresses one sealed segment into its archive: temp file, fsync, rename,

@@ -19,6 +19,8 @@ public struct StoreOptions: Sendable {
   /// Besides the newest two snapshots, older ones are kept at least this many
   /// events apart, so time travel and past reports start near the moment
   /// asked for instead of replaying from the beginning (0: keep only two).
+  /// A snapshot larger than that many events' worth of journal is kept further
+  /// apart still: no closer than its own size in plain journal bytes.
   public var historySnapshotEvents: Int
   /// Retention, off (nil) by default: archived segments whose every event is
   /// older than this many days are deleted, and with them the audit trail,

@@ -110,7 +110,11 @@ enum CityBench {
     let start = cal.startOfDay(cal.day(of: Instant.now()) - CityScenario.days - 1)
     let city = CityScenario(size: size, seed: seed, start: start)
     let now = Mutex(city.start)
-    let store = try EventStore<CordonDomain>.open(directory: dir, clock: { now.withLock { $0 } })
+    // Snapshots by count only: the simulated clock crosses ten minutes every
+    // few batches, and a snapshot every ten minutes of a year would write a
+    // city-sized state tens of thousands of times.
+    let store = try EventStore<CordonDomain>.open(
+      directory: dir, options: StoreOptions(snapshotEveryMinutes: 0), clock: { now.withLock { $0 } })
     let t0 = Date()
     var batches = 0
     func submit(_ c: CordonCommand, at t: Instant) throws {

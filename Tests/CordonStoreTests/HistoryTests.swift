@@ -187,6 +187,39 @@ final class HistoryTests: XCTestCase {
     for (a, b) in zip([0] + older, older) { XCTAssertGreaterThanOrEqual(b - a, 20, "\(kept)") }
   }
 
+  /// A state far larger than the events between snapshots (400 accounts,
+  /// deposits of a few dozen bytes): older snapshots are kept no closer than
+  /// their own size in journal bytes, not every `historySnapshotEvents`, so
+  /// their disk stays near the journal's; the newest two are still kept.
+  func testLargeSnapshotsAreKeptFurtherApartThanTheirSizeInJournalBytes() throws {
+    let disk = SimulatedDisk()
+    var options = small
+    options.segmentBytes = 4_000
+    options.historySnapshotEvents = 5
+    let store = try openSim(disk, options: options)
+    for i in 0..<400 { _ = try XCTUnwrap(store.submitAndWait(.open("account-\(i)")).value) }
+    var seqs: [UInt64] = []
+    for round in 0..<60 {
+      for i in 1...5 { _ = try XCTUnwrap(store.submitAndWait(.deposit("account-0", Int64(i + round))).value) }
+      try store.snapshot()
+      seqs.append(store.lastSeq)
+    }
+    store.close()
+    let paths = disk.paths(under: "/data/snapshots/")
+    let kept = paths.compactMap { SnapshotFile.seq(fromFileName: String($0.split(separator: "/").last ?? "")) }.sorted()
+    XCTAssertEqual(Array(kept.suffix(2)), Array(seqs.suffix(2)))
+    let snapshotBytes = try XCTUnwrap(paths.compactMap { disk.contents($0)?.count }.min())
+    let journalBytes = disk.paths(under: "/data/journal/").filter { !$0.hasSuffix(".idx") }.count * 4_000
+    let bytesPerEvent = max(1, journalBytes / Int(kept.last ?? 1))
+    let older = Array(kept.dropLast(2))
+    // Spaced by size: hundreds of events apart, where 5 would keep dozens.
+    XCTAssertLessThan(older.count, 10, "\(kept)")
+    for (a, b) in zip(older, older.dropFirst()) {
+      XCTAssertGreaterThanOrEqual(Int(b - a), snapshotBytes / bytesPerEvent / 2, "\(kept), \(snapshotBytes) B")
+      XCTAssertGreaterThan(b - a, 5, "\(kept)")
+    }
+  }
+
   /// The machine goes down at every file operation of a snapshot that
   /// archives: after each, recovery has every acknowledged event, history
   /// reads back whole, fsck is clean, and archiving completes later.
