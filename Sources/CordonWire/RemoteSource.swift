@@ -15,7 +15,8 @@ import Synchronization
 /// itself and resyncs by seq: the hello carries the last seq it has, records
 /// at or below it are ignored, and a gap makes it reconnect rather than show
 /// a state with a hole in it. Commands not yet answered are resent with the
-/// same command id after a reconnect, so they apply once.
+/// same command id after a reconnect, so they apply once; queries not yet
+/// answered are sent again too (they only read).
 public final class RemoteSource: ConsoleSource {
   public typealias Record = CordonRecord
 
@@ -31,6 +32,16 @@ public final class RemoteSource: ConsoleSource {
     var completion: @Sendable (Result<UInt64, StoreFailure>) -> Void
   }
 
+  private struct PendingQuery {
+    var query: JournalQuery
+    var finish: @Sendable (Result<String, Refusal>) -> Void
+    /// Where a streamed query's parts go as they come.
+    var onPart: (@Sendable (String) -> Void)?
+    /// A stream that has handed on parts cannot be sent again after a
+    /// reconnect (its lines would come twice): it fails instead.
+    var partsSeen = false
+  }
+
   private struct Inner {
     var state = CordonState()
     var hasState = false
@@ -39,10 +50,11 @@ public final class RemoteSource: ConsoleSource {
     var channel: Channel?
     var lastError: ServerErrorMessage?
     var pending: [UInt64: Pending] = [:]
-    /// Queries waiting for their answer; failed, not resent, when the connection drops.
-    var queries: [UInt64: @Sendable (Result<String, Refusal>) -> Void] = [:]
-    /// Where a streamed query's parts go as they come.
-    var parts: [UInt64: @Sendable (String) -> Void] = [:]
+    /// Queries waiting for their answer: sent again after a reconnect, until answered or timed out.
+    var queries: [UInt64: PendingQuery] = [:]
+    /// The query the server is answering on this connection: it answers one
+    /// at a time (`query.busy`), so the next waits for this one's answer.
+    var queryOnWire: UInt64?
     var nextID: UInt64 = 1
     var handlers: [@Sendable () -> Void] = []
     var observers: [@Sendable ([Record]) -> Void] = []
@@ -111,14 +123,19 @@ public final class RemoteSource: ConsoleSource {
     }
   }
 
-  /// Closes the connection for good.
+  /// Closes the connection for good. Queries still waiting end with `server.unreachable`.
   public func close() {
-    let channel = inner.withLock { i -> Channel? in
+    let (channel, queries) = inner.withLock { i -> (Channel?, [PendingQuery]) in
       i.closed = true
-      defer { i.channel = nil }
-      return i.channel
+      defer {
+        i.channel = nil
+        i.queries = [:]
+        i.queryOnWire = nil
+      }
+      return (i.channel, Array(i.queries.values))
     }
     channel?.close(promise: nil)
+    for q in queries { q.finish(.failure(Refusal("server.unreachable"))) }
   }
 
   // MARK: ConsoleSource
@@ -196,36 +213,41 @@ public final class RemoteSource: ConsoleSource {
 
   /// Runs a report, audit or export on the server and waits for its text
   /// (`cordon report|audit|export --socket`). The server decides what this
-  /// user may see. A dropped connection or `timeout` ends the wait with
-  /// `server.unreachable` / `server.unconfirmed`; a query is never resent.
+  /// user may see. A query only reads, so one the connection dropped under
+  /// (or that was asked while reconnecting) is sent again after the next
+  /// welcome, like a command; `timeout` bounds the whole wait, across
+  /// reconnects, and ends it with `server.unconfirmed` (connected) or
+  /// `server.unreachable` (not).
   /// With `onPart`, an audit streams: its lines go to `onPart` as the server
   /// reads them (on the connection's thread, in order) and the result is
-  /// the text left after them; `timeout` then counts from the last part.
+  /// the text left after them; `timeout` then counts from the last part. A
+  /// stream the connection dropped under after its first part ends with
+  /// `server.unreachable` rather than start again.
   public func query(
     _ q: JournalQuery, timeout: TimeAmount = .seconds(300), onPart: (@Sendable (String) -> Void)? = nil
   ) -> Result<String, Refusal> {
     let parts = PartCount()
+    let counted: (@Sendable (String) -> Void)? = onPart.map { onPart in
+      { part in
+        parts.value.add(1, ordering: .relaxed)
+        onPart(part)
+      }
+    }
     let done = DispatchSemaphore(value: 0)
     let box = Mutex<Result<String, Refusal>?>(nil)
     let finish: @Sendable (Result<String, Refusal>) -> Void = { r in
       box.withLock { b in if b == nil { b = r } }
       done.signal()
     }
-    let (id, channel) = inner.withLock { i -> (UInt64, Channel?) in
+    let (id, next, closed) = inner.withLock { i -> (UInt64, (Channel, ClientMessage)?, Bool) in
       let id = i.nextID
       i.nextID += 1
-      guard i.connection == .connected, let ch = i.channel else { return (id, nil) }
-      i.queries[id] = finish
-      if let onPart {
-        i.parts[id] = { part in
-          parts.value.add(1, ordering: .relaxed)
-          onPart(part)
-        }
-      }
-      return (id, ch)
+      guard !i.closed else { return (id, nil, true) }
+      i.queries[id] = PendingQuery(query: q, finish: finish, onPart: counted)
+      return (id, nextQueryLocked(&i), false)
     }
-    guard let channel else { return .failure(Refusal("server.unreachable")) }
-    write(.query(id: id, query: q, stream: onPart != nil), to: channel)
+    if closed { return .failure(Refusal("server.unreachable")) }
+    if let (channel, message) = next { write(message, to: channel) }
     var seen = 0
     while done.wait(timeout: .now() + .nanoseconds(Int(timeout.nanoseconds))) == .timedOut {
       let now = parts.value.load(ordering: .relaxed)
@@ -233,13 +255,21 @@ public final class RemoteSource: ConsoleSource {
         seen = now
         continue
       }
-      inner.withLock {
-        _ = $0.queries.removeValue(forKey: id)
-        _ = $0.parts.removeValue(forKey: id)
-      }
-      return .failure(Refusal("server.unconfirmed"))
+      inner.withLock { _ = $0.queries.removeValue(forKey: id) }
+      return .failure(Refusal(connection == .connected ? "server.unconfirmed" : "server.unreachable"))
     }
     return box.withLock { $0 } ?? .failure(Refusal("server.unreachable"))
+  }
+
+  /// The oldest waiting query, marked as the one on the wire, and the
+  /// channel to send it on; nil while another is on the wire or the
+  /// connection is down.
+  private func nextQueryLocked(_ i: inout Inner) -> (Channel, ClientMessage)? {
+    guard i.queryOnWire == nil, i.connection == .connected, let channel = i.channel,
+      let id = i.queries.keys.min(), let q = i.queries[id]
+    else { return nil }
+    i.queryOnWire = id
+    return (channel, .query(id: id, query: q.query, stream: q.onPart != nil))
   }
 
   /// `handler` gets every batch of records right after it is applied (the benchmark's "render-ready").
@@ -283,15 +313,17 @@ public final class RemoteSource: ConsoleSource {
   /// The connection is gone (or never came): retry with backoff, unless this
   /// was the first attempt, which reports to `connect` instead.
   fileprivate func lost(reason: String, channel: Channel?) {
-    let (next, dropped) = inner.withLock { i -> (Next, [@Sendable (Result<String, Refusal>) -> Void]) in
+    // Queries stay pending: the next welcome sends them again, but for a
+    // stream already under way, which fails.
+    let (next, broken) = inner.withLock { i -> (Next, [PendingQuery]) in
       if let channel, let current = i.channel, current !== channel { return (.nothing, []) }
       i.channel = nil
-      let dropped = Array(i.queries.values)
-      i.queries = [:]
-      i.parts = [:]
-      return (lostLocked(&i, reason: reason), dropped)
+      i.queryOnWire = nil
+      let broken = i.queries.filter { $0.value.partsSeen }
+      for id in broken.keys { i.queries[id] = nil }
+      return (lostLocked(&i, reason: reason), Array(broken.values))
     }
-    for q in dropped { q(.failure(Refusal("server.unreachable"))) }
+    for q in broken { q.finish(.failure(Refusal("server.unreachable"))) }
     switch next {
     case .nothing: return
     case .failFirst(let promise, let error): promise.fail(error)
@@ -354,14 +386,19 @@ public final class RemoteSource: ConsoleSource {
       inner.withLock { $0.welcome?.readOnlyReason = reason }
       notify()
     case .answerPart(let id, let text):
-      inner.withLock { $0.parts[id] }?(text)
+      let onPart = inner.withLock { i -> (@Sendable (String) -> Void)? in
+        i.queries[id]?.partsSeen = true
+        return i.queries[id]?.onPart
+      }
+      onPart?(text)
     case .answer(let id, let text, let refusal):
-      guard
-        let q = inner.withLock({ i -> (@Sendable (Result<String, Refusal>) -> Void)? in
-          i.parts.removeValue(forKey: id)
-          return i.queries.removeValue(forKey: id)
-        })
-      else { return }
+      let (done, next) = inner.withLock { i -> (PendingQuery?, (Channel, ClientMessage)?) in
+        let done = i.queries.removeValue(forKey: id)
+        if i.queryOnWire == id { i.queryOnWire = nil }
+        return (done, nextQueryLocked(&i))
+      }
+      if let (channel, message) = next { write(message, to: channel) }
+      guard let q = done?.finish else { return }
       if let text { q(.success(text)) } else { q(.failure(refusal ?? Refusal("query.journal", ["empty answer"]))) }
     case .status:
       break  // only ever sent in answer to a status request, which a console does not make
@@ -370,7 +407,7 @@ public final class RemoteSource: ConsoleSource {
 
   private func welcomed(_ w: Welcome, on channel: Channel) {
     enum Outcome {
-      case ok([Pending], EventLoopPromise<Welcome>?, [Record])
+      case ok([Pending], (Channel, ClientMessage)?, EventLoopPromise<Welcome>?, [Record])
       case gap
     }
     let outcome = inner.withLock { i -> Outcome in
@@ -392,13 +429,15 @@ public final class RemoteSource: ConsoleSource {
       i.lastError = nil
       let first = i.firstWelcome
       i.firstWelcome = nil
-      return .ok(Array(i.pending.sorted { $0.key < $1.key }.map(\.value)), first, applied)
+      i.queryOnWire = nil
+      return .ok(Array(i.pending.sorted { $0.key < $1.key }.map(\.value)), nextQueryLocked(&i), first, applied)
     }
     switch outcome {
     case .gap:
       channel.close(promise: nil)
-    case .ok(let resend, let first, let applied):
+    case .ok(let resend, let query, let first, let applied):
       for p in resend { write(p.message, to: channel) }
+      if let (queryChannel, message) = query { write(message, to: queryChannel) }
       if !applied.isEmpty { observe(applied) }
       first?.succeed(w)
       notify()
