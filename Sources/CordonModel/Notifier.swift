@@ -134,9 +134,13 @@ public enum Notifier {
     var serial = state.notify.serial
     var out: [CordonEvent] = []
     var openGroups: [String: Instant] = [:]
-    for p in state.notify.pending.values where p.notification.due > now && p.notification.severity != .critical {
-      let r = p.notification.route
-      openGroups[r] = min(openGroups[r] ?? p.notification.due, p.notification.due)
+    // Only what is not critical joins a group: a burst of criticals with a
+    // hung receiver (a thousand pending) must not read the whole outbox per alert.
+    if candidates.contains(where: { $0.severity != .critical }) {
+      for p in state.notify.pending.values where p.notification.due > now && p.notification.severity != .critical {
+        let r = p.notification.route
+        openGroups[r] = min(openGroups[r] ?? p.notification.due, p.notification.due)
+      }
     }
     for c in candidates {
       for route in state.notify.routing.routes
