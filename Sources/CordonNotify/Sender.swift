@@ -24,19 +24,25 @@ public final class NotificationSender: Sendable {
     public var record: @Sendable ([DeliveryOutcome]) async -> Void
     /// One line per failure, already redacted.
     public var log: @Sendable (String) -> Void
+    /// The clock a notification's due time is compared with (grouping, quiet
+    /// hours): the real clock in a server, a test's own in tests.
+    public var now: @Sendable () -> Instant
     public init(
       state: @escaping @Sendable () -> CordonState, record: @escaping @Sendable ([DeliveryOutcome]) async -> Void,
-      log: @escaping @Sendable (String) -> Void = { _ in }
+      log: @escaping @Sendable (String) -> Void = { _ in }, now: @escaping @Sendable () -> Instant = { Instant.now() }
     ) {
       self.state = state
       self.record = record
       self.log = log
+      self.now = now
     }
   }
 
   public let config: NotifyConfig
   let hooks: Hooks
   let client: HTTPClient
+  /// The HTTP client's own threads, when the server gave it some (`init`); shut down by `stop`.
+  private let httpGroup: (any EventLoopGroup)?
   let recorder: OutcomeRecorder
   private let tasks = Mutex<[Task<Void, Never>]>([])
   /// How often an idle worker looks at the outbox again.
@@ -44,15 +50,20 @@ public final class NotificationSender: Sendable {
   /// At most this many grouped notifications in one message.
   public static let maxGroup = 20
 
-  public init(config: NotifyConfig, hooks: Hooks) {
+  /// `httpGroup`: threads the sender takes over for its HTTP client (the
+  /// server's run at a lower CPU priority than its own, so that delivering
+  /// never slows commits); nil shares NIO's singleton threads.
+  public init(config: NotifyConfig, hooks: Hooks, httpGroup: (any EventLoopGroup)? = nil) {
     self.config = config
     self.hooks = hooks
+    self.httpGroup = httpGroup
     recorder = OutcomeRecorder(record: hooks.record)
     var c = HTTPClient.Configuration()
     // A webhook that redirects elsewhere would carry its body (and headers) there: refuse.
     c.redirectConfiguration = .disallow
     c.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
-    client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+    let provider: HTTPClient.EventLoopGroupProvider = httpGroup.map { .shared($0) } ?? .singleton
+    client = HTTPClient(eventLoopGroupProvider: provider, configuration: c)
   }
 
   public func start() {
@@ -74,6 +85,7 @@ public final class NotificationSender: Sendable {
     for t in running { await t.value }
     await recorder.flush()
     try? await client.shutdown()
+    try? await httpGroup?.shutdownGracefully()
   }
 
   func run(_ r: Receiver) async {
@@ -94,7 +106,7 @@ public final class NotificationSender: Sendable {
       var i = 0
       walk: while i < queue.count, !Task.isCancelled {
         let first = queue[i]
-        let now = Instant.now()
+        let now = hooks.now()
         if first.due > now {
           await Self.sleep(
             milliseconds: min(Int(first.due.milliseconds - now.milliseconds), Self.idlePollMilliseconds))

@@ -55,6 +55,12 @@ public final class CordonServer: Sendable {
     /// Told in `status` to the server's own account and root only, so a backup
     /// run as that account knows what to copy.
     public var dataDirectory: String?
+    /// The nice value of the notification sender's HTTP thread (0–19): a
+    /// burst of criticals makes the server commit and deliver at once, and
+    /// on a busy machine the commits must win the cores (`cordon-bench
+    /// notify --sender-nice` measures it). Deliveries still leave at once
+    /// when the cores are free.
+    public var senderNice: Int32 = 10
     public init() {}
   }
 
@@ -86,7 +92,7 @@ public final class CordonServer: Sendable {
     self.options = options
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.refusalLog = LogLimiter(lines: options.refusalLogLines, windowSeconds: options.refusalLogWindowSeconds)
-    senderBox = Mutex(Self.makeSender(access.notify, store: store, logger: options.logger))
+    senderBox = Mutex(Self.makeSender(access.notify, store: store, options: options))
     leaderLink = LeaderLink(group: group)
   }
 
@@ -112,11 +118,19 @@ public final class CordonServer: Sendable {
   }
 
   static func makeSender(
-    _ config: NotifyConfig, store: any DomainStore, logger: Logger
+    _ config: NotifyConfig, store: any DomainStore, options: Options
   )
     -> NotificationSender?
   {
     guard !config.receivers.isEmpty else { return nil }
+    let logger = options.logger
+    // One thread of its own for the HTTP client, below the server's priority
+    // (on Linux a thread's nice value is its own: setpriority(2) with who = 0).
+    let http = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let nice = max(0, min(19, options.senderNice))
+    #if canImport(Glibc)
+      http.next().execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
+    #endif
     return NotificationSender(
       config: config,
       hooks: .init(
@@ -126,7 +140,7 @@ public final class CordonServer: Sendable {
           let command: CordonCommand =
             outcomes.count == 1 ? .recordDelivery(outcomes[0]) : .batch(outcomes.map { .recordDelivery($0) })
           _ = try? await store.submit(command, actor: Self.notifyActor, unit: nil)
-        }, log: { line in logger.warning("\(line)") }))
+        }, log: { line in logger.warning("\(line)") }), httpGroup: http)
   }
 
   /// Stops a sender's workers and waits for them (a send in flight is
@@ -329,7 +343,7 @@ public final class CordonServer: Sendable {
         return s
       }
       if let old { Self.stopAndWait(old) }
-      let fresh = Self.makeSender(config, store: store, logger: options.logger)
+      let fresh = Self.makeSender(config, store: store, options: options)
       senderBox.withLock { $0 = fresh }
       fresh?.start()
       let names = config.receivers.map(\.name).joined(separator: ", ")
