@@ -65,6 +65,32 @@ final class NotifierTests: XCTestCase {
     XCTAssertEqual(h.state.notify.queue(for: "mail"), [])
   }
 
+  func testRoutesMatchByUnitRuleAndKindAndAnEmptyFilterMatchesEverything() throws {
+    var h = Harness()
+    let routing = NotifyRouting(
+      receivers: ["heat", "fever", "dirs", "all"],
+      routes: [
+        NotifyRoute(name: "heating", units: ["heating"], kinds: [.alert], receivers: ["heat"]),
+        NotifyRoute(name: "fevers", rules: [.fever], receivers: ["fever"]),
+        NotifyRoute(name: "dirs", kinds: [.directive], receivers: ["dirs"], groupWaitSeconds: 0),
+        NotifyRoute(name: "all", receivers: ["all"], groupWaitSeconds: 0),
+      ])
+    try h.run(.configureNotifications(routing), actor: "cordon-notify")
+    let heating = queued(try h.run(.recordFever(site: "ht-1", personName: "张三", reading: Celsius(tenths: 385))))
+      .filter { $0.rule == .fever }
+    XCTAssertEqual(heating.map(\.route), ["heating", "fevers", "all"])
+    XCTAssertTrue(heating.allSatisfy { $0.unit == "heating" && $0.kind == .alert }, "\(heating)")
+    XCTAssertEqual(heating.map(\.receivers), [["heat"], ["fever"], ["all"]])
+    let jinyuan = queued(
+      try h.run(.recordFever(site: "jy-dongfeng", personName: "李四", reading: Celsius(tenths: 385)))
+    ).filter { $0.rule == .fever }
+    XCTAssertEqual(jinyuan.map(\.route), ["fevers", "all"], "another unit's alert skips the heating route")
+    let directive = queued(
+      try h.run(.issueDirective(text: "加强消毒", targets: ["heating"], deadline: h.now.adding(minutes: 60))))
+    XCTAssertEqual(directive.map(\.route), ["dirs", "all"], "a directive is not an alert, nor of a rule")
+    XCTAssertEqual(Set(directive.map(\.unit)), ["heating"])
+  }
+
   func testCriticalsIgnoreQuietHoursWarningsWaitForTheirEnd() throws {
     // 23:30 local: inside 23:00–07:00.
     let late = try XCTUnwrap(CordonState().calendar.parse("2020-02-07 23:30"))
