@@ -13,15 +13,19 @@ import Synchronization
 /// receivers, one of them hung, against the same burst with both receivers
 /// hung (every notification decided, journalled and sent to the consoles,
 /// none delivered: what the sender's own work adds is the difference) and on
-/// a server without receivers. Two latencies, both a console's submit to the server's answer
-/// through the socket: the burst's own commands (sent all at once by one
-/// console, so each waits for those before it), and a second console's probe
-/// command every `--probe-ms` from the burst's start until the healthy
-/// receiver has every notification (without receivers: for as long), which is
-/// what a duty room typing meanwhile sees. Then the time until the healthy
-/// receiver has all of them. The receivers are real HTTP servers on 127.0.0.1
-/// started here: one answers WeCom's `{"errcode":0}` at once, the other reads
-/// each request and never answers.
+/// a server without receivers, twice: the two servers without receivers differ
+/// only by the machine's noise, which is what "unchanged" is judged against.
+/// Each round runs the four in a rotated order, on fresh stores, with the
+/// same two consoles' work. Two latencies, both a console's submit to the
+/// server's answer through the socket: the burst's own commands (sent all at
+/// once by one console, so each waits for those before it), and a second
+/// console's probe command every `--probe-ms` from the burst's start, for as
+/// long on every server (what a warm-up round with receivers took to have
+/// everything delivered, and a quarter more), which is what a duty room
+/// typing meanwhile sees. Then the time until the healthy receiver has all of
+/// them. The receivers are real HTTP servers on 127.0.0.1 started here: one
+/// answers WeCom's `{"errcode":0}` at once, the other reads each request and
+/// never answers.
 enum NotifyBench {
   static func run(_ args: [String]) throws {
     func value(_ flag: String) -> String? {
@@ -71,38 +75,76 @@ enum NotifyBench {
 
     let rounds = Int(value("--rounds") ?? "") ?? 3
     guard (1...20).contains(rounds) else { throw BenchError("--rounds must be 1–20") }
+    // `--only on|hung|off`: one kind of server per round, to profile it alone (no ratios then).
+    let only = value("--only")
+    // The sender's HTTP thread's nice value (the server's default unless given): 0 shows what the default buys.
+    var options = CordonServer.Options()
+    if let n = value("--sender-nice") {
+      guard let v = Int32(n), (0...19).contains(v) else { throw BenchError("--sender-nice must be 0–19") }
+      options.senderNice = v
+    }
 
     print(
-      "notify: \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s), each with receivers, then with both receivers hung (the outbox decided and journalled, nothing delivered), then without receivers"
+      "notify: sender nice \(options.senderNice); \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s) of four servers in a rotating order: receivers (healthy + hung), both receivers hung (the outbox decided and journalled, nothing delivered), and twice without receivers (the second one is the bench's own noise)"
     )
+    // Warms the process (the HTTP client, the allocator, the page cache) and
+    // sets how long every later server is probed: as long as this one took
+    // to have everything delivered and journalled, and a quarter more.
+    let warm = try round(
+      dir: dir.appendingPathComponent("warm"), access: try config(healthy), options: options, alerts: alerts,
+      probeMs: probeMs,
+      timeout: timeout, healthy: healthy)
+    healthy.reset()
+    let window = max(1, warm.windowSeconds * 1.25)
+    print(
+      String(
+        format: "warm-up with receivers: %.2f s; every server is probed for at least %.2f s", warm.windowSeconds, window
+      ))
     print(
       "round receivers          burst committed in   burst p50     p99 (ms)   probe p50     p99     max (ms)  probes")
-    var burstRatios: [Double] = []
-    var probeRatios: [Double] = []
-    var outboxBurstRatios: [Double] = []
-    var outboxProbeRatios: [Double] = []
+    enum Variant: String, CaseIterable {
+      case on, hung, off, offAgain
+      var name: String {
+        switch self {
+        case .on: "healthy + hung"
+        case .hung: "hung + hung"
+        case .off: "off"
+        case .offAgain: "off again"
+        }
+      }
+    }
+    var burst: [Variant: [Double]] = [:]
+    var probe: [Variant: [Double]] = [:]
     var deliveredAll: [Double] = []
     for k in 1...rounds {
-      healthy.reset()
-      let on = try round(
-        dir: dir.appendingPathComponent("on\(k)"), access: try config(healthy), alerts: alerts, probeMs: probeMs,
-        timeout: timeout,
-        healthy: healthy)
-      // The same outbox with nothing delivered, and no outbox at all, each probed for as long as the round with receivers lasted.
-      let outbox = try round(
-        dir: dir.appendingPathComponent("hung\(k)"), access: try config(hung2), alerts: alerts, probeMs: probeMs,
-        timeout: timeout, window: on.windowSeconds)
-      let off = try round(
-        dir: dir.appendingPathComponent("off\(k)"), access: AccessConfig(), alerts: alerts, probeMs: probeMs,
-        timeout: timeout, window: on.windowSeconds)
-      print(String(format: "%5d ", k) + off.row("off"))
-      print(String(format: "%5d ", k) + outbox.row("hung + hung"))
-      print(String(format: "%5d ", k) + on.row("healthy + hung"))
-      burstRatios.append(on.burst.p99 / off.burst.p99)
-      probeRatios.append(on.probes.p99 / off.probes.p99)
-      outboxBurstRatios.append(on.burst.p99 / outbox.burst.p99)
-      outboxProbeRatios.append(on.probes.p99 / outbox.probes.p99)
-      if let d = on.allDeliveredSeconds, let j = on.allJournalledSeconds {
+      // Rotated each round, so no variant always runs first or last on a shared machine.
+      let all = Variant.allCases
+      let order = (0..<all.count).map { all[(k - 1 + $0) % all.count] }.filter { only == nil || $0.rawValue == only }
+      var results: [Variant: Round] = [:]
+      for v in order {
+        let sub = dir.appendingPathComponent("\(v)\(k)")
+        switch v {
+        case .on:
+          healthy.reset()
+          results[v] = try round(
+            dir: sub, access: try config(healthy), options: options, alerts: alerts, probeMs: probeMs, timeout: timeout,
+            healthy: healthy, window: window)
+        case .hung:
+          results[v] = try round(
+            dir: sub, access: try config(hung2), options: options, alerts: alerts, probeMs: probeMs, timeout: timeout,
+            window: window)
+        case .off, .offAgain:
+          results[v] = try round(
+            dir: sub, access: AccessConfig(), alerts: alerts, probeMs: probeMs, timeout: timeout, window: window)
+        }
+      }
+      for v in all {
+        guard let r = results[v] else { continue }
+        print(String(format: "%5d ", k) + r.row(v.name))
+        burst[v, default: []].append(r.burst.p99)
+        probe[v, default: []].append(r.probes.p99)
+      }
+      if let on = results[.on], let d = on.allDeliveredSeconds, let j = on.allJournalledSeconds {
         deliveredAll.append(d)
         print(
           String(
@@ -113,16 +155,24 @@ enum NotifyBench {
         print("      healthy receiver: got \(healthy.ids.count) of \(alerts) within \(timeout) s")
       }
     }
-    func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
+    /// Median and range of a / b, round by round.
+    func ratios(_ m: [Variant: [Double]], _ a: Variant, _ b: Variant) -> String {
+      let r = zip(m[a] ?? [], m[b] ?? []).map { $0 / $1 }.sorted()
+      guard let lo = r.first, let hi = r.last else { return "n/a" }
+      return String(format: "%.2f (%.2f–%.2f)", r[r.count / 2], lo, hi)
+    }
+    print("p99 ratios over \(rounds) round(s), median (min–max):")
     print(
-      String(
-        format: "p99 with receivers / without (median of %d): burst %.2f, probe %.2f", rounds, median(burstRatios),
-        median(probeRatios)))
-    print(
-      String(
-        format: "p99 with receivers / both hung (median of %d): burst %.2f, probe %.2f", rounds,
-        median(outboxBurstRatios), median(outboxProbeRatios)))
-    print(String(format: "healthy receiver had all of a burst after (median): %.2f s", median(deliveredAll)))
+      "  off again / off  (the noise):   burst \(ratios(burst, .offAgain, .off)), probe \(ratios(probe, .offAgain, .off))"
+    )
+    print("  receivers / off:                burst \(ratios(burst, .on, .off)), probe \(ratios(probe, .on, .off))")
+    print("  both hung / off:                burst \(ratios(burst, .hung, .off)), probe \(ratios(probe, .hung, .off))")
+    print("  receivers / both hung:          burst \(ratios(burst, .on, .hung)), probe \(ratios(probe, .on, .hung))")
+    let d = deliveredAll.sorted()
+    if let lo = d.first, let hi = d.last {
+      print(
+        String(format: "healthy receiver had all of a burst after: median %.2f s (%.2f–%.2f)", d[d.count / 2], lo, hi))
+    }
     print("hung receivers: \(hung.requests + hung2.requests) request(s) received, none answered")
   }
 
@@ -168,9 +218,10 @@ enum NotifyBench {
   }
 
   /// One server on a fresh store: the burst, probes throughout, and (with
-  /// `healthy`) the wait until it has every notification; else probes for `window` seconds.
+  /// `healthy`) the wait until it has every notification; probed for `window` seconds at least.
   static func round(
-    dir: URL, access: AccessConfig, alerts: Int, probeMs: Int, timeout: Int, healthy: BenchReceiver? = nil,
+    dir: URL, access: AccessConfig, options: CordonServer.Options = .init(), alerts: Int, probeMs: Int, timeout: Int,
+    healthy: BenchReceiver? = nil,
     window: Double = 0
   ) throws -> Round {
     let store = try EventStore<CordonDomain>.open(directory: dir)
@@ -179,7 +230,7 @@ enum NotifyBench {
     store.submit(.register(DemoOrganisation.registration()), actor: "bench", unit: nil) { _ in seeded.signal() }
     seeded.wait()
     let socket = dir.appendingPathComponent("s.sock").path
-    let server = CordonServer(store: store, access: access, socketPath: socket)
+    let server = CordonServer(store: store, access: access, socketPath: socket, options: options)
     try server.start()
     defer { server.stop() }
     let client = RemoteSource(socketPath: socket, commandTimeout: .seconds(Int64(timeout)))
@@ -233,11 +284,11 @@ enum NotifyBench {
     if let healthy {
       while healthy.ids.count < alerts && Date() < deadline { usleep(2_000) }
       if healthy.ids.count >= alerts, let last = healthy.lastArrival { delivered = Double(last - start) / 1e9 }
-      while Date() < deadline && owed() { usleep(2_000) }
+      // Every 10 ms: reading the outbox copies it, and the probes are still running.
+      while Date() < deadline && owed() { usleep(10_000) }
       if !owed() { journalled = Double(monotonicNanos() - start) / 1e9 }
-    } else {
-      while Double(monotonicNanos() - start) / 1e9 < window { usleep(2_000) }
     }
+    while Double(monotonicNanos() - start) / 1e9 < window { usleep(2_000) }
     let windowSeconds = Double(monotonicNanos() - start) / 1e9
     stop.store(true, ordering: .relaxed)
     probesDone.wait()
