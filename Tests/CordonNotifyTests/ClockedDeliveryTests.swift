@@ -175,6 +175,17 @@ final class ClockedDeliveryTests: XCTestCase {
     XCTAssertEqual(http.requests.count, 2)
   }
 
+  /// One delivery's outcome, from the task that made it.
+  final class Delivery: Sendable {
+    let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<Result<Void, NotificationSender.Failure>?>(nil)
+    func set(_ r: Result<Void, NotificationSender.Failure>) {
+      outcome.withLock { $0 = r }
+      done.signal()
+    }
+    var result: Result<Void, NotificationSender.Failure>? { outcome.withLock { $0 } }
+  }
+
   /// The keys and value types of a JSON body; `msgtype`'s value as it is.
   func shape(_ v: Any, key: String = "") -> String {
     if let s = v as? String { return key == "msgtype" ? "\"\(s)\"" : "string" }
@@ -191,7 +202,7 @@ final class ClockedDeliveryTests: XCTestCase {
   /// https://open.dingtalk.com/document/robots/custom-robot-access (text:
   /// content, at.atMobiles, at.isAtAll; markdown: title, text). What arrives
   /// at a real HTTP receiver, headers included, has exactly those fields.
-  func testRobotBodiesArriveInTheirDocumentedShapes() async throws {
+  func testRobotBodiesArriveInTheirDocumentedShapes() throws {
     let http = try LoopbackReceiver()
     let sender = NotificationSender(
       config: NotifyConfig(), hooks: .init(state: { CordonState() }, record: { _ in }))
@@ -212,10 +223,12 @@ final class ClockedDeliveryTests: XCTestCase {
       let r = Receiver(
         name: "r\(i)", kind: .webhook(url: http.url(path), format: format, messageType: type, headers: [:]),
         timeoutMilliseconds: 5000)
-      switch await sender.deliver(message, to: r) {
-      case .success: break
-      case .failure(let f): XCTFail("\(format) \(type): \(f.message)")
+      let outcome = Delivery()
+      Task {
+        outcome.set(await sender.deliver(message, to: r))
       }
+      XCTAssertEqual(outcome.done.wait(timeout: .now() + 10), .success, "\(format) \(type): no outcome")
+      if case .failure(let f)? = outcome.result { XCTFail("\(format) \(type): \(f.message)") }
       let request = try XCTUnwrap(http.requests(to: path).first)
       let body = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(request.body.utf8)))
       XCTAssertEqual(shape(body), want, "\(format) \(type)")
@@ -231,7 +244,7 @@ final class ClockedDeliveryTests: XCTestCase {
         if type == .markdown { XCTAssertEqual((o["markdown"] as? [String: Any])?["title"] as? String, "N7") }
       }
     }
-    await sender.stop()
+    stop(sender)
   }
 
   func testTemplatesFromAFolderShapeWhatIsSent() throws {
