@@ -55,12 +55,12 @@ public final class CordonServer: Sendable {
     /// Told in `status` to the server's own account and root only, so a backup
     /// run as that account knows what to copy.
     public var dataDirectory: String?
-    /// The nice value of the notification sender's HTTP thread (0–19): a
-    /// burst of criticals makes the server commit and deliver at once, and
-    /// on a busy machine the commits must win the cores (`cordon-bench
-    /// notify --sender-nice` measures it). Deliveries still leave at once
-    /// when the cores are free.
-    public var senderNice: Int32 = 10
+    /// The nice value of the notification sender's HTTP thread (0–19), so
+    /// that deliveries could yield the cores to commits in a burst. 0: at
+    /// nice 10, `cordon-bench notify --sender-nice 10` showed no gain in
+    /// commit p99 within the shared machine's noise, and all were delivered
+    /// later (median 1.05 s against 0.65 s).
+    public var senderNice: Int32 = 0
     public init() {}
   }
 
