@@ -18,7 +18,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   /// day → person → entry.
   public var health: [Int: [String: HealthEntry]] = [:]
   public var feverCases: [FeverCase] = []
-  public var alerts: [AlertKey: Alert] = [:]
+  /// Sharded, so a change copies a shard, not every alert, while a reader holds the state (ShardedDictionary.swift).
+  public var alerts = ShardedDictionary<AlertKey, Alert>()
   public var directives: [String: Directive] = [:]
   public var requests: [String: ShortageRequest] = [:]
   /// The duty log of every unit, by entry id (DutyLog.swift).
