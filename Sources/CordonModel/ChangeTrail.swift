@@ -32,10 +32,14 @@ public struct ChangeTrail: Sendable, Codable, Equatable {
     public static let all = Areas(rawValue: 0x3ff)
   }
 
-  /// What happened since a seq: the areas touched and the alerts changed.
+  /// What happened since a seq: the areas touched, the alerts changed and
+  /// the sites whose rounds, disinfections or opening changed.
   public struct Changes: Sendable, Equatable {
     public var areas: Areas = []
     public var alerts: Set<AlertKey> = []
+    public var sites: Set<String> = []
+    /// A record touched the checkpoints without naming one site (teams, or an event not named here).
+    public var unnamedCheckpoints = false
     /// Whether what a reader of `reads` derived may have changed.
     public func touch(_ reads: Areas) -> Bool { areas.contains(.wholesale) || !areas.isDisjoint(with: reads) }
   }
@@ -46,7 +50,7 @@ public struct ChangeTrail: Sendable, Codable, Equatable {
   /// Which trail this is: a decoded state, or a fresh one, starts a new lineage,
   /// so an earlier state of another journal is never taken for this one's past.
   public private(set) var lineage: UInt64
-  private var entries: [(seq: UInt64, areas: Areas, alert: AlertKey?)] = []
+  private var entries: [(seq: UInt64, areas: Areas, alert: AlertKey?, site: String?)] = []
   /// Entries before this seq are gone (or never were): changes since earlier seqs are unknown.
   private var from: UInt64
 
@@ -67,7 +71,7 @@ public struct ChangeTrail: Sendable, Codable, Equatable {
       entries.removeFirst(Self.capacity / 4)
       from = entries.first?.seq ?? seq
     }
-    entries.append((seq, event.areas, event.alertKey))
+    entries.append((seq, event.areas, event.alertKey, event.checkpointSite))
   }
 
   /// Everything recorded after `seq` up to `now` (the state's last seq), or
@@ -79,6 +83,11 @@ public struct ChangeTrail: Sendable, Codable, Equatable {
       guard e.seq > seq else { break }
       out.areas.formUnion(e.areas)
       if let k = e.alert { out.alerts.insert(k) }
+      if let site = e.site {
+        out.sites.insert(site)
+      } else if e.areas.contains(.checkpoints) {
+        out.unnamedCheckpoints = true
+      }
     }
     return out
   }
@@ -123,6 +132,20 @@ extension CordonEvent {
     case .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified: .oversight
     case .teamFormed, .memberDeployed, .deploymentRecalled: [.checkpoints, .organisation]
     default: .all
+    }
+  }
+}
+
+extension CordonEvent {
+  /// The one site a checkpoint event changes (a round, a fever case, a
+  /// disinfection, a ventilation, an opening or a closing); nil for every other event.
+  public var checkpointSite: String? {
+    switch self {
+    case .siteOpened(let site, _), .siteClosed(let site), .roundRecorded(let site, _),
+      .disinfectionRecorded(let site, _), .ventilationRecorded(let site):
+      site
+    case .feverRecorded(let c): c.site
+    default: nil
     }
   }
 }

@@ -221,6 +221,135 @@ final class VirtualTableTests: XCTestCase {
   }
 }
 
+// MARK: The checkpoint order
+
+extension VirtualTableTests {
+  /// The demo organisation at `t0`, with a few alerts open at its sites.
+  static func demoState() -> CordonState {
+    var s = CordonState()
+    for e in DemoOrganisation.registration() { apply(&s, e, at: t0) }
+    return s
+  }
+
+  /// One random change at the demo sites: fever and other alerts raised,
+  /// acknowledged, resolved, reopened, silenced, or a round, a closing or
+  /// a disinfection.
+  static func randomChange(_ s: inout CordonState, _ rng: inout SplitMix, step: Int, now: Instant) {
+    let sites = s.siteOrder
+    let site = sites[Int(rng.next() % UInt64(sites.count))]
+    let at = t0.adding(seconds: Int64(60 + step))
+    let keys = s.alerts.keys.sorted()
+    let key = keys.isEmpty ? nil : keys[Int(rng.next() % UInt64(keys.count))]
+    switch (rng.next() % 10, key) {
+    case (0...2, _), (_, nil):
+      let rule: RuleID = rng.next() % 3 == 0 ? .roundOverdue : .fever
+      apply(
+        &s,
+        .alertRaised(
+          AlertRaise(
+            key: AlertKey(rule: rule, subject: "\(site)/p\(step)"), severity: .critical,
+            unit: s.sites[site]?.unit ?? "",
+            site: site, args: ["人\(step)", site, "38.5"], occurrence: at, autoResolves: false)), at: at)
+    case (3, let key?): apply(&s, .alertAcknowledged(key: key), at: at)
+    case (4...5, let key?): apply(&s, .alertResolved(key: key, note: "n"), at: at)
+    case (6, let key?): apply(&s, .alertReopened(key: key, occurrence: at, args: ["y"]), at: at)
+    case (7, let key?): apply(&s, .alertSilenced(key: key, until: now.adding(minutes: 5), reason: "r"), at: at)
+    case (8, _):
+      let round = TemperatureRound(at: at, checked: 10, fevers: Int(rng.next() % 2), casesToEnter: 0, by: "t")
+      apply(&s, .roundRecorded(site: site, round: round), at: at)
+    default:
+      if rng.next() % 2 == 0 {
+        apply(&s, .siteClosed(site: site), at: at)
+      } else {
+        apply(
+          &s, .disinfectionRecorded(site: site, disinfection: Disinfection(at: at, area: "a", agent: "b", by: "t")),
+          at: at)
+      }
+    }
+  }
+
+  /// Random alert changes at the sites, rounds, disinfections and closings:
+  /// the order moved after each batch is always the order built whole,
+  /// grouped by unit or not.
+  func testTheCheckpointOrderMovedChangeByChangeEqualsTheOrderBuiltWhole() {
+    var rng = SplitMix(seed: 23)
+    var s = Self.demoState()
+    let now = Self.t0.adding(minutes: 30)
+    var orders = [false, true].map {
+      CheckpointOrder(s, now: now, grouped: $0, feverSites: AlertQueue(s, now: now).feverSites)
+    }
+    var moved = 0
+    for step in 0..<400 {
+      for _ in 0..<(1 + Int(rng.next() % 3)) { Self.randomChange(&s, &rng, step: step, now: now) }
+      let fever = AlertQueue(s, now: now).feverSites
+      for i in orders.indices {
+        let grouped = orders[i].grouped
+        if orders[i].advance(to: s, now: now, grouped: grouped, feverSites: fever) {
+          moved += 1
+        } else {
+          orders[i] = CheckpointOrder(s, now: now, grouped: grouped, feverSites: fever)
+        }
+        let whole = CheckpointOrder(s, now: now, grouped: grouped, feverSites: fever)
+        XCTAssertEqual(orders[i].order.map(\.site), whole.order.map(\.site), "step \(step), grouped \(grouped)")
+        XCTAssertEqual(orders[i].places, whole.places, "step \(step), grouped \(grouped)")
+        XCTAssertTrue(orders[i].reflects(s, now: now, grouped: grouped))
+        for id in s.siteOrder.prefix(5) {
+          XCTAssertEqual(
+            orders[i].position(ofSite: id).map { orders[i].order[$0].site }, whole.places[id].map { _ in id })
+        }
+      }
+    }
+    XCTAssertEqual(moved, 800, "alerts, rounds, disinfections and closings are followed, not rebuilt")
+    var stale = orders[0]
+    XCTAssertFalse(stale.advance(to: s, now: now.adding(minutes: 1), grouped: false, feverSites: [:]), "another minute")
+    XCTAssertFalse(stale.advance(to: s, now: now, grouped: true, feverSites: [:]), "grouped the other way")
+    // A new site: the organisation changed, the order is built whole.
+    var spec = DemoOrganisation.sites()[0]
+    spec.id = "new-site"
+    Self.apply(&s, .siteRegistered(spec), at: now)
+    XCTAssertFalse(stale.advance(to: s, now: now, grouped: false, feverSites: [:]))
+    XCTAssertTrue(
+      CheckpointOrder(s, now: now, grouped: false, feverSites: [:]).order.contains { $0.site == "new-site" })
+  }
+
+  /// The console at 200x50 taking random live changes: every pane on screen
+  /// shows the rows a console opened on the same state shows, row for row
+  /// and cell for cell, and the screen drawn (from the top) equals that console's.
+  func testEveryPaneOnScreenAfterLiveChangesEqualsAPaneBuiltWhole() {
+    var rng = SplitMix(seed: 29)
+    var s = Self.demoState()
+    let now = Self.t0.adding(minutes: 30)
+    let info = ConsoleUpdateTests.info
+    for grouped in [false, true] {
+      var m = ConsoleModel(state: s, info: info, clock: now, language: .zh)
+      m.options.groupCheckpointsByUnit = grouped
+      _ = ConsoleUpdate.update(&m, .resized(width: 200, height: 50))
+      for step in 0..<150 {
+        Self.randomChange(&s, &rng, step: step, now: now)
+        _ = ConsoleUpdate.update(&m, .sourceChanged(state: s, info: info))
+        var whole = ConsoleModel(state: s, info: info, clock: now, language: .zh)
+        whole.options.groupCheckpointsByUnit = grouped
+        _ = ConsoleUpdate.update(&whole, .resized(width: 200, height: 50))
+        for pane in m.layout.panes.keys {
+          XCTAssertEqual(Array(m.visibleRows(pane)), Array(whole.visibleRows(pane)), "step \(step), \(pane)")
+        }
+        if step % 10 == 0 {
+          var a = ScreenBuffer(width: 200, height: 50)
+          var b = ScreenBuffer(width: 200, height: 50)
+          // Selections apart (the live one follows its row as rows move), from
+          // the top; and the live one's "new critical" mark, which only it saw arrive.
+          var (live, fresh) = (m, whole)
+          (live.tables, fresh.tables) = ([:], [:])
+          live.newCritical = false
+          ConsoleView.draw(live, into: &a)
+          ConsoleView.draw(fresh, into: &b)
+          XCTAssertEqual(a.lines, b.lines, "step \(step)")
+        }
+      }
+    }
+  }
+}
+
 /// A small deterministic generator for the property tests.
 struct SplitMix {
   var state: UInt64

@@ -63,6 +63,8 @@ public struct ConsoleModel {
   var counts: (key: DerivedKey, value: PaneCounts)?
   /// The alert queue's order and counts, moved change by change (`AlertQueue`).
   var alertQueue: AlertQueue?
+  /// The checkpoint pane's order, moved change by change while the pane is on screen (`CheckpointOrder`).
+  var checkpointOrder: CheckpointOrder?
 
   struct DerivedKey: Equatable {
     var seq: UInt64
@@ -116,7 +118,9 @@ public struct ConsoleModel {
   var layout: ScreenLayout { ScreenLayout(width: size.width, height: size.height, focus: focus) }
 
   func context() -> PaneContext {
-    PaneContext(state: state, now: now, strings: strings, options: options, alertQueue: alertQueue)
+    PaneContext(
+      state: state, now: now, strings: strings, options: options, alertQueue: alertQueue,
+      checkpointOrder: checkpointOrder)
   }
 
   /// The focused pane's rows after its filter: what selection moves over.
@@ -288,6 +292,23 @@ public struct ConsoleModel {
       if queue?.advance(to: state, now: now) != true { queue = AlertQueue(state, now: now) }
       alertQueue = queue
     }
+    let layout = self.layout
+    var shown = Set(layout.panes.keys)
+    shown.insert(focus)
+    if !shown.contains(.checkpoints) {
+      checkpointOrder = nil
+    } else if checkpointOrder?.reflects(state, now: now, grouped: options.groupCheckpointsByUnit) != true {
+      // In place, as the alert queue: the table holding the old order goes first.
+      derived[.checkpoints] = nil
+      var order = checkpointOrder
+      checkpointOrder = nil
+      let fever = alertQueue?.feverSites ?? CheckpointOrder.feverSites(state)
+      let grouped = options.groupCheckpointsByUnit
+      if order?.advance(to: state, now: now, grouped: grouped, feverSites: fever) != true {
+        order = CheckpointOrder(state, now: now, grouped: grouped, feverSites: fever)
+      }
+      checkpointOrder = order
+    }
     let countsKey = key(for: nil)
     if let old = counts, old.key != countsKey {
       let changes = countsKey.changes(since: old.key, in: state)
@@ -300,9 +321,6 @@ public struct ConsoleModel {
     } else if counts == nil {
       counts = (countsKey, PaneCounts(state: state, now: now, queue: alertQueue ?? AlertQueue(state, now: now)))
     }
-    let layout = self.layout
-    var shown = Set(layout.panes.keys)
-    shown.insert(focus)
     for pane in shown {
       let k = key(for: pane)
       if let d = derived[pane], d.key != k {

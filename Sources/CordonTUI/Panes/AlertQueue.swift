@@ -102,13 +102,16 @@ struct AlertQueue: Sendable {
   /// Where the alert `key` is.
   func position(of key: AlertKey) -> Int? { state.alerts[key].flatMap { position(of: Place($0, now: now)) } }
 
+  /// An alert that marks its site as having a fever case open.
+  static func countsAsFever(_ a: Alert) -> Bool { a.key.rule == .fever && a.isActive }
+
   private mutating func count(_ a: Alert, _ d: Int) {
     if a.isActive && !a.isSilenced(at: now) { active[a.severity, default: 0] += d }
     if a.isActive {
       let n = (activeByRule[a.key.rule] ?? 0) + d
       activeByRule[a.key.rule] = n > 0 ? n : nil
     }
-    if a.key.rule == .fever, a.isActive, let site = a.site {
+    if Self.countsAsFever(a), let site = a.site {
       let n = (feverSites[site] ?? 0) + d
       feverSites[site] = n > 0 ? n : nil
     }

@@ -5,9 +5,13 @@ import EventSourcing
 public struct CheckpointPane: ConsolePane {
   public init() {}
 
-  /// Most urgent first; grouped, units in registration order and the most urgent first within each.
+  /// Most urgent first; grouped, units in registration order and the most
+  /// urgent first within each. The order is `CheckpointOrder` (the
+  /// console's, kept change by change, when it reflects the state); only the
+  /// rows drawn are formatted.
   static func table(
-    state: CordonState, now: Instant, strings t: Strings, groupByUnit: Bool = false, queue: AlertQueue? = nil
+    state: CordonState, now: Instant, strings t: Strings, groupByUnit: Bool = false, queue: AlertQueue? = nil,
+    order kept: CheckpointOrder? = nil
   ) -> TableData {
     let lang = t.language
     let cal = state.calendar
@@ -21,55 +25,55 @@ public struct CheckpointPane: ConsolePane {
       TableColumn(t("col.disinfection"), min: 4, max: 6, right: true, priority: 6),
       TableColumn(t("col.overdue"), min: 7, max: 12, priority: 9),
     ]
-    // Read from the console's alert queue when it has one, not by walking every alert.
-    let feverSites =
-      queue.flatMap { $0.reflects(state, now: now) ? $0.feverSites : nil }
-      ?? AlertQueue(state, now: now).feverSites
-    var scored: [(Int, Int, TableRow)] = []
+    let order =
+      kept.flatMap { $0.reflects(state, now: now, grouped: groupByUnit) ? $0 : nil }
+      ?? CheckpointOrder(
+        state, now: now, grouped: groupByUnit,
+        // Read from the console's alert queue when it has one, not by walking every alert.
+        feverSites: queue.flatMap { $0.reflects(state, now: now) ? $0.feverSites : nil }
+          ?? CheckpointOrder.feverSites(state))
     // The staff figure counts team members deployed there now (Teams.swift).
-    let deployed = state.deployedCounts(at: now)
-    for (order, site) in state.orderedSites.enumerated() {
-      let staff = site.isOpen ? site.staffOnPost.clampedAdding(deployed[site.id] ?? 0) : 0
-      let understaffed = site.isOpen && staff < (site.requiredStaff ?? 0)
-      let overdue = site.isOverdue(at: now)
-      let done = site.disinfections(onDay: today, calendar: cal)
-      let short = done < site.disinfectionsPerDay
-      let fever = feverSites[site.id] != nil
-      let status: TableCell =
-        !site.isOpen
-        ? TableCell(t("site.closed"), .muted)
-        : (staff == 0 ? TableCell(t("site.unstaffed"), .warning) : TableCell(t("site.open"), .ok))
-      let round: TableCell
-      if let r = site.lastRound {
-        let text = t(
-          "round.summary", String(r.checked), String(r.fevers), Fmt.age(now.milliseconds(since: r.at)))
-        round = TableCell(text, r.fevers > 0 ? .critical : .normal)
-      } else {
-        round = TableCell(t("round.never"), .muted)
-      }
-      let overdueCell =
-        overdue
-        ? TableCell("!! " + t("overdue.by", Fmt.age(now.milliseconds(since: site.reportDue))), .warning)
-        : (fever ? TableCell("!! " + t("severity.short.critical"), .critical) : TableCell(""))
-      let cells = [
-        status, TableCell(site.name.text(lang)), TableCell(state.unitName(site.unit, lang), .muted),
-        TableCell(String(staff), understaffed ? .warning : .normal), round,
-        TableCell("\(done)/\(site.disinfectionsPerDay)", short ? .warning : .ok), overdueCell,
-      ]
-      let urgency = (fever ? 100 : 0) + (overdue ? 10 : 0) + (short ? 1 : 0)
-      let search =
-        "\(site.name.zh) \(site.name.en) \(site.id) \(state.unitName(site.unit, .zh)) \(state.unitName(site.unit, .en))"
-      scored.append((urgency, order, TableRow(id: site.id, cells: cells, searchText: search)))
-    }
-    let unitRank = Dictionary(uniqueKeysWithValues: state.unitOrder.enumerated().map { ($1, $0) })
-    let rows = scored.sorted { a, b in
-      if groupByUnit {
-        let ua = unitRank[state.sites[a.2.id]?.unit ?? ""] ?? 0
-        let ub = unitRank[state.sites[b.2.id]?.unit ?? ""] ?? 0
-        if ua != ub { return ua < ub }
-      }
-      return (a.0, -a.1) > (b.0, -b.1)
-    }.map(\.2)
+    let deployed = order.deployed
+    // Overdue as the order placed the site (the same minute as `now`).
+    let placedAt = order.now
+    let rows = TableRows(
+      order.order, id: { $0.site },
+      row: { entry in
+        guard let site = state.sites[entry.site] else { return TableRow(id: entry.site, cells: [], searchText: "") }
+        let staff = site.isOpen ? site.staffOnPost.clampedAdding(deployed[site.id] ?? 0) : 0
+        let understaffed = site.isOpen && staff < (site.requiredStaff ?? 0)
+        let done = site.disinfections(onDay: today, calendar: cal)
+        let short = done < site.disinfectionsPerDay
+        let status: TableCell =
+          !site.isOpen
+          ? TableCell(t("site.closed"), .muted)
+          : (staff == 0 ? TableCell(t("site.unstaffed"), .warning) : TableCell(t("site.open"), .ok))
+        let round: TableCell
+        if let r = site.lastRound {
+          let text = t(
+            "round.summary", String(r.checked), String(r.fevers), Fmt.age(now.milliseconds(since: r.at)))
+          round = TableCell(text, r.fevers > 0 ? .critical : .normal)
+        } else {
+          round = TableCell(t("round.never"), .muted)
+        }
+        let overdueCell =
+          site.isOverdue(at: placedAt)
+          ? TableCell("!! " + t("overdue.by", Fmt.age(now.milliseconds(since: site.reportDue))), .warning)
+          : (entry.place.fever ? TableCell("!! " + t("severity.short.critical"), .critical) : TableCell(""))
+        let cells = [
+          status, TableCell(site.name.text(lang)), TableCell(state.unitName(site.unit, lang), .muted),
+          TableCell(String(staff), understaffed ? .warning : .normal), round,
+          TableCell("\(done)/\(site.disinfectionsPerDay)", short ? .warning : .ok), overdueCell,
+        ]
+        return TableRow(id: site.id, cells: cells, searchText: "")
+      },
+      search: { entry in
+        guard let site = state.sites[entry.site] else { return [] }
+        return [
+          site.name.zh, site.name.en, site.id, state.unitName(site.unit, .zh), state.unitName(site.unit, .en),
+        ]
+      },
+      position: { id in order.position(ofSite: id) })
     return TableData(columns: columns, rows: rows)
   }
 }
@@ -93,9 +97,11 @@ extension CheckpointPane {
   public func table(_ c: PaneContext) -> TableData {
     Self.table(
       state: c.state, now: c.now, strings: c.strings, groupByUnit: c.options.groupCheckpointsByUnit,
-      queue: c.alertQueue)
+      queue: c.alertQueue, order: c.checkpointOrder)
   }
   public var reads: ChangeTrail.Areas { [.checkpoints, .organisation, .alerts] }
+  /// Overdue sites: an alert changing leaves the count as it was.
+  public var countsRead: ChangeTrail.Areas { [.checkpoints, .organisation] }
 
   /// Open sites past their report time.
   public func counts(state: CordonState, now: Instant) -> [Int] {

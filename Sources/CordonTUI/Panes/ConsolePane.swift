@@ -9,6 +9,8 @@ public struct PaneContext {
   public var options: PaneOptions
   /// The console's alert queue, kept change by change (nil: built from the state).
   var alertQueue: AlertQueue? = nil
+  /// The console's checkpoint order, kept change by change (nil: built from the state).
+  var checkpointOrder: CheckpointOrder? = nil
 }
 
 /// View options a pane's actions toggle, kept by the console model.
@@ -46,6 +48,8 @@ public protocol ConsolePane: Sendable {
   /// The parts of the state its rows and counts read: a change elsewhere
   /// keeps them as they are (`ChangeTrail`). Everything, unless a pane says less.
   var reads: ChangeTrail.Areas { get }
+  /// The parts of the state its `counts` read (less than `reads` when the rows read more).
+  var countsRead: ChangeTrail.Areas { get }
   /// When the pane's one count is the number of active alerts of a rule:
   /// the console reads it from its alert queue instead of calling `counts`.
   var countsActiveAlerts: RuleID? { get }
@@ -61,6 +65,7 @@ extension ConsolePane {
   public func alarming(_ counts: [Int]) -> Bool { false }
   public var actions: [ConsoleAction] { [] }
   public var reads: ChangeTrail.Areas { .all }
+  public var countsRead: ChangeTrail.Areas { reads }
   public var countsActiveAlerts: RuleID? { nil }
   public func helpNote(_ t: Strings) -> [String] { [] }
 }

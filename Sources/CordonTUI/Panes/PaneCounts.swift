@@ -27,7 +27,7 @@ struct PaneCounts {
         byPane[pane.kind] = [queue.active[.critical] ?? 0, queue.active[.warning] ?? 0]
       } else if let rule = pane.countsActiveAlerts {
         byPane[pane.kind] = [queue.activeByRule[rule] ?? 0]
-      } else if let previous, let changes, !changes.touch(pane.reads), let kept = previous.byPane[pane.kind] {
+      } else if let previous, let changes, !changes.touch(pane.countsRead), let kept = previous.byPane[pane.kind] {
         byPane[pane.kind] = kept
       } else {
         byPane[pane.kind] = pane.counts(state: state, now: now)
