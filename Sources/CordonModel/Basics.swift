@@ -134,24 +134,33 @@ public struct LocalCalendar: Codable, Sendable, Hashable {
     return Parts(year: y, month: m, day: dd, hour: mod / 60, minute: mod % 60)
   }
 
+  /// `n` as `String(format: "%0<width>d")` writes it, without Foundation's
+  /// formatter: the console's header formats the time on every frame.
+  static func pad(_ n: Int, _ width: Int = 2) -> String {
+    let digits = String(n.magnitude)
+    let sign = n < 0 ? "-" : ""
+    let zeros = width - sign.count - digits.count
+    return zeros > 0 ? sign + String(repeating: "0", count: zeros) + digits : sign + digits
+  }
+
   /// "2020-02-07 08:00".
   public func format(_ t: Instant) -> String {
     let p = parts(t)
-    return String(format: "%04d-%02d-%02d %02d:%02d", p.year, p.month, p.day, p.hour, p.minute)
+    return "\(Self.pad(p.year, 4))-\(Self.pad(p.month))-\(Self.pad(p.day)) \(Self.pad(p.hour)):\(Self.pad(p.minute))"
   }
   /// "02-07 08:00": for a time on another day where the year goes without
   /// saying; cut to five cells it still reads as the month and day.
   public func formatMonthDayTime(_ t: Instant) -> String {
     let p = parts(t)
-    return String(format: "%02d-%02d %02d:%02d", p.month, p.day, p.hour, p.minute)
+    return "\(Self.pad(p.month))-\(Self.pad(p.day)) \(Self.pad(p.hour)):\(Self.pad(p.minute))"
   }
   public func formatTime(_ t: Instant) -> String {
     let p = parts(t)
-    return String(format: "%02d:%02d", p.hour, p.minute)
+    return "\(Self.pad(p.hour)):\(Self.pad(p.minute))"
   }
   public func formatDay(_ day: Int) -> String {
     let (y, m, d) = Self.civil(fromDays: day)
-    return String(format: "%04d-%02d-%02d", y, m, d)
+    return "\(Self.pad(y, 4))-\(Self.pad(m))-\(Self.pad(d))"
   }
 
   /// Parses "YYYY-MM-DD HH:MM" (or with "T", or a bare date meaning 00:00) as local time.

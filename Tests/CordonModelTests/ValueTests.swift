@@ -1,5 +1,6 @@
 import CordonModel
 import EventSourcing
+import Foundation
 import XCTest
 
 final class ValueTests: XCTestCase {
@@ -19,6 +20,28 @@ final class ValueTests: XCTestCase {
     XCTAssertNil(Celsius(parsing: "37.35"))
     XCTAssertNil(Celsius(parsing: "热"))
     XCTAssertEqual(Celsius(tenths: 373).description, "37.3")
+  }
+
+  /// The calendar's texts are the `%02d` fields they were with `String(format:)`, for any instant.
+  func testCalendarTextsPadAsPrintfDid() {
+    let cal = LocalCalendar()
+    var rng = SystemRandomNumberGenerator()
+    let samples =
+      [Int64.min, Int64.max, 0, -1, -62_167_219_200_001]
+      + (0..<500).map { _ in Int64.random(in: -90_000_000_000_000_000...90_000_000_000_000_000, using: &rng) }
+    for ms in samples {
+      let t = Instant(milliseconds: ms)
+      let p = cal.parts(t)
+      XCTAssertEqual(
+        cal.format(t), String(format: "%04d-%02d-%02d %02d:%02d", p.year, p.month, p.day, p.hour, p.minute))
+      XCTAssertEqual(cal.formatMonthDayTime(t), String(format: "%02d-%02d %02d:%02d", p.month, p.day, p.hour, p.minute))
+      XCTAssertEqual(cal.formatTime(t), String(format: "%02d:%02d", p.hour, p.minute))
+      // Far from the ends, where the day's start is itself an instant.
+      guard ms.magnitude < 90_000_000_000_000_000 else { continue }
+      let day = cal.day(of: t)
+      let d = cal.parts(cal.startOfDay(day))
+      XCTAssertEqual(cal.formatDay(day), String(format: "%04d-%02d-%02d", d.year, d.month, d.day), "\(ms)")
+    }
   }
 
   func testCalendarRoundTripsLocalTimeAtUTCPlus8() throws {

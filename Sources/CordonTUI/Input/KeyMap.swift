@@ -55,8 +55,10 @@ public struct KeyMap: Sendable, Equatable {
   public func visible(pane: PaneKind, readOnly: Bool) -> [(key: Key, action: Action)] {
     var taken = Set<Key>()
     return bindings.filter { b in
-      guard b.action.pane == nil || b.action.pane == pane, taken.insert(b.key).inserted else { return false }
-      return !(readOnly && b.action.changesData)
+      // One look-up of the action's literal per binding: the hint bar asks on every frame.
+      let spec = b.action.spec
+      guard spec?.pane == nil || spec?.pane == pane, taken.insert(b.key).inserted else { return false }
+      return !(readOnly && spec?.changesData == true)
     }
   }
 }

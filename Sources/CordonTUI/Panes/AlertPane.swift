@@ -12,6 +12,19 @@ public struct AlertPane: ConsolePane {
     return c
   }
 
+  /// Each rule's message text between its placeholders, per language: what
+  /// the filter matches besides the arguments. The string tables are fixed,
+  /// so this is worked out once, not on every data change.
+  static let ruleLiterals: [Language: [RuleID: [String]]] = Dictionary(
+    uniqueKeysWithValues: Language.allCases.map { lang in
+      let t = Strings(lang)
+      return (
+        lang,
+        Dictionary(
+          uniqueKeysWithValues: RuleID.allCases.map { ($0, Fmt.literals(t.format("alert.\($0.rawValue)", []))) })
+      )
+    })
+
   static func table(state: CordonState, now: Instant, strings t: Strings, queue: AlertQueue? = nil) -> TableData {
     let lang = t.language
     let columns = [
@@ -25,8 +38,7 @@ public struct AlertPane: ConsolePane {
     ]
     let queue = queue.flatMap { $0.reflects(state, now: now) ? $0 : nil } ?? AlertQueue(state, now: now)
     let alerts = state.alerts
-    let literals = Dictionary(
-      uniqueKeysWithValues: RuleID.allCases.map { ($0, Fmt.literals(t.format("alert.\($0.rawValue)", []))) })
+    let literals = ruleLiterals[t.language] ?? [:]
     // Only the rows drawn are formatted; the order and the filter read the alerts.
     let rows = TableRows(
       queue.order, id: { $0.key.description },

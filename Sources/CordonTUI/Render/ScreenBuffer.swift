@@ -56,6 +56,7 @@ public struct ScreenBuffer: Sendable, Equatable {
     guard y >= 0, y < height, x < width else { return 0 }
     let limit = min(maxWidth ?? width, width - max(x, 0))
     guard limit > 0 else { return 0 }
+    if text.utf8.allSatisfy({ $0 < 0x80 }) { return putASCII(text, x: x, y: y, limit: limit, style: style) }
     var col = x
     var used = 0
     // One pass: measure, clip and write together. Zero-width characters
@@ -84,6 +85,42 @@ public struct ScreenBuffer: Sendable, Equatable {
       used += w
     }
     return used
+  }
+
+  /// `put` for ASCII text (numbers, ids, ages, most labels in English):
+  /// each byte is a character one cell wide, or a control that is dropped,
+  /// so nothing is measured nor broken into graphemes.
+  private mutating func putASCII(_ text: String, x: Int, y: Int, limit: Int, style: StyleToken) -> Int {
+    var col = x
+    var used = 0
+    for b in text.utf8 where b >= 0x20 && b != 0x7F {
+      guard used < limit else { break }
+      if col >= 0 {
+        repairWideNeighbours(x: col, y: y, width: 1)
+        self[col, y] = Cell(character: Character(Unicode.Scalar(b)), style: style)
+      }
+      col += 1
+      used += 1
+    }
+    return used
+  }
+
+  /// Writes `count` copies of `ch` from (x, y), as `put` would write them
+  /// repeated, without measuring each: box lines. Returns the cells used.
+  @discardableResult
+  public mutating func putRepeated(_ ch: Character, count: Int, x: Int, y: Int, style: StyleToken) -> Int {
+    guard DisplayWidth.of(ch) == 1 else {
+      return put(String(repeating: String(ch), count: max(0, count)), x: x, y: y, style: style)
+    }
+    guard y >= 0, y < height, count > 0 else { return 0 }
+    let from = max(x, 0)
+    let to = min(x + count, width)
+    guard from < to else { return 0 }
+    // Within the run every cell is overwritten: only its two edges can cut a wide character.
+    repairWideNeighbours(x: from, y: y, width: to - from)
+    let cell = Cell(character: ch, style: style)
+    for c in from..<to { self[c, y] = cell }
+    return to - x
   }
 
   /// Overwriting half of a wide character leaves the other half as a blank,

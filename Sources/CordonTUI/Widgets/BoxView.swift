@@ -9,15 +9,14 @@ public enum BoxView {
   public static func draw(title: String, focused: Bool, in r: Rect, buffer: inout ScreenBuffer) {
     guard r.width >= 2, r.height >= 2 else { return }
     let style: StyleToken = focused ? .borderFocused : .border
-    let h = String(horizontal)
-    buffer.put(
-      String(corners[0]) + String(repeating: h, count: r.width - 2) + String(corners[1]), x: r.x, y: r.y, style: style)
-    buffer.put(
-      String(corners[2]) + String(repeating: h, count: r.width - 2) + String(corners[3]), x: r.x, y: r.maxY - 1,
-      style: style)
+    for (y, left, right) in [(r.y, corners[0], corners[1]), (r.maxY - 1, corners[2], corners[3])] {
+      buffer.putRepeated(left, count: 1, x: r.x, y: y, style: style)
+      buffer.putRepeated(horizontal, count: r.width - 2, x: r.x + 1, y: y, style: style)
+      buffer.putRepeated(right, count: 1, x: r.maxX - 1, y: y, style: style)
+    }
     for y in (r.y + 1)..<(r.maxY - 1) {
-      buffer.put(String(vertical), x: r.x, y: y, style: style)
-      buffer.put(String(vertical), x: r.maxX - 1, y: y, style: style)
+      buffer.putRepeated(vertical, count: 1, x: r.x, y: y, style: style)
+      buffer.putRepeated(vertical, count: 1, x: r.maxX - 1, y: y, style: style)
     }
     // Focus is shown by text as well as colour: the focused title is bracketed.
     let decorated = focused ? "[\(title)]" : " \(title) "
