@@ -10,6 +10,17 @@ enum RenderBench {
   static func run(_ args: [String]) throws {
     let rows = Int(value(of: "--rows", in: args) ?? "") ?? 10_000
     let frames = Int(value(of: "--frames", in: args) ?? "") ?? 2_000
+    if let size = value(of: "--profile-changes", in: args) {
+      // Only the per-change loop, for a profiler: `--profile-changes 200x50 --changes 5000`.
+      let wh = size.split(separator: "x").compactMap { Int($0) }
+      let changes = Int(value(of: "--changes", in: args) ?? "") ?? 3_000
+      let f = perChange(alerts: rows, width: wh.first ?? 200, height: wh.last ?? 50, changes: changes)
+      print(
+        String(
+          format: "per data change at %@: p50 %.3f ms, p99 %.3f ms (thread CPU p50 %.3f ms, p99 %.3f ms)", size, f.p50,
+          f.p99, f.cpuP50, f.cpuP99))
+      return
+    }
     let state = makeState(alerts: rows)
     let moment = state.latest
     let source = FrozenSource(
@@ -90,14 +101,24 @@ enum RenderBench {
     print("bytes for a frame where one cell changed: \(single)")
     print("an idle second: no wake-ups (ppoll waits for input, the self-pipe or the next minute), so 0 bytes")
 
-    // 3. A data change: the model takes the new state, rebuilds what is shown, and draws.
+    // 3. What a reader holding the committed state costs the writer: the
+    // store applies each durable record to its committed state under its lock.
+    let held = heldStateCost(alerts: rows, changes: 200)
+    print(
+      String(
+        format:
+          "one alert change applied to the committed state (CordonState.apply, as the store does under its lock), %d alerts: p50 %.1f µs, p99 %.1f µs while a console holds the state before it; p50 %.1f µs, p99 %.1f µs when nobody does",
+        rows, held.shared.p50, held.shared.p99, held.alone.p50, held.alone.p99))
+
+    // 4. A data change: the model takes the new state, rebuilds what is shown, and draws.
     let changes = Int(value(of: "--changes", in: args) ?? "") ?? 300
     for (w, h) in [(200, 50), (80, 24)] {
       let f = perChange(alerts: rows, width: w, height: h, changes: changes)
       print(
         String(
-          format: "per data change at %dx%d, %d rows (update + frame): p50 %.3f ms, p99 %.3f ms, max %.3f ms",
-          w, h, rows, f.p50, f.p99, f.max))
+          format:
+            "per data change at %dx%d, %d rows (update + frame): p50 %.3f ms, p99 %.3f ms, max %.3f ms; thread CPU p50 %.3f ms, p99 %.3f ms",
+          w, h, rows, f.p50, f.p99, f.max, f.cpuP50, f.cpuP99))
     }
   }
 
@@ -105,7 +126,11 @@ enum RenderBench {
   /// alert queue: taking a new state (an alert acknowledged, raised or
   /// resolved, in turn), rebuilding the derived rows, and building the frame.
   /// In milliseconds.
-  static func perChange(alerts: Int, width: Int, height: Int, changes: Int) -> (p50: Double, p99: Double, max: Double) {
+  /// In milliseconds: wall time (what the user waits, the machine's other
+  /// work included) and the thread's CPU time (the console's own work).
+  static func perChange(alerts: Int, width: Int, height: Int, changes: Int) -> (
+    p50: Double, p99: Double, max: Double, cpuP50: Double, cpuP99: Double
+  ) {
     var bench = BenchState.demo()
     bench.state = makeState(alerts: alerts)
     let info = SourceInfo(kind: .embedded(path: "bench"), isDemo: true, actor: "bench", unit: nil)
@@ -119,6 +144,7 @@ enum RenderBench {
     let keys = Array(bench.state.alerts.keys.sorted())
     let site = DemoOrganisation.sites()[0]
     var times: [Double] = []
+    var cpu: [Double] = []
     for i in 0..<max(1, changes) {
       let at = bench.state.latest.adding(seconds: 1)
       let key = keys[(i * 7919) % max(1, keys.count)]
@@ -136,13 +162,46 @@ enum RenderBench {
       // As ConsoleApp does, the state left behind is freed after the frame.
       let retired = model.live
       let t0 = DispatchTime.now().uptimeNanoseconds
+      let c0 = RulesBench.threadCPU()
       _ = ConsoleUpdate.update(&model, .sourceChanged(state: state, info: info))
       _ = ConsoleView.draw(model, into: &buffer)
+      cpu.append((RulesBench.threadCPU() - c0) / 1e3)
       times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
       withExtendedLifetime(retired) {}
     }
     times.sort()
-    return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times[times.count - 1])
+    cpu.sort()
+    let p99 = min(times.count - 1, times.count * 99 / 100)
+    return (times[times.count / 2], times[p99], times[times.count - 1], cpu[cpu.count / 2], cpu[p99])
+  }
+
+  /// Microseconds to apply one alert change to a state with `alerts` open
+  /// alerts, while another holder (a console) keeps the state from before
+  /// it, and while nobody does. p50 and p99 of each.
+  static func heldStateCost(alerts: Int, changes: Int) -> (
+    shared: (p50: Double, p99: Double), alone: (p50: Double, p99: Double)
+  ) {
+    var bench = BenchState.demo()
+    bench.state = makeState(alerts: alerts)
+    let keys = Array(bench.state.alerts.keys.sorted())
+    var shared: [Double] = []
+    var alone: [Double] = []
+    for i in 0..<max(1, changes) {
+      let key = keys[(i * 7919) % max(1, keys.count)]
+      let event = CordonEvent.alertAssigned(key: key, to: "值班员\(i % 7)")
+      let held: CordonState? = i % 2 == 0 ? bench.state : nil
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      bench.apply(event, at: bench.state.latest)
+      let us = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3
+      if held == nil { alone.append(us) } else { shared.append(us) }
+      withExtendedLifetime(held) {}
+    }
+    func p(_ xs: [Double]) -> (p50: Double, p99: Double) {
+      let s = xs.sorted()
+      guard !s.isEmpty else { return (0, 0) }
+      return (s[s.count / 2], s[min(s.count - 1, s.count * 99 / 100)])
+    }
+    return (p(shared), p(alone))
   }
 
   /// A state holding `alerts` open alerts spread over the demo units.
