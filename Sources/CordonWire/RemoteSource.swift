@@ -227,11 +227,14 @@ public final class RemoteSource: ConsoleSource {
     _ q: JournalQuery, timeout: TimeAmount = .seconds(300), onPart: (@Sendable (String) -> Void)? = nil
   ) -> Result<String, Refusal> {
     let parts = PartCount()
-    let counted: (@Sendable (String) -> Void)? = onPart.map { onPart in
-      { part in
+    let counted: (@Sendable (String) -> Void)?
+    if let onPart {
+      counted = { @Sendable part in
         parts.value.add(1, ordering: .relaxed)
         onPart(part)
       }
+    } else {
+      counted = nil
     }
     let done = DispatchSemaphore(value: 0)
     let box = Mutex<Result<String, Refusal>?>(nil)
