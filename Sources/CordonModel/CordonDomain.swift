@@ -106,15 +106,88 @@ public enum CordonDomain: EventSourcedModel {
     return dueNow(state: state, now: now) + retention
   }
 
-  static func dueNow(state: CordonState, now: Instant) -> [CordonEvent] {
-    let reconciled = AlertReconciler.events(state: state, now: now)
+  /// Housekeeping as the store runs it, on its tentative state: the
+  /// due-time queue there (`DueQueue`) hands a pass only what the clock made
+  /// due, so its cost does not grow with the state. The events equal
+  /// `housekeeping(state:now:)`'s, which evaluates every rule whole (the
+  /// oracle: `RuleEquivalenceTests`).
+  public static func housekeeping(updating state: inout CordonState, now: Instant) -> [CordonEvent] {
+    let retention = state.retentionDue(at: now).map { [$0] } ?? []
+    return dueNow(updating: &state, now: now) + retention
+  }
+
+  static func dueNow(updating state: inout CordonState, now: Instant) -> [CordonEvent] {
+    state.buildRuleIndex()
+    let queue = state.ruleIndex.due
+    guard queue.isArmed, now >= queue.passedAt else {
+      // Unarmed (a new, decoded or replayed state), or the clock went back: whole, then armed from here.
+      let events = dueNow(state: state, now: now)
+      state.armClock(at: now)
+      return events
+    }
+    let day = state.calendar.day(of: now)
+    var touched = TouchedSubjects()
+    for (i, clock) in Rules.clocks.enumerated() {
+      switch clock {
+      case .always: touched.whole.insert(i)
+      case .daily where day != queue.day: touched.whole.insert(i)
+      case .queued where queue.wholeRules.contains(i): touched.whole.insert(i)
+      default: break
+      }
+    }
+    let targets = state.ruleIndex.due.popDue(through: now)
+    var escalating: [Alert] = []
+    for target in targets {
+      switch target {
+      case .rule(let i, let subject): touched.add(rule: i, subject: subject)
+      case .escalation(let key): if let a = state.alerts[key] { escalating.append(a) }
+      }
+    }
+    let due = reconciledWithEscalations(
+      AlertReconciler.events(touched: touched, state: state, now: now),
+      AlertReconciler.escalations(of: escalating, state: state, now: now))
+    // Re-armed from here: what this pass's events change is re-armed again as they are applied.
+    for target in targets {
+      switch target {
+      case .rule(let i, let subject):
+        state.ruleIndex.due.set(target, Rules.all[i].nextChange(of: subject, in: state, after: now))
+      case .escalation(let key):
+        state.ruleIndex.due.set(
+          target, state.alerts[key]?.escalationDue(state.settings).flatMap { $0 > now ? $0 : nil })
+      }
+    }
+    for i in queue.wholeRules {
+      for (subject, at) in Rules.all[i].clockDues(in: state, after: now) {
+        state.ruleIndex.due.setEarlier(.rule(i, subject), at)
+      }
+    }
+    state.ruleIndex.due.wholeRules = []
+    state.ruleIndex.due.passedAt = now
+    state.ruleIndex.due.day = day
+    return withNotifications(due, state: state, now: now)
+  }
+
+  /// The reconciler's events, then the escalations of alerts they do not touch.
+  private static func reconciledWithEscalations(_ reconciled: [CordonEvent], _ escalations: [CordonEvent])
+    -> [CordonEvent]
+  {
     var touched = Set<AlertKey>()
     for e in reconciled { if let k = e.alertKey { touched.insert(k) } }
-    let escalations = AlertReconciler.escalations(state: state, now: now).filter {
-      guard let k = $0.alertKey else { return true }
-      return !touched.contains(k)
-    }
-    let due = reconciled + escalations
+    return reconciled
+      + escalations.filter {
+        guard let k = $0.alertKey else { return true }
+        return !touched.contains(k)
+      }
+  }
+
+  static func dueNow(state: CordonState, now: Instant) -> [CordonEvent] {
+    let due = reconciledWithEscalations(
+      AlertReconciler.events(state: state, now: now), AlertReconciler.escalations(state: state, now: now))
+    return withNotifications(due, state: state, now: now)
+  }
+
+  /// `due`, then the notifications it causes and those the clock makes due.
+  private static func withNotifications(_ due: [CordonEvent], state: CordonState, now: Instant) -> [CordonEvent] {
     let caused = notifications(caused: due, applied: 0, to: state, now)
     guard !state.notify.routing.routes.isEmpty else { return due }
     // Repeats and handoffs are decided against the state the batch leaves.

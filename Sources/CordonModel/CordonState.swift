@@ -17,7 +17,8 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var handovers: [HandoverNote] = []
   /// day → person → entry.
   public var health: [Int: [String: HealthEntry]] = [:]
-  public var feverCases: [FeverCase] = []
+  /// Newest first.
+  public var feverCases: NewestFirst<FeverCase> = []
   /// Sharded, so a change copies a shard, not every alert, while a reader holds the state (ShardedDictionary.swift).
   public var alerts = ShardedDictionary<AlertKey, Alert>()
   public var directives: [String: Directive] = [:]
@@ -78,11 +79,12 @@ public struct CordonState: Codable, Sendable, Equatable {
   public var reserveUnit: String? { orderedUnits.first { $0.holdsReserve }?.id ?? headquarters }
 
   public mutating func apply(_ record: EventRecord<CordonEvent>) {
-    changeTrail.note(seq: record.seq, event: record.event)
+    let event = record.event
+    changeTrail.note(seq: record.seq, event: event)
     lastSeq = record.seq
     let now = record.time
     if now > latest { latest = now }
-    switch record.event {
+    switch event {
     case .unitRegistered(let u):
       if units[u.id] == nil { unitOrder.append(u.id) }
       units[u.id] = u
@@ -97,17 +99,21 @@ public struct CordonState: Codable, Sendable, Equatable {
       units[id]?.retiredAt = now
     case .siteUpdated(let s):
       // What the site is changes; what happened there (rounds, open or closed) stays.
-      sites[s.id]?.unit = s.unit
-      sites[s.id]?.name = s.name
-      sites[s.id]?.kind = s.kind
-      sites[s.id]?.roundsPerDay = s.roundsPerDay
-      sites[s.id]?.disinfectionsPerDay = s.disinfectionsPerDay
-      sites[s.id]?.reportIntervalMinutes = s.reportIntervalMinutes
-      sites[s.id]?.requiredStaff = s.requiredStaff
+      updateSite(s.id) {
+        $0.unit = s.unit
+        $0.name = s.name
+        $0.kind = s.kind
+        $0.roundsPerDay = s.roundsPerDay
+        $0.disinfectionsPerDay = s.disinfectionsPerDay
+        $0.reportIntervalMinutes = s.reportIntervalMinutes
+        $0.requiredStaff = s.requiredStaff
+      }
     case .siteRetired(let id):
-      sites[id]?.retiredAt = now
-      sites[id]?.isOpen = false
-      sites[id]?.staffOnPost = 0
+      updateSite(id) {
+        $0.retiredAt = now
+        $0.isOpen = false
+        $0.staffOnPost = 0
+      }
     case .itemUpdated(let i):
       items[i.id] = i
     case .itemRetired(let id):
@@ -182,31 +188,30 @@ public struct CordonState: Codable, Sendable, Equatable {
       directives[id]?.acknowledgements[unit] = DirectiveAck(by: record.actor, at: now)
 
     case .siteOpened(let id, let staff):
-      sites[id]?.isOpen = true
-      sites[id]?.staffOnPost = staff
-      // Reopening restarts the report interval: a closed site is not late.
-      sites[id]?.registeredAt = now
+      updateSite(id) {
+        $0.isOpen = true
+        $0.staffOnPost = staff
+        // Reopening restarts the report interval: a closed site is not late.
+        $0.registeredAt = now
+      }
     case .siteClosed(let id):
-      sites[id]?.isOpen = false
-      sites[id]?.staffOnPost = 0
+      updateSite(id) {
+        $0.isOpen = false
+        $0.staffOnPost = 0
+      }
     case .roundRecorded(let id, let round):
-      sites[id]?.rounds.insert(round, at: 0)
-      if let n = sites[id]?.rounds.count, n > Site.historyLimit { sites[id]?.rounds.removeLast(n - Site.historyLimit) }
+      updateSite(id) { $0.record(round) }
     case .feverRecorded(let c):
-      feverCases.insert(c, at: 0)
+      feverCases.prepend(c)
       serial += 1
       // A case entered against a round that was saved with cases to enter settles one of them.
-      if var site = sites[c.site], let i = site.rounds.firstIndex(where: { $0.casesToEnter > 0 }) {
-        site.rounds[i].casesToEnter -= 1
-        sites[c.site] = site
+      updateSite(c.site) { site in
+        if let i = site.rounds.firstIndex(where: { $0.casesToEnter > 0 }) { site.rounds[i].casesToEnter -= 1 }
       }
     case .disinfectionRecorded(let id, let d):
-      sites[id]?.disinfections.insert(d, at: 0)
-      if let n = sites[id]?.disinfections.count, n > Site.historyLimit {
-        sites[id]?.disinfections.removeLast(n - Site.historyLimit)
-      }
+      updateSite(id) { $0.record(d) }
     case .ventilationRecorded(let id):
-      sites[id]?.lastVentilation = now
+      updateSite(id) { $0.lastVentilation = now }
 
     case .stockMoved(let m):
       post(unit: m.unit, item: m.item, kind: m.kind, delta: m.delta, counterparty: nil, reason: m.reason, record)
@@ -223,11 +228,7 @@ public struct CordonState: Codable, Sendable, Equatable {
         unit: c.unit, item: c.item, kind: .stocktake, delta: delta, counterparty: nil, reason: c.reason.rawValue, record
       )
     case .minimumSet(let unit, let item, let minimum):
-      let key = StockKey(unit: unit, item: item)
-      var line = stock[key] ?? StockLine(unit: unit, item: item)
-      line.minimum = minimum
-      line.belowMinimumSince = line.balance < minimum ? (line.belowMinimumSince ?? now) : nil
-      stock[key] = line
+      stock[StockKey(unit: unit, item: item), default: StockLine(unit: unit, item: item)].setMinimum(minimum, at: now)
 
     case .alertRaised(let r):
       serial += 1
@@ -291,48 +292,55 @@ public struct CordonState: Codable, Sendable, Equatable {
       }
     case .notificationsConfigured, .notificationQueued, .notificationDelivered, .notificationFailed,
       .notificationDropped:
-      notify.apply(record.event, at: now)
+      notify.apply(event, at: now)
     case .logEntered, .logEntryVoided, .followUpClosed, .reportSent, .reportAcknowledged, .reportReplied,
       .directiveReplied:
-      applyDutyLog(record.event, record)
+      applyDutyLog(event, record)
     case .retentionApplied(let day):
       applyRetention(day: day)
     case .fundLineOpened, .fundExpenseApproved, .fundExpenseRejected:
-      fund.apply(record.event, record)
+      fund.apply(event, record)
     case .fundIncomeRecorded, .fundExpenseRecorded, .fundEntryReversed:
-      fund.apply(record.event, record)
+      fund.apply(event, record)
       serial += 1
     case .campaignStarted, .donationVoided:
-      donations.apply(record.event, record)
+      donations.apply(event, record)
     case .donationRecorded:
-      donations.apply(record.event, record)
+      donations.apply(event, record)
       serial += 1
     case .donationsHandedOver:
-      donations.apply(record.event, record)
-      fund.apply(record.event, record)
+      donations.apply(event, record)
+      fund.apply(event, record)
       serial += 1
     case .drillStarted, .drillEnded:
-      applyDrill(record.event, at: now)
+      applyDrill(event, at: now)
     case .checklistSet, .inspectionRecorded, .findingRaised, .findingRectified, .findingVerified, .teamFormed,
       .memberDeployed, .deploymentRecalled:
-      applyOversight(record.event, record)
+      applyOversight(event, record)
     }
-    if case .retentionApplied = record.event, ruleIndex.isBuilt {
+    if case .retentionApplied = event, ruleIndex.isBuilt {
       ruleIndex = RuleIndex(of: self)
     } else {
-      ruleIndex.apply(record.event)
+      ruleIndex.apply(event)
     }
-    if case .alertResolved(let key, _) = record.event { notify.forget(subject: key.description) }
-    if case .alertAutoResolved(let key) = record.event { notify.forget(subject: key.description) }
+    rearmClock(after: record)
+    if case .alertResolved(let key, _) = event { notify.forget(subject: key.description) }
+    if case .alertAutoResolved(let key) = event { notify.forget(subject: key.description) }
+  }
+
+  /// Changes a site in its place in the dictionary: `sites[id]?.x = …`
+  /// moves the whole site out and back in, for every round replayed.
+  private mutating func updateSite(_ id: String, _ change: (inout Site) -> Void) {
+    guard let i = sites.index(forKey: id) else { return }
+    change(&sites.values[i])
   }
 
   private mutating func updateAlert(
     _ key: AlertKey, _ record: EventRecord<CordonEvent>, _ action: AlertAction, _ change: (inout Alert) -> Void
   ) {
-    guard var a = alerts[key] else { return }
-    change(&a)
-    a.history.append(AlertHistoryEntry(at: record.time, actor: record.actor, action: action))
-    alerts[key] = a
+    // In place: a copy of the alert would copy its history on the append.
+    guard let i = alerts.index(forKey: key) else { return }
+    alerts.values[i].update(AlertHistoryEntry(at: record.time, actor: record.actor, action: action), change)
   }
 
   private mutating func post(
@@ -340,31 +348,12 @@ public struct CordonState: Codable, Sendable, Equatable {
     _ record: EventRecord<CordonEvent>
   ) {
     let key = StockKey(unit: unit, item: item)
-    var line = stock[key] ?? newLine(unit: unit, item: item)
-    line.balance = line.balance + delta
+    // A unit's first line of an item starts at the item's default minimum.
+    let minimum = stock[key] == nil ? items[item]?.defaultMinimum ?? .zero : .zero
     let day = calendar.day(of: record.time)
-    if kind == .issued {
-      line.issuedByDay[day] = (line.issuedByDay[day] ?? .zero) - delta
-    }
-    line.closingByDay[day] = line.balance
-    line.ledger.insert(
-      LedgerEntry(
-        at: record.time, kind: kind, delta: delta, balance: line.balance, counterparty: counterparty, reason: reason,
-        by: record.actor), at: 0)
-    if line.ledger.count > StockLine.ledgerLimit { line.ledger.removeLast(line.ledger.count - StockLine.ledgerLimit) }
-    if line.balance < line.minimum {
-      if line.belowMinimumSince == nil { line.belowMinimumSince = record.time }
-    } else {
-      line.belowMinimumSince = nil
-    }
-    stock[key] = line
-  }
-
-  /// A unit's first line of an item starts at the item's default minimum.
-  private func newLine(unit: String, item: String) -> StockLine {
-    var line = StockLine(unit: unit, item: item)
-    line.minimum = items[item]?.defaultMinimum ?? .zero
-    return line
+    // In place: a copy of the line would copy its ledger and days on every movement.
+    stock[key, default: StockLine(unit: unit, item: item, minimum: minimum)].post(
+      kind: kind, delta: delta, counterparty: counterparty, reason: reason, day: day, record)
   }
 
   /// Drops what is older than the retention window of `day`: the
@@ -410,5 +399,50 @@ public struct CordonState: Codable, Sendable, Equatable {
     let day = calendar.day(of: now)
     guard hasOrganisation, day > lastPrunedDay else { return nil }
     return .retentionApplied(day: day)
+  }
+}
+
+extension StockLine {
+  /// One movement: the balance, the day's figures, the ledger (bounded) and
+  /// when the line fell below its minimum.
+  fileprivate mutating func post(
+    kind: MovementKind, delta: Quantity, counterparty: String?, reason: String, day: Int,
+    _ record: EventRecord<CordonEvent>
+  ) {
+    balance = balance + delta
+    if kind == .issued {
+      issuedByDay[day] = (issuedByDay[day] ?? .zero) - delta
+    }
+    closingByDay[day] = balance
+    ledger.prepend(
+      LedgerEntry(
+        at: record.time, kind: kind, delta: delta, balance: balance, counterparty: counterparty, reason: reason,
+        by: record.actor))
+    ledger.keepNewest(Self.ledgerLimit)
+    if balance < minimum {
+      if belowMinimumSince == nil { belowMinimumSince = record.time }
+    } else {
+      belowMinimumSince = nil
+    }
+  }
+}
+
+extension StockLine {
+  init(unit: String, item: String, minimum: Quantity) {
+    self.init(unit: unit, item: item)
+    self.minimum = minimum
+  }
+
+  fileprivate mutating func setMinimum(_ minimum: Quantity, at now: Instant) {
+    self.minimum = minimum
+    belowMinimumSince = balance < minimum ? (belowMinimumSince ?? now) : nil
+  }
+}
+
+extension Alert {
+  /// `change`, then `entry` in the history.
+  fileprivate mutating func update(_ entry: AlertHistoryEntry, _ change: (inout Alert) -> Void) {
+    change(&self)
+    history.append(entry)
   }
 }

@@ -91,11 +91,23 @@ public struct Site: Codable, Sendable, Equatable, Identifiable {
   public var requiredStaff: Int?
   /// Most recent first, bounded: the pane and the rules need the last day or
   /// two; the journal keeps the whole history.
-  public var rounds: [TemperatureRound] = []
-  public var disinfections: [Disinfection] = []
+  public var rounds: NewestFirst<TemperatureRound> = []
+  public var disinfections: NewestFirst<Disinfection> = []
   public var lastVentilation: Instant?
 
   public static let historyLimit = 96
+
+  /// Adds a round as the newest, keeping the last `historyLimit`.
+  mutating func record(_ round: TemperatureRound) {
+    rounds.prepend(round)
+    rounds.keepNewest(Self.historyLimit)
+  }
+
+  /// Adds a disinfection as the newest, keeping the last `historyLimit`.
+  mutating func record(_ disinfection: Disinfection) {
+    disinfections.prepend(disinfection)
+    disinfections.keepNewest(Self.historyLimit)
+  }
 
   public var lastRound: TemperatureRound? { rounds.first }
   /// When the next report is due: the interval counts from the last round, or

@@ -67,7 +67,7 @@ public struct StockLine: Codable, Sendable, Equatable {
   /// Balance at the end of each local day that saw a movement.
   public var closingByDay: [Int: Quantity] = [:]
   /// Most recent first, bounded; the full card comes from the journal.
-  public var ledger: [LedgerEntry] = []
+  public var ledger: NewestFirst<LedgerEntry> = []
   /// When the balance last fell below the minimum (nil while at or above it).
   public var belowMinimumSince: Instant?
 

@@ -606,7 +606,7 @@ public final class PostgresStore<M: EventSourcedModel>: Sendable {
     let snap = core.withLock { c -> (UInt64, M.State, Instant?)? in
       guard c.mode == .writable, !c.closed, c.term > 0 else { return nil }
       let now = clock()
-      let events = M.housekeeping(state: c.tentative, now: now)
+      let events = M.housekeeping(updating: &c.tentative, now: now)
       if !events.isEmpty {
         _ = enqueueLocked(&c, events, actor: "system", unit: nil, commandID: nil, now: now, completion: nil)
       }

@@ -294,7 +294,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let job = core.withLock { c -> SnapshotJob? in
       guard refusalLocked(&c) == nil else { return nil }
       let now = clock()
-      let events = M.housekeeping(state: c.tentative, now: now)
+      let events = M.housekeeping(updating: &c.tentative, now: now)
       if !events.isEmpty {
         _ = enqueueLocked(
           &c, events, actor: "system", unit: nil, commandID: nil, now: now, applied: false, completion: nil)

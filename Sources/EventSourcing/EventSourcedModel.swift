@@ -35,9 +35,18 @@ public protocol EventSourcedModel: Sendable {
   /// Events the clock alone makes due (an overdue round, an alert to escalate).
   /// Called by the store's watchdog; returning [] is the common case.
   static func housekeeping(state: State, now: Instant) -> [Event]
+
+  /// `housekeeping` as the store runs it on the state it decides on: the
+  /// same events, and the model may keep in `state` what it derives to find
+  /// them (never what is encoded or compared). The default calls `housekeeping`.
+  static func housekeeping(updating state: inout State, now: Instant) -> [Event]
 }
 
 extension EventSourcedModel {
+  public static func housekeeping(updating state: inout State, now: Instant) -> [Event] {
+    housekeeping(state: state, now: now)
+  }
+
   public static func decide(
     _ command: Command, context: CommandContext, applyingTo state: inout State,
     record: (Int, Event) -> EventRecord<Event>

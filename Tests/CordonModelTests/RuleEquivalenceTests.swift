@@ -59,6 +59,72 @@ final class RuleEquivalenceTests: XCTestCase {
     }
   }
 
+  /// The clock passes against the whole evaluation: a state kept as the
+  /// store keeps its tentative one (commands decided in place, clock passes
+  /// through the due-time queue, read back from its encoding now and then,
+  /// which unarms the queue) beside the oracle's, over random commands and
+  /// random clock moves (minutes, hours, across midnights, now and then
+  /// back), with a clock pass after most commands.
+  func testClockPassesThroughTheDueQueueEqualTheWholeEvaluation() throws {
+    for seed in UInt64(11)...18 {
+      var h = Harness()
+      var rng = SeededRandom(seed: seed)
+      if seed % 2 == 0 { try h.run(.configureNotifications(NotifierTests.routing), actor: "cordon-notify") }
+      var live = h.state
+      var passes = 0
+      var eventful = 0
+      var queued = 0
+      for step in 0..<300 {
+        switch Int.random(in: 0..<12, using: &rng) {
+        case 0...4: h.advance(minutes: Int64.random(in: 1...45, using: &rng))
+        case 5: h.advance(minutes: Int64.random(in: 120...1_600, using: &rng))
+        case 6: h.advance(minutes: -Int64.random(in: 1...30, using: &rng))
+        default: break
+        }
+        if step % 100 == 99 {
+          live = try JSONDecoder().decode(CordonState.self, from: try JSONEncoder().encode(live))
+          XCTAssertFalse(live.ruleIndex.due.isArmed)
+        }
+        let command = RandomCommands.next(in: h.state, now: h.now, step: step, using: &rng)
+        let context = CommandContext(actor: "p\(step % 4)", unit: nil, now: h.now)
+        let whole = Result { () throws(Refusal) in
+          try CordonDomain.decideByFullEvaluation(command, context: context, state: h.state)
+        }
+        let first = live.lastSeq + 1
+        let inPlace = Result { () throws(Refusal) in
+          try CordonDomain.decide(command, context: context, applyingTo: &live) { i, e in
+            EventRecord(
+              seq: first + UInt64(i), time: context.now, actor: context.actor, unit: nil, commandID: nil, event: e)
+          }
+        }
+        switch (inPlace, whole) {
+        case (.success(let a), .success(let w)):
+          XCTAssertEqual(a, w, "seed \(seed) step \(step): \(command)")
+          h.append(w, actor: context.actor, unit: nil)
+        case (.failure(let a), .failure(let w)):
+          XCTAssertEqual(a, w, "seed \(seed) step \(step)")
+        default:
+          XCTFail("seed \(seed) step \(step): \(inPlace) against \(whole)")
+        }
+        guard Int.random(in: 0..<4, using: &rng) != 0 else { continue }
+        if live.ruleIndex.due.isArmed { queued += 1 }
+        let expected = CordonDomain.housekeeping(state: h.state, now: h.now)
+        let got = CordonDomain.housekeeping(updating: &live, now: h.now)
+        XCTAssertEqual(got, expected, "seed \(seed) step \(step): the clock pass at \(h.state.calendar.format(h.now))")
+        passes += 1
+        if !expected.isEmpty { eventful += 1 }
+        h.append(expected, actor: "system", unit: nil)
+        for e in expected {
+          live.apply(
+            EventRecord(seq: live.lastSeq + 1, time: h.now, actor: "system", unit: nil, commandID: nil, event: e))
+        }
+      }
+      XCTAssertEqual(live, h.state, "seed \(seed)")
+      XCTAssertGreaterThan(eventful, 40, "seed \(seed): of \(passes) passes, many raise, clear or escalate")
+      XCTAssertGreaterThan(queued, passes / 2, "seed \(seed): most passes are served by the armed queue")
+    }
+  }
+
   func testTheRuleIndexIsNeitherEncodedNorCompared() throws {
     var h = Harness()
     try h.run(.recordFever(site: "jy-cangcheng", personName: "王芳", reading: Celsius(tenths: 386)))

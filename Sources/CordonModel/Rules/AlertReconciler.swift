@@ -66,9 +66,14 @@ public enum AlertReconciler {
   /// 值班经理, its 带班领导, then HQ's duty room, each step naming who is on
   /// duty at `now` (EscalationChain). A silenced alert does not escalate.
   public static func escalations(state: CordonState, now: Instant) -> [CordonEvent] {
+    escalations(of: state.alerts.values, state: state, now: now)
+  }
+
+  /// The escalations of `candidates` only (the due-time queue's).
+  static func escalations(of candidates: some Sequence<Alert>, state: CordonState, now: Instant) -> [CordonEvent] {
     let timeout = Int64(state.settings.ackTimeoutMinutes)
     var out: [CordonEvent] = []
-    let due = state.alerts.values.filter { a in
+    let due = candidates.filter { a in
       a.state == .open && a.severity == .critical && !a.isSilenced(at: now)
         && a.escalationLevel < state.settings.maxEscalations
         && (a.lastEscalation ?? a.lastSeen).adding(minutes: timeout) <= now

@@ -54,6 +54,15 @@ public protocol AlertRule: Sendable {
   /// Conditions of this rule in the order `conditions` lists them (called
   /// with two or more, which is rare: most commands touch one subject).
   func ordered(_ conditions: [AlertCondition], in state: CordonState) -> [AlertCondition]
+  /// How the clock alone changes the rule's conditions (RuleClock.swift);
+  /// the default, `.always`, evaluates it whole on every clock pass.
+  var clock: RuleClock { get }
+  /// For a `.queued` rule: the first instant after `t` at which the clock
+  /// alone may change `subject`'s condition (nil: none until an event
+  /// touches it). Early only costs an evaluation; late misses an alert.
+  func nextChange(of subject: String, in state: CordonState, after t: Instant) -> Instant?
+  /// For a `.queued` rule: `nextChange(after: t)` of every subject that has one.
+  func clockDues(in state: CordonState, after t: Instant) -> [(subject: String, due: Instant)]
 }
 
 extension AlertRule {
@@ -103,6 +112,9 @@ public enum Rules {
     return out
   }
 
+  /// Each rule's clock, by place in `all`.
+  static let clocks: [RuleClock] = all.map { $0.clock }
+
   /// Where a rule stands in `all`, by its id.
   static let index: [RuleID: Int] = Dictionary(
     all.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
@@ -135,6 +147,12 @@ public struct TouchedSubjects: Sendable, Equatable {
         subjects[i] = nil
       }
     }
+  }
+
+  /// One subject of the rule at `place` in `Rules.all`.
+  mutating func add(rule place: Int, subject: String) {
+    guard !whole.contains(place) else { return }
+    subjects[place, default: []].insert(subject)
   }
 
   public mutating func add(_ key: AlertKey) {

@@ -10,14 +10,16 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   /// False for a decoded state, until built.
   public internal(set) var isBuilt = true
   /// Each site's fever cases, newest first (as `feverCases` holds them).
-  var feverBySite: [String: [FeverCase]] = [:]
+  var feverBySite: [String: NewestFirst<FeverCase>] = [:]
   /// Shift ids by unit.
   var shiftsByUnit: [String: Set<String>] = [:]
+  /// The clock-driven rules' due-time queue (DueQueue.swift).
+  public internal(set) var due = DueQueue()
 
   public init() {}
 
   init(of state: CordonState) {
-    for c in state.feverCases { feverBySite[c.site, default: []].append(c) }
+    for c in state.feverCases.reversed() { feverBySite[c.site, default: []].prepend(c) }
     for s in state.shifts.values { shiftsByUnit[s.unit, default: []].insert(s.id) }
   }
 
@@ -25,7 +27,7 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   mutating func apply(_ event: CordonEvent) {
     guard isBuilt else { return }
     switch event {
-    case .feverRecorded(let c): feverBySite[c.site, default: []].insert(c, at: 0)
+    case .feverRecorded(let c): feverBySite[c.site, default: []].prepend(c)
     case .shiftAssigned(let s): shiftsByUnit[s.unit, default: []].insert(s.id)
     default: break
     }
@@ -62,8 +64,8 @@ extension CordonState {
   }
 
   /// A site's fever cases, newest first.
-  func feverCases(atSite site: some StringProtocol) -> [FeverCase] {
-    ruleIndex.isBuilt ? ruleIndex.feverBySite[String(site)] ?? [] : feverCases.filter { $0.site == site }
+  func feverCases(atSite site: some StringProtocol) -> NewestFirst<FeverCase> {
+    ruleIndex.isBuilt ? ruleIndex.feverBySite[String(site)] ?? [] : NewestFirst(feverCases.filter { $0.site == site })
   }
 
   /// A unit's shifts, in no particular order.
