@@ -339,8 +339,9 @@ public struct CordonState: Codable, Sendable, Equatable {
     _ key: AlertKey, _ record: EventRecord<CordonEvent>, _ action: AlertAction, _ change: (inout Alert) -> Void
   ) {
     // In place: a copy of the alert would copy its history on the append.
-    guard let i = alerts.index(forKey: key) else { return }
-    alerts.values[i].update(AlertHistoryEntry(at: record.time, actor: record.actor, action: action), change)
+    alerts.modifyValue(forKey: key) {
+      $0.update(AlertHistoryEntry(at: record.time, actor: record.actor, action: action), change)
+    }
   }
 
   private mutating func post(

@@ -49,6 +49,17 @@ public struct ShardedDictionary<Key: Hashable, Value> {
     return old
   }
 
+  /// Changes the value for `key` where it sits in its shard, without moving it
+  /// out and back in (which would copy what it holds); false when there is none.
+  @discardableResult
+  public mutating func modifyValue(forKey key: Key, _ change: (inout Value) throws -> Void) rethrows -> Bool {
+    guard !shards.isEmpty else { return false }
+    let s = Self.shard(key)
+    guard let i = shards[s].index(forKey: key) else { return false }
+    try change(&shards[s].values[i])
+    return true
+  }
+
   /// Shards grow as they fill: nothing to reserve up front (kept so code written for a dictionary reads the same).
   public mutating func reserveCapacity(_ minimumCapacity: Int) {}
 
