@@ -16,7 +16,7 @@ final class StreamedQueryTests: XCTestCase {
     let h = try ServerHarness()
     defer { h.shutdown() }
     let sites = h.store.state.orderedSites.map(\.id)
-    for round in 0..<60 {
+    for round in 0..<100 {
       try h.submit(
         .batch(
           sites.map { .recordRound(site: $0, checked: round * 7, fevers: 0, acceptMissingCases: false) }),
