@@ -103,7 +103,8 @@ enum CityBench {
   static func generate(size: CityScenario.Size, seed: UInt64, into dir: URL) throws -> (UInt64, Double, Bool) {
     let marker = dir.appendingPathComponent("city-complete")
     if let text = try? String(contentsOf: marker, encoding: .utf8) {
-      let parts = text.split(separator: " ")
+      // "EVENTS SECONDS\n": without the trim, the seconds never parsed and the year was made again each run.
+      let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
       if parts.count >= 2, let n = UInt64(parts[0]), let s = Double(parts[1]) { return (n, s, true) }
     }
     try? FileManager.default.removeItem(at: dir)
