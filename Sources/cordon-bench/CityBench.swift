@@ -12,7 +12,7 @@ import NIOPosix
 import Synchronization
 
 /// `cordon-bench city [--scale F] [--seed N] [--dir DIR] [--seconds S]
-/// [--compare FILE]`: the issue 19 city (200 units, 5,000 sites, 100,000
+/// [--compare FILE] [--only SECTION,…]`: the issue 19 city (200 units, 5,000 sites, 100,000
 /// people, 10,000 open alerts, a year of about ten million events at
 /// `--scale 1`), generated from the seed into `DIR/city-SCALE-SEED` through
 /// the store's batch path and reused on the next run, then measured with the
@@ -41,57 +41,81 @@ enum CityBench {
     print("cordon city benchmark: \(size), seed \(seed)")
     print("every figure below: \(me) (section in brackets: what it calls)")
 
+    // `--only open,history,decide,console,store,server` runs those sections
+    // alone (in this order); the year is generated or reused only when one of
+    // them reads it.
+    let sections = ["open", "history", "decide", "console", "store", "server"]
+    let only = value("--only").map { Set($0.split(separator: ",").map(String.init)) } ?? Set(sections)
+    if let unknown = only.subtracting(sections).first {
+      throw BenchError("--only: unknown section \(unknown) (sections: \(sections.joined(separator: ",")))")
+    }
+    let needsYear = !only.isDisjoint(with: ["open", "history", "console", "store"])
+
     // 1. The year, generated once and reused.
-    let (events, genSeconds, cached) = try generate(size: size, seed: seed, into: data)
-    print(
-      String(
-        format: "[generate] %@ %llu events in %@: %.1f s (%.0f events/s, the store's batch path, batches of 500)",
-        cached ? "reused," : "generated", events, data.path, genSeconds, Double(events) / max(genSeconds, 0.001)))
+    if needsYear {
+      let (events, genSeconds, cached) = try generate(size: size, seed: seed, into: data)
+      print(
+        String(
+          format: "[generate] %@ %llu events in %@: %.1f s (%.0f events/s, the store's batch path, batches of 500)",
+          cached ? "reused," : "generated", events, data.path, genSeconds, Double(events) / max(genSeconds, 0.001)))
+    }
 
     // 2. Opening: with the newest snapshot, and replaying the whole journal.
-    let snapshots = data.appendingPathComponent("snapshots")
-    let aside = data.appendingPathComponent("snapshots-aside")
-    print("[open, EventStore.open in a fresh process] with a snapshot: " + (try child(["--measure-open", data.path])))
-    try FileManager.default.moveItem(at: snapshots, to: aside)
-    let replay: String
-    do {
-      // Opening makes an empty snapshots directory again: it goes before the
-      // kept snapshots come back.
-      defer {
-        try? FileManager.default.removeItem(at: snapshots)
-        try? FileManager.default.moveItem(at: aside, to: snapshots)
+    if only.contains("open") {
+      let snapshots = data.appendingPathComponent("snapshots")
+      let aside = data.appendingPathComponent("snapshots-aside")
+      let withSnapshot = try child(["--measure-open", data.path])
+      print("[open, EventStore.open in a fresh process] with a snapshot: " + withSnapshot)
+      try FileManager.default.moveItem(at: snapshots, to: aside)
+      let replay: String
+      do {
+        // Opening makes an empty snapshots directory again: it goes before the
+        // kept snapshots come back.
+        defer {
+          try? FileManager.default.removeItem(at: snapshots)
+          try? FileManager.default.moveItem(at: aside, to: snapshots)
+        }
+        replay = try child(["--measure-open", data.path])
       }
-      replay = try child(["--measure-open", data.path])
+      print("[open, EventStore.open in a fresh process] full replay, no snapshot: " + replay)
     }
-    print("[open, EventStore.open in a fresh process] full replay, no snapshot: " + replay)
 
-    // 3. History over the year: the daily report of a day mid-year, the audit of the last day.
-    let store = try EventStore<CordonDomain>.open(directory: data)
-    let state = store.state
-    try history(store, state: state)
-
-    // 4. CPU per command in decide, with few and with many open alerts (RulesBench's states).
-    decide(size: size)
-
-    // 5. The console on a copy of the city.
-    let copy = scratch.appendingPathComponent("copy")
-    try EventStore<CordonDomain>.seed(directory: copy, state: state, seq: store.lastSeq, lastTime: state.latest)
-    store.close()
-    let now = Mutex(state.latest)
-    let live = try EventStore<CordonDomain>.open(directory: copy, clock: { now.withLock { $0 } })
-    try console(live)
-
-    // 6. Durable appends of real commands through the store, then through the server.
     var rates: [Int: Double] = [:]
-    print(
-      "[store, EventStore.submit of recordRound/recordDisinfection/logEntry, next from each completion, \(seconds) s]")
-    print("   writers  events/s   ack p50 ms  ack p99 ms")
-    for writers in [1, 16, 50] {
-      let r = try appends(live, state: state, writers: writers, seconds: seconds)
-      rates[writers] = r.rate
-      print(String(format: "   %-8d %-10.0f %-11.3f %-11.3f", writers, r.rate, r.p50 * 1000, r.p99 * 1000))
+    if !only.isDisjoint(with: ["history", "console", "store"]) {
+      // 3. History over the year: the daily report of a day mid-year, the audit of the last day.
+      let store = try EventStore<CordonDomain>.open(directory: data)
+      let state = store.state
+      if only.contains("history") { try history(store, state: state) }
+
+      // 4. CPU per command in decide, with few and with many open alerts (RulesBench's states).
+      if only.contains("decide") { decide(size: size) }
+
+      // 5. The console on a copy of the city.
+      let copy = scratch.appendingPathComponent("copy")
+      try EventStore<CordonDomain>.seed(directory: copy, state: state, seq: store.lastSeq, lastTime: state.latest)
+      store.close()
+      let now = Mutex(state.latest)
+      let live = try EventStore<CordonDomain>.open(directory: copy, clock: { now.withLock { $0 } })
+      if only.contains("console") { try console(live) }
+
+      // 6. Durable appends of real commands through the store.
+      if only.contains("store") {
+        print(
+          "[store, EventStore.submit of recordRound/recordDisinfection/logEntry, next from each completion, \(seconds) s]"
+        )
+        print("   writers  events/s   ack p50 ms  ack p99 ms")
+        for writers in [1, 16, 50] {
+          let r = try appends(live, state: state, writers: writers, seconds: seconds)
+          rates[writers] = r.rate
+          print(String(format: "   %-8d %-10.0f %-11.3f %-11.3f", writers, r.rate, r.p50 * 1000, r.p99 * 1000))
+        }
+      }
+      live.close()
+    } else if only.contains("decide") {
+      decide(size: size)
     }
-    live.close()
+    // 6. … then through the server (the organisation only: no year needed).
+    guard only.contains("server") else { return }
     let served = try server(size: size, scratch: scratch, seconds: seconds)
 
     // 7. Side by side with Redis and PostgreSQL, measured by scripts/bench-city just before.
