@@ -1,10 +1,20 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli), the checksum every frame and snapshot footer carries.
 ///
 /// Castagnoli rather than the zlib polynomial because it detects more error
 /// patterns in the frame sizes we write and is what Kafka, ext4 and iSCSI use,
-/// so its behaviour on torn and bit-rotted data is well studied. Slicing-by-8
-/// keeps it far above disk speed without needing CPU intrinsics from Swift.
+/// so its behaviour on torn and bit-rotted data is well studied.
+///
+/// The CPU's CRC-32C instruction does the work where there is one (x86-64
+/// SSE4.2, ARMv8 CRC; the small C target `CCRC32C`): a full replay checks every
+/// byte of the journal twice (the archive's CRC, then each frame's), and with
+/// slicing-by-8 that was about 9 % of its time (perf). Slicing-by-8 in Swift
+/// stays as the fallback and as the tests' oracle.
 public enum CRC32C {
+  /// Checked once: whether `update` may use the CPU's instruction.
+  static let hardware = cordon_crc32c_hardware() != 0
+
   private static let polynomial: UInt32 = 0x82F6_3B78
 
   /// Eight 256-entry tables laid out contiguously, table k at offset k * 256.
@@ -27,6 +37,13 @@ public enum CRC32C {
   /// Continues `crc` (a finished checksum, 0 for none) over `buffer`, so a
   /// frame's checksum can cover its seq and payload without copying them together.
   public static func update(_ crc: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
+    guard hardware else { return softwareUpdate(crc, buffer) }
+    guard let p = buffer.baseAddress, buffer.count > 0 else { return crc }
+    return ~cordon_crc32c_update(~crc, p, buffer.count)
+  }
+
+  /// Slicing-by-8: the fallback, and what the tests check the instruction against.
+  static func softwareUpdate(_ crc: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
     var c = ~crc
     guard var p = buffer.baseAddress, buffer.count > 0 else { return crc }
     var n = buffer.count

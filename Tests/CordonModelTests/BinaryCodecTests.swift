@@ -132,6 +132,8 @@ final class BinaryCodecTests: XCTestCase {
     XCTAssertEqual(
       missing, [], "event cases with no sample in BinaryCodecTests.samples: \(missing.map { "\($0)" }.sorted())")
     let codec = RecordCodec<CordonEvent>()
+    // Records go through the event's own functions, not the per-record existential.
+    XCTAssertTrue(codec.usesTypedFastPath)
     let json = JSONDecoder()
     for (i, e) in samples.enumerated() {
       for (unit, id) in [(nil, nil), ("jinyuan", "cmd-1")] as [(String?, String?)] {

@@ -1,5 +1,6 @@
-import CordonStore
 import XCTest
+
+@testable import CordonStore
 
 final class FrameCodecTests: XCTestCase {
   func testCRC32CKnownAnswer() {
@@ -11,6 +12,29 @@ final class FrameCodecTests: XCTestCase {
       let whole = data[split...].withUnsafeBytes { CRC32C.update(a, $0) }
       XCTAssertEqual(whole, CRC32C.checksum(data), "split at \(split)")
     }
+  }
+
+  /// The CPU's instruction and slicing-by-8 agree on every length and
+  /// alignment (the instruction's loop works in 8-byte words, with a byte tail),
+  /// and so does the known answer through the software path.
+  func testTheHardwareCRCEqualsTheTableDrivenOne() {
+    XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { CRC32C.softwareUpdate(0, $0) }, 0xE306_9283)
+    var rng = SystemRandomNumberGenerator()
+    let data = (0..<4099).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    data.withUnsafeBytes { all in
+      for start in 0..<9 {
+        for count in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4090] where start + count <= all.count {
+          let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + count)])
+          let seed = UInt32.random(in: 0...UInt32.max, using: &rng)
+          XCTAssertEqual(
+            CRC32C.update(seed, slice), CRC32C.softwareUpdate(seed, slice), "start \(start), \(count) bytes")
+        }
+      }
+    }
+    #if arch(x86_64)
+      // Every x86-64 machine this runs on has SSE4.2; if the check says no, the fast path is lost.
+      XCTAssertTrue(CRC32C.hardware, "SSE4.2 CRC-32C not detected")
+    #endif
   }
 
   func testFrameRoundTrip() {
