@@ -4,29 +4,36 @@ import EventSourcing
 /// names and fields are the journal format: add cases and optional fields,
 /// never rename or repurpose one. Each case has a stable binary tag in
 /// CordonEventTags.swift (the compiler asks for it; docs/journal-format.md).
+///
+/// `indirect` marks the cases whose payload is over 81 bytes: an enum is as
+/// big as its biggest inline case, and every event is copied several times
+/// between the journal's decoder and the state. With `LogEntry` inline every
+/// event was 233 bytes and memmove was a quarter of a replay (perf); boxed,
+/// those cases cost one allocation each and every event is 82 bytes.
+/// `BinaryCodecTests` checks the size, so a new big case is boxed too.
 public enum CordonEvent: Codable, Sendable, Equatable {
   // Organisation
-  case unitRegistered(OrgUnit)
+  indirect case unitRegistered(OrgUnit)
   case personRegistered(Person)
-  case siteRegistered(SiteSpec)
-  case itemRegistered(SupplyItem)
-  case settingsChanged(Settings)
+  indirect case siteRegistered(SiteSpec)
+  indirect case itemRegistered(SupplyItem)
+  indirect case settingsChanged(Settings)
   /// Administration: what a unit, site, item or person is changes; retiring
   /// keeps the entity (and its name for the history) but takes it out of use.
-  case unitUpdated(OrgUnit)
+  indirect case unitUpdated(OrgUnit)
   case unitRetired(id: String)
-  case siteUpdated(SiteSpec)
+  indirect case siteUpdated(SiteSpec)
   case siteRetired(id: String)
-  case itemUpdated(SupplyItem)
+  indirect case itemUpdated(SupplyItem)
   case itemRetired(id: String)
   case personUpdated(Person)
   case personRetired(id: String)
 
   // Duty roster
-  case shiftAssigned(Shift)
+  indirect case shiftAssigned(Shift)
   case shiftCancelled(shift: String, reason: String)
   case noShowMarked(shift: String)
-  case handoverWritten(HandoverNote)
+  indirect case handoverWritten(HandoverNote)
   case healthRegistered(HealthEntry)
   case shiftsSwapped(String, String)
   case signedIn(SignIn)
@@ -47,7 +54,7 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case stockTransferred(StockTransfer)
   case stockCounted(StockCount)
   case minimumSet(unit: String, item: String, minimum: Quantity)
-  case requestSubmitted(ShortageRequest)
+  indirect case requestSubmitted(ShortageRequest)
   /// Approved quantity; allocation from the reserve is a separate transfer event in the same batch.
   case requestApproved(id: String, quantity: Quantity, note: String)
   case requestRejected(id: String, note: String)
@@ -65,21 +72,21 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   case alertAssigned(key: AlertKey, to: String)
   /// `step` names whom along the live roster (EscalationChain.swift); nil in
   /// journals written before escalation followed the roster.
-  case alertEscalated(key: AlertKey, level: Int, step: EscalationStep?)
+  indirect case alertEscalated(key: AlertKey, level: Int, step: EscalationStep?)
   case alertSilenced(key: AlertKey, until: Instant, reason: String)
   case alertResolved(key: AlertKey, note: String)
   case alertAutoResolved(key: AlertKey)
 
   // Directives
-  case directiveIssued(Directive)
+  indirect case directiveIssued(Directive)
   case directiveAcknowledged(id: String, unit: String)
 
   // Duty log and reports up (DutyLog.swift)
-  case logEntered(LogEntry)
+  indirect case logEntered(LogEntry)
   /// A mistaken entry is voided, never deleted.
   case logEntryVoided(entry: String, reason: String)
   case followUpClosed(entry: String, note: String)
-  case reportSent(UpReport)
+  indirect case reportSent(UpReport)
   case reportAcknowledged(id: String)
   case reportReplied(id: String, text: String)
   case directiveReplied(id: String, unit: String, text: String)
@@ -87,7 +94,7 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   // Notifications: the durable outbox
   /// The server's routes changed (names only: no receiver's address or secret).
   case notificationsConfigured(NotifyRouting)
-  case notificationQueued(Notice)
+  indirect case notificationQueued(Notice)
   case notificationDelivered(id: String, receiver: String, attempt: Int)
   /// A failed attempt, journalled for attempts 1, 2, 4, 8, …; the error is redacted.
   case notificationFailed(id: String, receiver: String, attempt: Int, error: String)
@@ -110,28 +117,28 @@ public enum CordonEvent: Codable, Sendable, Equatable {
 
   // The emergency fund and donations (issue 17; Fund.swift, Donations.swift)
   case fundLineOpened(FundLine)
-  case fundIncomeRecorded(FundEntry)
+  indirect case fundIncomeRecorded(FundEntry)
   /// Paid at once, or awaiting approval (above `Settings.fundApprovalThreshold`), as `status` says.
-  case fundExpenseRecorded(FundEntry)
+  indirect case fundExpenseRecorded(FundEntry)
   case fundExpenseApproved(id: String, note: String)
   case fundExpenseRejected(id: String, note: String)
   /// A reversal (红字冲销) of an income or a paid expense, with its own voucher.
-  case fundEntryReversed(FundEntry)
+  indirect case fundEntryReversed(FundEntry)
   case campaignStarted(DonationCampaign)
-  case donationRecorded(Donation)
+  indirect case donationRecorded(Donation)
   case donationVoided(id: String, reason: String)
   case donationsHandedOver(DonationHandover)
   // Drills (issue 21, Drill/DrillMarker.swift)
   /// A drill began: on its own copy of the live state (`exercise`), or, on
   /// the real store, the marker that one is under way.
-  case drillStarted(DrillMarker)
+  indirect case drillStarted(DrillMarker)
   case drillEnded(id: String)
   // Oversight (issue 17: Inspections.swift)
   /// The checklist inspectors check a site kind against (the organisation file's `[[checklists]]`).
   case checklistSet(kind: SiteKind, items: [String])
-  case inspectionRecorded(Inspection)
+  indirect case inspectionRecorded(Inspection)
   /// A finding; when it asks for supplies, its `requestSubmitted` follows in the same batch.
-  case findingRaised(Finding)
+  indirect case findingRaised(Finding)
   case findingRectified(finding: String, note: String)
   /// Accepted closes the finding; not accepted reopens it.
   case findingVerified(finding: String, accepted: Bool, note: String)
@@ -139,7 +146,7 @@ public enum CordonEvent: Codable, Sendable, Equatable {
   // Emergency teams (issue 17: Teams.swift)
   /// A team formed, or formed again under its id (its name, leader and members change).
   case teamFormed(EmergencyTeam)
-  case memberDeployed(Deployment)
+  indirect case memberDeployed(Deployment)
   /// A deployment ended before its end: undoes a mistaken one, or calls a member back.
   case deploymentRecalled(id: String, reason: String)
 }

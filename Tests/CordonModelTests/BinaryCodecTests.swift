@@ -134,6 +134,9 @@ final class BinaryCodecTests: XCTestCase {
     let codec = RecordCodec<CordonEvent>()
     // Records go through the event's own functions, not the per-record existential.
     XCTAssertTrue(codec.usesTypedFastPath)
+    // Cases with payloads over 81 bytes are `indirect` (CordonEvent's comment).
+    XCTAssertLessThanOrEqual(
+      MemoryLayout<CordonEvent>.size, 82, "a new case with a big inline payload: make it indirect")
     let json = JSONDecoder()
     for (i, e) in samples.enumerated() {
       for (unit, id) in [(nil, nil), ("jinyuan", "cmd-1")] as [(String?, String?)] {
