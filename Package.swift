@@ -23,6 +23,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
     .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    // Already AsyncHTTPClient's: a receiver's own CA and client certificate (CordonNotify only).
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
   ],
@@ -67,7 +69,7 @@ let package = Package(
       name: "CordonNotify",
       dependencies: [
         "CordonModel", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]
     ),
     // `cordon serve`: identity from peer credentials, roles, fan-out. Store,

@@ -34,6 +34,9 @@ public struct Receiver: Sendable, Equatable {
   /// Back-off after a failure: initial, doubled each time, capped.
   public var retryInitialMilliseconds: Int
   public var retryMaxMilliseconds: Int
+  /// An https webhook's own CA, client certificate and host name check; nil:
+  /// the system's trust store, no client certificate, full verification.
+  public var tls: TLS?
 
   public static let defaultTimeoutMilliseconds = 10_000
   public static let defaultRetryInitialMilliseconds = 1_000
@@ -42,13 +45,14 @@ public struct Receiver: Sendable, Equatable {
   public init(
     name: String, kind: Kind, timeoutMilliseconds: Int = Receiver.defaultTimeoutMilliseconds,
     retryInitialMilliseconds: Int = Receiver.defaultRetryInitialMilliseconds,
-    retryMaxMilliseconds: Int = Receiver.defaultRetryMaxMilliseconds
+    retryMaxMilliseconds: Int = Receiver.defaultRetryMaxMilliseconds, tls: TLS? = nil
   ) {
     self.name = name
     self.kind = kind
     self.timeoutMilliseconds = timeoutMilliseconds
     self.retryInitialMilliseconds = retryInitialMilliseconds
     self.retryMaxMilliseconds = retryMaxMilliseconds
+    self.tls = tls
   }
 
   /// The wait before attempt `failures + 1`: initial × 2^(failures − 1), capped; never overflows.

@@ -3,6 +3,7 @@ import CordonModel
 import EventSourcing
 import Foundation
 import NIOCore
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -41,6 +42,10 @@ public final class NotificationSender: Sendable {
   public let config: NotifyConfig
   let hooks: Hooks
   let client: HTTPClient
+  /// Each TLS receiver's client configuration, read once when the sender is
+  /// made; a file that has become unreadable since the config was loaded
+  /// fails every attempt with the reason, visibly.
+  let tls: [String: Result<TLSConfiguration, Failure>]
   /// The HTTP client's own threads, when the server gave it some (`init`); shut down by `stop`.
   private let httpGroup: (any EventLoopGroup)?
   let recorder: OutcomeRecorder
@@ -58,6 +63,14 @@ public final class NotificationSender: Sendable {
     self.hooks = hooks
     self.httpGroup = httpGroup
     recorder = OutcomeRecorder(record: hooks.record)
+    var tls: [String: Result<TLSConfiguration, Failure>] = [:]
+    for r in config.receivers {
+      guard let t = r.tls else { continue }
+      do throws(Receiver.TLS.Invalid) { tls[r.name] = .success(try t.configuration()) } catch {
+        tls[r.name] = .failure(Failure(message: "\(error.key) \(error.reason)"))
+      }
+    }
+    self.tls = tls
     var c = HTTPClient.Configuration()
     // A webhook that redirects elsewhere would carry its body (and headers) there: refuse.
     c.redirectConfiguration = .disallow
@@ -154,7 +167,15 @@ public final class NotificationSender: Sendable {
   public func deliver(_ message: Message, to r: Receiver) async -> Result<Void, Failure> {
     switch r.kind {
     case .webhook(let url, let format, let type, let headers):
-      return await post(message, url: url, format: format, type: type, headers: headers, timeout: r.timeoutMilliseconds)
+      var tlsConfiguration: TLSConfiguration?
+      switch tls[r.name] {
+      case .success(let c)?: tlsConfiguration = c
+      case .failure(let f)?: return .failure(f)
+      case nil: break
+      }
+      return await post(
+        message, url: url, format: format, type: type, headers: headers, tls: tlsConfiguration,
+        timeout: r.timeoutMilliseconds)
     case .exec(let command):
       return await Self.exec(message, command: command, timeout: r.timeoutMilliseconds)
     }
@@ -162,10 +183,12 @@ public final class NotificationSender: Sendable {
 
   func post(
     _ message: Message, url: String, format: Receiver.Format, type: Receiver.MessageType, headers: [String: String],
-    timeout: Int
+    tls: TLSConfiguration?, timeout: Int
   ) async -> Result<Void, Failure> {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
+    // The receiver's own trust and client certificate (AsyncHTTPClient pools connections per TLS configuration).
+    request.tlsConfiguration = tls
     request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
     request.headers.add(name: "User-Agent", value: "cordon-notify")
     // Receivers de-duplicate by this: a resend after a crash carries the same ids.
@@ -197,6 +220,7 @@ public final class NotificationSender: Sendable {
       if e == .connectTimeout { return "connect timed out" }
       return "\(e)"
     }
+    if error is NIOSSLError || error is BoringSSLError { return Receiver.TLS.describe(error) }
     return "\(error)"
   }
 

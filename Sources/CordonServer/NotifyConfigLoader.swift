@@ -19,6 +19,10 @@ import TOMLKit
 ///     timeout = "10s"
 ///     retry_initial = "1s"
 ///     retry_max = "5m"
+///     tls_ca_file = "/etc/cordon/gw-ca.pem"   # https only: trusted instead of the system's store
+///     tls_cert_file = "/etc/cordon/cordon.pem" # a client certificate…
+///     tls_key_file = "/etc/cordon/cordon.key"  # …and its key, together
+///     tls_verify = "full"              # full | no-hostname (with tls_ca_file)
 ///
 ///     [[receivers]]
 ///     name = "sms"
@@ -113,6 +117,7 @@ enum NotifyConfigLoader {
   static func receiver(_ t: TOMLTable, at path: String, file: String) throws -> Receiver {
     let known: Set<String> = [
       "name", "type", "url", "format", "message", "headers", "command", "timeout", "retry_initial", "retry_max",
+      "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_verify",
     ]
     for k in t.keys where !known.contains(k) {
       throw Invalid(description: "\(file): \(path): unknown key '\(k)' (\(known.sorted().joined(separator: ", ")))")
@@ -136,6 +141,7 @@ enum NotifyConfigLoader {
       throw Invalid(description: "\(file): \(path).retry_max must not be shorter than retry_initial")
     }
     let kind: Receiver.Kind
+    var tls: Receiver.TLS?
     switch try string("type") {
     case "webhook"?:
       guard t["command"] == nil else { throw Invalid(description: "\(file): \(path).command is for type = \"exec\"") }
@@ -168,8 +174,12 @@ enum NotifyConfigLoader {
         }
       }
       kind = .webhook(url: url, format: format, messageType: type, headers: headers)
+      tls = try self.tls(t, at: path, receiver: name, https: scheme == "https", file: file)
     case "exec"?:
       guard t["url"] == nil else { throw Invalid(description: "\(file): \(path).url is for type = \"webhook\"") }
+      if let k = tlsKeys.first(where: { t[$0] != nil }) {
+        throw Invalid(description: "\(file): \(path).\(k) is for type = \"webhook\" with an https:// url")
+      }
       guard let a = t["command"]?.array, !a.isEmpty, a.count <= 64 else {
         throw Invalid(description: "\(file): \(path).command must be a list: [\"/path/to/program\", \"arg\", …]")
       }
@@ -190,7 +200,56 @@ enum NotifyConfigLoader {
     }
     return Receiver(
       name: name, kind: kind, timeoutMilliseconds: timeout, retryInitialMilliseconds: initial,
-      retryMaxMilliseconds: maximum)
+      retryMaxMilliseconds: maximum, tls: tls)
+  }
+
+  static let tlsKeys = ["tls_ca_file", "tls_cert_file", "tls_key_file", "tls_verify"]
+
+  /// `tls_ca_file`, `tls_cert_file` + `tls_key_file`, `tls_verify`: nil when
+  /// none is given. The files are read and tried here, so a mistake stops the
+  /// server (or the reload) with the receiver and the key, never a key's contents.
+  static func tls(_ t: TOMLTable, at path: String, receiver name: String, https: Bool, file: String) throws
+    -> Receiver.TLS?
+  {
+    func invalid(_ key: String, _ reason: String) -> Invalid {
+      Invalid(description: "\(file): \(path).\(key) (receiver '\(name)') \(reason)")
+    }
+    guard let first = tlsKeys.first(where: { t[$0] != nil }) else { return nil }
+    guard https else { throw invalid(first, "needs an https:// url") }
+    func pemPath(_ k: String) throws -> String? {
+      guard let v = t[k] else { return nil }
+      guard let s = v.string, s.hasPrefix("/"), s.count <= 4096, !s.contains("\0") else {
+        throw invalid(k, "must be an absolute path to a PEM file")
+      }
+      return s
+    }
+    var tls = Receiver.TLS(
+      caFile: try pemPath("tls_ca_file"), certFile: try pemPath("tls_cert_file"), keyFile: try pemPath("tls_key_file"))
+    if (tls.certFile == nil) != (tls.keyFile == nil) {
+      throw invalid(
+        tls.certFile == nil ? "tls_key_file" : "tls_cert_file",
+        "needs \(tls.certFile == nil ? "tls_cert_file" : "tls_key_file") too: a client certificate and its key go together"
+      )
+    }
+    if let v = t["tls_verify"] {
+      let allowed = Receiver.TLS.Verify.allCases.map(\.rawValue)
+      guard let s = v.string, let verify = Receiver.TLS.Verify(rawValue: s) else {
+        let none = v.string == "none"
+        throw invalid(
+          "tls_verify",
+          none
+            ? "cannot be \"none\": the webhook's key would go to whoever answers; give the server's CA in tls_ca_file (and \"no-hostname\" when its certificate does not name the host)"
+            : "must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
+      }
+      tls.verify = verify
+    }
+    if tls.verify == .noHostname, tls.caFile == nil {
+      throw invalid(
+        "tls_verify",
+        "= \"no-hostname\" needs tls_ca_file: only a private CA's certificates may skip the host name check")
+    }
+    do throws(Receiver.TLS.Invalid) { try tls.validate() } catch { throw invalid(error.key, error.reason) }
+    return tls
   }
 
   static func route(_ t: TOMLTable, index: Int, receivers: [String], file: String) throws -> NotifyRoute {

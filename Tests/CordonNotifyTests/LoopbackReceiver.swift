@@ -8,7 +8,15 @@ import XCTest
 /// `/ok/…` 200, `/wecom/…` 200 `{"errcode":0}`, `/fail/…` 500,
 /// `/flaky/N/…` 500 for the first N requests then 200, `/hang/…` never answers,
 /// `/slow/…` 200 after 0.3 s, `/errcode/…` 200 `{"errcode":93000,"errmsg":"invalid webhook url"}`.
+/// With `tls`, it speaks https with that certificate (and, given a client CA,
+/// requires a client certificate signed by it).
 final class LoopbackReceiver {
+  struct TLS {
+    var certificate: String
+    var key: String
+    var clientCA: String?
+  }
+
   struct Request: Decodable {
     var path: String
     var headers: [String: String]
@@ -54,6 +62,15 @@ final class LoopbackReceiver {
             self.wfile.write(answer)
     s = ThreadingHTTPServer(("127.0.0.1", 0), H)
     s.daemon_threads = True
+    if len(sys.argv) > 2:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        if len(sys.argv) > 4:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(sys.argv[4])
+        # A refused handshake fails that connection's accept only; the server goes on.
+        s.socket = ctx.wrap_socket(s.socket, server_side=True)
     print(s.server_address[1], flush=True)
     s.serve_forever()
     """#
@@ -62,8 +79,10 @@ final class LoopbackReceiver {
   let dir: URL
   let logFile: URL
   var port = 0
+  let scheme: String
 
-  init() throws {
+  init(tls: TLS? = nil) throws {
+    scheme = tls == nil ? "http" : "https"
     dir = FileManager.default.temporaryDirectory.appendingPathComponent("cordon-recv-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     logFile = dir.appendingPathComponent("requests.jsonl")
@@ -71,7 +90,9 @@ final class LoopbackReceiver {
     let script = dir.appendingPathComponent("receiver.py")
     try Self.script.write(to: script, atomically: true, encoding: .utf8)
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script.path, logFile.path]
+    process.arguments =
+      ["python3", script.path, logFile.path]
+      + (tls.map { [$0.certificate, $0.key] + ($0.clientCA.map { [$0] } ?? []) } ?? [])
     let out = Pipe()
     process.standardOutput = out
     try process.run()
@@ -86,7 +107,7 @@ final class LoopbackReceiver {
     port = p
   }
 
-  func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+  func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
   var requests: [Request] {
     guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }

@@ -41,7 +41,10 @@ final class DependencyTests: XCTestCase {
     XCTAssertTrue(notify.products.contains("AsyncHTTPClient"))
     for (name, target) in graph where name != "CordonNotify" && !target.products.isEmpty {
       XCTAssertFalse(target.products.contains("AsyncHTTPClient"), "\(name) links AsyncHTTPClient directly")
+      // A receiver's own CA and client certificate are the sender's business too.
+      XCTAssertFalse(target.products.contains("NIOSSL"), "\(name) links NIOSSL directly")
     }
+    XCTAssertTrue(notify.products.contains("NIOSSL"))
     for name in ["CordonModel", "CordonStore", "CordonTUI", "CordonSession", "CordonWire"] {
       XCTAssertFalse(Self.closure(of: name, in: graph).contains("CordonNotify"), "\(name) reaches CordonNotify")
     }
