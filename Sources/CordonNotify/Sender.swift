@@ -28,14 +28,20 @@ public final class NotificationSender: Sendable {
     /// The clock a notification's due time is compared with (grouping, quiet
     /// hours): the real clock in a server, a test's own in tests.
     public var now: @Sendable () -> Instant
+    /// True while commands are being committed (the server's consoles'):
+    /// a send waits for a quiet moment, at most `maxHoldMilliseconds` past
+    /// its due time, so delivering never competes with a burst's commits.
+    public var busy: @Sendable () -> Bool
     public init(
       state: @escaping @Sendable () -> CordonState, record: @escaping @Sendable ([DeliveryOutcome]) async -> Void,
-      log: @escaping @Sendable (String) -> Void = { _ in }, now: @escaping @Sendable () -> Instant = { Instant.now() }
+      log: @escaping @Sendable (String) -> Void = { _ in }, now: @escaping @Sendable () -> Instant = { Instant.now() },
+      busy: @escaping @Sendable () -> Bool = { false }
     ) {
       self.state = state
       self.record = record
       self.log = log
       self.now = now
+      self.busy = busy
     }
   }
 
@@ -54,6 +60,11 @@ public final class NotificationSender: Sendable {
   public static let idlePollMilliseconds = 100
   /// At most this many grouped notifications in one message.
   public static let maxGroup = 20
+  /// How long past its due time a send gives way to commits in progress
+  /// (`Hooks.busy`): a critical still leaves within a second under any load.
+  public static let maxHoldMilliseconds: Int64 = 750
+  /// How often a held send looks for a quiet moment.
+  static let holdPollMilliseconds = 5
 
   /// `httpGroup`: threads the sender takes over for its HTTP client (the
   /// server's run at a lower CPU priority than its own, so that delivering
@@ -124,6 +135,12 @@ public final class NotificationSender: Sendable {
           await Self.sleep(
             milliseconds: min(Int(first.due.milliseconds - now.milliseconds), Self.idlePollMilliseconds))
           break walk
+        }
+        // Commits first: a burst is committed before its notifications go,
+        // unless they are overdue by maxHold (then they go, load or not).
+        if hooks.busy(), hooks.now().milliseconds - first.due.milliseconds < Self.maxHoldMilliseconds {
+          await Self.sleep(milliseconds: Self.holdPollMilliseconds)
+          continue walk
         }
         // What waited for a group goes together; a critical goes alone, at once.
         let group =

@@ -135,7 +135,7 @@ extension CordonServer {
           self.senderBox.withLock { $0 }?.start()
         } else {
           let old = self.senderBox.withLock { s -> NotificationSender? in
-            defer { s = Self.makeSender(self.access.notify, store: self.store, options: self.options) }
+            defer { s = Self.makeSender(self.access.notify, store: self.store, options: self.options, load: self.load) }
             return s
           }
           if let old { Self.stopAndWait(old) }

@@ -80,6 +80,8 @@ public final class CordonServer: Sendable {
   private let modeWatch = Mutex<SubscriptionID?>(nil)
   /// Delivers the outbox when the config names receivers; replaced whole when a reload changes them.
   let senderBox: Mutex<NotificationSender?>
+  /// The consoles' commands in progress, which the sender gives way to.
+  let load = CommandLoad()
   /// Reloads of the notification config, one at a time.
   let reloading = Mutex(())
   /// A follower's connection to the leader it forwards commands to.
@@ -92,7 +94,7 @@ public final class CordonServer: Sendable {
     self.options = options
     self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
     self.refusalLog = LogLimiter(lines: options.refusalLogLines, windowSeconds: options.refusalLogWindowSeconds)
-    senderBox = Mutex(Self.makeSender(access.notify, store: store, options: options))
+    senderBox = Mutex(Self.makeSender(access.notify, store: store, options: options, load: load))
     leaderLink = LeaderLink(group: group)
   }
 
@@ -118,7 +120,7 @@ public final class CordonServer: Sendable {
   }
 
   static func makeSender(
-    _ config: NotifyConfig, store: any DomainStore, options: Options
+    _ config: NotifyConfig, store: any DomainStore, options: Options, load: CommandLoad
   )
     -> NotificationSender?
   {
@@ -140,7 +142,7 @@ public final class CordonServer: Sendable {
           let command: CordonCommand =
             outcomes.count == 1 ? .recordDelivery(outcomes[0]) : .batch(outcomes.map { .recordDelivery($0) })
           _ = try? await store.submit(command, actor: Self.notifyActor, unit: nil)
-        }, log: { line in logger.warning("\(line)") }), httpGroup: http)
+        }, log: { line in logger.warning("\(line)") }, busy: { load.busy }), httpGroup: http)
   }
 
   /// Stops a sender's workers and waits for them (a send in flight is
@@ -343,7 +345,7 @@ public final class CordonServer: Sendable {
         return s
       }
       if let old { Self.stopAndWait(old) }
-      let fresh = Self.makeSender(config, store: store, options: options)
+      let fresh = Self.makeSender(config, store: store, options: options, load: load)
       senderBox.withLock { $0 = fresh }
       fresh?.start()
       let names = config.receivers.map(\.name).joined(separator: ", ")
@@ -942,7 +944,10 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let loop = channel.eventLoop
     let me = NIOLoopBound(self, eventLoop: loop)
     // Here when this server appends, else forwarded to the leader (`route`).
+    let load = server.load
+    load.begin()
     server.route(command, lines: lines, principal: principal, commandID: commandID) { seq, failure in
+      load.end()
       let message = ServerMessage.result(id: id, seq: seq, failure: failure)
       loop.execute { me.value.send(message) }
     }

@@ -94,6 +94,39 @@ final class SenderTests: XCTestCase {
     XCTAssertEqual(outbox.journal.withLock { $0 }, [.delivered(id: "N1", receiver: "wecom", attempt: 1)])
   }
 
+  func testASendGivesWayToCommitsInProgressButAtMostMaxHoldPastItsDueTime() throws {
+    let http = try LoopbackReceiver()
+    let outbox = Outbox(routing(["a", "b"]))
+    let busyA = Atomic<Bool>(true)
+    var hooksA = outbox.hooks
+    hooksA.busy = { busyA.load(ordering: .relaxed) }
+    // "a" while commits go on and then stop; "b" under a load that never stops.
+    var hooksB = outbox.hooks
+    hooksB.busy = { true }
+    let a = NotificationSender(
+      config: NotifyConfig(receivers: [webhook("a", http.url("/ok/a"))], routing: routing(["a", "b"])), hooks: hooksA)
+    let b = NotificationSender(
+      config: NotifyConfig(receivers: [webhook("b", http.url("/ok/b"))], routing: routing(["a", "b"])), hooks: hooksB)
+    a.start()
+    b.start()
+    defer {
+      stop(a)
+      stop(b)
+    }
+    let queued = Date().timeIntervalSince1970
+    outbox.fevers(1)
+    Thread.sleep(forTimeInterval: 0.3)
+    XCTAssertEqual(http.requests.count, 0, "held while commits are in progress")
+    busyA.store(false, ordering: .relaxed)
+    XCTAssertTrue(http.wait(5) { outbox.pending == 0 }, "sent once quiet, and under load after the hold")
+    let first = { (path: String) in http.requests(to: path).first?.t ?? 0 }
+    XCTAssertGreaterThanOrEqual(first("/ok/a") - queued, 0.3, "not before the commits stopped")
+    XCTAssertGreaterThanOrEqual(
+      first("/ok/b") - queued, Double(NotificationSender.maxHoldMilliseconds) / 1000 - 0.05,
+      "under constant load a send waits out the hold, no more")
+    XCTAssertLessThan(first("/ok/b") - queued, 5, "a critical still leaves within 5 s")
+  }
+
   func testAFailingReceiverIsRetriedWithGrowingBackOffUnderTheSameId() throws {
     let http = try LoopbackReceiver()
     let outbox = Outbox(routing(["flaky"]))
