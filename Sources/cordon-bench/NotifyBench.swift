@@ -23,7 +23,8 @@ import Synchronization
 /// long on every server (what a warm-up round with receivers took to have
 /// everything delivered, and a quarter more), which is what a duty room
 /// typing meanwhile sees. Then the time until the healthy receiver has all of
-/// them. The receivers are real HTTP servers on 127.0.0.1 started here: one
+/// them. The receivers are real HTTP servers on 127.0.0.1 started here, each
+/// in a child process of its own unless `--receivers in-process`: one
 /// answers WeCom's `{"errcode":0}` at once, the other reads each request and
 /// never answers.
 enum NotifyBench {
@@ -39,17 +40,28 @@ enum NotifyBench {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
 
+    // `--receivers child` (default): each receiver in a process of its own,
+    // as a real one is on another machine, so its HTTP work does not share
+    // the server's threads and allocator; `in-process` shows what sharing them costs.
+    let placement = value("--receivers") ?? "child"
+    guard ["child", "in-process"].contains(placement) else {
+      throw BenchError("--receivers must be child or in-process")
+    }
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     defer { try? group.syncShutdownGracefully() }
-    let healthy = try BenchReceiver(answers: true, group: group)
-    let hung = try BenchReceiver(answers: false, group: group)
-    let hung2 = try BenchReceiver(answers: false, group: group)
+    func receiver(answers: Bool) throws -> NotifyBenchReceiver {
+      placement == "child"
+        ? try NotifyBenchReceiver(answers: answers) : try NotifyBenchReceiver(answers: answers, group: group)
+    }
+    let healthy = try receiver(answers: true)
+    let hung = try receiver(answers: false)
+    let hung2 = try receiver(answers: false)
     defer {
       healthy.close()
       hung.close()
       hung2.close()
     }
-    func config(_ first: BenchReceiver) throws -> AccessConfig {
+    func config(_ first: NotifyBenchReceiver) throws -> AccessConfig {
       try AccessConfig.parse(
         """
         [[receivers]]
@@ -85,7 +97,7 @@ enum NotifyBench {
     }
 
     print(
-      "notify: sender nice \(options.senderNice); \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s) of four servers in a rotating order: receivers (healthy + hung), both receivers hung (the outbox decided and journalled, nothing delivered), and twice without receivers (the second one is the bench's own noise)"
+      "notify: receivers \(placement); sender nice \(options.senderNice); \(alerts) critical alerts in one burst (fever cases through the server's socket); a probe every \(probeMs) ms; \(rounds) round(s) of four servers in a rotating order: receivers (healthy + hung), both receivers hung (the outbox decided and journalled, nothing delivered), and twice without receivers (the second one is the bench's own noise)"
     )
     // Warms the process (the HTTP client, the allocator, the page cache) and
     // sets how long every later server is probed: as long as this one took
@@ -221,7 +233,7 @@ enum NotifyBench {
   /// `healthy`) the wait until it has every notification; probed for `window` seconds at least.
   static func round(
     dir: URL, access: AccessConfig, options: CordonServer.Options = .init(), alerts: Int, probeMs: Int, timeout: Int,
-    healthy: BenchReceiver? = nil,
+    healthy: NotifyBenchReceiver? = nil,
     window: Double = 0
   ) throws -> Round {
     let store = try EventStore<CordonDomain>.open(directory: dir)
@@ -299,39 +311,22 @@ enum NotifyBench {
   }
 }
 
-/// A real HTTP receiver on 127.0.0.1: records the notification ids of each
-/// request (`X-Cordon-Notice-Id`) and answers WeCom's success at once, or
-/// reads the request and never answers.
-final class BenchReceiver: Sendable {
+/// What a bench receiver has been sent: the notification ids of each request
+/// (`X-Cordon-Notice-Id`), how many requests, and when the last new id came.
+final class ReceivedLog: Sendable {
   private struct Seen {
     var ids = Set<String>()
     var requests = 0
     var last: UInt64?
   }
   private let seen = Mutex(Seen())
-  private let channel: Channel
-  let port: Int
-
-  init(answers: Bool, group: EventLoopGroup) throws {
-    let box = Mutex<BenchReceiver?>(nil)
-    let bootstrap = ServerBootstrap(group: group)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-      .childChannelInitializer { channel in
-        channel.pipeline.configureHTTPServerPipeline().flatMap {
-          channel.pipeline.addHandler(Handler(answers: answers, receiver: { box.withLock { $0 } }))
-        }
-      }
-    channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
-    port = channel.localAddress?.port ?? 0
-    box.withLock { $0 = self }
-  }
 
   var ids: Set<String> { seen.withLock { $0.ids } }
   var requests: Int { seen.withLock { $0.requests } }
   var lastArrival: UInt64? { seen.withLock { $0.last } }
 
-  fileprivate func arrived(_ header: String) {
-    let now = monotonicNanos()
+  /// `at`: monotonic nanoseconds (CLOCK_MONOTONIC is one clock for every process).
+  func arrived(_ header: Substring, at now: UInt64) {
     seen.withLock { s in
       s.requests += 1
       for id in header.split(separator: ",") where s.ids.insert(String(id)).inserted { s.last = now }
@@ -340,6 +335,26 @@ final class BenchReceiver: Sendable {
 
   /// Forgets what it received (each round's store numbers its notifications from N1).
   func reset() { seen.withLock { $0 = Seen() } }
+}
+
+/// A real HTTP receiver on 127.0.0.1 (NIOHTTP1) that answers WeCom's success
+/// at once, or reads the request and never answers; `arrived` hears of each
+/// request's ids. The bench runs it in a child process (`NotifyBenchReceiver`), or in this one.
+final class BenchReceiver: Sendable {
+  private let channel: Channel
+  let port: Int
+
+  init(answers: Bool, group: EventLoopGroup, arrived: @escaping @Sendable (String) -> Void) throws {
+    let bootstrap = ServerBootstrap(group: group)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelInitializer { channel in
+        channel.pipeline.configureHTTPServerPipeline().flatMap {
+          channel.pipeline.addHandler(Handler(answers: answers, arrived: arrived))
+        }
+      }
+    channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
+    port = channel.localAddress?.port ?? 0
+  }
 
   func close() { try? channel.close().wait() }
 
@@ -348,12 +363,12 @@ final class BenchReceiver: Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
     let answers: Bool
-    let receiver: @Sendable () -> BenchReceiver?
+    let arrived: @Sendable (String) -> Void
     var ids = ""
 
-    init(answers: Bool, receiver: @escaping @Sendable () -> BenchReceiver?) {
+    init(answers: Bool, arrived: @escaping @Sendable (String) -> Void) {
       self.answers = answers
-      self.receiver = receiver
+      self.arrived = arrived
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -361,7 +376,7 @@ final class BenchReceiver: Sendable {
       case .head(let head): ids = head.headers.first(name: "X-Cordon-Notice-Id") ?? ""
       case .body: break
       case .end:
-        receiver()?.arrived(ids)
+        arrived(ids)
         guard answers else { return }
         let body = ByteBuffer(string: #"{"errcode":0,"errmsg":"ok"}"#)
         var headers = HTTPHeaders()

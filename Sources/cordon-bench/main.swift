@@ -15,6 +15,8 @@ do {
   case "city": try CityBench.run(Array(args.dropFirst()))
   // The server child process of `fanout`.
   case "fanout-server": try FanoutBench.serve(Array(args.dropFirst()))
+  // A webhook receiver child process of `notify`.
+  case "notify-receiver": try NotifyBenchReceiver.serve(Array(args.dropFirst()))
   default:
     FileHandle.standardError.write(
       Data("usage: cordon-bench store|render|fanout|history|init|notify|rules|pg|city [options]\n".utf8))
