@@ -23,21 +23,21 @@ extension CordonServer {
   static let forwardSeconds = 10.0
 
   /// Runs an authorised command where it can be appended and calls
-  /// `completion` with its last seq or why not. On a follower, and on a
+  /// `completion` with its last seq and the id of what it created, or why not. On a follower, and on a
   /// leader that stepped down while the command waited, it goes to the
   /// leader, again and again until `forwardSeconds` pass, with the same
   /// command id, so it applies once.
   func route(
     _ command: CordonCommand, lines: [String], principal: Principal, commandID: String?,
-    completion: @escaping @Sendable (UInt64?, WireFailure?) -> Void
+    completion: @escaping @Sendable (UInt64?, WireFailure?, String?) -> Void
   ) {
     let deadline = DispatchTime.now() + Self.forwardSeconds
     if store.role.writesHere {
-      submitHere(command, principal: principal, commandID: commandID) { [self] seq, failure in
+      submitHere(command, principal: principal, commandID: commandID) { [self] seq, failure, created in
         if case .readOnly? = failure, !store.role.writesHere {
           forward(lines, principal: principal, commandID: commandID ?? UUID().uuidString, until: deadline, completion)
         } else {
-          completion(seq, failure)
+          completion(seq, failure, created)
         }
       }
     } else {
@@ -48,7 +48,7 @@ extension CordonServer {
 
   private func submitHere(
     _ command: CordonCommand, principal: Principal, commandID: String?,
-    _ completion: @escaping @Sendable (UInt64?, WireFailure?) -> Void
+    _ completion: @escaping @Sendable (UInt64?, WireFailure?, String?) -> Void
   ) {
     let unit = principal.role == .operator ? principal.units.first : nil
     // Command ids are namespaced by user, so one user's retry cannot collide with another's.
@@ -56,29 +56,30 @@ extension CordonServer {
     let store = self.store
     store.submit(command, actor: principal.user, unit: unit, commandID: scopedID) { result in
       switch result {
-      case .success(let records): completion(records.last?.seq ?? store.lastSeq, nil)
-      case .failure(.refused(let r)): completion(nil, .refused(r))
-      case .failure(.storeReadOnly(let r)): completion(nil, .readOnly(r))
-      case .failure(.io(let t)): completion(nil, .io(t))
+      case .success(let records):
+        completion(records.last?.seq ?? store.lastSeq, nil, CordonEvent.createdID(records.map(\.event)))
+      case .failure(.refused(let r)): completion(nil, .refused(r), nil)
+      case .failure(.storeReadOnly(let r)): completion(nil, .readOnly(r), nil)
+      case .failure(.io(let t)): completion(nil, .io(t), nil)
       }
     }
   }
 
   private func forward(
     _ lines: [String], principal: Principal, commandID: String, until deadline: DispatchTime,
-    _ completion: @escaping @Sendable (UInt64?, WireFailure?) -> Void
+    _ completion: @escaping @Sendable (UInt64?, WireFailure?, String?) -> Void
   ) {
     let retry: @Sendable (WireFailure) -> Void = { [self] failure in
       guard DispatchTime.now() + 0.1 < deadline else {
-        completion(nil, failure)
+        completion(nil, failure, nil)
         return
       }
       DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { [self] in
-        guard serverChannel.withLock({ $0 }) != nil else { return completion(nil, failure) }
+        guard serverChannel.withLock({ $0 }) != nil else { return completion(nil, failure, nil) }
         if store.role.writesHere, let command = Self.decode(lines, calendar: store.state.calendar) {
           // This server was promoted meanwhile: the command runs here, the id finds a first attempt.
           if let refusal = Authorization.check(command, by: principal, in: store.state) {
-            return completion(nil, .refused(refusal))
+            return completion(nil, .refused(refusal), nil)
           }
           submitHere(command, principal: principal, commandID: commandID, completion)
         } else {
@@ -95,13 +96,13 @@ extension CordonServer {
     ) {
       outcome in
       switch outcome {
-      case .answered(let seq?, nil):
+      case .answered(let seq?, nil, let created):
         // Read-your-writes: the client hears of its command once this server shows it.
-        here.whenApplied(through: seq, timeout: 5) { _ in completion(seq, nil) }
-      case .answered(_, .readOnly(let reason)?):
+        here.whenApplied(through: seq, timeout: 5) { _ in completion(seq, nil, created) }
+      case .answered(_, .readOnly(let reason)?, _):
         retry(.readOnly(reason))
-      case .answered(let seq, let failure):
-        completion(seq, failure ?? .io("the leader sent an empty result"))
+      case .answered(let seq, let failure, _):
+        completion(seq, failure ?? .io("the leader sent an empty result"), nil)
       case .unreachable(let reason):
         retry(.readOnly("the leader at \(leader) cannot be reached (\(reason)); waiting for a new leader"))
       }
@@ -167,7 +168,8 @@ extension ServerConnection {
 /// leader changes, and every command waiting on it is told when it drops.
 final class LeaderLink: Sendable {
   enum Outcome: Sendable {
-    case answered(UInt64?, WireFailure?)
+    /// The leader's result: last seq, why not, and the id of what the command created.
+    case answered(UInt64?, WireFailure?, String?)
     case unreachable(String)
   }
 
@@ -210,7 +212,7 @@ final class LeaderLink: Sendable {
       case .success(let channel):
         let forward = ClientMessage.forward(id: id, commandID: commandID, lines: lines, principal: principal)
         guard let frame = try? Frame.encode(forward, allocator: channel.allocator) else {
-          return answer(id, .answered(nil, .io("cannot encode the command")))
+          return answer(id, .answered(nil, .io("cannot encode the command"), nil))
         }
         channel.writeAndFlush(frame).whenFailure { [self] e in answer(id, .unreachable("\(e)")) }
       case .failure(let e):
@@ -278,7 +280,7 @@ private final class LeaderReader: ChannelInboundHandler, @unchecked Sendable {
       return
     }
     switch message {
-    case .result(let id, let seq, let failure): link?.answer(id, .answered(seq, failure))
+    case .result(let id, let seq, let failure, let created): link?.answer(id, .answered(seq, failure, created))
     case .error(let code, let message): refusal = "\(code): \(message)"
     default: break
     }

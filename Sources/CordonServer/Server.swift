@@ -23,7 +23,9 @@ import Synchronization
 /// the same bytes to every client's event loop. The store's acknowledgement
 /// queue only counts bytes and enqueues: a slow client can never block it.
 /// A client whose unsent bytes pass `maxQueuedBytes` is disconnected (it
-/// resyncs by seq when it reconnects).
+/// resyncs by seq when it reconnects). A submit-only session (`cordon post`)
+/// is not fanned out to, and with none but those connected the batch is
+/// not even encoded.
 public final class CordonServer: Sendable {
   public struct Options: Sendable {
     /// Unsent bytes a client may have queued before it is cut off.
@@ -409,6 +411,9 @@ final class Hub: Sendable {
   private let links = Mutex<[ObjectIdentifier: ClientLink]>([:])
   private let encodeFailures = Atomic<Int>(0)
 
+  /// Links that take the live stream; submit-only sessions do not.
+  private let streaming = Atomic<Int>(0)
+
   var count: Int { links.withLock { $0.count } }
   func all() -> [ClientLink] { links.withLock { Array($0.values) } }
 
@@ -418,13 +423,25 @@ final class Hub: Sendable {
   /// lock as `broadcast`.
   func register(_ link: ClientLink, read: () -> CordonState) -> CordonState {
     links.withLock { l in
-      l[ObjectIdentifier(link)] = link
+      if l.updateValue(link, forKey: ObjectIdentifier(link)) == nil, link.streams {
+        streaming.add(1, ordering: .relaxed)
+      }
       return read()
     }
   }
 
+  /// Registers a submit-only session: told of the store's mode, access
+  /// reloads and shutdown like any, never sent records.
+  func registerSubmitOnly(_ link: ClientLink) {
+    links.withLock { l in l[ObjectIdentifier(link)] = link }
+  }
+
   func remove(_ link: ClientLink) {
-    _ = links.withLock { $0.removeValue(forKey: ObjectIdentifier(link)) }
+    links.withLock { l in
+      if l.removeValue(forKey: ObjectIdentifier(link)) != nil, link.streams {
+        streaming.subtract(1, ordering: .relaxed)
+      }
+    }
   }
 
   /// The store's new mode, to every connected console.
@@ -433,8 +450,12 @@ final class Hub: Sendable {
   }
 
   /// On the store's acknowledgement queue: encode once, enqueue everywhere.
+  /// With no console taking the stream nothing is encoded: the store's
+  /// committed state already holds these records when this runs, so a
+  /// console registering after the check is welcomed with them.
   func broadcast(_ records: [CordonRecord]) {
     guard let first = records.first?.seq, let last = records.last?.seq else { return }
+    guard streaming.load(ordering: .relaxed) > 0 else { return }
     let frame: ByteBuffer
     do { frame = try Frame.encode(ServerMessage.records(records)) } catch {
       encodeFailures.add(1, ordering: .relaxed)
@@ -442,7 +463,7 @@ final class Hub: Sendable {
     }
     let batch = Batch(first: first, last: last, records: records, frame: frame)
     links.withLock { l in
-      for link in l.values { link.enqueue(batch) }
+      for link in l.values where link.streams { link.enqueue(batch) }
     }
   }
 }
@@ -503,11 +524,14 @@ final class ClientLink: Sendable {
   let queued = Atomic<Int>(0)
   private let cutOff = Atomic<Bool>(false)
   let limit: Int
+  /// False for a submit-only session: the fan-out passes it by.
+  let streams: Bool
 
-  init(channel: Channel, handler: ServerConnection, limit: Int) {
+  init(channel: Channel, handler: ServerConnection, limit: Int, streams: Bool = true) {
     self.channel = channel
     self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     self.limit = limit
+    self.streams = streams
   }
 
   func enqueue(_ batch: Batch) {
@@ -655,7 +679,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       return
     }
     switch (phase, message) {
-    case (.awaitingHello, .hello(let version, let since)):
+    case (.awaitingHello, .hello(let version, let since, let submitOnly)):
       helloTimer?.cancel()
       guard version == WireProtocol.version else {
         fail(
@@ -665,7 +689,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
         )
         return
       }
-      withPeer { $0.welcome($1, since: since) }
+      withPeer { $0.welcome($1, since: since, submitOnly: submitOnly) }
     case (.awaitingHello, .status):
       helloTimer?.cancel()
       withPeer { $0.answerStatus($1) }
@@ -691,7 +715,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
   }
 
-  private func welcome(_ cred: UCred, since: UInt64?) {
+  private func welcome(_ cred: UCred, since: UInt64?, submitOnly: Bool = false) {
     guard case .awaitingHello = phase else { return }
     // A console that was on another server (failover) may be ahead of this
     // follower: wait (a bounded while) until this server has its seq, so it
@@ -700,7 +724,8 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       waitedForSince = true
       let me = NIOLoopBound(self, eventLoop: channel.eventLoop)
       let loop = channel.eventLoop
-      server.store.whenApplied(through: since, timeout: 5) { _ in loop.execute { me.value.welcome(cred, since: since) }
+      server.store.whenApplied(through: since, timeout: 5) { _ in
+        loop.execute { me.value.welcome(cred, since: since, submitOnly: submitOnly) }
       }
       return
     }
@@ -726,14 +751,24 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       )
       return
     }
-    let link = ClientLink(channel: channel, handler: self, limit: server.options.maxQueuedBytes)
+    let link = ClientLink(
+      channel: channel, handler: self, limit: server.options.maxQueuedBytes, streams: !submitOnly)
     self.link = link
     let store = server.store
-    let state = server.hub.register(link) { store.state }
-    let seq = state.lastSeq
+    // A submit-only session is welcomed with the seq alone: no state, no resync.
+    var state: CordonState? = nil
+    let seq: UInt64
     var records: [CordonRecord]? = nil
-    if let since, since <= seq, seq - since <= server.options.resyncLimit {
-      records = since == seq ? [] : try? store.records(from: since + 1, through: seq)
+    if submitOnly {
+      server.hub.registerSubmitOnly(link)
+      seq = store.lastSeq
+    } else {
+      let now = server.hub.register(link) { store.state }
+      state = now
+      seq = now.lastSeq
+      if let since, since <= seq, seq - since <= server.options.resyncLimit {
+        records = since == seq ? [] : try? store.records(from: since + 1, through: seq)
+      }
     }
     let status = store.status
     var readOnly: String? = nil
@@ -741,7 +776,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     let w = Welcome(
       version: WireProtocol.version, principal: WirePrincipal(principal), seq: seq,
       state: records == nil ? state : nil, records: records, demo: server.options.isDemo, readOnlyReason: readOnly,
-      warnings: status.warnings.map(\.description))
+      warnings: status.warnings.map(\.description), submitOnly: submitOnly ? true : nil)
     sentThrough = seq
     phase = .active(principal)
     // The welcome carries the whole state: it counts against the client's
@@ -752,7 +787,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
       return
     }
     let units = principal.units.isEmpty ? "" : " of " + principal.units.joined(separator: ",")
-    let catchUp = records.map { "resync of \($0.count) events" } ?? "full state"
+    let catchUp = submitOnly ? "submit-only" : records.map { "resync of \($0.count) events" } ?? "full state"
     server.options.logger.info(
       "connected \(principal.user) as \(principal.role.rawValue)\(units) (pid \(cred.pid)); \(catchUp) at seq \(seq)",
       metadata: [
@@ -946,9 +981,9 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     // Here when this server appends, else forwarded to the leader (`route`).
     let load = server.load
     load.begin()
-    server.route(command, lines: lines, principal: principal, commandID: commandID) { seq, failure in
+    server.route(command, lines: lines, principal: principal, commandID: commandID) { seq, failure, created in
       load.end()
-      let message = ServerMessage.result(id: id, seq: seq, failure: failure)
+      let message = ServerMessage.result(id: id, seq: seq, failure: failure, created: created)
       loop.execute { me.value.send(message) }
     }
   }

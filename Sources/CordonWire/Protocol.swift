@@ -11,15 +11,21 @@ import NIOCore
 /// client sends is `hello` carrying `version`; a server that speaks another
 /// version answers `error` with code `version` and closes.
 ///
-///     client → server   hello {version, since?}   command {id, commandID, lines}
+///     client → server   hello {version, since?, submitOnly?}   command {id, commandID, lines}
 ///                       query {id, query, stream?}   (report, audit, export; answered by answer {id, text | refusal},
 ///                       an audit with stream true first in answerPart {id, text} frames of whole lines)
 ///                       forward {id, commandID, lines, principal}   (server to server: a follower
 ///                       hands a command to the leader; only from the servers' own account)
 ///     server → client   welcome {version, principal, seq, state | records, ...}
-///                       records {records}   result {id, seq | refusal | failure}
+///                       records {records}   result {id, seq, created? | refusal | failure}
 ///                       store {readOnlyReason?}   (the store's mode changed)
 ///                       error {code, message}   (then the server closes)
+///
+/// A hello with `submitOnly` opens a submit-only session (`cordon post`,
+/// gateways): its welcome carries no state and it is sent no records, only
+/// the results of its own commands (with the id of what each created) and
+/// the store's mode. It is authorised exactly like a console of the same
+/// role: the server checks every command where it executes.
 ///
 /// JSON, not a binary encoding: the payloads are the store's own Codable
 /// records, a frame is read by humans when debugging with `socat`, and the
@@ -39,8 +45,11 @@ public typealias CordonRecord = EventRecord<CordonEvent>
 /// What a client may send.
 public enum ClientMessage: Codable, Sendable, Equatable {
   /// `since`: the last seq the client already has; the server then sends only
-  /// what follows it when it still can, else the whole state.
-  case hello(version: Int, since: UInt64?)
+  /// what follows it when it still can, else the whole state. `submitOnly`:
+  /// a session that only sends commands (`cordon post`): no state in the
+  /// welcome, no records fanned out to it, so a gateway costs the server
+  /// nothing per event that others commit.
+  case hello(version: Int, since: UInt64?, submitOnly: Bool = false)
   /// `lines` are CommandJSON lines: one is a command, several are a batch
   /// applied all-or-nothing. `commandID` makes a resend after a reconnect
   /// apply once. `id` matches the result to the request.
@@ -63,7 +72,7 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   case forward(id: UInt64, commandID: String?, lines: [String], principal: WirePrincipal)
 
   private enum CodingKeys: String, CodingKey {
-    case type, version, since, id, commandID, lines, query, principal, stream
+    case type, version, since, id, commandID, lines, query, principal, stream, submitOnly
   }
 
   public init(from decoder: Decoder) throws {
@@ -72,7 +81,8 @@ public enum ClientMessage: Codable, Sendable, Equatable {
     case "hello":
       self = .hello(
         version: try c.decode(Int.self, forKey: .version),
-        since: try c.contains(.since) && !c.decodeNil(forKey: .since) ? try Self.whole(c, .since) : nil)
+        since: try c.contains(.since) && !c.decodeNil(forKey: .since) ? try Self.whole(c, .since) : nil,
+        submitOnly: try c.decodeIfPresent(Bool.self, forKey: .submitOnly) ?? false)
     case "command":
       self = .command(
         id: try Self.whole(c, .id), commandID: try c.decodeIfPresent(String.self, forKey: .commandID),
@@ -116,10 +126,11 @@ public enum ClientMessage: Codable, Sendable, Equatable {
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     switch self {
-    case .hello(let version, let since):
+    case .hello(let version, let since, let submitOnly):
       try c.encode("hello", forKey: .type)
       try c.encode(version, forKey: .version)
       try c.encodeIfPresent(since, forKey: .since)
+      if submitOnly { try c.encode(true, forKey: .submitOnly) }
     case .command(let id, let commandID, let lines):
       try c.encode("command", forKey: .type)
       try c.encode(id, forKey: .id)
@@ -167,10 +178,14 @@ public struct Welcome: Codable, Sendable, Equatable {
   public var demo: Bool
   public var readOnlyReason: String?
   public var warnings: [String]
+  /// The server took the hello's `submitOnly`: neither `state` nor `records`
+  /// come, now or later. Absent (nil) from a server that does not know it.
+  public var submitOnly: Bool?
   public init(
     version: Int, principal: WirePrincipal, seq: UInt64, state: CordonState?, records: [CordonRecord]?, demo: Bool,
-    readOnlyReason: String?, warnings: [String]
+    readOnlyReason: String?, warnings: [String], submitOnly: Bool? = nil
   ) {
+    self.submitOnly = submitOnly
     self.version = version
     self.principal = principal
     self.seq = seq
@@ -193,7 +208,9 @@ public enum WireFailure: Codable, Sendable, Equatable {
 public enum ServerMessage: Codable, Sendable, Equatable {
   case welcome(Welcome)
   case records([CordonRecord])
-  case result(id: UInt64, seq: UInt64?, failure: WireFailure?)
+  /// `created`: the id of what the command created (a log entry, a report,
+  /// a shift …), so a submit-only session, which sees no records, can say it.
+  case result(id: UInt64, seq: UInt64?, failure: WireFailure?, created: String? = nil)
   case error(code: String, message: String)
   case status(ServerStatus)
   /// The store's mode changed after the welcome (it turned read-only: a full
@@ -207,7 +224,7 @@ public enum ServerMessage: Codable, Sendable, Equatable {
   case answerPart(id: UInt64, text: String)
 
   private enum CodingKeys: String, CodingKey {
-    case type, welcome, records, id, seq, failure, code, message, status, readOnlyReason, text, refusal
+    case type, welcome, records, id, seq, failure, code, message, status, readOnlyReason, text, refusal, created
   }
 
   public init(from decoder: Decoder) throws {
@@ -218,7 +235,8 @@ public enum ServerMessage: Codable, Sendable, Equatable {
     case "result":
       self = .result(
         id: try c.decode(UInt64.self, forKey: .id), seq: try c.decodeIfPresent(UInt64.self, forKey: .seq),
-        failure: try c.decodeIfPresent(WireFailure.self, forKey: .failure))
+        failure: try c.decodeIfPresent(WireFailure.self, forKey: .failure),
+        created: try c.decodeIfPresent(String.self, forKey: .created))
     case "error":
       self = .error(
         code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message))
@@ -256,11 +274,12 @@ public enum ServerMessage: Codable, Sendable, Equatable {
     case .records(let r):
       try c.encode("records", forKey: .type)
       try c.encode(r, forKey: .records)
-    case .result(let id, let seq, let failure):
+    case .result(let id, let seq, let failure, let created):
       try c.encode("result", forKey: .type)
       try c.encode(id, forKey: .id)
       try c.encodeIfPresent(seq, forKey: .seq)
       try c.encodeIfPresent(failure, forKey: .failure)
+      try c.encodeIfPresent(created, forKey: .created)
     case .error(let code, let message):
       try c.encode("error", forKey: .type)
       try c.encode(code, forKey: .code)

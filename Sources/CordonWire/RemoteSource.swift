@@ -17,8 +17,19 @@ import Synchronization
 /// a state with a hole in it. Commands not yet answered are resent with the
 /// same command id after a reconnect, so they apply once; queries not yet
 /// answered are sent again too (they only read).
+///
+/// `submitOnly` (`cordon post`, gateways): the session only sends commands.
+/// It keeps no state and is sent no records, only its own results, each
+/// with the id of what it created; reconnects and resends work the same.
 public final class RemoteSource: ConsoleSource {
   public typealias Record = CordonRecord
+
+  /// A saved command: its last seq, and the id of what it created (a log
+  /// entry, a report, a shift …) when it created something.
+  public struct Committed: Sendable, Equatable {
+    public var seq: UInt64
+    public var created: String?
+  }
 
   /// A connection failure: unreachable, or refused by the server with its message.
   public struct ConnectError: Error, Sendable, CustomStringConvertible {
@@ -28,8 +39,9 @@ public final class RemoteSource: ConsoleSource {
   }
 
   private struct Pending {
-    var message: ClientMessage
-    var completion: @Sendable (Result<UInt64, StoreFailure>) -> Void
+    /// The command's frame, encoded once: sent again as it is after a reconnect.
+    var frame: ByteBuffer
+    var completion: @Sendable (Result<Committed, StoreFailure>) -> Void
   }
 
   private struct PendingQuery {
@@ -82,10 +94,16 @@ public final class RemoteSource: ConsoleSource {
   private let inner = Mutex(Inner())
   /// How long an unanswered command waits (across reconnects) before the form is told.
   public let commandTimeout: TimeAmount
+  /// Asks the server for a submit-only session: no state, no records.
+  public let submitOnly: Bool
 
   /// `group`: share one between many sources (the benchmark's headless
   /// clients); nil makes a one-thread group of its own.
-  public init(socketPath: String, group: EventLoopGroup? = nil, commandTimeout: TimeAmount = .seconds(15)) {
+  public init(
+    socketPath: String, group: EventLoopGroup? = nil, commandTimeout: TimeAmount = .seconds(15),
+    submitOnly: Bool = false
+  ) {
+    self.submitOnly = submitOnly
     self.socketPath = socketPath
     let listed = socketPath.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
     self.paths = listed.isEmpty ? [socketPath] : listed
@@ -175,30 +193,37 @@ public final class RemoteSource: ConsoleSource {
       completion(.failure(.refused(Refusal("server.cannotSend"))))
       return
     }
-    submit(lines: lines, completion: completion)
+    submit(lines: lines) { completion($0.map(\.seq)) }
   }
 
   /// Sends CommandJSON lines as they are (`cordon post`): one is a command,
   /// several a batch. The server decodes, authorises and validates them.
-  public func submit(lines: [String], completion: @escaping @Sendable (Result<UInt64, StoreFailure>) -> Void) {
+  public func submit(lines: [String], completion: @escaping @Sendable (Result<Committed, StoreFailure>) -> Void) {
+    let id = inner.withLock { i -> UInt64 in
+      defer { i.nextID += 1 }
+      return i.nextID
+    }
+    // Encoded once, here: the same bytes go again after a reconnect.
+    let frame: ByteBuffer
+    do {
+      frame = try Frame.encode(ClientMessage.command(id: id, commandID: UUID().uuidString, lines: lines))
+    } catch {
+      completion(.failure(.refused(Refusal("server.cannotSend"))))
+      return
+    }
     // A frame the server would refuse (and close on) is told at once, not
     // resent on every reconnect until the command times out.
-    // Measured as the largest this message can be on the wire (longest id, a UUID command id).
-    let widest = ClientMessage.command(id: .max, commandID: UUID().uuidString, lines: lines)
-    let size = (try? JSONEncoder().encode(widest).count) ?? Int.max
+    let size = frame.readableBytes - 4
     guard size <= WireProtocol.maxClientFrame else {
       completion(
         .failure(.refused(Refusal("server.frameTooLarge", [String(size), String(WireProtocol.maxClientFrame)]))))
       return
     }
-    let (id, channel) = inner.withLock { i -> (UInt64, Channel?) in
-      let id = i.nextID
-      i.nextID += 1
-      let message = ClientMessage.command(id: id, commandID: UUID().uuidString, lines: lines)
-      i.pending[id] = Pending(message: message, completion: completion)
-      return (id, i.connection == .connected ? i.channel : nil)
+    let channel = inner.withLock { i -> Channel? in
+      i.pending[id] = Pending(frame: frame, completion: completion)
+      return i.connection == .connected ? i.channel : nil
     }
-    if let channel, let pending = inner.withLock({ $0.pending[id] }) { write(pending.message, to: channel) }
+    channel?.writeAndFlush(frame, promise: nil)
     // Sent or not, the form hears back in bounded time.
     group.next().scheduleTask(in: commandTimeout) { [weak self] in
       guard let self, let p = self.inner.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
@@ -301,7 +326,7 @@ public final class RemoteSource: ConsoleSource {
           i.channel = channel
           return i.hasState ? i.state.lastSeq : nil
         }
-        self.write(.hello(version: WireProtocol.version, since: since), to: channel)
+        self.write(.hello(version: WireProtocol.version, since: since, submitOnly: self.submitOnly), to: channel)
       case .failure(let error):
         self.lost(reason: "\(error)", channel: nil)
       }
@@ -371,7 +396,7 @@ public final class RemoteSource: ConsoleSource {
     switch message {
     case .welcome(let w): welcomed(w, on: channel)
     case .records(let records): apply(records, on: channel)
-    case .result(let id, let seq, let failure):
+    case .result(let id, let seq, let failure, let created):
       guard let p = inner.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
       switch (seq, failure) {
       case (_, .refused(let r)?): p.completion(.failure(.refused(r)))
@@ -379,7 +404,7 @@ public final class RemoteSource: ConsoleSource {
         inner.withLock { i in if i.welcome?.readOnlyReason == nil { i.welcome?.readOnlyReason = r } }
         p.completion(.failure(.storeReadOnly(r)))
       case (_, .io(let t)?): p.completion(.failure(.io(t)))
-      case (let s?, nil): p.completion(.success(s))
+      case (let s?, nil): p.completion(.success(Committed(seq: s, created: created)))
       case (nil, nil): p.completion(.failure(.io("the server sent an empty result")))
       }
     case .error(let code, let message):
@@ -415,8 +440,11 @@ public final class RemoteSource: ConsoleSource {
     }
     let outcome = inner.withLock { i -> Outcome in
       var applied: [Record] = []
+      let bare = w.submitOnly == true && w.state == nil && w.records == nil
       if let s = w.state {
         i.state = s
+      } else if bare {
+        // A submit-only welcome: nothing to apply, nothing to resync by.
       } else if let records = w.records {
         for r in records where r.seq > i.state.lastSeq {
           guard r.seq == i.state.lastSeq + 1 else { return .gap }
@@ -424,8 +452,8 @@ public final class RemoteSource: ConsoleSource {
           applied.append(r)
         }
       }
-      guard i.state.lastSeq == w.seq || w.state != nil else { return .gap }
-      i.hasState = true
+      guard i.state.lastSeq == w.seq || w.state != nil || bare else { return .gap }
+      i.hasState = !bare
       i.welcome = w
       i.connection = .connected
       i.attempts = 0
@@ -439,7 +467,7 @@ public final class RemoteSource: ConsoleSource {
     case .gap:
       channel.close(promise: nil)
     case .ok(let resend, let query, let first, let applied):
-      for p in resend { write(p.message, to: channel) }
+      for p in resend { channel.writeAndFlush(p.frame, promise: nil) }
       if let (queryChannel, message) = query { write(message, to: queryChannel) }
       if !applied.isEmpty { observe(applied) }
       first?.succeed(w)

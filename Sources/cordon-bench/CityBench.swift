@@ -351,21 +351,29 @@ enum CityBench {
   // MARK: Server
 
   /// `CordonServer` on a Unix socket in this process, 50 wire clients
-  /// (`RemoteSource`, what `cordon post` and the console use) each sending
-  /// its next command when the one before is acknowledged. The store holds
-  /// the city's units and sites and 1,000 people but no history: each client
-  /// keeps a copy of the state it is welcomed with.
+  /// (`RemoteSource`) each sending its next command when the one before is
+  /// acknowledged. The store holds the city's units and sites and 1,000
+  /// people but no history. First as `cordon post` connects: submit-only
+  /// sessions sending CommandJSON lines (the figure); then as 50
+  /// consoles, each welcomed with the state and applying every record
+  /// fanned out to it (what a room of consoles costs the same machine).
   static func server(size: CityScenario.Size, scratch: URL, seconds: Double) throws -> Double {
+    let post = try server(size: size, scratch: scratch, seconds: seconds, consoles: false)
+    _ = try server(size: size, scratch: scratch, seconds: seconds, consoles: true)
+    return post
+  }
+
+  static func server(size: CityScenario.Size, scratch: URL, seconds: Double, consoles: Bool) throws -> Double {
     var orgSize = size
     orgSize.people = min(size.people, 1_000)
     orgSize.openAlerts = 0
     let city = CityScenario(size: orgSize, seed: 1, start: Instant.now())
-    let dir = scratch.appendingPathComponent("served")
+    let dir = scratch.appendingPathComponent(consoles ? "served-consoles" : "served-post")
     let store = try EventStore<CordonDomain>.open(directory: dir)
     for c in city.organisation() {
       if case .failure(let f) = store.submitAndWait(c, actor: "bench") { throw BenchError("server store: \(f)") }
     }
-    let socket = scratch.appendingPathComponent("s.sock").path
+    let socket = scratch.appendingPathComponent(consoles ? "c.sock" : "p.sock").path
     var options = CordonServer.Options()
     options.helloTimeout = .seconds(60)
     let server = CordonServer(store: store, access: AccessConfig(), socketPath: socket, options: options)
@@ -378,11 +386,12 @@ enum CityBench {
     let clients = 50
     var sources: [RemoteSource] = []
     for _ in 0..<clients {
-      let c = RemoteSource(socketPath: socket, group: group)
+      let c = RemoteSource(socketPath: socket, group: group, submitOnly: !consoles)
       try c.connect(timeout: .seconds(60))
       sources.append(c)
     }
     let sites = (0..<orgSize.sites).map(city.siteID)
+    let calendar = store.state.calendar
     let acked = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let done = DispatchGroup()
@@ -393,10 +402,11 @@ enum CityBench {
       done.enter()
       @Sendable func next(_ i: Int) {
         guard DispatchTime.now().uptimeNanoseconds < deadline else { return done.leave() }
+        let command = CordonCommand.recordRound(
+          site: sites[(w * 97 + i) % sites.count], checked: i % 300, fevers: 0, acceptMissingCases: false)
+        // A console sends the command; a post client the line a gateway wrote.
         let t0 = DispatchTime.now().uptimeNanoseconds
-        source.submit(
-          .recordRound(site: sites[(w * 97 + i) % sites.count], checked: i % 300, fevers: 0, acceptMissingCases: false)
-        ) { r in
+        let completion: @Sendable (Result<UInt64, StoreFailure>) -> Void = { r in
           let t1 = DispatchTime.now().uptimeNanoseconds
           if case .success = r {
             acked.wrappingAdd(1, ordering: .relaxed)
@@ -405,6 +415,14 @@ enum CityBench {
             failures.wrappingAdd(1, ordering: .relaxed)
           }
           next(i + 1)
+        }
+        if consoles {
+          source.submit(command, completion: completion)
+        } else if let line = CommandJSON.encode(command, calendar: calendar) {
+          source.submit(lines: [line]) { completion($0.map(\.seq)) }
+        } else {
+          failures.wrappingAdd(1, ordering: .relaxed)
+          done.leave()
         }
       }
       next(0)
@@ -418,7 +436,10 @@ enum CityBench {
     print(
       String(
         format:
-          "[server, CordonServer on a Unix socket + 50 RemoteSource clients (the wire client of cordon post), recordRound, %.0f s; %d units, %d sites, %d people, no history] %.0f events/s, ack p50 %.2f ms, p99 %.2f ms, %d refused",
+          "[server, CordonServer on a Unix socket + 50 %@, recordRound, %.0f s; %d units, %d sites, %d people, no history] %.0f events/s, ack p50 %.2f ms, p99 %.2f ms, %d refused",
+        consoles
+          ? "console clients (RemoteSource: the welcome's state, every record fanned out and applied)"
+          : "post clients (RemoteSource submit-only sessions, as cordon post connects: CommandJSON lines, no stream)",
         seconds, orgSize.units, orgSize.sites, orgSize.people, rate,
         sorted.isEmpty ? 0 : Double(sorted[sorted.count / 2]) / 1e6,
         sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) / 1e6,

@@ -227,7 +227,7 @@ enum LiveStore {
       guard let line = CommandJSON.encode(command, calendar: r.state.calendar) else { return }
       let target: UInt64
       switch r.submitAndWait(lines: [line]) {
-      case .success(let seq)?: target = seq
+      case .success(let done)?: target = done.seq
       case .failure(let f)?: throw Fatal(description: t.refusal(f.refusal), code: 3)
       case nil: throw Fatal(description: "no result from the server")
       }

@@ -4,7 +4,6 @@ import CordonSession
 import CordonStore
 import CordonWire
 import Foundation
-import Synchronization
 
 /// `cordon post`: JSON-lines commands on stdin, one result per line on stdout.
 struct Post: ParsableCommand {
@@ -68,11 +67,12 @@ struct Post: ParsableCommand {
   }
 
   /// One line at a time, each waiting for its result: results stay in input
-  /// order and a later line sees the effect of an earlier one.
+  /// order and a later line sees the effect of an earlier one. A submit-only
+  /// session: the server sends no state and no records, only each line's
+  /// result with the id of what it created.
   private func runRemote(_ path: String) throws {
-    let source = try SocketPath.connect(path)
+    let source = try SocketPath.connect(path, submitOnly: true)
     defer { source.close() }
-    let created = CreatedIDs(source)
     let strings = Strings(lang == "zh" ? .zh : .en)
     // Said once, before any line: the server's store refuses saves (a full disk).
     var toldReadOnly = false
@@ -98,8 +98,8 @@ struct Post: ParsableCommand {
       }
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       switch source.submitAndWait(lines: [line]) {
-      case .success(let seq)?:
-        print(PostRunner.json(PostRunner.Outcome(seq: seq, id: created.id(committedAt: seq)).answer(line: number)))
+      case .success(let done)?:
+        print(PostRunner.json(PostRunner.Outcome(seq: done.seq, id: done.created).answer(line: number)))
       case .failure(let f)?:
         failed += 1
         if case .storeReadOnly = f { tellReadOnly() }
@@ -202,37 +202,5 @@ enum PostRunner {
       let s = String(data: data, encoding: .utf8)
     else { return "{}" }
     return s
-  }
-}
-
-/// The records a server sends as they commit, kept until a line's result
-/// names its last seq: the command's own records (one command id) say what it
-/// created. The result and the records travel separately, so this waits a
-/// moment for the records to arrive.
-final class CreatedIDs: Sendable {
-  private let records = Mutex<[UInt64: EventRecord<CordonEvent>]>([:])
-
-  init(_ source: RemoteSource) {
-    source.observeRecords { [weak self] batch in
-      self?.records.withLock { for r in batch { $0[r.seq] = r } }
-    }
-  }
-
-  func id(committedAt seq: UInt64) -> String? {
-    let deadline = Date().addingTimeInterval(2)
-    while records.withLock({ $0[seq] == nil }) && Date() < deadline { usleep(2_000) }
-    return records.withLock { all -> String? in
-      guard let last = all[seq] else { return nil }
-      var events: [CordonEvent] = []
-      var s = seq
-      while let r = all[s], r.commandID == last.commandID, last.commandID != nil || s == seq {
-        events.insert(r.event, at: 0)
-        if s == 0 { break }
-        s -= 1
-      }
-      // Older records are of lines already answered.
-      all = all.filter { $0.key > seq }
-      return CordonEvent.createdID(events)
-    }
   }
 }

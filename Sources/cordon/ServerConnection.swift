@@ -35,8 +35,10 @@ enum SocketPath {
 
   /// Connects and waits for the welcome; a refusal or an unreachable server
   /// becomes one clear line.
-  static func connect(_ path: String) throws -> RemoteSource {
-    let source = RemoteSource(socketPath: path)
+  /// `submitOnly`: a session that only sends commands (`cordon post`): no
+  /// state in the welcome, no records after it.
+  static func connect(_ path: String, submitOnly: Bool = false) throws -> RemoteSource {
+    let source = RemoteSource(socketPath: path, submitOnly: submitOnly)
     do {
       try source.connect()
     } catch let e as RemoteSource.ConnectError {
@@ -48,9 +50,9 @@ enum SocketPath {
 
 extension RemoteSource {
   /// Sends JSON lines (one command, or an all-or-nothing batch) and waits for the server's result.
-  func submitAndWait(lines: [String]) -> Result<UInt64, StoreFailure>? {
+  func submitAndWait(lines: [String]) -> Result<Committed, StoreFailure>? {
     let done = DispatchSemaphore(value: 0)
-    let box = Mutex<Result<UInt64, StoreFailure>?>(nil)
+    let box = Mutex<Result<Committed, StoreFailure>?>(nil)
     submit(lines: lines) { r in
       box.withLock { $0 = r }
       done.signal()

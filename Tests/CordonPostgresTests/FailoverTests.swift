@@ -215,7 +215,7 @@ final class FailoverTests: XCTestCase {
     XCTAssertLessThan(took, 5, "failover took \(took) s")
     // A console's own command across the failover: sent on, applied once.
     let done = DispatchSemaphore(value: 0)
-    let result = Mutex<Result<UInt64, StoreFailure>?>(nil)
+    let result = Mutex<Result<RemoteSource.Committed, StoreFailure>?>(nil)
     consoles[0].0.submit(lines: [fever(site, "f-console")]) { r in
       result.withLock { $0 = r }
       done.signal()

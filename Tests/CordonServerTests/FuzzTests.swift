@@ -94,14 +94,14 @@ final class FuzzTests: XCTestCase {
     c.sendJSON(#"{"type":"hello","version":1}"#)
     guard case .welcome? = c.readMessage() else { return XCTFail("no welcome") }
     c.sendJSON(#"{"type":"command","id":7,"lines":["{\"type\":\"fever\",\"site\":\"ht-1\"}"]}"#)
-    guard case .result(7, nil, .refused(let r)?)? = c.readMessage() else { return XCTFail("no refusal") }
+    guard case .result(7, nil, .refused(let r)?, nil)? = c.readMessage() else { return XCTFail("no refusal") }
     XCTAssertEqual(r.code, "json.missing")
     c.sendJSON(#"{"type":"command","id":8,"lines":[]}"#)
-    guard case .result(8, nil, .refused?)? = c.readMessage() else { return XCTFail("no refusal for no lines") }
+    guard case .result(8, nil, .refused?, nil)? = c.readMessage() else { return XCTFail("no refusal for no lines") }
     c.sendJSON(#"{"type":"command","id":9,"lines":["{\"type\":\"ventilation\",\"site\":\"ht-1\"}"]}"#)
     var gotResult = false
     for _ in 0..<5 {
-      if case .result(9, let seq?, nil)? = c.readMessage() {
+      if case .result(9, let seq?, nil, _)? = c.readMessage() {
         gotResult = seq > 0
         break
       }

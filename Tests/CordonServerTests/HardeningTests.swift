@@ -251,7 +251,7 @@ final class SizeLimitTests: XCTestCase {
     let id = String(repeating: "i", count: 900_000)
     raw?.sendJSON(
       #"{"type":"command","id":1,"commandID":"\#(id)","lines":["{\"type\":\"ventilation\",\"site\":\"ht-1\"}"]}"#)
-    guard case .result(1, nil, .refused(let refusal))? = raw?.readMessage() else {
+    guard case .result(1, nil, .refused(let refusal), nil)? = raw?.readMessage() else {
       return XCTFail("a 900 KB command id was not refused")
     }
     XCTAssertEqual(refusal.code, "field.tooLong")

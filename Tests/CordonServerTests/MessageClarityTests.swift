@@ -18,7 +18,7 @@ final class MessageClarityTests: XCTestCase {
     let big = #"{"type":"handover","unit":"heating","text":""# + String(repeating: "x", count: 2_000_000) + #""}"#
     let started = Date()
     let done = DispatchSemaphore(value: 0)
-    let box = Mutex<Result<UInt64, StoreFailure>?>(nil)
+    let box = Mutex<Result<RemoteSource.Committed, StoreFailure>?>(nil)
     client.submit(lines: [big]) { result in
       box.withLock { $0 = result }
       done.signal()

@@ -47,7 +47,7 @@ final class ServeLogFormatTests: XCTestCase {
     func text() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     try eventually("serving", timeout: 30) { text().contains("serving ") }
 
-    // A connection: `post` says hello, gets the state, sends a line, leaves.
+    // A connection: `post` says hello (a submit-only session: no state), sends a line, leaves.
     let input = root.appendingPathComponent("in.jsonl")
     try "{\"type\":\"nonsense\"}\n".write(to: input, atomically: true, encoding: .utf8)
     _ = try runProgram(binary, ["post", "--socket", socket], stdin: input.path)
@@ -83,7 +83,7 @@ final class ServeLogFormatTests: XCTestCase {
     one("start", #" notice cordon: \[cordon\] serving \S+ on \S+s\.sock \(access: no --config\)$"#)
     one(
       "connection",
-      #" info cordon: pid=\d+ role=command seq=\d+ user=\#(me) \[CordonServer\] connected \#(me) as command \(pid \d+\); full state at seq \d+$"#
+      #" info cordon: pid=\d+ role=command seq=\d+ user=\#(me) \[CordonServer\] connected \#(me) as command \(pid \d+\); submit-only at seq \d+$"#
     )
     one("disconnection", #" info cordon: pid=\d+ user=\#(me) \[CordonServer\] disconnected \#(me) \(pid \d+\)$"#)
     if refused {
