@@ -1,3 +1,5 @@
+import EventSourcing
+
 /// A newest-first list kept in append order: adding the newest is O(1),
 /// where an array's `insert(_:at: 0)` moves every element (a site's 96
 /// rounds, 4.6 KB, on every round replayed; 10,000 fever cases, 800 KB, on
@@ -76,4 +78,15 @@ extension NewestFirst: Encodable where Element: Encodable {
 
 extension NewestFirst: Decodable where Element: Decodable {
   public init(from decoder: Decoder) throws { self.init(try [Element](from: decoder)) }
+}
+
+extension NewestFirst: BinaryFastDecodable where Element: BinaryFastDecodable {
+  /// As the newest-first array it is written as, turned round in place.
+  public static func read(_ r: inout BinaryFieldReader) -> NewestFirst? {
+    guard var elements = [Element].read(&r) else { return nil }
+    elements.reverse()
+    var list = NewestFirst()
+    list.storage = elements
+    return list
+  }
 }

@@ -1,3 +1,5 @@
+import EventSourcing
+
 /// A dictionary kept in shards, for the state's big tables (the alerts): a
 /// copy of the state shares every shard, and a change then copies one shard
 /// (1/256 of the entries) instead of the whole table. The store applies each
@@ -206,4 +208,14 @@ extension ShardedDictionary: Codable where Key: Codable, Value: Codable {
 
 extension ShardedDictionary: CustomStringConvertible {
   public var description: String { dictionary.description }
+}
+
+extension ShardedDictionary: BinaryFastDecodable where Key: BinaryFastDictionaryKey, Value: BinaryFastDecodable {
+  /// As the dictionary it is written as, straight into the shards (a
+  /// snapshot's 10,000 alerts are not put in a dictionary first).
+  public static func read(_ r: inout BinaryFieldReader) -> ShardedDictionary? {
+    var d = ShardedDictionary()
+    guard r.readEntries(Key.self, Value.self, { d[$0] = $1 }) else { return nil }
+    return d
+  }
 }

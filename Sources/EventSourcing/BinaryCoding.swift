@@ -53,13 +53,19 @@ public enum BinaryCoding {
 
   /// Decodes a `T` from the value at the start of `bytes`; `end` is set to
   /// just past it.
-  public static func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
-    let d = BinaryValueDecoder(bytes)
+  ///
+  /// Types that are `BinaryFastDecodable` are read by their own readers,
+  /// nested ones too; `fastPaths: false` reads everything through `Codable`
+  /// (the tests' reference for those readers).
+  public static func decode<T: Decodable>(
+    _ type: T.Type, from bytes: UnsafeRawBufferPointer, fastPaths: Bool = true
+  ) throws -> T {
+    let d = BinaryValueDecoder(bytes, fastPaths: fastPaths)
     return try d.decodeValue(T.self, at: 0)
   }
 
-  public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-    try bytes.withUnsafeBytes { try decode(type, from: $0) }
+  public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], fastPaths: Bool = true) throws -> T {
+    try bytes.withUnsafeBytes { try decode(type, from: $0, fastPaths: fastPaths) }
   }
 
   /// Decodes an enum whose synthesised `Codable` form is one key (the case
@@ -380,8 +386,13 @@ final class BinaryValueDecoder: Decoder {
   /// Set for `decodeEnum`: the root is a virtual keyed container holding one
   /// key, this case name, whose value is the whole buffer.
   var rootCase: String?
+  /// False only in tests that check the fast readers against `Codable`.
+  let fastPaths: Bool
 
-  init(_ b: UnsafeRawBufferPointer) { self.b = b }
+  init(_ b: UnsafeRawBufferPointer, fastPaths: Bool = true) {
+    self.b = b
+    self.fastPaths = fastPaths
+  }
 
   func fail(_ what: String, _ p: Int) -> BinaryCoding.Failure {
     BinaryCoding.Failure("binary payload: \(what) at byte \(p)")
@@ -479,15 +490,55 @@ final class BinaryValueDecoder: Decoder {
   /// Decodes any value at `p`. Returns the value; `skip` finds where it ends.
   @inline(__always)
   func decodeValue<T: Decodable>(_ type: T.Type, at p: Int) throws -> T {
+    try decodeValueAndEnd(T.self, at: p).0
+  }
+
+  /// Decodes any value at `p`, and where it ends when that is known without
+  /// a `skip` (a scalar, or a value read by its `BinaryFastDecodable` reader).
+  @inline(__always)
+  func decodeValueAndEnd<T: Decodable>(_ type: T.Type, at p: Int, fast: Bool = true) throws -> (T, Int?) {
     // Same type, checked: the cast is exact.
-    if T.self == String.self { return unsafeBitCast(try string(at: p).0, to: T.self) }
-    if T.self == Int.self { return unsafeBitCast(try integer(Int.self, at: p).0, to: T.self) }
-    if T.self == Int64.self { return unsafeBitCast(try int(at: p).0, to: T.self) }
-    if T.self == Bool.self { return unsafeBitCast(try bool(at: p).0, to: T.self) }
+    if T.self == String.self {
+      let (s, q) = try string(at: p)
+      return (unsafeBitCast(s, to: T.self), q)
+    }
+    if T.self == Int.self {
+      let (v, q) = try integer(Int.self, at: p)
+      return (unsafeBitCast(v, to: T.self), q)
+    }
+    if T.self == Int64.self {
+      let (v, q) = try int(at: p)
+      return (unsafeBitCast(v, to: T.self), q)
+    }
+    if T.self == Bool.self {
+      let (v, q) = try bool(at: p)
+      return (unsafeBitCast(v, to: T.self), q)
+    }
+    if fast, let v = decodeFast(T.self, at: p) { return v }
     let saved = at
     at = p
     defer { at = saved }
-    return try T(from: self)
+    return (try T(from: self), nil)
+  }
+
+  /// The value at `p` read by its type's `BinaryFastDecodable` reader, and
+  /// where it ends; nil when the type has none or the reader did not expect
+  /// these bytes (then `Codable` reads them, and reports what is wrong). A
+  /// snapshot's tables are read this way without a container object, a
+  /// coding path or a `skip` per value.
+  @inline(__always)
+  func decodeFast<T>(_ type: T.Type, at p: Int) -> (T, Int)? {
+    guard fastPaths, let reader = T.self as? BinaryFastDecodable.Type else { return nil }
+    return Self.read(reader, as: T.self, b, at: p)
+  }
+
+  private static func read<F: BinaryFastDecodable, T>(
+    _ reader: F.Type, as type: T.Type, _ b: UnsafeRawBufferPointer, at p: Int
+  ) -> (T, Int)? {
+    var r = BinaryFieldReader(b)
+    r.p = p
+    guard let v = F.read(&r) as? T else { return nil }
+    return (v, r.p)
   }
 
   /// The position just past the value at `p`.
@@ -528,8 +579,13 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
   let codingPath: [CodingKey]
   /// Just past the type byte; -1 for the virtual root of `decodeEnum`.
   let start: Int
-  /// Where the next field's key is, while fields are read in written order.
+  /// Where the next field's key is, while fields are read in written order
+  /// (once `pending` is stepped over).
   var cursor: Int
+  /// The value of the field just found, not yet stepped over: the decode
+  /// that reads it usually learns where it ends (`settle`), so a nested
+  /// table is not walked once to skip it and again to read it.
+  var pending: Int?
   /// Key → value position, built the first time a key is not the next one.
   var index: [String: Int]?
   var order: [String] = []
@@ -570,6 +626,10 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
   private func find(_ key: Key) throws -> Int? {
     if index == nil {
       let b = decoder.b
+      if let p = pending {
+        cursor = try decoder.skip(p)
+        pending = nil
+      }
       var q = cursor
       if let k = BinaryCoding.readVarint(b, &q), k > 0, k - 1 <= UInt64(b.count - q), let base = b.baseAddress {
         let n = Int(k - 1)
@@ -581,12 +641,21 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
         }
         if same {
           let valueAt = q + n
-          cursor = try decoder.skip(valueAt)
+          pending = valueAt
           return valueAt
         }
       }
     }
     return try buildIndex()[key.stringValue]
+  }
+
+  /// The field whose value is at `p` ends at `end`: the next key is there.
+  @inline(__always)
+  private func settle(_ p: Int, end: Int?) {
+    if let end, pending == p {
+      cursor = end
+      pending = nil
+    }
   }
 
   private func value(_ key: Key) throws -> Int {
@@ -599,66 +668,97 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
 
   // Neither moves the cursor: the decode that follows reads the same field.
   func contains(_ key: Key) -> Bool {
-    let saved = cursor
-    defer { cursor = saved }
+    let saved = (cursor, pending)
+    defer { (cursor, pending) = saved }
     return ((try? find(key)) ?? nil) != nil
   }
 
   func decodeNil(forKey key: Key) throws -> Bool {
-    let saved = cursor
-    defer { cursor = saved }
+    let saved = (cursor, pending)
+    defer { (cursor, pending) = saved }
     guard let p = try find(key) else { return true }
     return decoder.b[p] == BinaryCoding.Tag.null
   }
 
-  func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decoder.bool(at: value(key)).0 }
-  func decode(_ type: String.Type, forKey key: Key) throws -> String { try decoder.string(at: value(key)).0 }
-  func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try decoder.double(at: value(key)).0 }
-  func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try decoder.double(at: value(key)).0) }
-  func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decoder.integer(Int.self, at: value(key)).0 }
-  func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try decoder.integer(Int8.self, at: value(key)).0 }
+  /// A scalar field: read at its value, then the cursor moves past it.
+  @inline(__always)
+  private func scalar<T>(_ key: Key, _ read: (Int) throws -> (T, Int)) throws -> T {
+    let p = try value(key)
+    let (v, end) = try read(p)
+    settle(p, end: end)
+    return v
+  }
+
+  func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try scalar(key, decoder.bool) }
+  func decode(_ type: String.Type, forKey key: Key) throws -> String { try scalar(key, decoder.string) }
+  func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try scalar(key, decoder.double) }
+  func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try scalar(key, decoder.double)) }
+  func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+    try scalar(key) { try decoder.integer(Int.self, at: $0) }
+  }
+  func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 {
+    try scalar(key) { try decoder.integer(Int8.self, at: $0) }
+  }
   func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
-    try decoder.integer(Int16.self, at: value(key)).0
+    try scalar(key) { try decoder.integer(Int16.self, at: $0) }
   }
   func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
-    try decoder.integer(Int32.self, at: value(key)).0
+    try scalar(key) { try decoder.integer(Int32.self, at: $0) }
   }
-  func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try decoder.int(at: value(key)).0 }
-  func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try decoder.integer(UInt.self, at: value(key)).0 }
+  func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try scalar(key, decoder.int) }
+  func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+    try scalar(key) { try decoder.integer(UInt.self, at: $0) }
+  }
   func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
-    try decoder.integer(UInt8.self, at: value(key)).0
+    try scalar(key) { try decoder.integer(UInt8.self, at: $0) }
   }
   func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
-    try decoder.integer(UInt16.self, at: value(key)).0
+    try scalar(key) { try decoder.integer(UInt16.self, at: $0) }
   }
   func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
-    try decoder.integer(UInt32.self, at: value(key)).0
+    try scalar(key) { try decoder.integer(UInt32.self, at: $0) }
   }
-  func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try decoder.uint(at: value(key)).0 }
+  func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try scalar(key, decoder.uint) }
   func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-    let p = try value(key)
+    try nested(T.self, at: value(key), key)
+  }
+
+  /// A nested value: its fast reader when it has one, else `Codable` with
+  /// the key on the coding path (for the error's message).
+  @inline(__always)
+  private func nested<T: Decodable>(_ type: T.Type, at p: Int, _ key: Key) throws -> T {
+    if let (v, end) = decoder.decodeFast(T.self, at: p) {
+      settle(p, end: end)
+      return v
+    }
     decoder.codingPath.append(key)
     defer { decoder.codingPath.removeLast() }
-    return try decoder.decodeValue(T.self, at: p)
+    let (v, end) = try decoder.decodeValueAndEnd(T.self, at: p, fast: false)
+    settle(p, end: end)
+    return v
   }
 
   func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
     guard let p = try find(key), decoder.b[p] != BinaryCoding.Tag.null else { return nil }
-    return try decoder.string(at: p).0
+    let (s, end) = try decoder.string(at: p)
+    settle(p, end: end)
+    return s
   }
   func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
     guard let p = try find(key), decoder.b[p] != BinaryCoding.Tag.null else { return nil }
-    return try decoder.integer(Int.self, at: p).0
+    let (v, end) = try decoder.integer(Int.self, at: p)
+    settle(p, end: end)
+    return v
   }
   func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
     guard let p = try find(key), decoder.b[p] != BinaryCoding.Tag.null else { return nil }
-    return try decoder.bool(at: p).0
+    let (v, end) = try decoder.bool(at: p)
+    settle(p, end: end)
+    return v
   }
   func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
     guard let p = try find(key), decoder.b[p] != BinaryCoding.Tag.null else { return nil }
-    decoder.codingPath.append(key)
-    defer { decoder.codingPath.removeLast() }
-    return try decoder.decodeValue(T.self, at: p)
+    return try nested(T.self, at: p, key)
   }
 
   func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -679,7 +779,7 @@ final class BinaryKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol 
   func superDecoder(forKey key: Key) throws -> Decoder { try superDecoder(named: key.stringValue) }
   private func superDecoder(named name: String) throws -> Decoder {
     guard let p = try buildIndex()[name] else { throw decoder.fail("no field \(name)", start) }
-    let d = BinaryValueDecoder(decoder.b)
+    let d = BinaryValueDecoder(decoder.b, fastPaths: decoder.fastPaths)
     d.at = p
     return d
   }
@@ -722,8 +822,12 @@ struct BinaryUnkeyedDecoding: UnkeyedDecodingContainer {
   }
 
   mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-    let p = try next()
-    return try decoder.decodeValue(T.self, at: p)
+    guard !isAtEnd else { throw decoder.fail("list ended", cursor) }
+    let p = cursor
+    let (v, end) = try decoder.decodeValueAndEnd(T.self, at: p)
+    cursor = try end ?? decoder.skip(p)
+    currentIndex += 1
+    return v
   }
 
   mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
@@ -742,7 +846,7 @@ struct BinaryUnkeyedDecoding: UnkeyedDecodingContainer {
 
   mutating func superDecoder() throws -> Decoder {
     let p = try next()
-    let d = BinaryValueDecoder(decoder.b)
+    let d = BinaryValueDecoder(decoder.b, fastPaths: decoder.fastPaths)
     d.at = p
     return d
   }

@@ -26,7 +26,8 @@ extension BinaryTaggedEvent {
 /// event payloads' structs, each reading its fields in their written order.
 /// `read` returns nil for anything it does not expect, never a wrong value,
 /// so the caller falls back to the generic decoder.
-public protocol BinaryFastDecodable {
+/// Its metatype is `Sendable`: a big table is read on two threads.
+public protocol BinaryFastDecodable: SendableMetatype {
   static func read(_ r: inout BinaryFieldReader) -> Self?
 }
 
@@ -77,6 +78,8 @@ extension BinaryFastDecodable where Self: RawRepresentable, RawValue: BinaryFast
 public struct BinaryFieldReader {
   let b: UnsafeRawBufferPointer
   var p = 0
+  /// False inside a table's entries (`readEntries`): a table there is not split.
+  var mayReadInHalves = true
 
   public init(_ bytes: UnsafeRawBufferPointer) { b = bytes }
 
