@@ -2,6 +2,12 @@ import Dispatch
 import Foundation
 import Synchronization
 
+#if os(Linux)
+  /// glibc's `malloc_trim(3)`; `<malloc.h>` is not in the Glibc module.
+  @_silgen_name("malloc_trim")
+  private func mallocTrim(_ pad: Int) -> Int32
+#endif
+
 public struct SubscriptionID: Sendable, Hashable {
   let raw: UInt64
 }
@@ -119,6 +125,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       try io.makeDirectory(layout.journal)
       try io.makeDirectory(layout.snapshots)
       let recovered = try Recovery<M>(layout: layout, io: io, options: options, progress: progress).run()
+      releaseFreedMemory()
       var active: Journal<Ticket>.Active? = nil
       if let file = recovered.active {
         let h = try io.openForAppend(file.path, create: false)
@@ -144,6 +151,16 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       io.unlock(lock)
       throw error
     }
+  }
+
+  /// Hands the heap's free pages back to the kernel. Decoding a snapshot and
+  /// replaying leave behind what they built and dropped (the file's bytes,
+  /// tables outgrown while filling, records): glibc keeps that memory in its
+  /// arenas, where it stays resident until the process asks for it again.
+  private static func releaseFreedMemory() {
+    #if os(Linux)
+      _ = mallocTrim(0)
+    #endif
   }
 
   private init(
@@ -567,6 +584,19 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
   ) throws {
     let lo = since.milliseconds
     let hi = until?.milliseconds ?? .max
+    try forEachRecordChunk(
+      from: 1, through: lastSeq, skip: { first, last in last < lo || first >= hi }, frame: { $0 >= lo && $0 < hi },
+      where: keep, chunkFrames: chunkFrames, transform: transform, body)
+  }
+
+  /// The chunked decoding of `forEachRecordChunk(since:until:where:)` over
+  /// the seqs `from ... upper`: blocks `skip` rules out are not read, frames
+  /// whose time `frame` refuses are left out.
+  private func forEachRecordChunk<T: Sendable>(
+    from: UInt64, through upper: UInt64, reads: SegmentReads? = nil, skip: (_ earliest: Int64, _ latest: Int64) -> Bool,
+    frame: (_ time: Int64) -> Bool, where keep: (@Sendable (RecordHeader) -> Bool)?, chunkFrames: Int,
+    transform: @escaping @Sendable ([Record]) -> T, _ body: (T) throws -> Bool
+  ) throws {
     let work = OrderedWork<T>(window: 2 * ParallelReplay.defaultWorkers + 2)
     defer { work.cancel() }
     let codec = self.codec
@@ -605,8 +635,8 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
         }, take: body)
     }
     var more = true
-    try forEachFrame(from: 1, through: lastSeq, skip: { first, last in last < lo || first >= hi }) { f in
-      guard f.time >= lo && f.time < hi else { return true }
+    try forEachFrame(from: from, through: upper, reads: reads, skip: skip) { f in
+      guard frame(f.time) else { return true }
       if f.segment.firstSeq != segment {
         // A chunk holds one segment's frames, so a failure names its file.
         guard try hand() else {
@@ -630,8 +660,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
 
   /// A past period in one pass: the records whose time is in `since ..< until`
   /// and the state at `until` (as `state(at:)` gives it). Each segment is read
-  /// (and an archive inflated) once, and records of the period are decoded once
-  /// for both: what a daily report needs.
+  /// (and an archive inflated) once for both: what a daily report needs.
   public func period(since: Instant, until: Instant) throws -> (records: [Record], end: M.State) {
     let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
     let reads = SegmentReads()
@@ -649,7 +678,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       return true
     }
     guard let cut else { return (out, committed) }
-    return (out, try replay(through: cut - 1, reads: reads, known: out))
+    return (out, try replay(through: cut - 1, reads: reads))
   }
 
   /// The first seq still on disk (1 unless retention deleted older history).
@@ -690,24 +719,27 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     let (committed, last) = core.withLock { ($0.committed, $0.lastSeq) }
     guard seq <= last else { throw StoreError.unavailable("seq \(seq) is beyond the last event \(last)") }
     if seq == last { return committed }
-    return try replay(through: seq, reads: nil, known: [])
+    return try replay(through: seq, reads: nil)
   }
 
   /// The state just after `seq` (below the last one): the nearest older
-  /// snapshot, then the journal, taking records already decoded from `known`
-  /// (in seq order).
-  private func replay(through seq: UInt64, reads: SegmentReads?, known: [Record]) throws -> M.State {
+  /// snapshot, then the journal.
+  private func replay(through seq: UInt64, reads: SegmentReads?) throws -> M.State {
     var base = try nearestSnapshot(atOrBefore: seq)
     guard base.seq < seq else { return base.state }
-    let decoder = JSONDecoder()
-    var k = known.startIndex
     var next = base.seq + 1
-    try forEachFrame(from: base.seq + 1, through: seq, reads: reads) { f in
-      guard f.seq == next else { return false }
-      while k < known.endIndex && known[k].seq < f.seq { k += 1 }
-      let r = k < known.endIndex && known[k].seq == f.seq ? known[k] : try f.record(decoder)
-      M.apply(r, to: &base.state)
-      next = f.seq + 1
+    // Decoded on the other cores, a chunk at a time, and applied here in seq
+    // order: a city's report replays hundreds of thousands of events after
+    // its history snapshot.
+    try forEachRecordChunk(
+      from: base.seq + 1, through: seq, reads: reads, skip: { _, _ in false }, frame: { _ in true }, where: nil,
+      chunkFrames: 1024, transform: { $0 }
+    ) { chunk in
+      for r in chunk {
+        guard r.seq == next else { return false }
+        M.apply(r, to: &base.state)
+        next = r.seq + 1
+      }
       return true
     }
     guard next == seq + 1 else {
@@ -730,7 +762,7 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
       return false
     }
     guard let cut else { return committed }
-    return try replay(through: cut - 1, reads: reads, known: [])
+    return try replay(through: cut - 1, reads: reads)
   }
 
   /// The newest readable snapshot at or before `seq`, chosen by file name so
