@@ -45,8 +45,9 @@ struct CommandValidator {
       guard end.milliseconds(since: start) <= 24 * 3_600_000 else {
         throw Refusal("shift.tooLong", field: .end)
       }
-      let theirs = state.shifts.values.filter { $0.person == person && $0.counts }
-      if let clash = theirs.sorted(by: { $0.id < $1.id }).first(where: { $0.start < end && start < $0.end }) {
+      // In id order, so the shift a refusal names is the same in every process.
+      let theirs = state.shifts(ofPerson: person).filter(\.counts).sorted { $0.id < $1.id }
+      if let clash = theirs.first(where: { $0.start < end && start < $0.end }) {
         throw Refusal(
           "shift.overlap", [p.name, state.calendar.format(clash.start), state.calendar.format(clash.end)],
           field: .start)
@@ -87,8 +88,8 @@ struct CommandValidator {
       guard a != b, sa.person != sb.person else { throw Refusal("shift.swapSame", field: .b) }
       // Each person must be free for the other's shift, apart from the two shifts being traded.
       for (person, target) in [(sa.person, sb), (sb.person, sa)] {
-        let clash = state.shifts.values.filter {
-          $0.person == person && $0.counts && $0.id != a && $0.id != b && $0.start < target.end && target.start < $0.end
+        let clash = state.shifts(ofPerson: person).filter {
+          $0.counts && $0.id != a && $0.id != b && $0.start < target.end && target.start < $0.end
         }.min { $0.id < $1.id }
         if let clash {
           throw Refusal(

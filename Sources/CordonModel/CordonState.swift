@@ -321,7 +321,7 @@ public struct CordonState: Codable, Sendable, Equatable {
     if case .retentionApplied = event, ruleIndex.isBuilt {
       ruleIndex = RuleIndex(of: self)
     } else {
-      ruleIndex.apply(event)
+      ruleIndex.apply(event, shifts: shifts)
     }
     rearmClock(after: record)
     if case .alertResolved(let key, _) = event { notify.forget(subject: key.description) }

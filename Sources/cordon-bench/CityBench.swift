@@ -238,7 +238,8 @@ enum CityBench {
     print("   kind                 100 alerts p50/p99    \(size.openAlerts) alerts p50/p99   p99 ratio")
     var rows: [RulesBench.Kind: [RulesBench.Figures]] = [:]
     for alerts in [100, size.openAlerts] {
-      let (state, now) = RulesBench.makeState(sites: size.sites, people: size.people, alerts: alerts)
+      let (state, now) = RulesBench.makeState(
+        sites: size.sites, people: size.people, shiftsPerPerson: 5, alerts: alerts)
       for kind in RulesBench.Kind.allCases {
         var live = state
         rows[kind, default: []].append(

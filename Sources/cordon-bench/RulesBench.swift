@@ -8,26 +8,33 @@ import Foundation
 ///
 /// The state is generated deterministically: the demo organisation, plus
 /// `--sites` sites and `--people` people spread over its units, plus one
-/// fever case and its open critical alert per open alert asked for.
+/// fever case and its open critical alert per open alert asked for, and
+/// `--shifts` past shifts per person (the roster's history, which assigning
+/// and swapping check a person's against).
 enum RulesBench {
   static func run(_ args: [String]) throws {
     let sites = Int(RenderBench.value(of: "--sites", in: args) ?? "") ?? 5_000
     let people = Int(RenderBench.value(of: "--people", in: args) ?? "") ?? 20_000
     let iterations = Int(RenderBench.value(of: "--iterations", in: args) ?? "") ?? 2_000
+    let shiftsPerPerson = Int(RenderBench.value(of: "--shifts", in: args) ?? "") ?? 5
+    guard sites > 0, people > 0, (0...100).contains(shiftsPerPerson) else {
+      throw BenchError("--sites and --people must be positive, --shifts 0–100")
+    }
     let fullIterations = Int(RenderBench.value(of: "--full-iterations", in: args) ?? "") ?? 30
     let alertCounts = (RenderBench.value(of: "--alerts", in: args) ?? "100,10000").split(separator: ",").compactMap {
       Int($0)
     }
     print(
       "rules bench: decide per command kind, thread CPU time in µs; demo organisation + \(sites) sites, \(people)"
-        + " people; \(iterations) commands per kind in place and pure, \(fullIterations) with the whole evaluation")
+        + " people with \(shiftsPerPerson) past shifts each; \(iterations) commands per kind in place and pure, \(fullIterations) with the whole evaluation"
+    )
     print(
       "  in place: the store's way, decided and applied to its state (CordonDomain.decide(_:context:applyingTo:record:));"
     )
     print("  pure: decide(_:context:state:), which copies what the command changes; whole: decideByFullEvaluation")
     var p99: [String: [Double]] = [:]
     for alerts in alertCounts {
-      let (state, now) = makeState(sites: sites, people: people, alerts: alerts)
+      let (state, now) = makeState(sites: sites, people: people, shiftsPerPerson: shiftsPerPerson, alerts: alerts)
       print("-- \(state.alerts.count) open alerts, \(state.feverCases.count) fever cases, \(state.sites.count) sites")
       print(
         "   kind                 in place p50/p99      pure p50/p99          whole p50/p99         whole/in place p50")
@@ -53,6 +60,18 @@ enum RulesBench {
           "   \(pad(kind.rawValue)) \(inPlace)   \(pure)   \(full)   "
             + String(format: "%.0f×", full.p50 / max(inPlace.p50, 0.001)))
       }
+      // The reference for the person index: the same state read back, with no
+      // rule index yet, where every lookup scans (what assigning always did before).
+      let scanning = try JSONDecoder().decode(CordonState.self, from: try JSONEncoder().encode(state))
+      let scan = measure(.assignShift, scanning, now, iterations) { c, ctx, s throws(Refusal) in
+        _ = try CordonDomain.decide(c, context: ctx, state: s)
+      }
+      let indexed = measure(.assignShift, state, now, iterations) { c, ctx, s throws(Refusal) in
+        _ = try CordonDomain.decide(c, context: ctx, state: s)
+      }
+      print(
+        "   \(pad("assignShift scans")) \(scan)   pure, on the state decoded (no rule index: every lookup scans); "
+          + String(format: "pure with the index / scanning p50: %.3f", indexed.p50 / max(scan.p50, 0.001)))
       let hk = housekeeping(state, now, fullIterations)
       print("   \(pad("housekeeping")) \(hk)   (CordonDomain.housekeeping, every rule over the whole state)")
       let queued = clockPasses(state, now, iterations)
@@ -70,7 +89,7 @@ enum RulesBench {
   }
 
   enum Kind: String, CaseIterable {
-    case recordFever, recordRound, recordDisinfection, receiveStock, assignAlert, logEntry, reportUp
+    case recordFever, recordRound, recordDisinfection, receiveStock, assignAlert, logEntry, reportUp, assignShift
   }
 
   static func pad(_ s: String) -> String { s.padding(toLength: 20, withPad: " ", startingAt: 0) }
@@ -89,6 +108,7 @@ enum RulesBench {
     let units = state.orderedUnits.map(\.id)
     let items = state.orderedItems.map(\.id)
     let alerts = state.alerts.keys.sorted()
+    let people = state.people.keys.filter { $0.hasPrefix("c-p") }.count
     var times: [Double] = []
     times.reserveCapacity(n)
     var refused = 0
@@ -111,6 +131,13 @@ enum RulesBench {
             unit: units[i % units.count], channel: .phone, from: "", text: "记录 \(i)", action: "", significant: false,
             followUpDue: now.adding(minutes: 30), owner: "")
         case .reportUp: .reportUp(unit: units[i % units.count], priority: .urgent, text: "报告 \(i)", ref: nil)
+        case .assignShift:
+          // A generated person each (see makeState), days ahead, so none clashes or rests too little.
+          .assignShift(
+            unit: units[i % people % units.count], site: nil, role: .officer, person: "c-p\(i % people)",
+            start: now.adding(minutes: Int64(2 + i / people) * 1_440),
+            end: now.adding(minutes: Int64(2 + i / people) * 1_440 + 480),
+            confirmShortRest: false)
         }
       let context = CommandContext(actor: "bench", unit: nil, now: now)
       let t0 = threadCPU()
@@ -163,7 +190,7 @@ enum RulesBench {
     return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1e3
   }
 
-  static func makeState(sites: Int, people: Int, alerts: Int) -> (CordonState, Instant) {
+  static func makeState(sites: Int, people: Int, shiftsPerPerson: Int, alerts: Int) -> (CordonState, Instant) {
     var bench = BenchState.demo()
     let t0 = bench.t0
     func apply(_ e: CordonEvent, at t: Instant) { bench.apply(e, at: t) }
@@ -180,6 +207,14 @@ enum RulesBench {
         .personRegistered(
           Person(id: "c-p\(i)", name: "人员\(i)", unit: units[i % units.count], phone: "", categories: [.onDuty])),
         at: t0)
+      for k in 0..<shiftsPerPerson {
+        let start = t0.adding(minutes: -Int64(k + 1) * 1_440)
+        apply(
+          .shiftAssigned(
+            Shift(
+              id: "c-sh\(i)-\(k)", unit: units[i % units.count], site: nil, role: .officer, person: "c-p\(i)",
+              start: start, end: start.adding(minutes: 480), noShow: false, cancelled: false)), at: t0)
+      }
     }
     // Every site reported just now, so no round is overdue at the bench's moment.
     let now = t0.adding(minutes: 60)

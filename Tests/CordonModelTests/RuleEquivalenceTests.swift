@@ -125,6 +125,38 @@ final class RuleEquivalenceTests: XCTestCase {
     }
   }
 
+  /// A person's shifts through the index equal a scan of them all, over
+  /// random assignments, cancellations and swaps (which move a shift to
+  /// another person), and again on the state read back and its index rebuilt.
+  func testAPersonsShiftsThroughTheIndexEqualAScan() throws {
+    func scan(_ s: CordonState, _ person: String) -> [String] {
+      s.shifts.values.filter { $0.person == person }.map(\.id).sorted()
+    }
+    var swaps = 0
+    for seed in UInt64(1)...4 {
+      var h = Harness()
+      var rng = SeededRandom(seed: seed)
+      for step in 0..<400 {
+        if Int.random(in: 0..<4, using: &rng) == 0 { h.advance(minutes: Int64.random(in: 1...180, using: &rng)) }
+        let command = RandomCommands.next(in: h.state, now: h.now, step: step, using: &rng)
+        guard (try? h.run(command, actor: "p\(step % 4)")) != nil else { continue }
+        if case .swapShifts = command { swaps += 1 }
+        XCTAssertTrue(h.state.ruleIndex.isBuilt)
+        for person in h.state.people.keys {
+          XCTAssertEqual(
+            h.state.shifts(ofPerson: person).map(\.id).sorted(), scan(h.state, person), "seed \(seed) step \(step)")
+        }
+      }
+      var decoded = try JSONDecoder().decode(CordonState.self, from: try JSONEncoder().encode(h.state))
+      decoded.buildRuleIndex()
+      for person in h.state.people.keys {
+        XCTAssertEqual(decoded.shifts(ofPerson: person).map(\.id).sorted(), scan(h.state, person), "seed \(seed)")
+      }
+      XCTAssertGreaterThan(h.state.shifts.count, 10, "seed \(seed): random commands assign shifts")
+    }
+    XCTAssertGreaterThan(swaps, 0, "some random swaps were accepted")
+  }
+
   func testTheRuleIndexIsNeitherEncodedNorCompared() throws {
     var h = Harness()
     try h.run(.recordFever(site: "jy-cangcheng", personName: "王芳", reading: Celsius(tenths: 386)))

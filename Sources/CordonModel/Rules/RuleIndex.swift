@@ -2,7 +2,7 @@ import EventSourcing
 
 /// What the incremental rules look up by subject, derived from the state so
 /// a command reads the few records it touches instead of scanning them all:
-/// fever cases by site, shifts by unit. `CordonState.apply` keeps it up to
+/// fever cases by site, shifts by unit and by person. `CordonState.apply` keeps it up to
 /// date. It is never encoded (a snapshot stays the state alone) nor
 /// compared; a decoded state has none until `CordonState.buildRuleIndex()`,
 /// and until then every lookup scans, with the same answer.
@@ -13,6 +13,11 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   var feverBySite: [String: NewestFirst<FeverCase>] = [:]
   /// Shift ids by unit.
   var shiftsByUnit: [String: Set<String>] = [:]
+  /// Shift ids by person, for the overlap and rest checks of assigning and
+  /// swapping, which would otherwise read every shift of the group. A swap
+  /// adds each shift to the other person too: lookups check the person, so
+  /// an id left under its former person is harmless.
+  var shiftsByPerson: [String: Set<String>] = [:]
   /// The clock-driven rules' due-time queue (DueQueue.swift).
   public internal(set) var due = DueQueue()
 
@@ -20,15 +25,25 @@ public struct RuleIndex: Sendable, Codable, Equatable {
 
   init(of state: CordonState) {
     for c in state.feverCases.reversed() { feverBySite[c.site, default: []].prepend(c) }
-    for s in state.shifts.values { shiftsByUnit[s.unit, default: []].insert(s.id) }
+    for s in state.shifts.values {
+      shiftsByUnit[s.unit, default: []].insert(s.id)
+      shiftsByPerson[s.person, default: []].insert(s.id)
+    }
   }
 
   /// Retention rebuilds it (`CordonState.apply`); other events add to it.
-  mutating func apply(_ event: CordonEvent) {
+  /// `shifts` is the state's, after the event.
+  mutating func apply(_ event: CordonEvent, shifts: [String: Shift]) {
     guard isBuilt else { return }
     switch event {
     case .feverRecorded(let c): feverBySite[c.site, default: []].prepend(c)
-    case .shiftAssigned(let s): shiftsByUnit[s.unit, default: []].insert(s.id)
+    case .shiftAssigned(let s):
+      shiftsByUnit[s.unit, default: []].insert(s.id)
+      shiftsByPerson[s.person, default: []].insert(s.id)
+    case .shiftsSwapped(let a, let b):
+      for id in [a, b] {
+        if let person = shifts[id]?.person { shiftsByPerson[person, default: []].insert(id) }
+      }
     default: break
     }
   }
@@ -72,5 +87,11 @@ extension CordonState {
   func shifts(ofUnit unit: String) -> [Shift] {
     guard ruleIndex.isBuilt else { return shifts.values.filter { $0.unit == unit } }
     return (ruleIndex.shiftsByUnit[unit] ?? []).compactMap { shifts[$0] }.filter { $0.unit == unit }
+  }
+
+  /// A person's shifts, in no particular order.
+  public func shifts(ofPerson person: String) -> [Shift] {
+    guard ruleIndex.isBuilt else { return shifts.values.filter { $0.person == person } }
+    return (ruleIndex.shiftsByPerson[person] ?? []).compactMap { shifts[$0] }.filter { $0.person == person }
   }
 }
