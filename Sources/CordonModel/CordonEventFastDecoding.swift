@@ -12,6 +12,9 @@ extension CordonEvent {
     .roundRecorded, .ventilationRecorded, .disinfectionRecorded, .feverRecorded, .siteOpened, .siteClosed,
     .shiftAssigned, .signedIn, .signedOut, .noShowMarked, .healthRegistered, .stockMoved, .logEntered,
     .alertRaised, .alertAcknowledged, .alertAssigned, .alertResolved, .alertAutoResolved, .alertRepeated,
+    // The outbox: a burst of criticals is as many notices and deliveries
+    // again, and every console reads them off the live stream (issue 18).
+    .notificationQueued, .notificationDelivered, .notificationFailed,
   ]
 
   public static func decodeFast(tag: UInt16, body: UnsafeRawBufferPointer) -> CordonEvent? {
@@ -72,6 +75,18 @@ extension CordonEvent {
         let args = r.field("args", as: [String].self)
       else { return nil }
       return .alertRepeated(key: key, occurrence: occurrence, args: args)
+    case .notificationQueued:
+      return r.field("_0", as: Notice.self).map { .notificationQueued($0) }
+    case .notificationDelivered:
+      guard let id = r.string("id"), let receiver = r.string("receiver"), let attempt = r.int("attempt") else {
+        return nil
+      }
+      return .notificationDelivered(id: id, receiver: receiver, attempt: attempt)
+    case .notificationFailed:
+      guard let id = r.string("id"), let receiver = r.string("receiver"), let attempt = r.int("attempt"),
+        let error = r.string("error")
+      else { return nil }
+      return .notificationFailed(id: id, receiver: receiver, attempt: attempt, error: error)
     default:
       return nil
     }
@@ -231,5 +246,24 @@ extension LogEntry: BinaryFastDecodable {
       significant: significant, followUp: followUp)
     e.voided = voided
     return e
+  }
+}
+
+extension NotificationKind: BinaryFastDecodable {}
+
+extension Notice: BinaryFastDecodable {
+  public static func read(_ r: inout BinaryFieldReader) -> Notice? {
+    guard r.keyed(), let id = r.string("id"), let kind = r.field("kind", as: NotificationKind.self),
+      let severity = r.field("severity", as: Severity.self), let unit = r.string("unit"),
+      let rule = r.optional("rule", as: RuleID.self), let subject = r.string("subject"),
+      let text = r.field("text", as: LocalizedName.self), let person = r.optional("person", as: String.self),
+      let phone = r.optional("phone", as: String.self), let route = r.string("route"),
+      let receivers = r.field("receivers", as: [String].self), let due = r.field("due", as: Instant.self),
+      let queuedAt = r.field("queuedAt", as: Instant.self), let isRepeat = r.field("isRepeat", as: Bool.self),
+      r.end()
+    else { return nil }
+    return Notice(
+      id: id, kind: kind, severity: severity, unit: unit, rule: rule, subject: subject, text: text, person: person,
+      phone: phone, route: route, receivers: receivers, due: due, queuedAt: queuedAt, isRepeat: isRepeat)
   }
 }

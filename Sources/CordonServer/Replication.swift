@@ -275,7 +275,7 @@ private final class LeaderReader: ChannelInboundHandler, @unchecked Sendable {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let payload = unwrapInboundIn(data)
-    guard let message = try? JSONDecoder().decode(ServerMessage.self, from: Data(payload.readableBytesView)) else {
+    guard let message = try? ServerMessage.decode(payload: payload) else {
       context.close(promise: nil)
       return
     }

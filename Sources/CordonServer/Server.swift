@@ -457,7 +457,7 @@ final class Hub: Sendable {
     guard let first = records.first?.seq, let last = records.last?.seq else { return }
     guard streaming.load(ordering: .relaxed) > 0 else { return }
     let frame: ByteBuffer
-    do { frame = try Frame.encode(ServerMessage.records(records)) } catch {
+    do { frame = try ServerMessage.records(records).frame() } catch {
       encodeFailures.add(1, ordering: .relaxed)
       return
     }
@@ -782,7 +782,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     // The welcome carries the whole state: it counts against the client's
     // budget like any batch, so clients that never read cannot pile them up.
     let welcomeFrame: ByteBuffer
-    do { welcomeFrame = try Frame.encode(ServerMessage.welcome(w)) } catch {
+    do { welcomeFrame = try ServerMessage.welcome(w).frame() } catch {
       fail(code: WireError.malformed, message: "cannot encode the welcome: \(error)")
       return
     }
@@ -866,7 +866,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     phase = .closing
     let privileged = cred.uid == 0 || cred.uid == getuid()
     let channel = self.channel
-    guard let frame = try? Frame.encode(ServerMessage.status(server.status(privileged: privileged))) else {
+    guard let frame = try? ServerMessage.status(server.status(privileged: privileged)).frame() else {
       channel.close(promise: nil)
       return
     }
@@ -894,7 +894,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     var frame = batch.frame
     if batch.first <= sentThrough {
       let rest = batch.records.filter { $0.seq > sentThrough }
-      guard let f = try? Frame.encode(ServerMessage.records(rest)) else {
+      guard let f = try? ServerMessage.records(rest).frame() else {
         link?.queued.subtract(size, ordering: .relaxed)
         return
       }
@@ -931,8 +931,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
         result = JournalQueryRunner.streamAudit(query, store: store, principal: principal) { chunk in
           while link.queued.load(ordering: .relaxed) > link.limit / 4, link.channel.isActive { usleep(1_000) }
           guard link.channel.isActive,
-            let frame = try? Frame.encode(
-              ServerMessage.answerPart(id: id, text: String(decoding: chunk, as: UTF8.self)))
+            let frame = try? ServerMessage.answerPart(id: id, text: String(decoding: chunk, as: UTF8.self)).frame()
           else { return false }
           // Counted here, before the loop writes it, so the next part sees it.
           link.queued.add(frame.readableBytes, ordering: .relaxed)
@@ -951,7 +950,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
         case .failure(let r): message = .answer(id: id, text: nil, refusal: r)
         }
         guard case .active = me.phase else { return }
-        do { me.send(counted: try Frame.encode(message)) } catch {
+        do { me.send(counted: try message.frame()) } catch {
           me.send(.answer(id: id, text: nil, refusal: Refusal("query.journal", ["\(error)"])))
         }
       }
@@ -1011,7 +1010,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     guard let context else { return }
     do {
       context.writeAndFlush(
-        wrapOutboundOut(try Frame.encode(message, allocator: context.channel.allocator)), promise: nil)
+        wrapOutboundOut(try message.frame(allocator: context.channel.allocator)), promise: nil)
     } catch {
       server.options.logger.error("cannot encode a message: \(error)")
       context.close(promise: nil)
@@ -1038,7 +1037,7 @@ final class ServerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
     let channel = self.channel
     let closer = context.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
-    guard let frame = try? Frame.encode(ServerMessage.error(code: code, message: message)) else {
+    guard let frame = try? ServerMessage.error(code: code, message: message).frame() else {
       channel.close(promise: nil)
       return
     }

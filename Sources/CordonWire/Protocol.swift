@@ -6,9 +6,10 @@ import NIOCore
 
 /// The wire protocol between `cordon serve` and its consoles.
 ///
-/// Every message is one frame: a big-endian `u32` payload length, then that
-/// many bytes of UTF-8 JSON, an object with a `"type"`. The first frame a
-/// client sends is `hello` carrying `version`; a server that speaks another
+/// Every message is one frame: a big-endian `u32` payload length, then the
+/// payload. A payload is UTF-8 JSON, an object with a `"type"`, except the
+/// server's `records`, which are binary (below). The first frame a client
+/// sends is `hello` carrying `version`; a server that speaks another
 /// version answers `error` with code `version` and closes.
 ///
 ///     client → server   hello {version, since?, submitOnly?}   command {id, commandID, lines}
@@ -17,7 +18,7 @@ import NIOCore
 ///                       forward {id, commandID, lines, principal}   (server to server: a follower
 ///                       hands a command to the leader; only from the servers' own account)
 ///     server → client   welcome {version, principal, seq, state | records, ...}
-///                       records {records}   result {id, seq, created? | refusal | failure}
+///                       records (binary)   result {id, seq, created? | refusal | failure}
 ///                       store {readOnlyReason?}   (the store's mode changed)
 ///                       error {code, message}   (then the server closes)
 ///
@@ -27,12 +28,20 @@ import NIOCore
 /// the store's mode. It is authorised exactly like a console of the same
 /// role: the server checks every command where it executes.
 ///
-/// JSON, not a binary encoding: the payloads are the store's own Codable
-/// records, a frame is read by humans when debugging with `socat`, and the
-/// fan-out encodes each batch once for all clients, so the cost is per
-/// event, not per client.
+/// `records`, the live stream, is `u8 0x01` and then the records as the
+/// journal writes them (`RecordCodec.encode(batch:into:)`,
+/// docs/journal-format.md), since version 2. Every console decodes every
+/// event every other console commits, on the server's machine (SSH sessions
+/// run there): as JSON that was most of the fan-out's CPU, and most of what
+/// a burst of notifications added to it (issue 18). A payload's first byte
+/// tells the two apart (JSON starts with `{`). Everything else stays JSON,
+/// which is read by humans when debugging with `socat`; `cordon dump` prints
+/// records as JSON lines. The fan-out encodes each batch once for all clients.
 public enum WireProtocol {
-  public static let version = 1
+  /// 2: `records` frames are binary.
+  public static let version = 2
+  /// The first byte of a binary `records` payload.
+  public static let binaryRecords: UInt8 = 0x01
   /// Largest frame a client may send. Commands are small; anything bigger is
   /// an attack or a bug, and is refused before it is buffered.
   public static let maxClientFrame = 1 << 20
@@ -354,13 +363,48 @@ public enum WireError {
   public static let accessChanged = "accessChanged"
 }
 
-/// Length-prefixed frames, and JSON in them.
+extension ServerMessage {
+  private static let recordCodec = RecordCodec<CordonEvent>()
+
+  /// The one encoding of what a server sends, as a whole frame: binary for
+  /// `records`, JSON for the rest.
+  public func frame(allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+    guard case .records(let records) = self else {
+      return Frame.wrap(try JSONEncoder().encode(self), allocator: allocator)
+    }
+    var payload: [UInt8] = [WireProtocol.binaryRecords]
+    try Self.recordCodec.encode(batch: records, into: &payload)
+    return Frame.wrap(payload, allocator: allocator)
+  }
+
+  /// The message in a frame's payload, as `frame` wrote it.
+  public static func decode(payload: ByteBuffer) throws -> ServerMessage {
+    if payload.readableBytesView.first == WireProtocol.binaryRecords {
+      return try payload.withUnsafeReadableBytes { b in
+        .records(
+          try Self.recordCodec.decode(batch: UnsafeRawBufferPointer(rebasing: b.dropFirst()), json: JSONDecoder()))
+      }
+    }
+    return try JSONDecoder().decode(ServerMessage.self, from: Data(payload.readableBytesView))
+  }
+
+  public static func decode(payload: [UInt8]) throws -> ServerMessage {
+    try decode(payload: ByteBuffer(bytes: payload))
+  }
+}
+
+/// Length-prefixed frames: a client's message as JSON. A server's goes
+/// through `ServerMessage.frame`, the one place that picks its encoding.
 public enum Frame {
   /// One frame holding `message` as JSON.
-  public static func encode<T: Encodable>(_ message: T, allocator: ByteBufferAllocator = ByteBufferAllocator())
-    throws -> ByteBuffer
+  public static func encode(_ message: ClientMessage, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws
+    -> ByteBuffer
   {
-    let payload = try JSONEncoder().encode(message)
+    wrap(try JSONEncoder().encode(message), allocator: allocator)
+  }
+
+  /// `payload` behind its length.
+  static func wrap<Bytes: Collection<UInt8>>(_ payload: Bytes, allocator: ByteBufferAllocator) -> ByteBuffer {
     var buffer = allocator.buffer(capacity: payload.count + 4)
     buffer.writeInteger(UInt32(payload.count), endianness: .big)
     buffer.writeBytes(payload)

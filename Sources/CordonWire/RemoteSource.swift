@@ -515,7 +515,7 @@ private final class ClientConnection: ChannelInboundHandler, @unchecked Sendable
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let payload = unwrapInboundIn(data)
-    guard let message = try? JSONDecoder().decode(ServerMessage.self, from: Data(payload.readableBytesView)) else {
+    guard let message = try? ServerMessage.decode(payload: payload) else {
       // A server we cannot understand: drop the connection and try again.
       context.close(promise: nil)
       return

@@ -46,7 +46,7 @@ public enum StatusProbe {
     let length = header.reduce(0) { $0 << 8 | Int($1) }
     guard length <= 1 << 20 else { throw Failure(description: "the server sent a \(length)-byte status") }
     let payload = try readExactly(fd, length)
-    switch try JSONDecoder().decode(ServerMessage.self, from: Data(payload)) {
+    switch try ServerMessage.decode(payload: payload) {
     case .status(let s): return s
     case .error(let code, let message): throw Failure(description: message, code: code)
     default: throw Failure(description: "the server answered with something other than a status")

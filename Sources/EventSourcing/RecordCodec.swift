@@ -170,10 +170,50 @@ public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
 
   /// The time of a binary record (at its fixed offset), nil for a JSON one.
   public static func binaryTime(_ p: UnsafeRawBufferPointer) -> Instant? {
-    guard p.count >= 10, p[0] == binaryVersion else { return nil }
+    // Version, time, flags and the trailer at least: a shorter payload has no flags byte to read.
+    guard p.count >= 11, p[0] == binaryVersion else { return nil }
     var t: UInt64 = 0
     withUnsafeMutableBytes(of: &t) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: p[1..<9])) }
     return Instant(milliseconds: Int64(bitPattern: UInt64(littleEndian: t)))
+  }
+}
+
+extension RecordCodec {
+  /// Records in a row, each with its seq (which a journal frame carries,
+  /// not the record): `varint count`, then per record `varint seq`,
+  /// `varint byte count` and the record's binary payload as above. The
+  /// consoles' live stream (`records` on the wire) is sent this way.
+  public func encode(batch records: [EventRecord<Event>], into out: inout [UInt8]) throws {
+    BinaryCoding.appendVarint(UInt64(records.count), to: &out)
+    var one: [UInt8] = []
+    for r in records {
+      one.removeAll(keepingCapacity: true)
+      try encode(r, into: &one)
+      BinaryCoding.appendVarint(r.seq, to: &out)
+      BinaryCoding.appendVarint(UInt64(one.count), to: &out)
+      out.append(contentsOf: one)
+    }
+  }
+
+  /// The records of `encode(batch:into:)`; throws on anything cut short,
+  /// left over or undecodable, naming which record.
+  public func decode(batch b: UnsafeRawBufferPointer, json: JSONDecoder) throws -> [EventRecord<Event>] {
+    var i = 0
+    guard let n = BinaryCoding.readVarint(b, &i) else { throw Failure.undecodable("record count cut short") }
+    // Each record takes at least three bytes here: a count above that is a lie, not a reason to reserve memory.
+    guard n <= UInt64(b.count / 3) else { throw Failure.undecodable("record count \(n) is more than the bytes hold") }
+    var out: [EventRecord<Event>] = []
+    out.reserveCapacity(Int(n))
+    for k in 0..<Int(n) {
+      guard let seq = BinaryCoding.readVarint(b, &i), let len = BinaryCoding.readVarint(b, &i),
+        len <= UInt64(b.count - i)
+      else { throw Failure.undecodable("record \(k + 1) of \(n) cut short") }
+      let end = i + Int(len)
+      out.append(try decode(seq: seq, payload: UnsafeRawBufferPointer(rebasing: b[i..<end]), json: json))
+      i = end
+    }
+    guard i == b.count else { throw Failure.undecodable("\(b.count - i) bytes after the last record") }
+    return out
   }
 }
 

@@ -253,6 +253,12 @@ final class BinaryCodecTests: XCTestCase {
           person: "p", day: 3, category: .onDuty, morningCheck: Celsius(tenths: 372), travellerContact: true,
           remarks: "")),
       .stockMoved(StockMovement(unit: "u", item: "i", kind: .issued, delta: Quantity(milli: -1500), reason: "r")),
+      // A notice with no rule, person or phone (a directive's).
+      .notificationQueued(
+        Notice(
+          id: "N7", kind: .directive, severity: .warning, unit: "u", rule: nil, subject: "D1/u",
+          text: LocalizedName(zh: "指令", en: "Directive"), route: "all", receivers: ["a", "b"], due: at,
+          queuedAt: at)),
     ]
     for e in events {
       var body: [UInt8] = []

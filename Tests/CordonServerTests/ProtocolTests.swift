@@ -124,11 +124,19 @@ final class ProtocolTests: XCTestCase {
     let good = try h.newClient()
     defer { good.close() }
     let stuck = try RawClient(path: h.socketPath)
-    stuck.sendJSON(#"{"type":"hello","version":1}"#)
+    stuck.sendJSON(#"{"type":"hello","version":2}"#)
     try eventually("both connected") { h.server.connectedClients == 2 }
 
     let started = Date()
-    for i in 0..<1500 { try h.submit(.recordVentilation(site: i % 2 == 0 ? "ht-1" : "ht-2")) }
+    // Log entries of 600 characters: binary records are small, and the
+    // stream must outgrow the kernel's socket buffer as well as the budget.
+    let text = String(repeating: "通风消毒", count: 150)
+    for _ in 0..<1500 {
+      try h.submit(
+        .logEntry(
+          unit: "heating", channel: .phone, from: "", text: text, action: "", significant: false,
+          followUpDue: nil, owner: ""))
+    }
     let elapsed = Date().timeIntervalSince(started)
     try eventually("the stuck client is cut off") { h.server.connectedClients == 1 }
     try eventually("the good client has everything") { good.lastSeq == h.store.lastSeq }

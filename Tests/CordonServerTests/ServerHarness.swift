@@ -219,7 +219,7 @@ final class RawClient {
 
   func readMessage() -> ServerMessage? {
     guard let f = readFrame() else { return nil }
-    return try? JSONDecoder().decode(ServerMessage.self, from: Data(f))
+    return try? ServerMessage.decode(payload: f)
   }
 
   /// Reads until the server closes; returns the error it sent first, if any.
