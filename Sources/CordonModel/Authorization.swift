@@ -136,7 +136,7 @@ public enum Authorization {
     case .addItem, .updateItem, .retireItem, .changeSettings: return [state.headquarters ?? "org:"]
     case .acknowledgeDirective(_, let unit): return [unit]
     case .testNotification: return [state.headquarters ?? "org:"]
-    case .configureNotifications, .recordDelivery: return []
+    case .configureNotifications, .recordDeliveries: return []
     case .startDrill, .endDrill: return [state.headquarters ?? "org:"]
     case .logEntry(let unit, _, _, _, _, _, _, _), .reportUp(let unit, _, _, _), .replyDirective(_, let unit, _):
       return [unit]
@@ -199,7 +199,7 @@ extension CordonCommand {
   /// duty-room user could mark an undelivered page as delivered.
   public var isServerOnly: Bool {
     switch self {
-    case .configureNotifications, .recordDelivery: true
+    case .configureNotifications, .recordDeliveries: true
     case .batch(let commands): commands.contains { $0.isServerOnly }
     default: false
     }

@@ -10,7 +10,7 @@ extension CommandJSON {
     func time(_ t: Instant) -> JSONLine.Value { .string(calendar.format(t)) }
     switch command {
     // The server's own commands never travel: a client sending one is refused.
-    case .register, .batch, .configureNotifications, .recordDelivery: return nil
+    case .register, .batch, .configureNotifications, .recordDeliveries: return nil
     case .testNotification(let receiver): o.add("type", "notifyTest").add("receiver", receiver)
     case .recordRound(let site, let checked, let fevers, let accept):
       o.add("type", "round").add("site", site).add("checked", .number(String(checked)))

@@ -142,20 +142,30 @@ struct CommandValidator {
       guard routing != state.notify.routing else { return [] }
       return [.notificationsConfigured(routing)] + state.notify.dropped(keeping: routing.receivers)
 
-    case .recordDelivery(let outcome):
-      switch outcome {
-      case .delivered(let id, let receiver, let attempt):
-        // A second report of the same delivery (a retried commit) changes nothing.
-        guard state.notify.pending[id]?.remaining.contains(receiver) == true else { return [] }
-        return [.notificationDelivered(id: id, receiver: receiver, attempt: attempt)]
-      case .failed(let id, let receiver, let attempt, let error):
-        guard state.notify.pending[id]?.remaining.contains(receiver) == true,
-          DeliveryOutcome.journals(failedAttempt: attempt)
-        else { return [] }
-        return [
-          .notificationFailed(
+    case .recordDeliveries(let outcomes):
+      // One command for all the outcomes the sender gathered, decided against
+      // the state as it is: a batch of commands would copy the outbox for its
+      // scratch state, once per commit while a receiver drains a burst.
+      guard outcomes.count <= Limits.deliveryOutcomes else {
+        throw Refusal(
+          "field.outOfRange", ["outcomes", String(outcomes.count), "1", String(Limits.deliveryOutcomes)])
+      }
+      var settled = Set<String>()
+      return outcomes.compactMap { outcome -> CordonEvent? in
+        switch outcome {
+        case .delivered(let id, let receiver, let attempt):
+          // A second report of the same delivery (a retried commit, or twice in one list) changes nothing.
+          guard state.notify.pending[id]?.remaining.contains(receiver) == true,
+            settled.insert("\(id)|\(receiver)").inserted
+          else { return nil }
+          return .notificationDelivered(id: id, receiver: receiver, attempt: attempt)
+        case .failed(let id, let receiver, let attempt, let error):
+          guard state.notify.pending[id]?.remaining.contains(receiver) == true, !settled.contains("\(id)|\(receiver)"),
+            DeliveryOutcome.journals(failedAttempt: attempt)
+          else { return nil }
+          return .notificationFailed(
             id: id, receiver: receiver, attempt: attempt, error: String(error.prefix(DeliveryOutcome.maxErrorLength)))
-        ]
+        }
       }
 
     case .startDrill, .endDrill:

@@ -90,8 +90,9 @@ public enum CordonCommand: Sendable, Equatable {
   case testNotification(receiver: String)
   /// The server's own, from its configuration file; refused to every client.
   case configureNotifications(NotifyRouting)
-  /// The server's sender reporting a delivery's outcome; refused to every client.
-  case recordDelivery(DeliveryOutcome)
+  /// The server's sender reporting deliveries' outcomes, in the order they
+  /// happened (at most `Limits.deliveryOutcomes`); refused to every client.
+  case recordDeliveries([DeliveryOutcome])
 
   // The emergency fund and donations (Fund.swift, Donations.swift).
   case openFundLine(id: String, name: String, budget: Money)

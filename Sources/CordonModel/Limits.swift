@@ -24,6 +24,8 @@ public enum Limits {
   /// Commands in one batch (an import's rows, a multi-line submission, an
   /// organisation file): room for a group of 100,000 people set up at once.
   public static let batchCommands = 200_000
+  /// Delivery outcomes in one `recordDeliveries` (the sender gathers them while a commit is in flight).
+  public static let deliveryOutcomes = 500
   /// Units one directive may be sent to.
   public static let directiveTargets = 200
   /// Replies in one report up's thread.

@@ -21,7 +21,7 @@ public final class NotificationSender: Sendable {
     /// The store's committed state.
     public var state: @Sendable () -> CordonState
     /// Journals outcomes, in order, as one command (the server submits a
-    /// batch of `.recordDelivery`); returns once committed or refused.
+    /// `.recordDeliveries`); returns once committed or refused.
     public var record: @Sendable ([DeliveryOutcome]) async -> Void
     /// One line per failure, already redacted.
     public var log: @Sendable (String) -> Void
@@ -294,7 +294,7 @@ final class OutcomeRecorder: Sendable {
   private let queue = Mutex(Queue())
   private let record: @Sendable ([DeliveryOutcome]) async -> Void
   /// At most this many outcomes in one command.
-  static let maxBatch = 500
+  static let maxBatch = Limits.deliveryOutcomes
 
   init(record: @escaping @Sendable ([DeliveryOutcome]) async -> Void) { self.record = record }
 

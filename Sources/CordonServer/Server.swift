@@ -141,9 +141,7 @@ public final class CordonServer: Sendable {
         state: { [store] in store.state },
         record: { [store] outcomes in
           // One command (one commit) for all the outcomes the sender has gathered.
-          let command: CordonCommand =
-            outcomes.count == 1 ? .recordDelivery(outcomes[0]) : .batch(outcomes.map { .recordDelivery($0) })
-          _ = try? await store.submit(command, actor: Self.notifyActor, unit: nil)
+          _ = try? await store.submit(.recordDeliveries(outcomes), actor: Self.notifyActor, unit: nil)
         }, log: { line in logger.warning("\(line)") }, busy: { load.busy }), httpGroup: http)
   }
 

@@ -203,7 +203,7 @@ final class NotifierTests: XCTestCase {
     var journalled: [Int] = []
     for attempt in 1...20 {
       let e = try h.run(
-        .recordDelivery(.failed(id: n.id, receiver: "sms", attempt: attempt, error: "HTTP 500")),
+        .recordDeliveries([.failed(id: n.id, receiver: "sms", attempt: attempt, error: "HTTP 500")]),
         actor: "cordon-notify")
       if !e.isEmpty { journalled.append(attempt) }
     }
@@ -211,21 +211,56 @@ final class NotifierTests: XCTestCase {
     XCTAssertEqual(h.state.notify.pending[n.id]?.attempts["sms"], 16)
     XCTAssertEqual(h.state.notify.receivers["sms"]?.lastError, "HTTP 500")
     XCTAssertEqual(
-      try h.run(.recordDelivery(.delivered(id: n.id, receiver: "wecom", attempt: 1))).count, 1)
+      try h.run(.recordDeliveries([.delivered(id: n.id, receiver: "wecom", attempt: 1)])).count, 1)
     XCTAssertEqual(h.state.notify.pending[n.id]?.remaining, ["sms"])
-    try h.run(.recordDelivery(.delivered(id: n.id, receiver: "sms", attempt: 17)))
+    try h.run(.recordDeliveries([.delivered(id: n.id, receiver: "sms", attempt: 17)]))
     XCTAssertNil(h.state.notify.pending[n.id])
     XCTAssertNil(h.state.notify.receivers["sms"]?.failingSince)
     XCTAssertTrue(
-      try h.run(.recordDelivery(.delivered(id: n.id, receiver: "sms", attempt: 17))).isEmpty,
+      try h.run(.recordDeliveries([.delivered(id: n.id, receiver: "sms", attempt: 17)])).isEmpty,
       "a repeated report changes nothing")
+  }
+
+  /// What the sender gathered goes as one command: each outcome decided
+  /// against the state, a delivery reported twice in the list counted once,
+  /// and a failure after its own delivery in the list ignored.
+  func testSeveralOutcomesInOneCommandEqualThemOneByOne() throws {
+    var h = try configured()
+    var notices: [Notice] = []
+    for name in ["张三", "李四"] {
+      notices += queued(try h.run(.recordFever(site: "ht-1", personName: name, reading: Celsius(tenths: 385))))
+    }
+    XCTAssertEqual(notices.count, 2)
+    let a = notices[0].id
+    let b = notices[1].id
+    var oneByOne = h
+    let outcomes: [DeliveryOutcome] = [
+      .delivered(id: a, receiver: "sms", attempt: 1), .failed(id: b, receiver: "sms", attempt: 1, error: "HTTP 500"),
+      .delivered(id: a, receiver: "sms", attempt: 1), .failed(id: a, receiver: "sms", attempt: 2, error: "late"),
+      .delivered(id: b, receiver: "wecom", attempt: 1),
+    ]
+    let events = try h.run(.recordDeliveries(outcomes), actor: "cordon-notify")
+    XCTAssertEqual(
+      events,
+      [
+        .notificationDelivered(id: a, receiver: "sms", attempt: 1),
+        .notificationFailed(id: b, receiver: "sms", attempt: 1, error: "HTTP 500"),
+        .notificationDelivered(id: b, receiver: "wecom", attempt: 1),
+      ])
+    for o in outcomes { try oneByOne.run(.recordDeliveries([o]), actor: "cordon-notify") }
+    XCTAssertEqual(h.state.notify, oneByOne.state.notify)
+    XCTAssertThrowsError(
+      try h.run(
+        .recordDeliveries(
+          Array(repeating: .delivered(id: a, receiver: "sms", attempt: 1), count: Limits.deliveryOutcomes + 1)),
+        actor: "cordon-notify"))
   }
 
   func testAReceiverFailingTenMinutesRaisesAnAlertThatClearsOnDelivery() throws {
     var h = try configured()
     let n = try XCTUnwrap(
       queued(try h.run(.recordFever(site: "ht-1", personName: "张三", reading: Celsius(tenths: 385)))).first)
-    try h.run(.recordDelivery(.failed(id: n.id, receiver: "sms", attempt: 1, error: "timed out")))
+    try h.run(.recordDeliveries([.failed(id: n.id, receiver: "sms", attempt: 1, error: "timed out")]))
     h.advance(minutes: 9)
     _ = h.housekeeping()
     XCTAssertNil(h.alert(.receiverFailing, "sms"))
@@ -234,7 +269,7 @@ final class NotifierTests: XCTestCase {
     let alert = try XCTUnwrap(h.alert(.receiverFailing, "sms"))
     XCTAssertTrue(alert.isActive)
     XCTAssertTrue(alert.message(h.state, Strings(.en)).contains("timed out"))
-    try h.run(.recordDelivery(.delivered(id: n.id, receiver: "sms", attempt: 2)))
+    try h.run(.recordDeliveries([.delivered(id: n.id, receiver: "sms", attempt: 2)]))
     _ = h.housekeeping()
     XCTAssertEqual(h.alert(.receiverFailing, "sms")?.isActive, false)
   }
@@ -244,8 +279,9 @@ final class NotifierTests: XCTestCase {
     for role in Role.allCases {
       let p = Principal(user: "u", role: role, units: ["jy"])
       for c: CordonCommand in [
-        .recordDelivery(.delivered(id: "N1", receiver: "sms", attempt: 1)), .configureNotifications(NotifyRouting()),
-        .batch([.recordDelivery(.delivered(id: "N1", receiver: "sms", attempt: 1))]),
+        .recordDeliveries([.delivered(id: "N1", receiver: "sms", attempt: 1)]),
+        .configureNotifications(NotifyRouting()),
+        .batch([.recordDeliveries([.delivered(id: "N1", receiver: "sms", attempt: 1)])]),
       ] {
         XCTAssertEqual(Authorization.check(c, by: p, in: h.state)?.code, "auth.serverOnly", "\(role)")
       }

@@ -31,7 +31,7 @@ final class NotifyRoutingLeftoverTests: XCTestCase {
     XCTAssertEqual(h.state.notify.queue(for: "sms"), [])
     XCTAssertEqual(h.state.notify.queue(for: "wecom").map(\.id), owed)
     // Delivered to wecom, the notices leave the outbox entirely.
-    for id in owed { try h.run(.recordDelivery(.delivered(id: id, receiver: "wecom", attempt: 1))) }
+    for id in owed { try h.run(.recordDeliveries([.delivered(id: id, receiver: "wecom", attempt: 1)])) }
     XCTAssertTrue(h.state.notify.pending.isEmpty)
     // The audit trail says why, and what the notice was about, in both languages.
     let record = try XCTUnwrap(h.journal.first { if case .notificationDropped = $0.event { true } else { false } })
@@ -97,10 +97,10 @@ final class NotifyRoutingLeftoverTests: XCTestCase {
     try h.run(.recordFever(site: "jy-dongfeng", personName: "李四", reading: Celsius(tenths: 396)))
     let ids = h.state.notify.queue(for: "wecom").map(\.id)
     XCTAssertEqual(ids.count, 2)
-    try h.run(.recordDelivery(.delivered(id: ids[0], receiver: "wecom", attempt: 1)))
-    try h.run(.recordDelivery(.failed(id: ids[1], receiver: "wecom", attempt: 1, error: "HTTP 500")))
-    try h.run(.recordDelivery(.failed(id: ids[1], receiver: "wecom", attempt: 2, error: "HTTP 500")))
-    try h.run(.recordDelivery(.delivered(id: ids[0], receiver: "sms", attempt: 1)))
+    try h.run(.recordDeliveries([.delivered(id: ids[0], receiver: "wecom", attempt: 1)]))
+    try h.run(.recordDeliveries([.failed(id: ids[1], receiver: "wecom", attempt: 1, error: "HTTP 500")]))
+    try h.run(.recordDeliveries([.failed(id: ids[1], receiver: "wecom", attempt: 2, error: "HTTP 500")]))
+    try h.run(.recordDeliveries([.delivered(id: ids[0], receiver: "sms", attempt: 1)]))
     let cal = h.state.calendar
     let day = cal.day(of: h.now)
     let report = DailyReport(day: day, records: h.journal, end: h.state, now: h.now)

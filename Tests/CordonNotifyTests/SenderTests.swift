@@ -43,7 +43,7 @@ final class Outbox: Sendable {
         let delay = commitMilliseconds.withLock { $0 }
         if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         for outcome in outcomes {
-          let events = run(.recordDelivery(outcome), actor: "cordon-notify")
+          let events = run(.recordDeliveries([outcome]), actor: "cordon-notify")
           if !events.isEmpty { journal.withLock { $0.append(outcome) } }
         }
       }, log: { [self] line in logLines.withLock { $0.append(line) } })
