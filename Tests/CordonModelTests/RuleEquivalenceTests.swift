@@ -146,7 +146,11 @@ final class RuleEquivalenceTests: XCTestCase {
           XCTAssertEqual(
             h.state.shifts(ofPerson: person).map(\.id).sorted(), scan(h.state, person), "seed \(seed) step \(step)")
         }
+        roleLookupsEqualAScan(h.state, around: h.now, "seed \(seed) step \(step)")
       }
+      roleLookupsEqualAScan(
+        try JSONDecoder().decode(CordonState.self, from: try JSONEncoder().encode(h.state)), around: h.now,
+        "seed \(seed), decoded: unbuilt")
       var decoded = try JSONDecoder().decode(CordonState.self, from: try JSONEncoder().encode(h.state))
       decoded.buildRuleIndex()
       for person in h.state.people.keys {
@@ -155,6 +159,26 @@ final class RuleEquivalenceTests: XCTestCase {
       XCTAssertGreaterThan(h.state.shifts.count, 10, "seed \(seed): random commands assign shifts")
     }
     XCTAssertGreaterThan(swaps, 0, "some random swaps were accepted")
+  }
+
+  /// A unit's shifts in a role that have not ended, and the last end
+  /// before a moment, through the index (coverage, its clock, escalation)
+  /// against a scan, at moments before, at and after `now`.
+  private func roleLookupsEqualAScan(_ state: CordonState, around now: Instant, _ at: String) {
+    for unit in state.units.keys {
+      for role in DutyRole.allCases {
+        let theirs = state.shifts.values.filter { $0.unit == unit && $0.role == role }
+        for t in [now.adding(minutes: -300), now.adding(minutes: -1), now, now.adding(minutes: 120)] {
+          XCTAssertEqual(
+            state.shifts(ofUnit: unit, role: role, endingAfter: t).map(\.id),
+            theirs.filter { $0.end > t }.sorted { ($0.end, $0.id) < ($1.end, $1.id) }.map(\.id), "\(at) \(unit)/\(role)"
+          )
+          let last = theirs.filter { $0.counts && $0.end <= t }.map(\.end).max() ?? Instant(milliseconds: 0)
+          XCTAssertEqual(
+            state.lastCountedEnd(ofUnit: unit, role: role, atOrBefore: t), last, "\(at) \(unit)/\(role)")
+        }
+      }
+    }
   }
 
   func testTheRuleIndexIsNeitherEncodedNorCompared() throws {

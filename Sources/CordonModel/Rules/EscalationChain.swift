@@ -64,8 +64,8 @@ public enum EscalationChain {
   /// Who holds `role` at `unit` at `now`: a shift covering it that counts,
   /// someone signed in before someone only scheduled, then the latest start.
   public static func onDuty(_ role: DutyRole, unit: String, in state: CordonState, at now: Instant) -> Shift? {
-    state.shifts(ofUnit: unit).filter {
-      $0.role == role && $0.counts && $0.covers(now) && state.people[$0.person] != nil
+    state.shifts(ofUnit: unit, role: role, endingAfter: now).filter {
+      $0.counts && $0.covers(now) && state.people[$0.person] != nil
     }
     .min { a, b in
       (a.isSignedIn ? 0 : 1, -a.start.milliseconds, a.id) < (b.isSignedIn ? 0 : 1, -b.start.milliseconds, b.id)

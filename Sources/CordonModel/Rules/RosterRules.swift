@@ -18,8 +18,12 @@ public struct RoleCoverageRule: AlertRule {
     for unit in state.orderedUnits where unit.isKey {
       for role in DutyRole.allCases {
         let shifts = byUnitRole["\(unit.id)/\(role.rawValue)"] ?? []
-        let ended = { state.shifts.values.filter { $0.unit == unit.id && $0.role == role } }
-        if let c = condition(unit.id, role, upcoming: shifts, ended: ended, state, now) { out.append(c) }
+        // The whole evaluation (the oracle) scans, not the index.
+        let c = condition(
+          unit.id, role, upcoming: shifts,
+          lastEnd: { self.lastEnd(state.shifts.values.filter { $0.unit == unit.id && $0.role == role }, before: now) },
+          state, now)
+        if let c { out.append(c) }
       }
     }
     return out
@@ -43,9 +47,13 @@ public struct RoleCoverageRule: AlertRule {
       let unit = state.units[String(subject[..<slash])], !unit.isRetired, unit.isKey
     else { return nil }
     let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
-    let shifts = state.shifts(ofUnit: unit.id).filter { $0.role == role }
-    let upcoming = shifts.filter { $0.counts && $0.end > now && $0.start <= horizon }
-    return condition(unit.id, role, upcoming: upcoming, ended: { shifts }, state, now)
+    // Through the index: the shifts not yet ended, and the last end before now, not the role's whole history.
+    let upcoming = state.shifts(ofUnit: unit.id, role: role, endingAfter: now).filter {
+      $0.counts && $0.start <= horizon
+    }
+    return condition(
+      unit.id, role, upcoming: upcoming,
+      lastEnd: { state.lastCountedEnd(ofUnit: unit.id, role: role, atOrBefore: now) }, state, now)
   }
 
   /// Units in registration order, then roles in their order.
@@ -58,14 +66,14 @@ public struct RoleCoverageRule: AlertRule {
   }
 
   private func condition(
-    _ unit: String, _ role: DutyRole, upcoming: [Shift], ended: () -> [Shift], _ state: CordonState,
+    _ unit: String, _ role: DutyRole, upcoming: [Shift], lastEnd: () -> Instant, _ state: CordonState,
     _ now: Instant
   ) -> AlertCondition? {
     let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
     guard let gap = Self.firstGap(upcoming, from: now, to: horizon) else { return nil }
     // The occurrence must not move with the clock: a gap that is already
     // open began when the last shift before it ended.
-    let began = gap > now ? gap : lastEnd(ended(), before: now)
+    let began = gap > now ? gap : lastEnd()
     return AlertCondition(
       key: AlertKey(rule: .roleUncovered, subject: "\(unit)/\(role.rawValue)"),
       severity: gap <= now ? .critical : .warning, unit: unit, site: nil,

@@ -70,7 +70,9 @@ extension RoleCoverageRule {
       let role = DutyRole(rawValue: String(subject[subject.index(after: slash)...]))
     else { return nil }
     let unit = String(subject[..<slash])
-    return due(state.shifts(ofUnit: unit).filter { $0.role == role }, state, after: t)
+    // A shift that ended by `t` has every time `due` looks at (its start and
+    // end, less the look-ahead) at or before `t`: only the others can be next.
+    return due(state.shifts(ofUnit: unit, role: role, endingAfter: t), state, after: t)
   }
   public func clockDues(in state: CordonState, after t: Instant) -> [(subject: String, due: Instant)] {
     var byUnitRole: [String: [Shift]] = [:]

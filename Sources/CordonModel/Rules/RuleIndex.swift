@@ -2,7 +2,7 @@ import EventSourcing
 
 /// What the incremental rules look up by subject, derived from the state so
 /// a command reads the few records it touches instead of scanning them all:
-/// fever cases by site, shifts by unit and by person. `CordonState.apply` keeps it up to
+/// fever cases by site, shifts by unit, by person and by unit and role in order of their end. `CordonState.apply` keeps it up to
 /// date. It is never encoded (a snapshot stays the state alone) nor
 /// compared; a decoded state has none until `CordonState.buildRuleIndex()`,
 /// and until then every lookup scans, with the same answer.
@@ -18,6 +18,11 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   /// adds each shift to the other person too: lookups check the person, so
   /// an id left under its former person is harmless.
   var shiftsByPerson: [String: Set<String>] = [:]
+  /// Shift ids by "unit/role", in order of their end: what covers a role
+  /// now or next is the few shifts at the end of the list, not the role's
+  /// whole roster history (coverage is read before and after each command).
+  /// A shift's unit, role and times never change once assigned.
+  var shiftEnds: [String: ShiftEnds] = [:]
   /// The clock-driven rules' due-time queue (DueQueue.swift).
   public internal(set) var due = DueQueue()
 
@@ -25,11 +30,16 @@ public struct RuleIndex: Sendable, Codable, Equatable {
 
   init(of state: CordonState) {
     for c in state.feverCases.reversed() { feverBySite[c.site, default: []].prepend(c) }
+    var ends: [String: [ShiftEnds.Entry]] = [:]
     for s in state.shifts.values {
       shiftsByUnit[s.unit, default: []].insert(s.id)
       shiftsByPerson[s.person, default: []].insert(s.id)
+      ends[Self.unitRole(s.unit, s.role), default: []].append(.init(end: s.end.milliseconds, id: s.id))
     }
+    shiftEnds = ends.mapValues { ShiftEnds(sorting: $0) }
   }
+
+  static func unitRole(_ unit: String, _ role: DutyRole) -> String { "\(unit)/\(role.rawValue)" }
 
   /// Retention rebuilds it (`CordonState.apply`); other events add to it.
   /// `shifts` is the state's, after the event.
@@ -40,6 +50,7 @@ public struct RuleIndex: Sendable, Codable, Equatable {
     case .shiftAssigned(let s):
       shiftsByUnit[s.unit, default: []].insert(s.id)
       shiftsByPerson[s.person, default: []].insert(s.id)
+      shiftEnds[Self.unitRole(s.unit, s.role), default: ShiftEnds()].insert(.init(end: s.end.milliseconds, id: s.id))
     case .shiftsSwapped(let a, let b):
       for id in [a, b] {
         if let person = shifts[id]?.person { shiftsByPerson[person, default: []].insert(id) }
@@ -54,6 +65,42 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   public func encode(to encoder: Encoder) throws {
     var c = encoder.singleValueContainer()
     try c.encodeNil()
+  }
+}
+
+/// Shift ids in order of (end, id).
+struct ShiftEnds: Sendable {
+  struct Entry: Sendable, Comparable {
+    var end: Int64
+    var id: String
+    static func < (a: Entry, b: Entry) -> Bool { (a.end, a.id) < (b.end, b.id) }
+  }
+  private(set) var entries: [Entry] = []
+
+  init() {}
+  init(sorting entries: [Entry]) { self.entries = entries.sorted() }
+
+  /// Shifts are mostly assigned in order of their end: then this appends.
+  mutating func insert(_ e: Entry) {
+    if let last = entries.last, e < last {
+      entries.insert(e, at: partition { $0 < e })
+    } else {
+      entries.append(e)
+    }
+  }
+
+  /// The first entry whose end is after `t`.
+  func firstIndex(endingAfter t: Int64) -> Int { partition { $0.end <= t } }
+
+  /// The first index whose entry is not `before` (entries that are come first).
+  private func partition(_ before: (Entry) -> Bool) -> Int {
+    var lo = 0
+    var hi = entries.count
+    while lo < hi {
+      let mid = lo + (hi - lo) / 2
+      if before(entries[mid]) { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
   }
 }
 
@@ -87,6 +134,36 @@ extension CordonState {
   func shifts(ofUnit unit: String) -> [Shift] {
     guard ruleIndex.isBuilt else { return shifts.values.filter { $0.unit == unit } }
     return (ruleIndex.shiftsByUnit[unit] ?? []).compactMap { shifts[$0] }.filter { $0.unit == unit }
+  }
+
+  /// A unit's shifts in one role that end after `t`, in order of their end.
+  public func shifts(ofUnit unit: String, role: DutyRole, endingAfter t: Instant) -> [Shift] {
+    guard ruleIndex.isBuilt else {
+      return shifts.values.filter { $0.unit == unit && $0.role == role && $0.end > t }.sorted {
+        ($0.end, $0.id) < ($1.end, $1.id)
+      }
+    }
+    guard let ends = ruleIndex.shiftEnds[RuleIndex.unitRole(unit, role)] else { return [] }
+    return ends.entries[ends.firstIndex(endingAfter: t.milliseconds)...].compactMap { shifts[$0.id] }
+  }
+
+  /// The latest end at or before `t` of a unit's shifts in one role that
+  /// count (not cancelled, not a no-show); the epoch when there is none.
+  public func lastCountedEnd(ofUnit unit: String, role: DutyRole, atOrBefore t: Instant) -> Instant {
+    guard ruleIndex.isBuilt else {
+      var best = Instant(milliseconds: 0)
+      for s in shifts.values where s.unit == unit && s.role == role && s.counts && s.end <= t && s.end > best {
+        best = s.end
+      }
+      return best
+    }
+    guard let ends = ruleIndex.shiftEnds[RuleIndex.unitRole(unit, role)] else { return Instant(milliseconds: 0) }
+    var i = ends.firstIndex(endingAfter: t.milliseconds)
+    while i > 0 {
+      i -= 1
+      if let s = shifts[ends.entries[i].id], s.counts { return s.end }
+    }
+    return Instant(milliseconds: 0)
   }
 
   /// A person's shifts, in no particular order.
