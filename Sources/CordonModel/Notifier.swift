@@ -99,7 +99,9 @@ public enum Notifier {
       }
     }
     let horizon = now.adding(minutes: NotifyRouting.handoffLeadMinutes)
-    for shift in state.shifts.values.sorted(by: { $0.id < $1.id })
+    // A shift starting after now ends after it: the index's shifts not yet
+    // ended, not the whole roster sorted on every clock pass.
+    for shift in state.shifts(endingAfter: now)
     where !shift.cancelled && shift.start > now && shift.start <= horizon {
       let person = state.people[shift.person]
       candidates.append(

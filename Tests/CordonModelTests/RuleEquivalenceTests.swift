@@ -161,10 +161,16 @@ final class RuleEquivalenceTests: XCTestCase {
     XCTAssertGreaterThan(swaps, 0, "some random swaps were accepted")
   }
 
-  /// A unit's shifts in a role that have not ended, and the last end
-  /// before a moment, through the index (coverage, its clock, escalation)
+  /// A unit's shifts in a role that have not ended, every shift not ended
+  /// (handoff reminders), and the last end before a moment, through the
+  /// index (coverage, its clock, escalation)
   /// against a scan, at moments before, at and after `now`.
   private func roleLookupsEqualAScan(_ state: CordonState, around now: Instant, _ at: String) {
+    for t in [now.adding(minutes: -300), now, now.adding(minutes: 120)] {
+      XCTAssertEqual(
+        state.shifts(endingAfter: t).map(\.id), state.shifts.values.filter { $0.end > t }.map(\.id).sorted(),
+        "\(at): every shift not ended")
+    }
     for unit in state.units.keys {
       for role in DutyRole.allCases {
         let theirs = state.shifts.values.filter { $0.unit == unit && $0.role == role }

@@ -147,6 +147,14 @@ extension CordonState {
     return ends.entries[ends.firstIndex(endingAfter: t.milliseconds)...].compactMap { shifts[$0.id] }
   }
 
+  /// Every shift that ends after `t`, in id order: what is on now or still to come.
+  public func shifts(endingAfter t: Instant) -> [Shift] {
+    guard ruleIndex.isBuilt else { return shifts.values.filter { $0.end > t }.sorted { $0.id < $1.id } }
+    return ruleIndex.shiftEnds.values.flatMap { ends in
+      ends.entries[ends.firstIndex(endingAfter: t.milliseconds)...].compactMap { shifts[$0.id] }
+    }.sorted { $0.id < $1.id }
+  }
+
   /// The latest end at or before `t` of a unit's shifts in one role that
   /// count (not cancelled, not a no-show); the epoch when there is none.
   public func lastCountedEnd(ofUnit unit: String, role: DutyRole, atOrBefore t: Instant) -> Instant {
