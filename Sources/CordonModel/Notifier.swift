@@ -217,11 +217,9 @@ public enum Notifier {
 
   /// Who is on duty at a unit now: the leader first, then the manager, then the officer.
   static func onDuty(unit: String, in state: CordonState, at now: Instant) -> Person? {
-    let on = state.shifts(ofUnit: unit).filter {
-      !$0.cancelled && !$0.noShow && $0.start <= now && now < $0.end
-    }
     for role in [DutyRole.leader, .manager, .officer] {
-      if let s = on.filter({ $0.role == role }).min(by: { $0.id < $1.id }), let p = state.people[s.person] { return p }
+      let on = state.shifts(ofUnit: unit, role: role, endingAfter: now).filter { $0.counts && $0.covers(now) }
+      if let s = on.min(by: { $0.id < $1.id }), let p = state.people[s.person] { return p }
     }
     return nil
   }

@@ -21,7 +21,7 @@ public struct RoleCoverageRule: AlertRule {
         // The whole evaluation (the oracle) scans, not the index.
         let c = condition(
           unit.id, role, upcoming: shifts,
-          lastEnd: { self.lastEnd(state.shifts.values.filter { $0.unit == unit.id && $0.role == role }, before: now) },
+          lastEnd: { state.shifts.values.lastCountedEnd(atOrBefore: now) { $0.unit == unit.id && $0.role == role } },
           state, now)
         if let c { out.append(c) }
       }
@@ -79,13 +79,6 @@ public struct RoleCoverageRule: AlertRule {
       severity: gap <= now ? .critical : .warning, unit: unit, site: nil,
       args: [unit, role.rawValue, state.calendar.formatTime(gap)], occurrence: began,
       autoResolves: true)
-  }
-
-  /// The latest end at or before `t` of the shifts (of one unit and role) that count.
-  private func lastEnd(_ shifts: [Shift], before t: Instant) -> Instant {
-    var best = Instant(milliseconds: 0)
-    for s in shifts where s.counts && s.end <= t && s.end > best { best = s.end }
-    return best
   }
 
   /// The first instant in [from, to] that no shift covers, or nil. The

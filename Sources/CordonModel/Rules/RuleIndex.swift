@@ -2,8 +2,8 @@ import EventSourcing
 
 /// What the incremental rules look up by subject, derived from the state so
 /// a command reads the few records it touches instead of scanning them all:
-/// fever cases by site, shifts by unit, by person and by unit and role in order of their end. `CordonState.apply` keeps it up to
-/// date. It is never encoded (a snapshot stays the state alone) nor
+/// fever cases by site, shifts by person, and shifts by unit and role in
+/// order of their end. `CordonState.apply` keeps it up to date. It is never encoded (a snapshot stays the state alone) nor
 /// compared; a decoded state has none until `CordonState.buildRuleIndex()`,
 /// and until then every lookup scans, with the same answer.
 public struct RuleIndex: Sendable, Codable, Equatable {
@@ -11,8 +11,6 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   public internal(set) var isBuilt = true
   /// Each site's fever cases, newest first (as `feverCases` holds them).
   var feverBySite: [String: NewestFirst<FeverCase>] = [:]
-  /// Shift ids by unit.
-  var shiftsByUnit: [String: Set<String>] = [:]
   /// Shift ids by person, for the overlap and rest checks of assigning and
   /// swapping, which would otherwise read every shift of the group. A swap
   /// adds each shift to the other person too: lookups check the person, so
@@ -32,7 +30,6 @@ public struct RuleIndex: Sendable, Codable, Equatable {
     for c in state.feverCases.reversed() { feverBySite[c.site, default: []].prepend(c) }
     var ends: [String: [ShiftEnds.Entry]] = [:]
     for s in state.shifts.values {
-      shiftsByUnit[s.unit, default: []].insert(s.id)
       shiftsByPerson[s.person, default: []].insert(s.id)
       ends[Self.unitRole(s.unit, s.role), default: []].append(.init(end: s.end.milliseconds, id: s.id))
     }
@@ -48,7 +45,6 @@ public struct RuleIndex: Sendable, Codable, Equatable {
     switch event {
     case .feverRecorded(let c): feverBySite[c.site, default: []].prepend(c)
     case .shiftAssigned(let s):
-      shiftsByUnit[s.unit, default: []].insert(s.id)
       shiftsByPerson[s.person, default: []].insert(s.id)
       shiftEnds[Self.unitRole(s.unit, s.role), default: ShiftEnds()].insert(.init(end: s.end.milliseconds, id: s.id))
     case .shiftsSwapped(let a, let b):
@@ -130,12 +126,6 @@ extension CordonState {
     ruleIndex.isBuilt ? ruleIndex.feverBySite[String(site)] ?? [] : NewestFirst(feverCases.filter { $0.site == site })
   }
 
-  /// A unit's shifts, in no particular order.
-  func shifts(ofUnit unit: String) -> [Shift] {
-    guard ruleIndex.isBuilt else { return shifts.values.filter { $0.unit == unit } }
-    return (ruleIndex.shiftsByUnit[unit] ?? []).compactMap { shifts[$0] }.filter { $0.unit == unit }
-  }
-
   /// A unit's shifts in one role that end after `t`, in order of their end.
   public func shifts(ofUnit unit: String, role: DutyRole, endingAfter t: Instant) -> [Shift] {
     guard ruleIndex.isBuilt else {
@@ -159,11 +149,7 @@ extension CordonState {
   /// count (not cancelled, not a no-show); the epoch when there is none.
   public func lastCountedEnd(ofUnit unit: String, role: DutyRole, atOrBefore t: Instant) -> Instant {
     guard ruleIndex.isBuilt else {
-      var best = Instant(milliseconds: 0)
-      for s in shifts.values where s.unit == unit && s.role == role && s.counts && s.end <= t && s.end > best {
-        best = s.end
-      }
-      return best
+      return shifts.values.lastCountedEnd(atOrBefore: t) { $0.unit == unit && $0.role == role }
     }
     guard let ends = ruleIndex.shiftEnds[RuleIndex.unitRole(unit, role)] else { return Instant(milliseconds: 0) }
     var i = ends.firstIndex(endingAfter: t.milliseconds)
@@ -178,5 +164,15 @@ extension CordonState {
   public func shifts(ofPerson person: String) -> [Shift] {
     guard ruleIndex.isBuilt else { return shifts.values.filter { $0.person == person } }
     return (ruleIndex.shiftsByPerson[person] ?? []).compactMap { shifts[$0] }.filter { $0.person == person }
+  }
+}
+
+extension Sequence<Shift> {
+  /// The latest end at or before `t` of the shifts that count and pass
+  /// `filter`; the epoch when there is none. The scan behind the index's answer.
+  func lastCountedEnd(atOrBefore t: Instant, where filter: (Shift) -> Bool) -> Instant {
+    var best = Instant(milliseconds: 0)
+    for s in self where s.counts && s.end <= t && s.end > best && filter(s) { best = s.end }
+    return best
   }
 }
