@@ -3,9 +3,10 @@ import EventSourcing
 /// What the incremental rules look up by subject, derived from the state so
 /// a command reads the few records it touches instead of scanning them all:
 /// fever cases by site, shifts by person, and shifts by unit and role in
-/// order of their end. `CordonState.apply` keeps it up to date. It is never encoded (a snapshot stays the state alone) nor
-/// compared; a decoded state has none until `CordonState.buildRuleIndex()`,
-/// and until then every lookup scans, with the same answer.
+/// order of their end. `CordonState.apply` keeps it up to date. It is never
+/// encoded (a snapshot stays the state alone) nor compared; a decoded state
+/// has none until `CordonState.buildRuleIndex()`, and until then every
+/// lookup scans, with the same answer.
 public struct RuleIndex: Sendable, Codable, Equatable {
   /// False for a decoded state, until built.
   public internal(set) var isBuilt = true
