@@ -164,11 +164,16 @@ public struct ReceiverHealth: Codable, Sendable, Equatable {
 public struct NotifyState: Codable, Sendable, Equatable {
   public var routing = NotifyRouting()
   /// Undelivered notifications by id, each with the receivers still owed it.
-  public var pending: [String: PendingNotification] = [:]
+  /// Sharded, as the alerts are: the store applies each notice to its
+  /// committed state while the consoles' fan-out holds the state from
+  /// before, and a plain dictionary was copied whole (a burst's thousand
+  /// pending notices) on every batch (issue 18).
+  public var pending = ShardedDictionary<String, PendingNotification>()
   public var serial = 0
   /// "route|subject" → when it was last queued there, for repeat intervals
   /// and one handoff reminder per shift. Pruned with the alerts and shifts.
-  public var lastQueued: [String: Instant] = [:]
+  /// Sharded for the same reason as `pending`.
+  public var lastQueued = ShardedDictionary<String, Instant>()
   public var receivers: [String: ReceiverHealth] = [:]
   public init() {}
 
