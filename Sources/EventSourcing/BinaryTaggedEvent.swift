@@ -15,10 +15,16 @@ public protocol BinaryTaggedEvent: Sendable {
   /// requirement, not only an extension method, so that `RecordCodec`, which
   /// holds the type as an existential, calls the event's own.
   static func decodeFast(tag: UInt16, body: UnsafeRawBufferPointer) -> Self?
+  /// Appends the case's body exactly as `BinaryCoding.encodeEnumBody` would
+  /// (BinaryFastEncoding.swift), for the most frequent cases; false, having
+  /// appended nothing, for a case left to `Codable`. A requirement for the
+  /// same reason as `decodeFast`.
+  func encodeFast(into out: inout [UInt8]) -> Bool
 }
 
 extension BinaryTaggedEvent {
   public static func decodeFast(tag: UInt16, body: UnsafeRawBufferPointer) -> Self? { nil }
+  public func encodeFast(into out: inout [UInt8]) -> Bool { false }
 }
 
 /// A value the fast decoders read straight from `BinaryCoding` bytes, type

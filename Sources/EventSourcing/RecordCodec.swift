@@ -34,6 +34,7 @@ public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
   struct TypedFunctions: Sendable {
     let tag: @Sendable (Event) -> UInt16
     let decodeFast: @Sendable (UInt16, UnsafeRawBufferPointer) -> Event?
+    let encodeFast: @Sendable (Event, inout [UInt8]) -> Bool
   }
 
   public init() {
@@ -46,10 +47,12 @@ public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
   private static func open<T: BinaryTaggedEvent>(_: T.Type) -> TypedFunctions? {
     let tag: @Sendable (T) -> UInt16 = { $0.binaryTag }
     let decode: @Sendable (UInt16, UnsafeRawBufferPointer) -> T? = { T.decodeFast(tag: $0, body: $1) }
+    let encode: @Sendable (T, inout [UInt8]) -> Bool = { $0.encodeFast(into: &$1) }
     guard let tag = tag as? @Sendable (Event) -> UInt16,
-      let decode = decode as? @Sendable (UInt16, UnsafeRawBufferPointer) -> Event?
+      let decode = decode as? @Sendable (UInt16, UnsafeRawBufferPointer) -> Event?,
+      let encode = encode as? @Sendable (Event, inout [UInt8]) -> Bool
     else { return nil }
-    return TypedFunctions(tag: tag, decodeFast: decode)
+    return TypedFunctions(tag: tag, decodeFast: decode, encodeFast: encode)
   }
 
   /// Whether records go through the opened functions (a test checks the
@@ -81,6 +84,10 @@ public struct RecordCodec<Event: Codable & Sendable & Equatable>: Sendable {
     if let c = record.commandID { BinaryCoding.appendString(c, to: &out) }
     if let tag, let tagged {
       BinaryCoding.appendVarint(UInt64(tag), to: &out)
+      if let typed, typed.encodeFast(record.event, &out) {
+        out.append(Self.trailer)
+        return
+      }
       let name = try BinaryCoding.encodeEnumBody(record.event, into: &out)
       guard tagged.binaryCaseName(forTag: tag) == name else {
         throw Failure.undecodable(

@@ -222,11 +222,11 @@ final class BinaryCodecTests: XCTestCase {
     XCTAssertEqual(fast, CordonEvent.fastDecodedTags, "cases with a fast decoder that their sample does not take")
   }
 
-  /// The optional fields the samples leave empty, set: the fast decoders
-  /// read them too (a shift signed in and out, a log entry with a closed
-  /// follow-up and voided, an alert without a site, a health entry with a
-  /// morning check).
-  func testFastDecodersReadOptionalFieldsSetAndUnset() throws {
+  /// The optional fields the samples leave empty, set (a shift signed in
+  /// and out, a log entry with a closed follow-up and voided, an alert
+  /// without a site, a health entry with a morning check, a notice with no
+  /// rule, person or phone).
+  static func optionalsSet() throws -> [CordonEvent] {
     let at = Instant(milliseconds: 1_580_000_000_000)
     var shift = Shift(
       id: "s1", unit: "u", site: nil, role: .leader, person: "p", start: at, end: at.adding(minutes: 60), noShow: false,
@@ -241,7 +241,7 @@ final class BinaryCodecTests: XCTestCase {
       followUp: follow)
     entry.voided = try JSONDecoder().decode(
       Voiding.self, from: Data(#"{"at":1580000000000,"by":"v","reason":"r"}"#.utf8))
-    let events: [CordonEvent] = [
+    return [
       .shiftAssigned(shift),
       .logEntered(entry),
       .alertRaised(
@@ -260,11 +260,36 @@ final class BinaryCodecTests: XCTestCase {
           text: LocalizedName(zh: "指令", en: "Directive"), route: "all", receivers: ["a", "b"], due: at,
           queuedAt: at)),
     ]
-    for e in events {
+  }
+
+  /// The fast decoders read the optional fields set and unset too.
+  func testFastDecodersReadOptionalFieldsSetAndUnset() throws {
+    for e in try Self.optionalsSet() {
       var body: [UInt8] = []
       _ = try BinaryCoding.encodeEnumBody(e, into: &body)
       body.withUnsafeBytes { XCTAssertEqual(CordonEvent.decodeFast(tag: e.binaryTag, body: $0), e, "\(e.tag)") }
     }
+  }
+
+  /// The hand-written encoders write what the generic encoder writes, byte
+  /// for byte, for every case that has a fast decoder, with the optional
+  /// fields set and unset; every other case is declined with nothing
+  /// appended, and `Codable` writes it.
+  func testFastEncodersWriteTheGenericEncodersBytes() throws {
+    var fast = Set<CordonEventTag>()
+    for e in try Self.samples() + Self.optionalsSet() {
+      var generic: [UInt8] = []
+      _ = try BinaryCoding.encodeEnumBody(e, into: &generic)
+      var quick: [UInt8] = [0xAB]
+      if e.encodeFast(into: &quick) {
+        XCTAssertEqual(quick.first, 0xAB, "\(e.tag): appended, not replaced")
+        XCTAssertEqual(Array(quick.dropFirst()), generic, "\(e.tag): other bytes than the generic encoder's")
+        fast.insert(e.tag)
+      } else {
+        XCTAssertEqual(quick, [0xAB], "\(e.tag): declined, and appended nothing")
+      }
+    }
+    XCTAssertEqual(fast, CordonEvent.fastDecodedTags, "cases written by hand and read by hand are the same")
   }
 
   func testTagsAreDenseAndNameTheirCases() {
