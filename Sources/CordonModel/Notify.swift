@@ -218,7 +218,7 @@ public struct NotifyState: Codable, Sendable, Equatable {
       // thousand recent alerts, none of them old enough to go, stays linear.
       if lastQueued.count > Self.lastQueuedLimit, lastQueued.count.isMultiple(of: 64) {
         let cutoff = n.queuedAt.milliseconds - 2 * 86_400_000
-        lastQueued = lastQueued.filter { $0.value.milliseconds >= cutoff }
+        lastQueued.removeAll { $0.value.milliseconds < cutoff }
       }
     case .notificationDelivered(let id, let receiver, _):
       if var p = pending[id] {

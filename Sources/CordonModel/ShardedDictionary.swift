@@ -91,6 +91,17 @@ public struct ShardedDictionary<Key: Hashable, Value> {
     return out
   }
 
+  /// Removes the entries `shouldBeRemoved` picks, in place: a shard with
+  /// none of them is only read, so it stays shared with any copy of the state.
+  public mutating func removeAll(where shouldBeRemoved: (Element) throws -> Bool) rethrows {
+    for s in shards.indices {
+      guard try shards[s].contains(where: shouldBeRemoved) else { continue }
+      let before = shards[s].count
+      shards[s] = try shards[s].filter { try !shouldBeRemoved($0) }
+      count -= before - shards[s].count
+    }
+  }
+
   /// The entries as a plain dictionary.
   public var dictionary: [Key: Value] {
     var d: [Key: Value] = [:]

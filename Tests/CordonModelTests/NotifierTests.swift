@@ -326,4 +326,33 @@ final class NotifierTests: XCTestCase {
     XCTAssertTrue(day.contains(minuteOfDay: 12 * 60 + 30))
     XCTAssertFalse(day.contains(minuteOfDay: 11 * 60))
   }
+
+  /// The last-queued times stay bounded: past the limit, entries over two
+  /// days old go, and recent ones stay however many there are.
+  func testLastQueuedTimesOlderThanTwoDaysArePrunedPastTheLimit() {
+    var notify = NotifyState()
+    let now = Instant(milliseconds: 1_580_000_000_000)
+    func queue(_ i: Int, at t: Instant) {
+      notify.apply(
+        .notificationQueued(
+          Notice(
+            id: "N\(i)", kind: .alert, severity: .critical, unit: "u", rule: .fever, subject: "fever/s\(i)",
+            text: LocalizedName(zh: "发热", en: "Fever"), route: "r", receivers: ["a"], due: t, queuedAt: t)),
+        at: t)
+    }
+    let old = now.adding(minutes: -3 * 24 * 60)
+    for i in 1...NotifyState.lastQueuedLimit { queue(i, at: old) }
+    XCTAssertEqual(notify.lastQueued.count, NotifyState.lastQueuedLimit, "at the limit nothing goes")
+    var i = NotifyState.lastQueuedLimit
+    while notify.lastQueued.count > 64 {
+      i += 1
+      queue(i, at: now)
+      XCTAssertLessThanOrEqual(i, NotifyState.lastQueuedLimit + 64, "the old entries went within 64 more")
+      if i > NotifyState.lastQueuedLimit + 64 { break }
+    }
+    XCTAssertTrue(notify.lastQueued.allSatisfy { $0.value == now }, "only the recent ones are left")
+    XCTAssertEqual(notify.lastQueued["r|fever/s\(i)"], now)
+    for k in 1...2 * NotifyState.lastQueuedLimit { queue(i + k, at: now) }
+    XCTAssertEqual(notify.lastQueued.count, (i - NotifyState.lastQueuedLimit) + 2 * NotifyState.lastQueuedLimit)
+  }
 }

@@ -35,6 +35,13 @@ final class ShardedDictionaryTests: XCTestCase {
         XCTAssertTrue(table.keys.contains(plain.keys.first ?? "none") || plain.isEmpty)
         XCTAssertEqual(table.isEmpty, plain.isEmpty)
       }
+      if step % 500 == 499 {
+        let cut = Int.random(in: 0...step, using: &generator)
+        table.removeAll { $0.value < cut }
+        plain = plain.filter { $0.value >= cut }
+        XCTAssertEqual(table.dictionary, plain, "step \(step): removed below \(cut)")
+        XCTAssertEqual(table.count, plain.count, "step \(step)")
+      }
     }
   }
 
@@ -56,6 +63,11 @@ final class ShardedDictionaryTests: XCTestCase {
     b["new"] = 7
     b["k2"] = nil
     XCTAssertEqual(a, b, "same entries, changed in another order")
+    var c = a
+    c.removeAll { $0.value >= 500 }
+    XCTAssertEqual(c.count, 500, "k0…k499 less k2, and new")
+    XCTAssertEqual(a.count, 1_000, "the copy it came from keeps them")
+    XCTAssertEqual(a["k999"], 999)
     XCTAssertEqual(ShardedDictionary<String, Int>(), [:])
     XCTAssertEqual(ShardedDictionary(["x": 1]), ["x": 1])
     XCTAssertTrue(ShardedDictionary<String, Int>().isEmpty)
