@@ -8,7 +8,7 @@ import NIOCore
 ///
 /// Every message is one frame: a big-endian `u32` payload length, then the
 /// payload. A payload is UTF-8 JSON, an object with a `"type"`, except the
-/// server's `records`, which are binary (below). The first frame a client
+/// server's `records` and `welcome`, which are binary (below). The first frame a client
 /// sends is `hello` carrying `version`; a server that speaks another
 /// version answers `error` with code `version` and closes.
 ///
@@ -17,7 +17,7 @@ import NIOCore
 ///                       an audit with stream true first in answerPart {id, text} frames of whole lines)
 ///                       forward {id, commandID, lines, principal}   (server to server: a follower
 ///                       hands a command to the leader; only from the servers' own account)
-///     server → client   welcome {version, principal, seq, state | records, ...}
+///     server → client   welcome (binary) {version, principal, seq, state | records, ...}
 ///                       records (binary)   result {id, seq, created? | refusal | failure}
 ///                       store {readOnlyReason?}   (the store's mode changed)
 ///                       error {code, message}   (then the server closes)
@@ -34,14 +34,23 @@ import NIOCore
 /// event every other console commits, on the server's machine (SSH sessions
 /// run there): as JSON that was most of the fan-out's CPU, and most of what
 /// a burst of notifications added to it (issue 18). A payload's first byte
-/// tells the two apart (JSON starts with `{`). Everything else stays JSON,
-/// which is read by humans when debugging with `socat`; `cordon dump` prints
-/// records as JSON lines. The fan-out encodes each batch once for all clients.
+/// tells the two apart (JSON starts with `{`). The fan-out encodes each
+/// batch once for all clients.
+///
+/// `welcome` is `u8 0x02` and then the `Welcome` in `BinaryCoding`, the
+/// encoding of the snapshot's body, since version 3: it carries the whole
+/// state, and a console connecting to a city-sized one spent seconds in
+/// the server's JSON encoder and its own JSON decoder; the binary form is
+/// read by the snapshot's fast readers (`cordon-bench welcome` measures
+/// both). Everything else stays JSON, which is read by humans when
+/// debugging with `socat`; `cordon dump` prints records as JSON lines.
 public enum WireProtocol {
-  /// 2: `records` frames are binary.
-  public static let version = 2
+  /// 2: `records` frames are binary. 3: `welcome` frames are binary too.
+  public static let version = 3
   /// The first byte of a binary `records` payload.
   public static let binaryRecords: UInt8 = 0x01
+  /// The first byte of a binary `welcome` payload.
+  public static let binaryWelcome: UInt8 = 0x02
   /// Largest frame a client may send. Commands are small; anything bigger is
   /// an attack or a bug, and is refused before it is buffered.
   public static let maxClientFrame = 1 << 20
@@ -367,25 +376,37 @@ extension ServerMessage {
   private static let recordCodec = RecordCodec<CordonEvent>()
 
   /// The one encoding of what a server sends, as a whole frame: binary for
-  /// `records`, JSON for the rest.
+  /// `records` and `welcome`, JSON for the rest.
   public func frame(allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
-    guard case .records(let records) = self else {
+    switch self {
+    case .records(let records):
+      var payload: [UInt8] = [WireProtocol.binaryRecords]
+      try Self.recordCodec.encode(batch: records, into: &payload)
+      return Frame.wrap(payload, allocator: allocator)
+    case .welcome(let welcome):
+      var payload: [UInt8] = [WireProtocol.binaryWelcome]
+      try BinaryCoding.encode(welcome, into: &payload)
+      return Frame.wrap(payload, allocator: allocator)
+    default:
       return Frame.wrap(try JSONEncoder().encode(self), allocator: allocator)
     }
-    var payload: [UInt8] = [WireProtocol.binaryRecords]
-    try Self.recordCodec.encode(batch: records, into: &payload)
-    return Frame.wrap(payload, allocator: allocator)
   }
 
   /// The message in a frame's payload, as `frame` wrote it.
   public static func decode(payload: ByteBuffer) throws -> ServerMessage {
-    if payload.readableBytesView.first == WireProtocol.binaryRecords {
+    switch payload.readableBytesView.first {
+    case WireProtocol.binaryRecords:
       return try payload.withUnsafeReadableBytes { b in
         .records(
           try Self.recordCodec.decode(batch: UnsafeRawBufferPointer(rebasing: b.dropFirst()), json: JSONDecoder()))
       }
+    case WireProtocol.binaryWelcome:
+      return try payload.withUnsafeReadableBytes { b in
+        .welcome(try BinaryCoding.decode(Welcome.self, from: UnsafeRawBufferPointer(rebasing: b.dropFirst())))
+      }
+    default:
+      return try JSONDecoder().decode(ServerMessage.self, from: Data(payload.readableBytesView))
     }
-    return try JSONDecoder().decode(ServerMessage.self, from: Data(payload.readableBytesView))
   }
 
   public static func decode(payload: [UInt8]) throws -> ServerMessage {

@@ -13,13 +13,14 @@ do {
   case "rules": try RulesBench.run(Array(args.dropFirst()))
   case "pg": try PgBench.run(Array(args.dropFirst()))
   case "city": try CityBench.run(Array(args.dropFirst()))
+  case "welcome": try WelcomeBench.run(Array(args.dropFirst()))
   // The server child process of `fanout`.
   case "fanout-server": try FanoutBench.serve(Array(args.dropFirst()))
   // A webhook receiver child process of `notify`.
   case "notify-receiver": try NotifyBenchReceiver.serve(Array(args.dropFirst()))
   default:
     FileHandle.standardError.write(
-      Data("usage: cordon-bench store|render|fanout|history|init|notify|rules|pg|city [options]\n".utf8))
+      Data("usage: cordon-bench store|render|fanout|history|init|notify|rules|pg|city|welcome [options]\n".utf8))
     exit(2)
   }
 } catch {

@@ -7,15 +7,16 @@ import Foundation
 import XCTest
 
 /// The live stream's `records` frames are binary since protocol version 2
-/// (issue 18: the fan-out's JSON was most of a notice burst's cost), over a
-/// real server and socket: byte by byte what a console gets, the same records
-/// as the journal's, and a damaged frame refused, never trapping.
+/// (issue 18: the fan-out's JSON was most of a notice burst's cost), and the
+/// welcome since version 3, over a real server and socket: byte by byte what
+/// a console gets, the same records and state as the store's, and a damaged
+/// frame refused, never trapping.
 final class BinaryRecordsWireTests: XCTestCase {
   func testAConsoleGetsTheJournalsRecordsInABinaryFrame() throws {
     let h = try ServerHarness(access: try notifyingAccess())
     defer { h.shutdown() }
     let raw = try RawClient(path: h.socketPath)
-    raw.sendJSON(#"{"type":"hello","version":2}"#)
+    raw.sendJSON(#"{"type":"hello","version":3}"#)
     guard case .welcome(let w)? = raw.readMessage() else { return XCTFail("no welcome") }
     XCTAssertNotNil(w.state)
     // A fever: the case, its critical alert and the notice the route queues for it.
@@ -33,14 +34,47 @@ final class BinaryRecordsWireTests: XCTestCase {
     XCTAssertEqual(got, committed, "the stream carries exactly what the store committed")
   }
 
-  func testAVersionOneClientIsToldToInstallTheSameCordon() throws {
+  func testAnOlderClientIsToldToInstallTheSameCordon() throws {
     let h = try ServerHarness()
     defer { h.shutdown() }
+    for version in [1, 2] {
+      let raw = try RawClient(path: h.socketPath)
+      raw.sendJSON(#"{"type":"hello","version":\#(version)}"#)
+      let closed = try XCTUnwrap(raw.readUntilClosed(), "version \(version)")
+      XCTAssertEqual(closed.code, WireError.version)
+      XCTAssertTrue(closed.message.contains("install the same cordon on both sides"), closed.message)
+    }
+  }
+
+  /// The welcome is binary: the whole state, equal to the store's, and on a
+  /// resync the records after the client's seq, equal to the journal's; cut
+  /// short, it is refused.
+  func testTheWelcomeIsBinaryWithTheStoresStateOrRecords() throws {
+    let h = try ServerHarness(access: try notifyingAccess())
+    defer { h.shutdown() }
+    let before = h.store.lastSeq
+    _ = try h.submit(.recordFever(site: "ht-1", personName: "王五", reading: Celsius(tenths: 391)))
     let raw = try RawClient(path: h.socketPath)
-    raw.sendJSON(#"{"type":"hello","version":1}"#)
-    let closed = try XCTUnwrap(raw.readUntilClosed())
-    XCTAssertEqual(closed.code, WireError.version)
-    XCTAssertTrue(closed.message.contains("install the same cordon on both sides"), closed.message)
+    raw.sendJSON(#"{"type":"hello","version":3}"#)
+    let frame = try XCTUnwrap(raw.readFrame())
+    XCTAssertEqual(frame.first, WireProtocol.binaryWelcome, "a welcome frame is binary, not JSON")
+    guard case .welcome(let w) = try ServerMessage.decode(payload: frame) else { return XCTFail("not a welcome") }
+    XCTAssertEqual(w.version, WireProtocol.version)
+    XCTAssertEqual(w.seq, h.store.lastSeq)
+    XCTAssertEqual(w.state, h.store.state, "the console starts from the store's state exactly")
+    XCTAssertNil(w.records)
+    for n in [1, 2, frame.count / 3, frame.count / 2, frame.count - 1] {
+      XCTAssertThrowsError(try ServerMessage.decode(payload: Array(frame[0..<n])), "cut at \(n) of \(frame.count)")
+    }
+
+    let resync = try RawClient(path: h.socketPath)
+    resync.sendJSON(#"{"type":"hello","version":3,"since":\#(before)}"#)
+    let again = try XCTUnwrap(resync.readFrame())
+    XCTAssertEqual(again.first, WireProtocol.binaryWelcome)
+    guard case .welcome(let r) = try ServerMessage.decode(payload: again) else { return XCTFail("not a welcome") }
+    XCTAssertNil(r.state)
+    XCTAssertEqual(r.records, try h.store.records(from: before + 1, through: h.store.lastSeq))
+    XCTAssertFalse(r.records?.isEmpty ?? true)
   }
 
   /// Every record of a demo day's journal through a frame and back; then

@@ -14,7 +14,7 @@ import XCTest
 final class ConnectionCapTests: XCTestCase {
   private func hello(_ path: String) throws -> RawClient {
     let c = try RawClient(path: path)
-    c.sendJSON(#"{"type":"hello","version":2}"#)
+    c.sendJSON(#"{"type":"hello","version":3}"#)
     return c
   }
 

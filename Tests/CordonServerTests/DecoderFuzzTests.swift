@@ -121,7 +121,7 @@ final class DecoderFuzzTests: XCTestCase {
   func testFrameAndMessageDecodersNeverTrap() throws {
     var rng = SplitMix(seed: 0xF022_0002)
     let messages = [
-      #"{"type":"hello","version":2}"#, #"{"type":"hello","version":2,"since":5}"#, #"{"type":"status"}"#,
+      #"{"type":"hello","version":3}"#, #"{"type":"hello","version":3,"since":5}"#, #"{"type":"status"}"#,
       #"{"type":"command","id":3,"commandID":"c","lines":["{\"type\":\"ventilation\",\"site\":\"ht-1\"}"]}"#,
     ]
     var frames = 0
@@ -179,11 +179,11 @@ final class DecoderFuzzTests: XCTestCase {
   /// Item 10: `since` and `id` out of range are named, with the range.
   func testOutOfRangeWireNumbersNameTheFieldAndRange() {
     for (json, field, shown) in [
-      (#"{"type":"hello","version":2,"since":-1}"#, "since", "-1"),
+      (#"{"type":"hello","version":3,"since":-1}"#, "since", "-1"),
       (#"{"type":"command","id":-1,"lines":[]}"#, "id", "-1"),
       (#"{"type":"command","id":1.5,"lines":[]}"#, "id", "1.5"),
       (#"{"type":"command","id":"7","lines":[]}"#, "id", "\"7\""),
-      (#"{"type":"hello","version":2,"since":1e30}"#, "since", "1e+30"),
+      (#"{"type":"hello","version":3,"since":1e30}"#, "since", "1e+30"),
     ] {
       XCTAssertThrowsError(try JSONDecoder().decode(ClientMessage.self, from: Data(json.utf8))) { error in
         guard case DecodingError.dataCorrupted(let c) = error else { return XCTFail("\(json): \(error)") }
@@ -193,7 +193,7 @@ final class DecoderFuzzTests: XCTestCase {
       }
     }
     XCTAssertEqual(
-      try JSONDecoder().decode(ClientMessage.self, from: Data(#"{"type":"hello","version":2,"since":null}"#.utf8)),
-      .hello(version: 2, since: nil))
+      try JSONDecoder().decode(ClientMessage.self, from: Data(#"{"type":"hello","version":3,"since":null}"#.utf8)),
+      .hello(version: 3, since: nil))
   }
 }

@@ -56,7 +56,7 @@ final class FuzzTests: XCTestCase {
     c.send([0xFF, 0xFF, 0xFF, 0xFF, 0x7B])
     expectClosed(c, code: WireError.frameTooLarge, "4 GiB length")
     let d = try RawClient(path: try XCTUnwrap(h).socketPath)
-    d.sendJSON(#"{"type":"hello","version":2}"#)
+    d.sendJSON(#"{"type":"hello","version":3}"#)
     guard case .welcome? = d.readMessage() else { return XCTFail("no welcome") }
     d.send([0x00, 0x20, 0x00, 0x00])  // 2 MiB: above the client limit, after hello
     expectClosed(d, code: WireError.frameTooLarge, "2 MiB after hello")
@@ -80,9 +80,9 @@ final class FuzzTests: XCTestCase {
       expectClosed(c, code: code, what)
     }
     let c = try RawClient(path: path)
-    c.sendJSON(#"{"type":"hello","version":2}"#)
+    c.sendJSON(#"{"type":"hello","version":3}"#)
     guard case .welcome? = c.readMessage() else { return XCTFail("no welcome") }
-    c.sendJSON(#"{"type":"hello","version":2}"#)
+    c.sendJSON(#"{"type":"hello","version":3}"#)
     expectClosed(c, code: WireError.unexpected, "a second hello")
     try assertUnaffected("malformed messages")
   }
@@ -91,7 +91,7 @@ final class FuzzTests: XCTestCase {
   /// connection stays up for the next line (as in `cordon post`).
   func testBadCommandLinesAreRefusalsNotDisconnects() throws {
     let c = try RawClient(path: try XCTUnwrap(h).socketPath)
-    c.sendJSON(#"{"type":"hello","version":2}"#)
+    c.sendJSON(#"{"type":"hello","version":3}"#)
     guard case .welcome? = c.readMessage() else { return XCTFail("no welcome") }
     c.sendJSON(#"{"type":"command","id":7,"lines":["{\"type\":\"fever\",\"site\":\"ht-1\"}"]}"#)
     guard case .result(7, nil, .refused(let r)?, nil)? = c.readMessage() else { return XCTFail("no refusal") }
@@ -123,7 +123,7 @@ final class FuzzTests: XCTestCase {
     let path = try XCTUnwrap(h).socketPath
     var rng = SplitMix(seed: 0xC0_4D0)
     let fragments = [
-      #"{"type":"hello","version":2}"#, #"{"type":"command","id":1,"lines":["x"]}"#, "{", "}", "\"", "null", "[",
+      #"{"type":"hello","version":3}"#, #"{"type":"command","id":1,"lines":["x"]}"#, "{", "}", "\"", "null", "[",
       "{\"type\":", "\u{0}", "9999999999999999999999", "\"version\":-1",
     ]
     for i in 0..<120 {
@@ -142,7 +142,7 @@ final class FuzzTests: XCTestCase {
         for _ in 0..<Int(rng.next() % 200) { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
       default:
         // A hello, then random bytes.
-        let hello = Array(#"{"type":"hello","version":2}"#.utf8)
+        let hello = Array(#"{"type":"hello","version":3}"#.utf8)
         bytes = [0, 0, 0, UInt8(hello.count)] + hello
         for _ in 0..<Int(rng.next() % 64) { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
       }

@@ -246,7 +246,7 @@ final class SizeLimitTests: XCTestCase {
     let h = try ServerHarness(options: options)
     defer { h.shutdown() }
     var raw: RawClient? = try RawClient(path: h.socketPath)
-    try XCTUnwrap(raw).sendJSON(#"{"type":"hello","version":2}"#)
+    try XCTUnwrap(raw).sendJSON(#"{"type":"hello","version":3}"#)
     guard case .welcome? = raw?.readMessage() else { return XCTFail("no welcome") }
     let id = String(repeating: "i", count: 900_000)
     raw?.sendJSON(
@@ -263,7 +263,7 @@ final class SizeLimitTests: XCTestCase {
     let note = String(repeating: "n", count: 3_000)
     try h.submit(.batch(Array(repeating: .writeHandover(unit: "heating", text: note), count: 400)))
     let idle = try RawClient(path: h.socketPath)
-    idle.sendJSON(#"{"type":"hello","version":2}"#)
+    idle.sendJSON(#"{"type":"hello","version":3}"#)
     try eventually("the idle client is registered") { h.server.connectedClients == 1 }
     try h.submit(.writeHandover(unit: "heating", text: "one more"))
     XCTAssertNoThrow(

@@ -52,14 +52,14 @@ final class MessageClarityTests: XCTestCase {
     let h = try ServerHarness()
     defer { h.shutdown() }
     let c = try RawClient(path: h.socketPath)
-    c.sendJSON(#"{"type":"hello","version":2,"since":-1}"#)
+    c.sendJSON(#"{"type":"hello","version":3,"since":-1}"#)
     let e = c.readUntilClosed()
     XCTAssertEqual(e?.code, WireError.malformed)
     XCTAssertEqual(
       e?.message, "not a message: field since is -1: it must be a whole number from 0 to 18446744073709551615")
 
     let d = try RawClient(path: h.socketPath)
-    d.sendJSON(#"{"type":"hello","version":2}"#)
+    d.sendJSON(#"{"type":"hello","version":3}"#)
     guard case .welcome? = d.readMessage() else { return XCTFail("no welcome") }
     d.sendJSON(#"{"type":"command","id":-1,"lines":["{}"]}"#)
     XCTAssertEqual(

@@ -124,7 +124,7 @@ final class ProtocolTests: XCTestCase {
     let good = try h.newClient()
     defer { good.close() }
     let stuck = try RawClient(path: h.socketPath)
-    stuck.sendJSON(#"{"type":"hello","version":2}"#)
+    stuck.sendJSON(#"{"type":"hello","version":3}"#)
     try eventually("both connected") { h.server.connectedClients == 2 }
 
     let started = Date()

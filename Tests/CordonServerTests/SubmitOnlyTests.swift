@@ -21,7 +21,7 @@ final class SubmitOnlyTests: XCTestCase {
     let h = try ServerHarness()
     defer { h.shutdown() }
     let raw = try RawClient(path: h.socketPath)
-    raw.sendJSON(#"{"type":"hello","version":2,"submitOnly":true}"#)
+    raw.sendJSON(#"{"type":"hello","version":3,"submitOnly":true}"#)
     guard case .welcome(let w)? = raw.readMessage() else { return XCTFail("no welcome") }
     XCTAssertNil(w.state, "no state for a submit-only session")
     XCTAssertNil(w.records)
