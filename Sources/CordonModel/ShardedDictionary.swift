@@ -214,7 +214,39 @@ extension ShardedDictionary: Codable where Key: Codable, Value: Codable {
   public init(from decoder: Decoder) throws {
     self.init(try [Key: Value](from: decoder))
   }
-  public func encode(to encoder: Encoder) throws { try dictionary.encode(to: encoder) }
+  /// As `Dictionary` encodes itself (a keyed container for `String` and
+  /// `Int` keys, else keys and values alternating in a list), straight from
+  /// the shards: no dictionary of every entry is built first, and one table
+  /// is written in the same order each time it is written.
+  public func encode(to encoder: Encoder) throws {
+    if Key.self == String.self || Key.self == Int.self {
+      var c = encoder.container(keyedBy: EntryKey.self)
+      for (k, v) in self {
+        if let s = k as? String {
+          try c.encode(v, forKey: EntryKey(stringValue: s))
+        } else if let i = k as? Int {
+          try c.encode(v, forKey: EntryKey(intValue: i))
+        }
+      }
+    } else {
+      var c = encoder.unkeyedContainer()
+      for (k, v) in self {
+        try c.encode(k)
+        try c.encode(v)
+      }
+    }
+  }
+}
+
+/// A dictionary entry's key as `Dictionary`'s own coding key has it.
+private struct EntryKey: CodingKey {
+  var stringValue: String
+  var intValue: Int?
+  init(stringValue: String) { self.stringValue = stringValue }
+  init(intValue: Int) {
+    stringValue = "\(intValue)"
+    self.intValue = intValue
+  }
 }
 
 extension ShardedDictionary: CustomStringConvertible {

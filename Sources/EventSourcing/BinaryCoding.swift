@@ -40,14 +40,19 @@ public enum BinaryCoding {
   }
 
   /// Appends the binary form of `value` to `out`.
-  public static func encode<T: Encodable>(_ value: T, into out: inout [UInt8]) throws {
-    let node = try BinaryTreeEncoder.encode(value)
+  ///
+  /// Values that are `BinaryFastEncodable` are written by their own
+  /// writers, nested ones too, byte for byte what `Codable` writes;
+  /// `fastPaths: false` writes everything through `Codable` (the tests'
+  /// reference for those writers).
+  public static func encode<T: Encodable>(_ value: T, into out: inout [UInt8], fastPaths: Bool = true) throws {
+    let node = try BinaryTreeEncoder.encode(value, fastPaths: fastPaths)
     node.write(into: &out)
   }
 
-  public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+  public static func encode<T: Encodable>(_ value: T, fastPaths: Bool = true) throws -> [UInt8] {
     var out: [UInt8] = []
-    try encode(value, into: &out)
+    try encode(value, into: &out, fastPaths: fastPaths)
     return out
   }
 
@@ -83,7 +88,7 @@ public enum BinaryCoding {
   /// The inner value of an enum's synthesised form and its case name: what
   /// `decodeEnum` reads back.
   public static func encodeEnumBody<T: Encodable>(_ value: T, into out: inout [UInt8]) throws -> String {
-    let node = try BinaryTreeEncoder.encode(value)
+    let node = try BinaryTreeEncoder.encode(value, fastPaths: true)
     guard case .keyed(let box) = node, box.fields.count == 1 else {
       throw Failure("\(T.self) does not encode as one case key")
     }
@@ -168,6 +173,8 @@ enum BinaryNode {
   case unkeyed(BinaryUnkeyedBox)
   /// A value handed to a `superEncoder`, resolved when written.
   case deferred(BinaryTreeEncoder)
+  /// A value its `BinaryFastEncodable` writer wrote.
+  case raw([UInt8])
 
   func write(into out: inout [UInt8]) {
     switch self {
@@ -203,6 +210,8 @@ enum BinaryNode {
       out.append(BinaryCoding.Tag.end)
     case .deferred(let e):
       (e.node ?? .null).write(into: &out)
+    case .raw(let bytes):
+      out.append(contentsOf: bytes)
     }
   }
 }
@@ -211,10 +220,19 @@ final class BinaryTreeEncoder: Encoder {
   var codingPath: [CodingKey] = []
   var userInfo: [CodingUserInfoKey: Any] { [:] }
   var node: BinaryNode?
+  /// Whether nested `BinaryFastEncodable` values are written by their own writers.
+  let fastPaths: Bool
 
-  static func encode<T: Encodable>(_ value: T) throws -> BinaryNode {
+  init(fastPaths: Bool) { self.fastPaths = fastPaths }
+
+  static func encode<T: Encodable>(_ value: T, fastPaths: Bool) throws -> BinaryNode {
     if let n = scalar(value) { return n }
-    let e = BinaryTreeEncoder()
+    if fastPaths, let fast = value as? any BinaryFastEncodable {
+      var w = BinaryFieldWriter()
+      fast.write(&w)
+      return .raw(w.bytes)
+    }
+    let e = BinaryTreeEncoder(fastPaths: fastPaths)
     try value.encode(to: e)
     return e.node ?? .keyed(BinaryKeyedBox())
   }
@@ -241,7 +259,7 @@ final class BinaryTreeEncoder: Encoder {
       box = BinaryKeyedBox()
       node = .keyed(box)
     }
-    return KeyedEncodingContainer(BinaryKeyedEncoding<Key>(box: box, codingPath: codingPath))
+    return KeyedEncodingContainer(BinaryKeyedEncoding<Key>(box: box, codingPath: codingPath, fastPaths: fastPaths))
   }
 
   func unkeyedContainer() -> UnkeyedEncodingContainer {
@@ -252,7 +270,7 @@ final class BinaryTreeEncoder: Encoder {
       box = BinaryUnkeyedBox()
       node = .unkeyed(box)
     }
-    return BinaryUnkeyedEncoding(box: box, codingPath: codingPath)
+    return BinaryUnkeyedEncoding(box: box, codingPath: codingPath, fastPaths: fastPaths)
   }
 
   func singleValueContainer() -> SingleValueEncodingContainer { BinarySingleEncoding(encoder: self) }
@@ -261,6 +279,7 @@ final class BinaryTreeEncoder: Encoder {
 struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
   let box: BinaryKeyedBox
   var codingPath: [CodingKey]
+  let fastPaths: Bool
 
   mutating func encodeNil(forKey key: Key) throws { box.fields.append((key.stringValue, .null)) }
   mutating func encode(_ value: Bool, forKey key: Key) throws { box.fields.append((key.stringValue, .bool(value))) }
@@ -300,7 +319,7 @@ struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
   }
   mutating func encode(_ value: UInt64, forKey key: Key) throws { box.fields.append((key.stringValue, .uint(value))) }
   mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-    box.fields.append((key.stringValue, try BinaryTreeEncoder.encode(value)))
+    box.fields.append((key.stringValue, try BinaryTreeEncoder.encode(value, fastPaths: fastPaths)))
   }
 
   mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
@@ -308,19 +327,20 @@ struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
   {
     let b = BinaryKeyedBox()
     box.fields.append((key.stringValue, .keyed(b)))
-    return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(box: b, codingPath: codingPath + [key]))
+    return KeyedEncodingContainer(
+      BinaryKeyedEncoding<NestedKey>(box: b, codingPath: codingPath + [key], fastPaths: fastPaths))
   }
 
   mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
     let b = BinaryUnkeyedBox()
     box.fields.append((key.stringValue, .unkeyed(b)))
-    return BinaryUnkeyedEncoding(box: b, codingPath: codingPath + [key])
+    return BinaryUnkeyedEncoding(box: b, codingPath: codingPath + [key], fastPaths: fastPaths)
   }
 
   mutating func superEncoder() -> Encoder { superEncoder(named: "super") }
   mutating func superEncoder(forKey key: Key) -> Encoder { superEncoder(named: key.stringValue) }
   private func superEncoder(named name: String) -> Encoder {
-    let e = BinaryTreeEncoder()
+    let e = BinaryTreeEncoder(fastPaths: fastPaths)
     box.fields.append((name, .deferred(e)))
     return e
   }
@@ -329,24 +349,27 @@ struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
 struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
   let box: BinaryUnkeyedBox
   var codingPath: [CodingKey]
+  let fastPaths: Bool
   var count: Int { box.values.count }
 
   mutating func encodeNil() throws { box.values.append(.null) }
-  mutating func encode<T: Encodable>(_ value: T) throws { box.values.append(try BinaryTreeEncoder.encode(value)) }
+  mutating func encode<T: Encodable>(_ value: T) throws {
+    box.values.append(try BinaryTreeEncoder.encode(value, fastPaths: fastPaths))
+  }
   mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
     -> KeyedEncodingContainer<NestedKey>
   {
     let b = BinaryKeyedBox()
     box.values.append(.keyed(b))
-    return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(box: b, codingPath: codingPath))
+    return KeyedEncodingContainer(BinaryKeyedEncoding<NestedKey>(box: b, codingPath: codingPath, fastPaths: fastPaths))
   }
   mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer {
     let b = BinaryUnkeyedBox()
     box.values.append(.unkeyed(b))
-    return BinaryUnkeyedEncoding(box: b, codingPath: codingPath)
+    return BinaryUnkeyedEncoding(box: b, codingPath: codingPath, fastPaths: fastPaths)
   }
   mutating func superEncoder() -> Encoder {
-    let e = BinaryTreeEncoder()
+    let e = BinaryTreeEncoder(fastPaths: fastPaths)
     box.values.append(.deferred(e))
     return e
   }
@@ -370,7 +393,9 @@ struct BinarySingleEncoding: SingleValueEncodingContainer {
   mutating func encode(_ value: UInt16) throws { encoder.node = .uint(UInt64(value)) }
   mutating func encode(_ value: UInt32) throws { encoder.node = .uint(UInt64(value)) }
   mutating func encode(_ value: UInt64) throws { encoder.node = .uint(value) }
-  mutating func encode<T: Encodable>(_ value: T) throws { encoder.node = try BinaryTreeEncoder.encode(value) }
+  mutating func encode<T: Encodable>(_ value: T) throws {
+    encoder.node = try BinaryTreeEncoder.encode(value, fastPaths: encoder.fastPaths)
+  }
 }
 
 // MARK: - Decoding: straight from the bytes

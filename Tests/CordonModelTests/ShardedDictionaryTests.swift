@@ -1,4 +1,5 @@
 import CordonModel
+import EventSourcing
 import Foundation
 import XCTest
 
@@ -103,5 +104,20 @@ final class ShardedDictionaryTests: XCTestCase {
     XCTAssertEqual(decoded, table)
     let back = try JSONDecoder().decode([AlertKey: Int].self, from: JSONEncoder().encode(table))
     XCTAssertEqual(back, plain)
+    // Keyed by String and by Int: the same JSON object as the dictionary's
+    // (keys sorted, as the order is unspecified), and the same binary form
+    // read back as a dictionary.
+    let sorted = JSONEncoder()
+    sorted.outputFormatting = .sortedKeys
+    let names: [String: Int] = ["张三": 1, "b": 2, "a|b/c": 3]
+    XCTAssertEqual(try sorted.encode(ShardedDictionary(names)), try sorted.encode(names))
+    let days: [Int: String] = [3: "x", -1: "y", 20_200_207: "z"]
+    XCTAssertEqual(try sorted.encode(ShardedDictionary(days)), try sorted.encode(days))
+    XCTAssertEqual(
+      try BinaryCoding.decode([String: Int].self, from: BinaryCoding.encode(ShardedDictionary(names))), names)
+    XCTAssertEqual(
+      try BinaryCoding.decode([Int: String].self, from: BinaryCoding.encode(ShardedDictionary(days))), days)
+    XCTAssertEqual(try BinaryCoding.decode([AlertKey: Int].self, from: BinaryCoding.encode(table)), plain)
+    XCTAssertEqual(try BinaryCoding.encode(table), try BinaryCoding.encode(table), "one table, one order")
   }
 }
