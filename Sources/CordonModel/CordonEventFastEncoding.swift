@@ -9,14 +9,12 @@ import EventSourcing
 /// take this path.
 extension CordonEvent {
   public func encodeFast(into out: inout [UInt8]) -> Bool {
-    var w = BinaryFieldWriter(into: out)
-    out = []
-    w.keyed()
-    let written = writeFast(&w)
-    w.end()
-    out = w.bytes
-    if !written { out.removeLast(2) }
-    return written
+    BinaryFieldWriter.append(to: &out) { w in
+      w.keyed()
+      guard writeFast(&w) else { return false }
+      w.end()
+      return true
+    }
   }
 
   /// The case's fields, the writer inside its body's container; false for a case left to `Codable`.

@@ -18,6 +18,19 @@ public struct BinaryFieldWriter {
 
   public init(into bytes: [UInt8] = []) { self.bytes = bytes }
 
+  /// Writes onto the end of `out` in place (its buffer is moved into the
+  /// writer and back, not copied); what `body` wrote is taken back when it
+  /// returns false.
+  public static func append(to out: inout [UInt8], _ body: (inout BinaryFieldWriter) -> Bool) -> Bool {
+    let start = out.count
+    var w = BinaryFieldWriter(into: out)
+    out = []
+    let kept = body(&w)
+    out = w.bytes
+    if !kept { out.removeSubrange(start...) }
+    return kept
+  }
+
   /// Opens a keyed container.
   public mutating func keyed() { bytes.append(BinaryCoding.Tag.keyed) }
 
