@@ -233,22 +233,17 @@ enum CityBench {
   static func decide(size: CityScenario.Size) {
     let iterations = 2_000
     print(
-      "[decide, CordonDomain.decide(_:context:applyingTo:record:) in place, RulesBench's states: \(size.sites) sites,"
+      "[decide, RulesBench.measureInPlace: CordonDomain.decide(_:context:applyingTo:record:) on a state of its own, armed, RulesBench's states: \(size.sites) sites,"
         + " \(size.people) people; thread CPU µs, \(iterations) commands per kind]")
     print("   kind                 100 alerts p50/p99    \(size.openAlerts) alerts p50/p99   p99 ratio")
     var rows: [RulesBench.Kind: [RulesBench.Figures]] = [:]
     for alerts in [100, size.openAlerts] {
       let (state, now) = RulesBench.makeState(
         sites: size.sites, people: size.people, shiftsPerPerson: 5, alerts: alerts)
+      var live = RulesBench.arm(
+        RulesBench.makeState(sites: size.sites, people: size.people, shiftsPerPerson: 5, alerts: alerts).0, at: now)
       for kind in RulesBench.Kind.allCases {
-        var live = state
-        rows[kind, default: []].append(
-          RulesBench.measure(kind, state, now, iterations) { c, ctx, _ throws(Refusal) in
-            let first = live.lastSeq + 1
-            _ = try CordonDomain.decide(c, context: ctx, applyingTo: &live) { i, e in
-              EventRecord(seq: first + UInt64(i), time: ctx.now, actor: ctx.actor, unit: nil, commandID: nil, event: e)
-            }
-          })
+        rows[kind, default: []].append(RulesBench.measureInPlace(kind, state, now, iterations, on: &live))
       }
     }
     for kind in RulesBench.Kind.allCases {
