@@ -218,7 +218,9 @@ public enum Notifier {
   /// Who is on duty at a unit now: the leader first, then the manager, then the officer.
   static func onDuty(unit: String, in state: CordonState, at now: Instant) -> Person? {
     for role in [DutyRole.leader, .manager, .officer] {
-      let on = state.shifts(ofUnit: unit, role: role, endingAfter: now).filter { $0.counts && $0.covers(now) }
+      let on = state.shifts(ofUnit: unit, role: role, endingAfter: now, startingBy: now).filter {
+        $0.counts && $0.covers(now)
+      }
       if let s = on.min(by: { $0.id < $1.id }), let p = state.people[s.person] { return p }
     }
     return nil

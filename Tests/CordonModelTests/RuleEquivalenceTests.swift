@@ -179,6 +179,22 @@ final class RuleEquivalenceTests: XCTestCase {
             state.shifts(ofUnit: unit, role: role, endingAfter: t).map(\.id),
             theirs.filter { $0.end > t }.sorted { ($0.end, $0.id) < ($1.end, $1.id) }.map(\.id), "\(at) \(unit)/\(role)"
           )
+          for ahead in [Int64(0), 120, 1_440] {
+            let horizon = t.adding(minutes: ahead)
+            XCTAssertEqual(
+              state.shifts(ofUnit: unit, role: role, endingAfter: t, startingBy: horizon).map(\.id),
+              theirs.filter { $0.end > t && $0.start <= horizon }.sorted { ($0.end, $0.id) < ($1.end, $1.id) }.map(
+                \.id), "\(at) \(unit)/\(role) starting within \(ahead) min")
+          }
+          // The coverage rule's next change: the first start or end, or either
+          // less the look-ahead, after `t`, of any counted shift.
+          let lookahead = Int64(state.settings.coverageLookaheadMinutes)
+          let changes = theirs.filter(\.counts).flatMap {
+            [$0.start, $0.end, $0.start.adding(minutes: -lookahead), $0.end.adding(minutes: -lookahead)]
+          }
+          XCTAssertEqual(
+            RoleCoverageRule().nextChange(of: "\(unit)/\(role.rawValue)", in: state, after: t),
+            changes.filter { $0 > t }.min(), "\(at) \(unit)/\(role): next change")
           let last = theirs.filter { $0.counts && $0.end <= t }.map(\.end).max() ?? Instant(milliseconds: 0)
           XCTAssertEqual(
             state.lastCountedEnd(ofUnit: unit, role: role, atOrBefore: t), last, "\(at) \(unit)/\(role)")
@@ -240,10 +256,13 @@ enum RandomCommands {
     case 10: return .setMinimum(unit: unit, item: item, minimum: Quantity(Int64.random(in: 0...60, using: &rng)))
     case 11: return .countStock(unit: unit, item: item, counted: q, reason: .found)
     case 12:
-      let start = now.adding(minutes: Int64.random(in: -120...240, using: &rng))
+      // Mostly around now; one in four days ahead and up to a day long, so the
+      // coverage rule's reads bounded by the longest shift are checked too.
+      let far = Int.random(in: 0..<4, using: &rng) == 0
+      let start = now.adding(minutes: Int64.random(in: far ? -1_440...4_320 : -120...240, using: &rng))
       return .assignShift(
         unit: unit, site: nil, role: pick(DutyRole.allCases) ?? .officer, person: pick(people) ?? "x", start: start,
-        end: start.adding(minutes: Int64.random(in: 60...480, using: &rng)), confirmShortRest: true)
+        end: start.adding(minutes: Int64.random(in: far ? 60...1_440 : 60...480, using: &rng)), confirmShortRest: true)
     case 13: return .cancelShift(shift: pick(shifts) ?? "x", reason: "调班")
     case 14: return .markNoShow(shift: pick(shifts) ?? "x")
     case 15: return .signIn(shift: pick(shifts) ?? "x")

@@ -64,7 +64,7 @@ public enum EscalationChain {
   /// Who holds `role` at `unit` at `now`: a shift covering it that counts,
   /// someone signed in before someone only scheduled, then the latest start.
   public static func onDuty(_ role: DutyRole, unit: String, in state: CordonState, at now: Instant) -> Shift? {
-    state.shifts(ofUnit: unit, role: role, endingAfter: now).filter {
+    state.shifts(ofUnit: unit, role: role, endingAfter: now, startingBy: now).filter {
       $0.counts && $0.covers(now) && state.people[$0.person] != nil
     }
     .min { a, b in

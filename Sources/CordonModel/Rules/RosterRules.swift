@@ -48,9 +48,7 @@ public struct RoleCoverageRule: AlertRule {
     else { return nil }
     let horizon = now.adding(minutes: Int64(state.settings.coverageLookaheadMinutes))
     // Through the index: the shifts not yet ended, and the last end before now, not the role's whole history.
-    let upcoming = state.shifts(ofUnit: unit.id, role: role, endingAfter: now).filter {
-      $0.counts && $0.start <= horizon
-    }
+    let upcoming = state.shifts(ofUnit: unit.id, role: role, endingAfter: now, startingBy: horizon).filter(\.counts)
     return condition(
       unit.id, role, upcoming: upcoming,
       lastEnd: { state.lastCountedEnd(ofUnit: unit.id, role: role, atOrBefore: now) }, state, now)

@@ -72,25 +72,38 @@ extension RoleCoverageRule {
     let unit = String(subject[..<slash])
     // A shift that ended by `t` has every time `due` looks at (its start and
     // end, less the look-ahead) at or before `t`: only the others can be next.
-    return due(state.shifts(ofUnit: unit, role: role, endingAfter: t), state, after: t)
-  }
-  public func clockDues(in state: CordonState, after t: Instant) -> [(subject: String, due: Instant)] {
-    var byUnitRole: [String: [Shift]] = [:]
-    for s in state.shifts.values { byUnitRole["\(s.unit)/\(s.role.rawValue)", default: []].append(s) }
-    return byUnitRole.compactMap { subject, shifts in due(shifts, state, after: t).map { (subject, $0) } }
-  }
-  private func due(_ shifts: [Shift], _ state: CordonState, after t: Instant) -> Instant? {
-    let lookahead = -Int64(state.settings.coverageLookaheadMinutes)
+    // Those are visited in order of their end; every time a shift ending at
+    // `e` gives is at or after `e − longest − look-ahead`, so once that is
+    // past the best found, no later one can be earlier.
+    let lookahead = Int64(state.settings.coverageLookaheadMinutes) * 60_000
     var best: Instant?
-    for s in shifts where s.counts {
-      if let d = first(
-        after: t, [s.start, s.end, s.start.adding(minutes: lookahead), s.end.adding(minutes: lookahead)]),
-        best.map({ d < $0 }) ?? true
-      {
-        best = d
+    state.visitShifts(ofUnit: unit, role: role, endingAfter: t) { s, longest in
+      if let b = best, s.end.milliseconds.clampedSubtracting(longest).clampedSubtracting(lookahead) >= b.milliseconds {
+        return false
       }
+      best = earlier(best, due(s, state, after: t))
+      return true
     }
     return best
+  }
+  public func clockDues(in state: CordonState, after t: Instant) -> [(subject: String, due: Instant)] {
+    var byUnitRole: [String: Instant] = [:]
+    for s in state.shifts.values {
+      let subject = "\(s.unit)/\(s.role.rawValue)"
+      if let d = earlier(byUnitRole[subject], due(s, state, after: t)) { byUnitRole[subject] = d }
+    }
+    return byUnitRole.map { ($0.key, $0.value) }
+  }
+  /// The first moment after `t` at which `s` changes what the rule says: its
+  /// start or end, or either less the look-ahead; nil for a shift that does not count.
+  private func due(_ s: Shift, _ state: CordonState, after t: Instant) -> Instant? {
+    guard s.counts else { return nil }
+    let lookahead = -Int64(state.settings.coverageLookaheadMinutes)
+    return first(after: t, [s.start, s.end, s.start.adding(minutes: lookahead), s.end.adding(minutes: lookahead)])
+  }
+  private func earlier(_ a: Instant?, _ b: Instant?) -> Instant? {
+    guard let a, let b else { return a ?? b }
+    return min(a, b)
   }
 }
 

@@ -30,11 +30,13 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   init(of state: CordonState) {
     for c in state.feverCases.reversed() { feverBySite[c.site, default: []].prepend(c) }
     var ends: [String: [ShiftEnds.Entry]] = [:]
+    var starts: [String: Int64] = [:]
     for s in state.shifts.values {
       shiftsByPerson[s.person, default: []].insert(s.id)
       ends[Self.unitRole(s.unit, s.role), default: []].append(.init(end: s.end.milliseconds, id: s.id))
+      starts[s.id] = s.start.milliseconds
     }
-    shiftEnds = ends.mapValues { ShiftEnds(sorting: $0) }
+    shiftEnds = ends.mapValues { ShiftEnds(sorting: $0, starts: starts) }
   }
 
   static func unitRole(_ unit: String, _ role: DutyRole) -> String { "\(unit)/\(role.rawValue)" }
@@ -47,7 +49,8 @@ public struct RuleIndex: Sendable, Codable, Equatable {
     case .feverRecorded(let c): feverBySite[c.site, default: []].prepend(c)
     case .shiftAssigned(let s):
       shiftsByPerson[s.person, default: []].insert(s.id)
-      shiftEnds[Self.unitRole(s.unit, s.role), default: ShiftEnds()].insert(.init(end: s.end.milliseconds, id: s.id))
+      shiftEnds[Self.unitRole(s.unit, s.role), default: ShiftEnds()].insert(
+        .init(end: s.end.milliseconds, id: s.id), start: s.start.milliseconds)
     case .shiftsSwapped(let a, let b):
       for id in [a, b] {
         if let person = shifts[id]?.person { shiftsByPerson[person, default: []].insert(id) }
@@ -62,42 +65,6 @@ public struct RuleIndex: Sendable, Codable, Equatable {
   public func encode(to encoder: Encoder) throws {
     var c = encoder.singleValueContainer()
     try c.encodeNil()
-  }
-}
-
-/// Shift ids in order of (end, id).
-struct ShiftEnds: Sendable {
-  struct Entry: Sendable, Comparable {
-    var end: Int64
-    var id: String
-    static func < (a: Entry, b: Entry) -> Bool { (a.end, a.id) < (b.end, b.id) }
-  }
-  private(set) var entries: [Entry] = []
-
-  init() {}
-  init(sorting entries: [Entry]) { self.entries = entries.sorted() }
-
-  /// Shifts are mostly assigned in order of their end: then this appends.
-  mutating func insert(_ e: Entry) {
-    if let last = entries.last, e < last {
-      entries.insert(e, at: partition { $0 < e })
-    } else {
-      entries.append(e)
-    }
-  }
-
-  /// The first entry whose end is after `t`.
-  func firstIndex(endingAfter t: Int64) -> Int { partition { $0.end <= t } }
-
-  /// The first index whose entry is not `before` (entries that are come first).
-  private func partition(_ before: (Entry) -> Bool) -> Int {
-    var lo = 0
-    var hi = entries.count
-    while lo < hi {
-      let mid = lo + (hi - lo) / 2
-      if before(entries[mid]) { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
   }
 }
 
@@ -135,14 +102,46 @@ extension CordonState {
       }
     }
     guard let ends = ruleIndex.shiftEnds[RuleIndex.unitRole(unit, role)] else { return [] }
-    return ends.entries[ends.firstIndex(endingAfter: t.milliseconds)...].compactMap { shifts[$0.id] }
+    return ends.entries(endingAfter: t.milliseconds).compactMap { shifts[$0.id] }
+  }
+
+  /// A unit's shifts in one role that end after `t` and start by
+  /// `horizon`, in order of their end: who is on now (`horizon` = `t`) or
+  /// soon. Only the shifts ending by `horizon` plus the role's longest are
+  /// read, not the roster planned ahead.
+  public func shifts(ofUnit unit: String, role: DutyRole, endingAfter t: Instant, startingBy horizon: Instant)
+    -> [Shift]
+  {
+    var out: [Shift] = []
+    visitShifts(ofUnit: unit, role: role, endingAfter: t) { s, longest in
+      guard s.end.milliseconds.clampedSubtracting(longest) <= horizon.milliseconds else { return false }
+      if s.start <= horizon { out.append(s) }
+      return true
+    }
+    return out
+  }
+
+  /// Visits a unit's shifts in one role that end after `t`, in order of
+  /// their end, while `body` returns true. `body` is told the role's longest
+  /// shift (ms; `Int64.max` when unknown): a shift ending at `e` started at
+  /// or after `e − longest`, so a visit can stop once no shift ending later
+  /// can matter.
+  public func visitShifts(
+    ofUnit unit: String, role: DutyRole, endingAfter t: Instant, _ body: (Shift, _ longest: Int64) -> Bool
+  ) {
+    guard ruleIndex.isBuilt else {
+      for s in shifts(ofUnit: unit, role: role, endingAfter: t) { guard body(s, .max) else { return } }
+      return
+    }
+    guard let ends = ruleIndex.shiftEnds[RuleIndex.unitRole(unit, role)] else { return }
+    ends.forEach(endingAfter: t.milliseconds) { e in shifts[e.id].map { body($0, ends.longest) } ?? true }
   }
 
   /// Every shift that ends after `t`, in id order: what is on now or still to come.
   public func shifts(endingAfter t: Instant) -> [Shift] {
     guard ruleIndex.isBuilt else { return shifts.values.filter { $0.end > t }.sorted { $0.id < $1.id } }
     return ruleIndex.shiftEnds.values.flatMap { ends in
-      ends.entries[ends.firstIndex(endingAfter: t.milliseconds)...].compactMap { shifts[$0.id] }
+      ends.entries(endingAfter: t.milliseconds).compactMap { shifts[$0.id] }
     }.sorted { $0.id < $1.id }
   }
 
@@ -153,12 +152,8 @@ extension CordonState {
       return shifts.values.lastCountedEnd(atOrBefore: t) { $0.unit == unit && $0.role == role }
     }
     guard let ends = ruleIndex.shiftEnds[RuleIndex.unitRole(unit, role)] else { return Instant(milliseconds: 0) }
-    var i = ends.firstIndex(endingAfter: t.milliseconds)
-    while i > 0 {
-      i -= 1
-      if let s = shifts[ends.entries[i].id], s.counts { return s.end }
-    }
-    return Instant(milliseconds: 0)
+    let last = ends.last(endingAtOrBefore: t.milliseconds) { shifts[$0.id]?.counts == true }
+    return last.flatMap { shifts[$0.id]?.end } ?? Instant(milliseconds: 0)
   }
 
   /// A person's shifts, in no particular order.
