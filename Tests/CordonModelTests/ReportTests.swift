@@ -117,6 +117,24 @@ final class ReportTests: XCTestCase {
     return Array(lines[(start + 1)...].prefix { !$0.hasPrefix("## ") }).filter { !$0.isEmpty }
   }
 
+  /// A `|` in a unit's name stays in its cell of a Markdown table, escaped,
+  /// and as written in the plain-text one.
+  func testABarInANameIsEscapedInMarkdownTables() throws {
+    var h = Harness()
+    try h.run(.addUnit(OrgUnit(id: "bar", name: .init(zh: "东|西", en: "East|West"), isKey: false)))
+    try h.run(.addPerson(Person(id: "", name: "王五", unit: "bar", phone: "", categories: [.onDuty])))
+    let r = DailyReport(day: h.state.calendar.day(of: h.now), records: h.journal, end: h.state)
+    let md = ReportRenderer.render(r, state: h.state, format: .md, strings: Strings(.zh))
+    let row = try XCTUnwrap(md.components(separatedBy: "\n").first { $0.contains("东") }, md)
+    XCTAssertTrue(row.hasPrefix("| 东\\|西 | "), row)
+    let header = try XCTUnwrap(md.components(separatedBy: "\n").first { $0.hasPrefix("| ") }, md)
+    // Unescaped bars only between cells: as many as the header's.
+    func cellBars(_ line: String) -> Int { line.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count }
+    XCTAssertEqual(cellBars(row), cellBars(header), row)
+    let txt = ReportRenderer.render(r, state: h.state, format: .txt, strings: Strings(.zh))
+    XCTAssertTrue(txt.contains("东|西"), txt)
+  }
+
   /// Thirty fever cases and no round: the summary counts them, and beyond
   /// twenty the report counts them by site and lists only the newest twenty.
   func testFeverCasesWithoutRoundsAreCountedAndGroupedBySiteBeyondTwenty() throws {

@@ -41,7 +41,14 @@ public enum ReportRenderer {
       table = []
     }
     func row(_ cells: [String]) {
-      if md { out.append("| " + cells.joined(separator: " | ") + " |") } else { table.append(cells) }
+      // A `|` in a name would end its cell and shift the row's columns.
+      if md {
+        out.append(
+          "| " + cells.map { cell in String(cell.flatMap { $0 == "|" ? ["\\", "|"] : [$0] }) }.joined(separator: " | ")
+            + " |")
+      } else {
+        table.append(cells)
+      }
     }
     func header(_ cells: [String]) {
       row(cells)
