@@ -33,11 +33,10 @@ final class ShiftEndsTests: XCTestCase {
       for e in input { ends.insert(e, start: e.end - Self.length(e)) }
       let sorted = input.sorted()
       XCTAssertEqual(ends.all, sorted, "n=\(n)")
-      XCTAssertEqual(ends.count, n)
+      XCTAssertEqual(ends.all.count, n)
       XCTAssertTrue(ends.chunks.allSatisfy { !$0.isEmpty && $0.count <= limit }, "n=\(n): a chunk out of bounds")
       if n > limit { XCTAssertGreaterThan(ends.chunks.count, 1, "n=\(n): never split") }
-      let starts = Dictionary(uniqueKeysWithValues: input.map { ($0.id, $0.end - Self.length($0)) })
-      let built = ShiftEnds(sorting: input, starts: starts)
+      let built = ShiftEnds(sorting: input.map { ($0, $0.end - Self.length($0)) })
       XCTAssertEqual(built.all, sorted, "n=\(n): built from a list")
       XCTAssertEqual(ends.longest, input.map(Self.length).max() ?? 0, "n=\(n)")
       XCTAssertEqual(built.longest, ends.longest, "n=\(n)")

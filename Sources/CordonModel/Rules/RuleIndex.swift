@@ -29,14 +29,13 @@ public struct RuleIndex: Sendable, Codable, Equatable {
 
   init(of state: CordonState) {
     for c in state.feverCases.reversed() { feverBySite[c.site, default: []].prepend(c) }
-    var ends: [String: [ShiftEnds.Entry]] = [:]
-    var starts: [String: Int64] = [:]
+    var ends: [String: [(entry: ShiftEnds.Entry, start: Int64)]] = [:]
     for s in state.shifts.values {
       shiftsByPerson[s.person, default: []].insert(s.id)
-      ends[Self.unitRole(s.unit, s.role), default: []].append(.init(end: s.end.milliseconds, id: s.id))
-      starts[s.id] = s.start.milliseconds
+      ends[Self.unitRole(s.unit, s.role), default: []].append(
+        (ShiftEnds.Entry(end: s.end.milliseconds, id: s.id), s.start.milliseconds))
     }
-    shiftEnds = ends.mapValues { ShiftEnds(sorting: $0, starts: starts) }
+    shiftEnds = ends.mapValues { ShiftEnds(sorting: $0) }
   }
 
   static func unitRole(_ unit: String, _ role: DutyRole) -> String { "\(unit)/\(role.rawValue)" }

@@ -26,16 +26,14 @@ struct ShiftEnds: Sendable {
   private(set) var longest: Int64 = 0
 
   init() {}
-  /// `starts`: each entry's shift's start, by id.
-  init(sorting entries: [Entry], starts: [String: Int64]) {
-    for e in entries { widen(to: e, start: starts[e.id] ?? Int64.min) }
-    let sorted = entries.sorted()
+  /// Each entry with its shift's start.
+  init(sorting shifts: [(entry: Entry, start: Int64)]) {
+    for s in shifts { widen(to: s.entry, start: s.start) }
+    let sorted = shifts.map(\.entry).sorted()
     chunks = stride(from: 0, to: sorted.count, by: Self.chunkLimit / 2).map {
       Array(sorted[$0..<min($0 + Self.chunkLimit / 2, sorted.count)])
     }
   }
-
-  var count: Int { chunks.reduce(0) { $0 + $1.count } }
 
   /// Every entry in order (tests, and a check of the chunks' invariant).
   var all: [Entry] { Array(chunks.joined()) }
@@ -87,10 +85,12 @@ struct ShiftEnds: Sendable {
 
   /// The entries whose end is after `t`, in order.
   func entries(endingAfter t: Int64) -> [Entry] {
-    let c = Self.partition(chunks.count) { chunks[$0][chunks[$0].count - 1].end <= t }
-    guard c < chunks.count else { return [] }
-    let first = Self.partition(chunks[c].count) { chunks[c][$0].end <= t }
-    return Array(chunks[c][first...]) + chunks[(c + 1)...].joined()
+    var out: [Entry] = []
+    forEach(endingAfter: t) { e in
+      out.append(e)
+      return true
+    }
+    return out
   }
 
   /// The latest entry ending at or before `t` that `accepts`; nil when none does.
