@@ -848,7 +848,10 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thr
   return try result.get()
 }
 
-extension PostgresStore: DomainStore where M == CordonDomain {}
+extension PostgresStore: DomainStore where M == CordonDomain {
+  /// No data directory: a past day's report is computed each time.
+  public var reportArchive: ReportArchive? { nil }
+}
 
 extension PostgresStore {
   /// `cordon fsck` of the PostgreSQL journal: every event decodes, the seqs

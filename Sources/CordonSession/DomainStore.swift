@@ -46,6 +46,8 @@ public protocol DomainStore: AnyObject, Sendable {
   /// Runs `body` once this store has applied every event through `seq`
   /// (at once when it has), or after `timeout` seconds with `false`.
   func whenApplied(through seq: UInt64, timeout: Double, _ body: @escaping @Sendable (Bool) -> Void)
+  /// Where past days' reports are kept once rendered (nil: computed each time).
+  var reportArchive: ReportArchive? { get }
 }
 
 /// Where a store's process stands among several servers on one journal
@@ -76,7 +78,11 @@ public enum StoreRole: Sendable, Equatable {
   }
 }
 
-extension EventStore: DomainStore where M == CordonDomain {}
+extension EventStore: DomainStore where M == CordonDomain {
+  public var reportArchive: ReportArchive? {
+    ReportArchive(directory: directory + "/reports", retainDays: retainDays)
+  }
+}
 
 extension EventStore where M == CordonDomain {
   public var role: StoreRole { .sole }

@@ -207,6 +207,11 @@ public enum JournalQueryRunner {
           throw Refusal("query.badFormat", [format], field: "format")
         }
         let today = cal.day(of: now)
+        // A settled day's report is kept once rendered (`ReportArchive`).
+        let archive = ReportArchive.isSettled(day, now: now, state: live) ? store.reportArchive : nil
+        if let kept = archive?.load(day: day, unit: unit, format: fmt, language: language, calendar: cal, now: now) {
+          return kept
+        }
         // The day's records and the state at its end (today's is the current
         // one), read in one pass over the journal.
         let (records, end) =
@@ -214,7 +219,9 @@ public enum JournalQueryRunner {
           ? try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
           : (try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1)), live)
         let report = DailyReport(day: day, unit: unit, records: records, end: end, now: day < today ? nil : now)
-        return ReportRenderer.render(report, state: end, format: fmt, strings: strings)
+        let text = ReportRenderer.render(report, state: end, format: fmt, strings: strings)
+        archive?.save(text, day: day, unit: unit, format: fmt, language: language, calendar: cal)
+        return text
       case .audit:
         var out: [UInt8] = []
         _ = try audit(q, unit: unit, store: store, strings: strings) {

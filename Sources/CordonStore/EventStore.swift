@@ -681,6 +681,12 @@ public final class EventStore<M: EventSourcedModel>: Sendable {
     return (out, try replay(through: cut - 1, reads: reads))
   }
 
+  /// The data directory this store lives in.
+  public var directory: String { layout.root }
+
+  /// How many days of history the store keeps (nil: all).
+  public var retainDays: Int? { options.retainDays }
+
   /// The first seq still on disk (1 unless retention deleted older history).
   public var firstSeqOnDisk: UInt64 { journal.files.first?.firstSeq ?? lastSeq + 1 }
 

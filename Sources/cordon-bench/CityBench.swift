@@ -218,6 +218,29 @@ enum CityBench {
         format:
           "[report, EventStore.period + DailyReport + ReportRenderer] daily report of %@: %d records, %d bytes in %.0f ms",
         cal.formatDay(mid), records.count, text.utf8.count, Date().timeIntervalSince(t) * 1000))
+    // What a query for a settled day answers: the reports kept when the day settled (`ReportArchive`).
+    let archive = ReportArchive(directory: NSTemporaryDirectory() + "cordon-bench-reports-\(getpid())", retainDays: nil)
+    defer { try? FileManager.default.removeItem(atPath: archive.directory) }
+    t = Date()
+    let kept = try archive.prepare(day: mid, store: store, now: Instant.now())
+    print(
+      String(
+        format:
+          "[report, ReportArchive.prepare, the server's background work once the day has settled] %d reports of %@ (the group and %d units, zh/en, md/txt/csv) in %.0f ms",
+        kept, cal.formatDay(mid), state.orderedUnits.count, Date().timeIntervalSince(t) * 1000))
+    var times: [Double] = []
+    for _ in 0..<20 {
+      t = Date()
+      let served = archive.load(day: mid, unit: nil, format: .md, language: .en, calendar: cal, now: Instant.now())
+      times.append(Date().timeIntervalSince(t) * 1000)
+      guard served == text else { throw BenchError("the kept report differs from the one computed") }
+    }
+    times.sort()
+    print(
+      String(
+        format:
+          "[report, ReportArchive.load: a query for a settled day] the same report, kept: p50 %.2f ms, max %.2f ms (20 reads)",
+        times[times.count / 2], times[times.count - 1]))
     t = Date()
     let since = cal.startOfDay(lastDay)
     let lines = AuditTrail.select(try store.records(since: since), AuditTrail.Filter(since: since), state: state)

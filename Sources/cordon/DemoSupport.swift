@@ -48,8 +48,9 @@ final class ReplayClock: Sendable {
   var now: Instant { override.withLock { $0 } ?? Instant.now() }
 }
 
-/// The store's watchdog (overdue rounds, escalations) and, in the demo, the
-/// simulated feed: both on one background thread that sleeps between steps.
+/// The store's watchdog (overdue rounds, escalations), past days' reports
+/// (`ReportArchive`) and, in the demo, the simulated feed: all on one
+/// background thread that sleeps between steps.
 final class BackgroundWork: Sendable {
   init(store: any DomainStore, demo: Bool) {
     let flag = StopFlag()
@@ -57,10 +58,18 @@ final class BackgroundWork: Sendable {
     let worker = Thread {
       var rng = SeededRandom(seed: UInt64(UInt32(truncatingIfNeeded: getpid())))
       var lastTick = Date.distantPast
+      var lastReports = Date.distantPast
       while !flag.isSet {
         if Date().timeIntervalSince(lastTick) >= 15 {
           store.tick()
           lastTick = Date()
+          // Yesterday's reports, rendered once the day has settled: a few
+          // seconds of this thread once a day at a city's size, looked for
+          // every ten minutes (a day that fails is tried again then).
+          if store.role.writesHere, Date().timeIntervalSince(lastReports) >= 600 {
+            store.reportArchive?.prepareDue(store: store, now: Instant.now())
+            lastReports = Date()
+          }
         }
         if demo, store.status.isWritable, let step = DemoFeed.next(state: store.state, now: Instant.now(), rng: &rng) {
           store.submit(step.command, actor: step.actor, unit: step.unit) { _ in }

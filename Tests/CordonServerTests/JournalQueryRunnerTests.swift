@@ -132,4 +132,124 @@ final class JournalQueryRunnerTests: XCTestCase {
       XCTAssertGreaterThan(card.utf8.filter { $0 == 0x0A }.count, 3, "rows: \(card)")
     }
   }
+
+  // MARK: Past days' reports (ReportArchive)
+
+  /// The report of `day` as a query computes it from the journal.
+  private func computed(
+    _ store: EventStore<CordonDomain>, day: Int, unit: String?, format: ReportFormat, language: Language
+  ) throws -> String {
+    let cal = store.state.calendar
+    let (records, end) = try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
+    let report = DailyReport(day: day, unit: unit, records: records, end: end)
+    return ReportRenderer.render(report, state: end, format: format, strings: Strings(language))
+  }
+
+  func testASettledDaysReportIsKeptAsRenderedAndADamagedOneIsComputedAgain() throws {
+    let (store, first) = try tenDays()
+    defer { store.close() }
+    let cal = store.state.calendar
+    let day = first + 3
+    let archive = try XCTUnwrap(store.reportArchive)
+    let q = JournalQuery(kind: .report, date: cal.formatDay(day), format: "md", lang: "en")
+    let expected = try computed(store, day: day, unit: nil, format: .md, language: .en)
+    XCTAssertTrue(expected.contains("|"), expected)
+    let now = Instant.now()
+    XCTAssertNil(archive.load(day: day, unit: nil, format: .md, language: .en, calendar: cal, now: now))
+    XCTAssertEqual(try JournalQueryRunner.run(q, store: store, principal: nil, now: now).get(), expected)
+    XCTAssertEqual(archive.load(day: day, unit: nil, format: .md, language: .en, calendar: cal, now: now), expected)
+
+    // What is kept is what a query answers (the journal is not read again) ...
+    archive.save("kept", day: day, unit: nil, format: .md, language: .en, calendar: cal)
+    XCTAssertEqual(try JournalQueryRunner.run(q, store: store, principal: nil, now: now).get(), "kept")
+    // ... unless it is damaged: one byte changed, and it is computed (and kept) again.
+    let folder = root.appendingPathComponent("reports/v\(ReportArchive.layoutVersion)/\(cal.formatDay(day))")
+    let file = folder.appendingPathComponent("group.en.md")
+    var bytes = [UInt8](try Data(contentsOf: file))
+    bytes[bytes.count - 1] ^= 0x01
+    try Data(bytes).write(to: file)
+    XCTAssertEqual(try JournalQueryRunner.run(q, store: store, principal: nil, now: now).get(), expected)
+    XCTAssertEqual(archive.load(day: day, unit: nil, format: .md, language: .en, calendar: cal, now: now), expected)
+
+    // An operator's query is kept apart from the group's, under its unit.
+    let op = Principal(user: "jy-duty", role: .operator, units: ["jinyuan"])
+    let opText = try JournalQueryRunner.run(q, store: store, principal: op, now: now).get()
+    XCTAssertEqual(opText, try computed(store, day: day, unit: "jinyuan", format: .md, language: .en))
+    XCTAssertNotEqual(opText, expected)
+    XCTAssertEqual(archive.load(day: day, unit: "jinyuan", format: .md, language: .en, calendar: cal, now: now), opText)
+    XCTAssertEqual(try JournalQueryRunner.run(q, store: store, principal: nil, now: now).get(), expected)
+  }
+
+  func testADayNotYetSettledIsNotKept() throws {
+    let (store, first) = try tenDays()
+    defer { store.close() }
+    let state = store.state
+    let cal = state.calendar
+    let last = cal.day(of: state.latest)
+    // The clock 14 minutes past a day's end: not settled; 15: settled, once the journal has moved past it.
+    let end = cal.startOfDay(first + 2)
+    XCTAssertFalse(ReportArchive.isSettled(first + 1, now: end.adding(minutes: 14), state: state))
+    XCTAssertTrue(ReportArchive.isSettled(first + 1, now: end.adding(minutes: 15), state: state))
+    XCTAssertFalse(ReportArchive.isSettled(last, now: cal.startOfDay(last + 2), state: state), "the journal's last day")
+    // A query at 00:10 the next day computes the report and keeps nothing.
+    let q = JournalQuery(kind: .report, date: cal.formatDay(first + 1), format: "txt", lang: "zh")
+    let text = try JournalQueryRunner.run(q, store: store, principal: nil, now: end.adding(minutes: 10)).get()
+    XCTAssertEqual(text, try computed(store, day: first + 1, unit: nil, format: .txt, language: .zh))
+    let archive = try XCTUnwrap(store.reportArchive)
+    XCTAssertNil(
+      archive.load(day: first + 1, unit: nil, format: .txt, language: .zh, calendar: cal, now: Instant.now()))
+    XCTAssertEqual(try archive.prepare(day: last, store: store, now: Instant.now()), 0)
+    XCTAssertFalse(archive.isPrepared(last, calendar: cal))
+  }
+
+  func testPreparingADayKeepsEveryScopeLanguageAndFormatAsAQueryComputesThem() throws {
+    let (store, first) = try tenDays()
+    defer { store.close() }
+    let cal = store.state.calendar
+    let day = first + 5
+    let archive = try XCTUnwrap(store.reportArchive)
+    let now = Instant.now()
+    let units: [String?] = [nil] + store.state.orderedUnits.map(\.id)
+    XCTAssertFalse(archive.isPrepared(day, calendar: cal))
+    XCTAssertEqual(try archive.prepare(day: day, store: store, now: now), units.count * 2 * 3)
+    XCTAssertTrue(archive.isPrepared(day, calendar: cal))
+    for unit in units {
+      for language in Language.allCases {
+        for format in ReportFormat.allCases {
+          XCTAssertEqual(
+            archive.load(day: day, unit: unit, format: format, language: language, calendar: cal, now: now),
+            try computed(store, day: day, unit: unit, format: format, language: language),
+            "\(unit ?? "group") \(language) \(format)")
+        }
+      }
+    }
+    // The background work's call prepares the settled days of its look-back not prepared yet.
+    let at = cal.startOfDay(first + 8).adding(minutes: 20)
+    XCTAssertEqual(archive.prepareDue(store: store, now: at, lookback: 3), [first + 6, first + 7])
+    XCTAssertEqual(archive.prepareDue(store: store, now: at, lookback: 3), [])
+  }
+
+  func testKeptReportsPastRetentionAreNeitherServedNorKept() throws {
+    let dir = root.appendingPathComponent("reports").path
+    let cal = CordonState().calendar
+    let now = Instant.now()
+    let today = cal.day(of: now)
+    let archive = ReportArchive(directory: dir, retainDays: 3)
+    for day in [today - 10, today - 2] {
+      archive.save("day \(day)", day: day, unit: nil, format: .txt, language: .zh, calendar: cal)
+    }
+    XCTAssertNil(archive.load(day: today - 10, unit: nil, format: .txt, language: .zh, calendar: cal, now: now))
+    XCTAssertEqual(
+      archive.load(day: today - 2, unit: nil, format: .txt, language: .zh, calendar: cal, now: now), "day \(today - 2)")
+    archive.prune(calendar: cal, now: now)
+    let left = try FileManager.default.contentsOfDirectory(atPath: dir + "/v\(ReportArchive.layoutVersion)")
+    XCTAssertEqual(left, [cal.formatDay(today - 2)])
+    // A unit's id never becomes a path: it is written as hex inside the day's folder.
+    archive.save("odd", day: today - 2, unit: "../../x", format: .csv, language: .en, calendar: cal)
+    let files = try FileManager.default.contentsOfDirectory(
+      atPath: dir + "/v\(ReportArchive.layoutVersion)/" + cal.formatDay(today - 2))
+    XCTAssertEqual(Set(files), ["group.zh.txt", "u2e2e2f2e2e2f78.en.csv"])
+    XCTAssertEqual(
+      archive.load(day: today - 2, unit: "../../x", format: .csv, language: .en, calendar: cal, now: now), "odd")
+  }
 }
