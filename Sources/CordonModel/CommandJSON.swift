@@ -70,7 +70,7 @@ public enum CommandJSON {
     case "closeSite": return .closeSite(site: try f.string(.site))
     case "receive":
       guard let kind = MovementKind(rawValue: try f.string(.kind, default: "purchase")) else {
-        throw Refusal("json.field", ["kind", "purchase|donation|cityAllocation"], field: .kind)
+        throw Refusal("json.oneOf", ["kind", "purchase|donation|cityAllocation"], field: .kind)
       }
       return .receiveStock(
         unit: try f.string(.unit), item: try f.string(.item), quantity: try f.quantity(.quantity), kind: kind,
@@ -86,7 +86,7 @@ public enum CommandJSON {
     case "count":
       guard let reason = AdjustmentReason(rawValue: try f.string(.reason)) else {
         throw Refusal(
-          "json.field", ["reason", AdjustmentReason.allCases.map(\.rawValue).joined(separator: "|")], field: .reason)
+          "json.oneOf", ["reason", AdjustmentReason.allCases.map(\.rawValue).joined(separator: "|")], field: .reason)
       }
       return .countStock(
         unit: try f.string(.unit), item: try f.string(.item), counted: try f.quantity(.counted), reason: reason)
@@ -94,7 +94,7 @@ public enum CommandJSON {
       return .setMinimum(unit: try f.string(.unit), item: try f.string(.item), minimum: try f.quantity(.minimum))
     case "assignShift":
       guard let role = DutyRole(rawValue: try f.string(.role)) else {
-        throw Refusal("json.field", ["role", "officer|manager|leader"], field: .role)
+        throw Refusal("json.oneOf", ["role", "officer|manager|leader"], field: .role)
       }
       return .assignShift(
         unit: try f.string(.unit), site: try f.optionalString(.site), role: role, person: try f.string(.person),
@@ -111,7 +111,7 @@ public enum CommandJSON {
     case "health":
       guard let category = PersonCategory(word: try f.string(.category)) else {
         throw Refusal(
-          "json.field", ["category", PersonCategory.allCases.map(\.rawValue).joined(separator: "|")], field: .category)
+          "json.oneOf", ["category", PersonCategory.allCases.map(\.rawValue).joined(separator: "|")], field: .category)
       }
       return .registerHealth(
         person: try f.string(.person), day: try f.day(.date), category: category,
@@ -130,7 +130,7 @@ public enum CommandJSON {
     case "ackDirective": return .acknowledgeDirective(id: try f.string(.id), unit: try f.string(.unit))
     case "request":
       guard let urgency = ShortageRequest.Urgency(rawValue: try f.string(.urgency, default: "routine")) else {
-        throw Refusal("json.field", ["urgency", "routine|urgent|critical"], field: .urgency)
+        throw Refusal("json.oneOf", ["urgency", "routine|urgent|critical"], field: .urgency)
       }
       return .submitRequest(
         unit: try f.string(.unit), item: try f.string(.item), quantity: try f.quantity(.quantity), urgency: urgency,
@@ -259,7 +259,7 @@ public enum CommandJSON {
     case "logEntry":
       guard let channel = LogChannel(rawValue: try f.string(.channel)) else {
         throw Refusal(
-          "json.field", ["channel", LogChannel.allCases.map(\.rawValue).joined(separator: "|")], field: .channel)
+          "json.oneOf", ["channel", LogChannel.allCases.map(\.rawValue).joined(separator: "|")], field: .channel)
       }
       return .logEntry(
         unit: try f.string(.unit), channel: channel, from: try f.string(.from, default: ""),
@@ -364,19 +364,21 @@ public enum CommandJSON {
         if let d { return d }
         throw Refusal("json.missing", [k.rawValue], field: k.rawValue)
       }
-      guard case .string(let s) = v else { throw Refusal("json.field", [k.rawValue, "string"], field: k.rawValue) }
+      guard case .string(let s) = v else {
+        throw Refusal("json.field", [k.rawValue, "json.type.string"], field: k.rawValue)
+      }
       return s
     }
     func optionalString(_ k: CommandField) throws(Refusal) -> String? { has(k) ? try string(k) : nil }
     func strings(_ k: CommandField) throws(Refusal) -> [String] {
       guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
       guard case .array(let a) = v else {
-        throw Refusal("json.field", [k.rawValue, "list of strings"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.strings"], field: k.rawValue)
       }
       var out: [String] = []
       for e in a {
         guard case .string(let s) = e else {
-          throw Refusal("json.field", [k.rawValue, "list of strings"], field: k.rawValue)
+          throw Refusal("json.field", [k.rawValue, "json.type.strings"], field: k.rawValue)
         }
         out.append(s)
       }
@@ -385,7 +387,7 @@ public enum CommandJSON {
     func int(_ k: CommandField) throws(Refusal) -> Int {
       guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
       guard case .number(let text) = v, let i = Int(text) else {
-        throw Refusal("json.field", [k.rawValue, "whole number"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.wholeNumber"], field: k.rawValue)
       }
       return i
     }
@@ -393,11 +395,12 @@ public enum CommandJSON {
     func int(_ k: CommandField, in range: ClosedRange<Int>) throws(Refusal) -> Int {
       guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
       guard case .number(let text) = v else {
-        throw Refusal("json.field", [k.rawValue, "whole number"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.wholeNumber"], field: k.rawValue)
       }
       guard let i = Int(text), range.contains(i) else {
         throw Refusal(
-          "json.range", [k.rawValue, text, String(range.lowerBound), String(range.upperBound), "whole number"],
+          "json.range",
+          [k.rawValue, text, String(range.lowerBound), String(range.upperBound), "json.type.wholeNumber"],
           field: k.rawValue)
       }
       return i
@@ -407,7 +410,7 @@ public enum CommandJSON {
     func siteKind(_ k: CommandField) throws(Refusal) -> SiteKind {
       guard let kind = SiteKind(word: try string(k)) else {
         throw Refusal(
-          "json.field", [k.rawValue, SiteKind.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
+          "json.oneOf", [k.rawValue, SiteKind.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
       }
       return kind
     }
@@ -418,7 +421,7 @@ public enum CommandJSON {
       for w in try strings(k) {
         guard let c = PersonCategory(word: w) else {
           throw Refusal(
-            "json.field", [k.rawValue, PersonCategory.allCases.map(\.rawValue).joined(separator: "|")],
+            "json.oneOf", [k.rawValue, PersonCategory.allCases.map(\.rawValue).joined(separator: "|")],
             field: k.rawValue)
         }
         out.append(c)
@@ -428,7 +431,7 @@ public enum CommandJSON {
     func bool(_ k: CommandField, default d: Bool) throws(Refusal) -> Bool {
       guard has(k), let v = object[k.rawValue] else { return d }
       guard case .bool(let b) = v else {
-        throw Refusal("json.field", [k.rawValue, "true or false"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.bool"], field: k.rawValue)
       }
       return b
     }
@@ -437,14 +440,14 @@ public enum CommandJSON {
       guard let v = object[k.rawValue] else { throw Refusal("json.missing", [k.rawValue], field: k.rawValue) }
       switch v {
       case .number(let t), .string(let t): return t
-      default: throw Refusal("json.field", [k.rawValue, "number"], field: k.rawValue)
+      default: throw Refusal("json.field", [k.rawValue, "json.type.number"], field: k.rawValue)
       }
     }
     func quantity(_ k: CommandField) throws(Refusal) -> Quantity {
       let text = try decimalText(k)
       guard let q = Quantity(parsing: text) else {
         throw Refusal(
-          "json.range", [k.rawValue, text, "0", Limits.balance.description, "number with at most three decimals"],
+          "json.range", [k.rawValue, text, "0", Limits.balance.description, "json.type.decimal"],
           field: k.rawValue)
       }
       return q
@@ -455,19 +458,19 @@ public enum CommandJSON {
     }
     func celsius(_ k: CommandField) throws(Refusal) -> Celsius {
       guard let c = Celsius(parsing: try decimalText(k)) else {
-        throw Refusal("json.field", [k.rawValue, "temperature such as 37.5"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.temperature"], field: k.rawValue)
       }
       return c
     }
     func time(_ k: CommandField) throws(Refusal) -> Instant {
       guard let t = calendar.parse(try string(k)) else {
-        throw Refusal("json.field", [k.rawValue, "time as YYYY-MM-DD HH:MM"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.time"], field: k.rawValue)
       }
       return t
     }
     func day(_ k: CommandField) throws(Refusal) -> Int {
       guard let d = calendar.parseDay(try string(k)) else {
-        throw Refusal("json.field", [k.rawValue, "date as YYYY-MM-DD"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.date"], field: k.rawValue)
       }
       return d
     }
@@ -476,27 +479,28 @@ public enum CommandJSON {
       if !has(k), let d { return d }
       guard let p = DutyPriority(rawValue: try string(k)) else {
         throw Refusal(
-          "json.field", [k.rawValue, DutyPriority.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
+          "json.oneOf", [k.rawValue, DutyPriority.allCases.map(\.rawValue).joined(separator: "|")], field: k.rawValue)
       }
       return p
     }
     /// A handover's queries: [{"item": N, "text": "…"}]; absent, none.
     func queries(_ k: CommandField) throws(Refusal) -> [HandoverQuery] {
       guard has(k), let v = object[k.rawValue] else { return [] }
-      let shape = #"list of {"item": N, "text": "…"}"#
-      guard case .array(let a) = v else { throw Refusal("json.field", [k.rawValue, shape], field: k.rawValue) }
+      guard case .array(let a) = v else {
+        throw Refusal("json.field", [k.rawValue, "json.type.queries"], field: k.rawValue)
+      }
       var out: [HandoverQuery] = []
       for e in a {
         guard case .object(let o) = e, o.keys.allSatisfy({ $0 == "item" || $0 == "text" }),
           case .number(let n)? = o["item"], let item = Int(n), case .string(let text)? = o["text"]
-        else { throw Refusal("json.field", [k.rawValue, shape], field: k.rawValue) }
+        else { throw Refusal("json.field", [k.rawValue, "json.type.queries"], field: k.rawValue) }
         out.append(HandoverQuery(item: item, text: text))
       }
       return out
     }
     func alertKey(_ k: CommandField) throws(Refusal) -> AlertKey {
       guard let key = AlertKey(parsing: try string(k)) else {
-        throw Refusal("json.field", [k.rawValue, "alert such as fever/ht-1/张三"], field: k.rawValue)
+        throw Refusal("json.field", [k.rawValue, "json.type.alert"], field: k.rawValue)
       }
       return key
     }

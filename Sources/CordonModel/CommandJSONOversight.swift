@@ -21,7 +21,7 @@ extension CommandJSON {
     case "finding":
       guard let severity = FindingSeverity(rawValue: try f.string(.severity)) else {
         throw Refusal(
-          "json.field", ["severity", FindingSeverity.allCases.map(\.rawValue).joined(separator: "|")],
+          "json.oneOf", ["severity", FindingSeverity.allCases.map(\.rawValue).joined(separator: "|")],
           field: .severity)
       }
       var request: FindingRequest?

@@ -44,11 +44,14 @@ public struct Strings: Sendable {
 
   public func refusal(_ r: Refusal) -> String {
     let key = "refusal.\(r.code)"
-    return has(key) ? format(key, r.args.map(wordLeftovers)) : format("refusal.other", [r.description])
+    return has(key) ? format(key, r.args.map(wordArgument)) : format("refusal.other", [r.description])
   }
 
-  /// "left.shifts=3;left.stock=2" (what a retirement is waiting on) in words.
-  private func wordLeftovers(_ arg: String) -> String {
+  /// An argument that is a word of the table in this language: "json.type.…"
+  /// (what a field must be), and "left.shifts=3;left.stock=2" (what a
+  /// retirement is waiting on).
+  private func wordArgument(_ arg: String) -> String {
+    if arg.hasPrefix("json.type."), has(arg) { return format(arg, []) }
     guard arg.hasPrefix("left.") else { return arg }
     return arg.split(separator: ";").map { part in
       let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
@@ -478,7 +481,19 @@ public struct Strings: Sendable {
     "refusal.json.invalid": "不是有效的 JSON：{0}",
     "refusal.json.notObject": "每行必须是一个 JSON 对象",
     "refusal.json.missing": "缺少字段 {0}",
-    "refusal.json.field": "字段 {0} 应为 {1}",
+    "refusal.json.field": "字段 {0} 应为{1}",
+    "refusal.json.oneOf": "字段 {0} 应为 {1} 之一",
+    "json.type.string": "字符串",
+    "json.type.strings": "字符串列表",
+    "json.type.wholeNumber": "整数",
+    "json.type.number": "数字",
+    "json.type.decimal": "最多三位小数的数字",
+    "json.type.bool": " true 或 false",
+    "json.type.temperature": "体温，如 37.5",
+    "json.type.time": "时间，格式 YYYY-MM-DD HH:MM",
+    "json.type.date": "日期，格式 YYYY-MM-DD",
+    "json.type.alert": "告警，如 fever/ht-1/张三",
+    "json.type.queries": "列表，如 [{\"item\": 1, \"text\": \"…\"}]",
     "refusal.json.type": "未知类型 {0}（可用：{1}）",
     "refusal.batch.nested": "批量命令不能嵌套（第 {0} 条）",
     "refusal.request.unknown": "没有这个申请：{0}",
@@ -1022,7 +1037,19 @@ public struct Strings: Sendable {
     "refusal.json.invalid": "Not valid JSON: {0}",
     "refusal.json.notObject": "Each line must be one JSON object",
     "refusal.json.missing": "Missing field {0}",
-    "refusal.json.field": "Field {0} must be a {1}",
+    "refusal.json.field": "Field {0} must be {1}",
+    "refusal.json.oneOf": "Field {0} must be one of {1}",
+    "json.type.string": "a string",
+    "json.type.strings": "a list of strings",
+    "json.type.wholeNumber": "a whole number",
+    "json.type.number": "a number",
+    "json.type.decimal": "a number with at most three decimals",
+    "json.type.bool": "true or false",
+    "json.type.temperature": "a temperature such as 37.5",
+    "json.type.time": "a time as YYYY-MM-DD HH:MM",
+    "json.type.date": "a date as YYYY-MM-DD",
+    "json.type.alert": "an alert such as fever/ht-1/张三",
+    "json.type.queries": "a list such as [{\"item\": 1, \"text\": \"…\"}]",
     "refusal.json.type": "Unknown type {0} (known: {1})",
     "refusal.batch.nested": "Batches cannot be nested (entry {0})",
     "refusal.request.unknown": "No such request: {0}",
@@ -1084,7 +1111,7 @@ public struct Strings: Sendable {
     "left.requests": "{0} open requests",
     "left.units": "{0} units under it",
     "refusal.field.tooLong": "{0} is too long: {2} characters, at most {1}",
-    "refusal.json.range": "Field {0} is {1}: it must be a {4} from {2} to {3}",
+    "refusal.json.range": "Field {0} is {1}: it must be {4} from {2} to {3}",
     "refusal.json.tooLong": "This line is {0} bytes; at most {1} are allowed",
     "refusal.clock.skew":
       "This process's clock reads {0} but the system clock reads {1} ({2} s apart, {3} s allowed): not saved. Correct the clock first",

@@ -115,4 +115,37 @@ final class ShortageRequestTests: XCTestCase {
       }
     }
   }
+
+  /// A field of the wrong shape is refused in words of the reader's language:
+  /// what it must be, or which values it may take.
+  func testAWrongFieldSaysWhatItMustBeInEachLanguage() {
+    let cal = LocalCalendar()
+    for (line, en, zh) in [
+      (
+        #"{"type":"round","site":"ht-1","checked":true,"fevers":0}"#, "Field checked must be a whole number",
+        "字段 checked 应为整数"
+      ),
+      (
+        #"{"type":"fever","site":"ht-1","person":"x","reading":"hot"}"#,
+        "Field reading must be a temperature such as 37.5", "字段 reading 应为体温，如 37.5"
+      ),
+      (
+        #"{"type":"receive","unit":"hq","item":"d84","quantity":1,"kind":"gift"}"#,
+        "Field kind must be one of purchase|donation|cityAllocation", "字段 kind 应为 purchase|donation|cityAllocation 之一"
+      ),
+      (
+        #"{"type":"issue","unit":"hq","item":"d84","quantity":1.23456}"#,
+        "Field quantity is 1.23456: it must be a number with at most three decimals from 0 to",
+        "字段 quantity 为 1.23456，应为 0 到"
+      ),
+    ] {
+      do {
+        _ = try CommandJSON.decode(line, calendar: cal)
+        XCTFail("accepted \(line)")
+      } catch {
+        XCTAssertTrue(Strings(.en).refusal(error).hasPrefix(en), Strings(.en).refusal(error))
+        XCTAssertTrue(Strings(.zh).refusal(error).hasPrefix(zh), Strings(.zh).refusal(error))
+      }
+    }
+  }
 }
