@@ -84,18 +84,25 @@ public enum Notifier {
     let routing = state.notify.routing
     guard !routing.routes.isEmpty else { return [] }
     var candidates: [Candidate] = []
-    for key in state.alerts.keys.sorted() {
-      guard let alert = state.alerts[key], alert.state == .open, !alert.isSilenced(at: now) else { continue }
-      for route in routing.routes
+    // The repeats due, found in the alerts as they are stored and put in key
+    // order (then route order) afterwards: a city's 10,000 open alerts are
+    // not sorted under the store's lock on every clock pass for the few due.
+    var due: [(key: AlertKey, route: Int)] = []
+    for (key, alert) in state.alerts where alert.state == .open && !alert.isSilenced(at: now) {
+      for (i, route) in routing.routes.enumerated()
       where route.matches(kind: .alert, severity: alert.severity, rule: key.rule, unit: alert.unit) {
         guard let last = state.notify.lastQueued["\(route.name)|\(key)"],
           now.milliseconds - last.milliseconds >= Int64(route.repeatIntervalMinutes) * 60_000
         else { continue }
-        if var c = alertCandidate(key, state).first {
-          c.isRepeat = true
-          c.onlyRoute = route.name
-          candidates.append(c)
-        }
+        due.append((key, i))
+      }
+    }
+    due.sort { $0.key != $1.key ? $0.key < $1.key : $0.route < $1.route }
+    for (key, route) in due {
+      if var c = alertCandidate(key, state).first {
+        c.isRepeat = true
+        c.onlyRoute = routing.routes[route].name
+        candidates.append(c)
       }
     }
     let horizon = now.adding(minutes: NotifyRouting.handoffLeadMinutes)
@@ -217,11 +224,13 @@ public enum Notifier {
 
   /// Who is on duty at a unit now: the leader first, then the manager, then the officer.
   static func onDuty(unit: String, in state: CordonState, at now: Instant) -> Person? {
+    // Who is on duty in a role is the escalation chain's choice (the one
+    // signed in, then the latest to start), so a notice and an escalation
+    // name the same person.
     for role in [DutyRole.leader, .manager, .officer] {
-      let on = state.shifts(ofUnit: unit, role: role, endingAfter: now, startingBy: now).filter {
-        $0.counts && $0.covers(now)
+      if let s = EscalationChain.onDuty(role, unit: unit, in: state, at: now), let p = state.people[s.person] {
+        return p
       }
-      if let s = on.min(by: { $0.id < $1.id }), let p = state.people[s.person] { return p }
     }
     return nil
   }

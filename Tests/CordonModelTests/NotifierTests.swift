@@ -147,6 +147,22 @@ final class NotifierTests: XCTestCase {
     XCTAssertEqual(queued(h.housekeeping()).filter(\.isRepeat).count, 1)
   }
 
+  func testRepeatsComeInAlertKeyOrderThenRouteOrder() throws {
+    var h = Harness()
+    let routes = ["a", "b"].map {
+      NotifyRoute(name: $0, severities: [.critical], kinds: [.alert], receivers: ["sms"], repeatIntervalMinutes: 60)
+    }
+    try h.run(.configureNotifications(NotifyRouting(receivers: ["sms"], routes: routes)))
+    for name in ["王五", "张三", "李四"] {
+      try h.run(.recordFever(site: "ht-1", personName: name, reading: Celsius(tenths: 385)))
+    }
+    h.advance(minutes: 60)
+    let repeats = queued(h.housekeeping()).filter(\.isRepeat)
+    let keys = h.state.alerts.keys.filter { $0.rule == .fever }.sorted()
+    XCTAssertEqual(keys.count, 3)
+    XCTAssertEqual(repeats.map { "\($0.subject) \($0.route)" }, keys.flatMap { ["\($0) a", "\($0) b"] })
+  }
+
   func testAnAcknowledgedAlertDoesNotRepeat() throws {
     var h = try configured()
     try h.run(.recordFever(site: "ht-1", personName: "张三", reading: Celsius(tenths: 385)))
