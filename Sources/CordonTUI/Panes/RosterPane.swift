@@ -24,11 +24,15 @@ public struct RosterPane: ConsolePane {
         "0" + String(repeating: " ", count: 10) + "12" + String(repeating: " ", count: 9) + "23", min: 24, max: 24,
         priority: 3),
     ]
-    let byUnitRole = Dictionary(grouping: state.shifts.values.filter(\.counts)) { "\($0.unit)/\($0.role.rawValue)" }
     var rows: [TableRow] = []
     for unit in state.orderedUnits {
       for role in DutyRole.allCases {
-        let shifts = (byUnitRole["\(unit.id)/\(role.rawValue)"] ?? []).sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+        // What today's bar, the one on now and the next can show: the
+        // shifts ending after today began, from the roster's index (a
+        // year's roster is not grouped on every frame).
+        let shifts = state.shifts(ofUnit: unit.id, role: role, endingAfter: dayStart).filter(\.counts).sorted {
+          ($0.start, $0.id) < ($1.start, $1.id)
+        }
         if shifts.isEmpty && !unit.isKey { continue }
         let current = shifts.first { $0.covers(now) }
         let next = shifts.first { $0.start >= (current?.end ?? now) && $0.id != current?.id }
@@ -49,7 +53,10 @@ public struct RosterPane: ConsolePane {
           cells.append(TableCell(""))
         }
         if let n = next {
-          cells.append(TableCell("\(cal.formatTime(n.start)) \(state.personName(n.person))"))
+          // Beyond today the day shows too: "08:00" alone would read as today's.
+          let when =
+            cal.day(of: n.start) == cal.day(of: now) ? cal.formatTime(n.start) : cal.formatMonthDayTime(n.start)
+          cells.append(TableCell("\(when) \(state.personName(n.person))"))
         } else {
           cells.append(TableCell(unit.isKey ? t("roster.gap") : t("roster.none"), unit.isKey ? .warning : .muted))
         }
