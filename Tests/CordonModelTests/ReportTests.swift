@@ -135,6 +135,19 @@ final class ReportTests: XCTestCase {
     XCTAssertTrue(txt.contains("东|西"), txt)
   }
 
+  func testMarkdownInANameOrNoteIsShownAsTypedNotRendered() throws {
+    var h = Harness()
+    let name = "[看](http://x.example) **急** <b>_a_</b> `c` ~d~ \\"
+    try h.run(.recordFever(site: "ht-1", personName: name, reading: Celsius(tenths: 381)))
+    let r = DailyReport(day: h.state.calendar.day(of: h.now), records: h.journal, end: h.state)
+    let md = ReportRenderer.render(r, state: h.state, format: .md, strings: Strings(.zh))
+    let escaped = #"\[看\](http://x.example) \*\*急\*\* \<b\>\_a\_\</b\> \`c\` \~d\~ \\"#
+    let line = try XCTUnwrap(md.components(separatedBy: "\n").first { $0.contains("http://x.example") }, md)
+    XCTAssertTrue(line.hasPrefix("- ") && line.contains(escaped), line)
+    let txt = ReportRenderer.render(r, state: h.state, format: .txt, strings: Strings(.zh))
+    XCTAssertTrue(txt.contains(name), txt)
+  }
+
   /// Thirty fever cases and no round: the summary counts them, and beyond
   /// twenty the report counts them by site and lists only the newest twenty.
   func testFeverCasesWithoutRoundsAreCountedAndGroupedBySiteBeyondTwenty() throws {

@@ -21,7 +21,7 @@ public enum ReportRenderer {
     func heading(_ s: String, level: Int) {
       flush()
       if !out.isEmpty { out.append("") }
-      out.append(md ? String(repeating: "#", count: level) + " " + s : (level == 1 ? s : s))
+      out.append(md ? String(repeating: "#", count: level) + " " + markdownEscaped(s) : s)
       if !md && level == 1 { out.append(String(repeating: "=", count: 40)) }
     }
     // Plain-text tables are collected and padded when the table ends, so
@@ -41,11 +41,8 @@ public enum ReportRenderer {
       table = []
     }
     func row(_ cells: [String]) {
-      // A `|` in a name would end its cell and shift the row's columns.
       if md {
-        out.append(
-          "| " + cells.map { cell in String(cell.flatMap { $0 == "|" ? ["\\", "|"] : [$0] }) }.joined(separator: " | ")
-            + " |")
+        out.append("| " + cells.map { markdownEscaped($0, inCell: true) }.joined(separator: " | ") + " |")
       } else {
         table.append(cells)
       }
@@ -56,7 +53,7 @@ public enum ReportRenderer {
     }
     func item(_ s: String) {
       flush()
-      out.append((md ? "- " : "  ") + s)
+      out.append(md ? "- " + markdownEscaped(s) : "  " + s)
     }
 
     let scope = r.unitFilter.map { state.unitName($0, lang) } ?? t("app.group")
@@ -192,6 +189,24 @@ public enum ReportRenderer {
 }
 
 extension ReportRenderer {
+  /// Markdown's inline syntax in a line that carries names and notes (a
+  /// link, emphasis, code, raw HTML) shown as typed, not rendered: a duty-log
+  /// note cannot put a link or markup into the group's report. In a table
+  /// cell a `|` too, which would end the cell and shift the row's columns.
+  static func markdownEscaped(_ s: String, inCell: Bool = false) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for c in s {
+      switch c {
+      case "\\", "`", "*", "_", "[", "]", "<", ">", "~": out.append("\\")
+      case "|" where inCell: out.append("\\")
+      default: break
+      }
+      out.append(c)
+    }
+    return out
+  }
+
   enum Line { case heading(String), item(String), header([String]), row([String]) }
 
   /// Significant duty-log entries and open follow-ups, reports up and their
