@@ -252,4 +252,44 @@ final class JournalQueryRunnerTests: XCTestCase {
     XCTAssertEqual(
       archive.load(day: today - 2, unit: "../../x", format: .csv, language: .en, calendar: cal, now: now), "odd")
   }
+
+  /// The built `cordon serve` renders the settled days of its look-back in
+  /// the background once it starts, and a report through it is the kept one.
+  func testTheServerKeepsThePastDaysReportsOnceTheyHaveSettled() throws {
+    let (store, first) = try tenDays()
+    let cal = store.state.calendar
+    let day = first + 8  // two days before today: settled whatever the hour
+    let expected = try computed(store, day: day, unit: nil, format: .md, language: .en)
+    let unitText = try computed(store, day: day, unit: "heating", format: .txt, language: .zh)
+    store.close()
+    let folder = root.appendingPathComponent("reports/v\(ReportArchive.layoutVersion)/\(cal.formatDay(day))")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path))
+
+    let socket = root.appendingPathComponent("s.sock").path
+    let server = Process()
+    server.executableURL = try CordonBinaryLocation.find()
+    server.arguments = ["serve", "--data", root.path, "--socket", socket]
+    server.standardOutput = FileHandle.nullDevice
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    let mark = folder.appendingPathComponent("prepared").path
+    let deadline = Date().addingTimeInterval(30)
+    while !FileManager.default.fileExists(atPath: mark) && Date() < deadline { usleep(50_000) }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: mark), "no reports kept for \(cal.formatDay(day))")
+
+    let archive = ReportArchive(directory: root.appendingPathComponent("reports").path, retainDays: nil)
+    let now = Instant.now()
+    XCTAssertEqual(archive.load(day: day, unit: nil, format: .md, language: .en, calendar: cal, now: now), expected)
+    XCTAssertEqual(
+      archive.load(day: day, unit: "heating", format: .txt, language: .zh, calendar: cal, now: now), unitText)
+    let through = try runProgram(
+      server.executableURL?.path ?? "",
+      ["report", "daily", "--date", cal.formatDay(day), "--format", "md", "--lang", "en", "--socket", socket])
+    XCTAssertEqual(through.status, 0, through.stderr)
+    XCTAssertEqual(through.stdout, expected)
+  }
 }
