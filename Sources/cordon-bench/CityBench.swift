@@ -211,13 +211,17 @@ enum CityBench {
     let mid = lastDay - CityScenario.days / 2
     var t = Date()
     let (records, end) = try store.period(since: cal.startOfDay(mid), until: cal.startOfDay(mid + 1))
+    let periodMs = Date().timeIntervalSince(t) * 1000
     let report = DailyReport(day: mid, records: records, end: end)
+    let reportMs = Date().timeIntervalSince(t) * 1000 - periodMs
     let text = ReportRenderer.render(report, state: end, format: .md, strings: strings)
     print(
       String(
         format:
-          "[report, EventStore.period + DailyReport + ReportRenderer] daily report of %@: %d records, %d bytes in %.0f ms",
-        cal.formatDay(mid), records.count, text.utf8.count, Date().timeIntervalSince(t) * 1000))
+          "[report, EventStore.period + DailyReport + ReportRenderer] daily report of %@: %d records, %d bytes in %.0f ms"
+          + " (period %.0f, DailyReport %.0f, render %.0f)",
+        cal.formatDay(mid), records.count, text.utf8.count, Date().timeIntervalSince(t) * 1000, periodMs, reportMs,
+        Date().timeIntervalSince(t) * 1000 - periodMs - reportMs))
     // What a query for a settled day answers: the reports kept when the day settled (`ReportArchive`).
     let archive = ReportArchive(directory: NSTemporaryDirectory() + "cordon-bench-reports-\(getpid())", retainDays: nil)
     defer { try? FileManager.default.removeItem(atPath: archive.directory) }
