@@ -220,7 +220,11 @@ public enum JournalQueryRunner {
           : (try store.records(since: cal.startOfDay(day), until: cal.startOfDay(day + 1)), live)
         let report = DailyReport(day: day, unit: unit, records: records, end: end, now: day < today ? nil : now)
         let text = ReportRenderer.render(report, state: end, format: fmt, strings: strings)
-        archive?.save(text, day: day, unit: unit, format: fmt, language: language, calendar: cal)
+        // A day without records is not kept: the files stay bounded by the
+        // days the journal holds, whatever dates a caller asks for.
+        if !records.isEmpty {
+          archive?.save(text, day: day, unit: unit, format: fmt, language: language, calendar: cal)
+        }
         return text
       case .audit:
         var out: [UInt8] = []

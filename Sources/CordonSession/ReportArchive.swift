@@ -99,7 +99,8 @@ public struct ReportArchive: Sendable {
     guard live.hasOrganisation, Self.isSettled(day, now: now, state: live), retained(day, cal, now) else { return 0 }
     let (records, end) = try store.period(since: cal.startOfDay(day), until: cal.startOfDay(day + 1))
     var kept = 0
-    for unit in [nil] + end.orderedUnits.map(\.id) {
+    // A day without records keeps nothing (as a query of it does), only its mark.
+    for unit in records.isEmpty ? [] : [nil] + end.orderedUnits.map(\.id) {
       let report = DailyReport(day: day, unit: unit, records: records, end: end)
       for language in Language.allCases {
         let strings = Strings(language)
@@ -110,8 +111,8 @@ public struct ReportArchive: Sendable {
         }
       }
     }
-    let mark = dayFolder(day, cal) + "/" + Self.preparedMark
-    try? Data().write(to: URL(fileURLWithPath: mark), options: .atomic)
+    try? FileManager.default.createDirectory(atPath: dayFolder(day, cal), withIntermediateDirectories: true)
+    try? Data().write(to: URL(fileURLWithPath: dayFolder(day, cal) + "/" + Self.preparedMark), options: .atomic)
     return kept
   }
 

@@ -200,6 +200,17 @@ final class JournalQueryRunnerTests: XCTestCase {
       archive.load(day: first + 1, unit: nil, format: .txt, language: .zh, calendar: cal, now: Instant.now()))
     XCTAssertEqual(try archive.prepare(day: last, store: store, now: Instant.now()), 0)
     XCTAssertFalse(archive.isPrepared(last, calendar: cal))
+    // A day before the journal's first record, asked for by date, is answered and not kept.
+    let before = first - 400
+    let empty = JournalQuery(kind: .report, date: cal.formatDay(before), format: "txt", lang: "en")
+    XCTAssertEqual(
+      try JournalQueryRunner.run(empty, store: store, principal: nil).get(),
+      try computed(store, day: before, unit: nil, format: .txt, language: .en))
+    XCTAssertNil(archive.load(day: before, unit: nil, format: .txt, language: .en, calendar: cal, now: Instant.now()))
+    XCTAssertEqual(try archive.prepare(day: before, store: store, now: Instant.now()), 0)
+    XCTAssertTrue(archive.isPrepared(before, calendar: cal), "marked, so it is not tried again")
+    let folder = root.appendingPathComponent("reports/v\(ReportArchive.layoutVersion)/\(cal.formatDay(before))")
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["prepared"])
   }
 
   func testPreparingADayKeepsEveryScopeLanguageAndFormatAsAQueryComputesThem() throws {
