@@ -5,8 +5,8 @@ import Foundation
 /// Past days' daily reports, kept as rendered once the day has settled.
 ///
 /// A past day's report needs the state at the day's end: the nearest older
-/// snapshot and a replay of the journal after it, about 2.7 s for a city's
-/// 125 MB snapshot (issue 19), every time anybody asked for it. Once a day is
+/// snapshot and a replay of the journal after it, 1.5 s or more for a
+/// city's 125 MB snapshot (issue 19), every time anybody asked for it. Once a day is
 /// over its report cannot change (every later record is timed after it, and
 /// later corrections are later events), so the report rendered then is the
 /// report of that day for good: the server renders yesterday's reports in the
@@ -60,7 +60,7 @@ public struct ReportArchive: Sendable {
     }
     let bytes = [UInt8](data)
     guard bytes.count >= 8, Array(bytes[0..<4]) == Self.magic else { return nil }
-    let stored = bytes[4..<8].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    let stored = bytes.withUnsafeBytes { LE.u32($0, 4) }
     let text = bytes[8...]
     guard Self.crc(text) == stored else { return nil }
     return String(decoding: text, as: UTF8.self)
@@ -73,10 +73,9 @@ public struct ReportArchive: Sendable {
   ) {
     let file = path(day, unit, format, language, calendar)
     let body = Array(text.utf8)
-    let crc = Self.crc(body[...])
     var bytes = Self.magic
     bytes.reserveCapacity(8 + body.count)
-    for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i)))) }
+    LE.append(Self.crc(body[...]), to: &bytes)
     bytes.append(contentsOf: body)
     let folder = (file as NSString).deletingLastPathComponent
     try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -118,7 +117,7 @@ public struct ReportArchive: Sendable {
 
   /// Prepares the days from `lookback` days ago through yesterday that have
   /// settled and are not kept yet (the server's background work calls this
-  /// every tick; a server down over midnight catches up when it starts).
+  /// every ten minutes; a server down over midnight catches up when it starts).
   @discardableResult
   public func prepareDue(store: any DomainStore, now: Instant, lookback: Int = 2) -> [Int] {
     let live = store.state
@@ -154,7 +153,7 @@ public struct ReportArchive: Sendable {
   private func path(_ day: Int, _ unit: String?, _ format: ReportFormat, _ language: Language, _ cal: LocalCalendar)
     -> String
   {
-    let scope = unit.map { "u" + $0.utf8.map { String($0, radix: 16).leftPadded(2) }.joined() } ?? "group"
+    let scope = unit.map { "u" + $0.utf8.map { String(format: "%02x", $0) }.joined() } ?? "group"
     return dayFolder(day, cal) + "/\(scope).\(language.rawValue).\(format.rawValue)"
   }
 
@@ -166,11 +165,5 @@ public struct ReportArchive: Sendable {
 
   private static func crc(_ bytes: ArraySlice<UInt8>) -> UInt32 {
     CRC32C.checksum(bytes)
-  }
-}
-
-extension String {
-  fileprivate func leftPadded(_ width: Int) -> String {
-    count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }

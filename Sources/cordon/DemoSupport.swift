@@ -68,7 +68,7 @@ final class BackgroundWork: Sendable {
           // Yesterday's reports, rendered once the day has settled, looked
           // for every ten minutes (a day that fails is tried again then). On
           // a queue of their own: at a city's size they take a core for
-          // seconds (1,206 reports in 17 s), which must not hold up the
+          // seconds (1,206 reports in 9-13 s), which must not hold up the
           // watchdog's clock pass.
           if store.role.writesHere, Date().timeIntervalSince(lastReports) >= 600, let archive = store.reportArchive,
             reportsBusy.claim()
